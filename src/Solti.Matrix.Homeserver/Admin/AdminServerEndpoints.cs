@@ -1,0 +1,13 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Homeserver.Auth;
+using Solti.Matrix.Homeserver.Http;
+
+namespace Solti.Matrix.Homeserver.Admin;
+
+/// <summary><c>GET /_synapse/admin/v1/server_version</c>.</summary>
+public static class AdminServerEndpoints
+{
+    public static void Map(IEndpointRouteBuilder routes) =>
+        routes.Map("GET", "/_synapse/admin/v1/server_version", "admin.server_version", AuthMode.None, scope =>
+            Reply.Ok(new JsonObject { ["server_version"] = scope.State.Options.ServerVersion }));
+}

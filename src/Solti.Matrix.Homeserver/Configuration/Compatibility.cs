@@ -1,0 +1,44 @@
+namespace Solti.Matrix.Homeserver.Configuration;
+
+/// <summary>Where transaction ids are de-duplicated.</summary>
+public enum TxnScope
+{
+    /// <summary>Per device (spec v1.7, Synapse ≥ 1.83): survives re-login with the same device_id.</summary>
+    Device,
+
+    /// <summary>Per access token (Synapse ≤ 1.82): a new token loses de-duplication.</summary>
+    AccessToken,
+}
+
+/// <summary>Behaviour switches that reproduce older Synapse releases and proxies.</summary>
+public sealed record Compatibility
+{
+    public TxnScope TxnScope { get; init; } = TxnScope.Device;
+
+    /// <summary>Send a <c>Retry-After</c> header with 429 (Synapse ≥ 1.98); 1.67 sends only <c>retry_after_ms</c>.</summary>
+    public bool RetryAfterHeader { get; init; } = true;
+
+    /// <summary>Answer 429 with no Matrix body, as a reverse proxy does.</summary>
+    public bool Bare429 { get; init; }
+
+    /// <summary>Admin user objects with 0/1 integers and <c>creation_ts</c> in seconds (Synapse 1.67).</summary>
+    public bool LegacyAdminUserFormat { get; init; }
+
+    /// <summary>Spec versions advertised by <c>/versions</c>.</summary>
+    public IReadOnlyList<string> SpecVersions { get; init; } = CurrentSpecVersions;
+
+    public static IReadOnlyList<string> CurrentSpecVersions { get; } =
+    [
+        "r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1",
+        "v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10", "v1.11", "v1.12",
+    ];
+
+    /// <summary>Everything as Synapse 1.67 does it (the release recorded in shared/reference).</summary>
+    public static Compatibility Synapse167 { get; } = new()
+    {
+        TxnScope = TxnScope.AccessToken,
+        RetryAfterHeader = false,
+        LegacyAdminUserFormat = true,
+        SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
+    };
+}

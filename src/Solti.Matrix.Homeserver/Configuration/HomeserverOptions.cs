@@ -1,0 +1,38 @@
+using System.Net;
+
+namespace Solti.Matrix.Homeserver.Configuration;
+
+/// <summary>Everything the homeserver can be told at start-up.</summary>
+public sealed record HomeserverOptions
+{
+    public string ServerName { get; init; } = "localhost";
+
+    /// <summary>0 picks a free port; read it back from <see cref="EmbeddedHomeserver.Port"/>.</summary>
+    public int Port { get; init; }
+
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Where state is persisted across restarts; null keeps it in memory.</summary>
+    public string? DataDirectory { get; init; }
+
+    public IReadOnlyList<SeedUser> SeedUsers { get; init; } = [];
+
+    public RateLimits RateLimits { get; init; } = new();
+
+    public Compatibility Compatibility { get; init; } = new();
+
+    /// <summary>Version reported by <c>/_synapse/admin/v1/server_version</c>.</summary>
+    public string ServerVersion { get; init; } = "1.140.0";
+
+    /// <summary>Lifetime of access tokens issued with <c>refresh_token: true</c> (Synapse: 5 minutes).</summary>
+    public TimeSpan RefreshableAccessTokenLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Enables <c>/_synapse/admin/v1/register</c>; null disables it, as in Synapse.</summary>
+    public string? RegistrationSharedSecret { get; init; }
+
+    /// <summary>How long an async room deletion stays in each of <c>scheduled</c> and <c>active</c>.</summary>
+    public TimeSpan RoomDeletionStepDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a transaction id maps to its event (Synapse: about 24 h).</summary>
+    public TimeSpan TransactionLifetime { get; init; } = TimeSpan.FromHours(24);
+}

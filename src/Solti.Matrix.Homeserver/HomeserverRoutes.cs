@@ -1,0 +1,29 @@
+using Solti.Matrix.Homeserver.Admin;
+using Solti.Matrix.Homeserver.Endpoints;
+using Solti.Matrix.Homeserver.Faults;
+
+namespace Solti.Matrix.Homeserver;
+
+/// <summary>Every endpoint the homeserver serves, by area.</summary>
+public static class HomeserverRoutes
+{
+    public static void Map(IEndpointRouteBuilder routes)
+    {
+        VersionsEndpoints.Map(routes);
+        LoginEndpoints.Map(routes);
+        AccountEndpoints.Map(routes);
+        RoomCreationEndpoints.Map(routes);
+        MembershipEndpoints.Map(routes);
+        RoomStateEndpoints.Map(routes);
+        RoomEventEndpoints.Map(routes);
+        DirectoryEndpoints.Map(routes);
+        AdminServerEndpoints.Map(routes);
+        AdminUserEndpoints.Map(routes);
+        AdminDeviceEndpoints.Map(routes);
+        AdminRatelimitEndpoints.Map(routes);
+        AdminRegistrationEndpoints.Map(routes);
+        AdminRoomEndpoints.Map(routes);
+        AdminRegistrationTokenEndpoints.Map(routes);
+        ControlEndpoints.Map(routes);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Solti.Matrix.Homeserver.Http;
+using Solti.Matrix.Homeserver.State;
+
+namespace Solti.Matrix.Homeserver.Rooms;
+
+/// <summary>Appends events to rooms and renders them as the client API returns them.</summary>
+public sealed class RoomEvents(ServerState state)
+{
+    /// <summary>Synapse rejects events whose JSON exceeds 65,536 bytes.</summary>
+    public const int MaxEventBytes = 65536;
+
+    public EventRecord Append(RoomRecord room, string type, string sender, JsonObject content, string? stateKey)
+    {
+        var record = new EventRecord
+        {
+            EventId = Identifiers.EventId(),
+            RoomId = room.RoomId,
+            Type = type,
+            Sender = sender,
+            StateKey = stateKey,
+            Content = content,
+            OriginServerTs = state.NowMs,
+        };
+        if (Encoding.UTF8.GetByteCount(Render(record, viewerScope: null).ToJsonString()) > MaxEventBytes)
+        {
+            throw Errors.TooLarge();
+        }
+
+        record.StreamOrdering = state.Data.NextStreamOrdering++;
+        state.Data.Events[record.EventId] = record;
+        room.Timeline.Add(record.EventId);
+        if (stateKey is not null)
+        {
+            room.CurrentState[ServerState.StateKey(type, stateKey)] = record.EventId;
+        }
+
+        return record;
+    }
+
+    public EventRecord? StateEvent(RoomRecord room, string type, string stateKey) =>
+        room.CurrentState.TryGetValue(ServerState.StateKey(type, stateKey), out var id) ? state.Data.Events[id] : null;
+
+    public IEnumerable<EventRecord> CurrentState(RoomRecord room) =>
+        room.CurrentState.Values.Select(id => state.Data.Events[id]).OrderBy(e => e.StreamOrdering);
+
+    /// <summary>The client-API form; <c>unsigned.transaction_id</c> only for the sending device (or token).</summary>
+    public JsonObject Render(EventRecord e, string? viewerScope)
+    {
+        var unsigned = new JsonObject { ["age"] = Math.Max(0, state.NowMs - e.OriginServerTs) };
+        if (viewerScope is not null && e.TxnId is not null && e.TxnScope == viewerScope)
+        {
+            unsigned["transaction_id"] = e.TxnId;
+        }
+
+        var json = new JsonObject
+        {
+            ["type"] = e.Type,
+            ["room_id"] = e.RoomId,
+            ["sender"] = e.Sender,
+            ["content"] = e.Content.DeepClone(),
+            ["origin_server_ts"] = e.OriginServerTs,
+            ["unsigned"] = unsigned,
+            ["event_id"] = e.EventId,
+        };
+        if (e.StateKey is not null)
+        {
+            json["state_key"] = e.StateKey;
+        }
+
+        return json;
+    }
+}

@@ -1,0 +1,39 @@
+using Solti.Matrix.Homeserver.Faults;
+using Solti.Matrix.Homeserver.RateLimiting;
+using Solti.Matrix.Homeserver.Rooms;
+using Solti.Matrix.Homeserver.State;
+
+namespace Solti.Matrix.Homeserver;
+
+/// <summary>The services every endpoint reaches: state, rooms, limiters, counters and faults.</summary>
+public sealed class ServerContext
+{
+    public ServerContext(ServerState state)
+    {
+        State = state;
+        RateLimiter = new RateLimiter(state);
+        Events = new RoomEvents(state);
+        Authorizer = new RoomAuthorizer(Events);
+        Aliases = new RoomAliases(state);
+        Memberships = new Memberships(state, Events, Authorizer);
+        Creation = new RoomCreation(state, Events, Memberships, Aliases);
+    }
+
+    public ServerState State { get; }
+
+    public RateLimiter RateLimiter { get; }
+
+    public RoomEvents Events { get; }
+
+    public RoomAuthorizer Authorizer { get; }
+
+    public RoomAliases Aliases { get; }
+
+    public Memberships Memberships { get; }
+
+    public RoomCreation Creation { get; }
+
+    public RequestCounters Counters { get; } = new();
+
+    public FaultInjector Faults { get; } = new();
+}
