@@ -1,0 +1,95 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Solti.Matrix.Homeserver.Tests.Support;
+
+/// <summary>Raw HTTP to the homeserver: the tests speak the wire protocol, nothing in between.</summary>
+public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public Uri BaseAddress => baseAddress;
+
+    public async Task<MatrixResponse> SendAsync(HttpMethod method, string path, JsonNode? body = null, string? token = null, string? rawBody = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (rawBody is not null || body is not null)
+        {
+            request.Content = new StringContent(rawBody ?? body!.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        JsonNode? json = null;
+        try
+        {
+            json = text.Length > 0 ? JsonNode.Parse(text) : null;
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new MatrixResponse(response.StatusCode, response.Headers, response.Content.Headers.ContentType?.MediaType, text, json);
+    }
+
+    public Task<MatrixResponse> GetAsync(string path, string? token = null) => SendAsync(HttpMethod.Get, path, null, token);
+
+    public Task<MatrixResponse> PostAsync(string path, JsonNode? body, string? token = null) => SendAsync(HttpMethod.Post, path, body ?? new JsonObject(), token);
+
+    public Task<MatrixResponse> PutAsync(string path, JsonNode? body, string? token = null) => SendAsync(HttpMethod.Put, path, body ?? new JsonObject(), token);
+
+    public Task<MatrixResponse> DeleteAsync(string path, string? token = null, JsonNode? body = null) => SendAsync(HttpMethod.Delete, path, body, token);
+
+    /// <summary>Password login; asserts success and returns the response.</summary>
+    public async Task<Session> LoginAsync(string user, string password, string? deviceId = null, bool refreshToken = false)
+    {
+        var body = new JsonObject
+        {
+            ["type"] = "m.login.password",
+            ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user },
+            ["password"] = password,
+        };
+        if (deviceId is not null)
+        {
+            body["device_id"] = deviceId;
+        }
+
+        if (refreshToken)
+        {
+            body["refresh_token"] = true;
+        }
+
+        var response = await PostAsync("/_matrix/client/v3/login", body);
+        if (response.Code != 200)
+        {
+            throw new InvalidOperationException($"login of {user} failed: {response}");
+        }
+
+        return new Session(response.Str("user_id"), response.Str("access_token"), response.Str("device_id"), response.Object["refresh_token"]?.GetValue<string>());
+    }
+
+    /// <summary>Creates a room and returns its id; asserts success.</summary>
+    public async Task<string> CreateRoomAsync(string token, JsonObject? body = null)
+    {
+        var response = await PostAsync("/_matrix/client/v3/createRoom", body ?? new JsonObject(), token);
+        if (response.Code != 200)
+        {
+            throw new InvalidOperationException($"createRoom failed: {response}");
+        }
+
+        return response.Str("room_id");
+    }
+
+    public static string Enc(string segment) => Uri.EscapeDataString(segment);
+
+    public void Dispose() => _http.Dispose();
+}
+
+public sealed record Session(string UserId, string AccessToken, string DeviceId, string? RefreshToken);
