@@ -24,6 +24,9 @@ public sealed record Compatibility
     /// <summary>Admin user objects with 0/1 integers and <c>creation_ts</c> in seconds (Synapse 1.67).</summary>
     public bool LegacyAdminUserFormat { get; init; }
 
+    /// <summary><c>server_version</c> also reports <c>python_version</c>, as Synapse did before 1.94.</summary>
+    public bool ReportPythonVersion { get; init; }
+
     /// <summary>Spec versions advertised by <c>/versions</c>.</summary>
     public IReadOnlyList<string> SpecVersions { get; init; } = CurrentSpecVersions;
 
@@ -39,6 +42,7 @@ public sealed record Compatibility
         TxnScope = TxnScope.AccessToken,
         RetryAfterHeader = false,
         LegacyAdminUserFormat = true,
+        ReportPythonVersion = true,
         SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
     };
 }

@@ -1,4 +1,5 @@
-using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Solti.Matrix.Homeserver.Http;
@@ -12,9 +13,21 @@ public static class JsonResponses
         response.StatusCode = status;
         response.ContentType = "application/json";
         AddSynapseHeaders(response);
-        var bytes = Encoding.UTF8.GetBytes((body ?? new JsonObject()).ToJsonString());
+        var bytes = Serialize(body ?? new JsonObject());
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    /// <summary>UTF-8 JSON with non-ASCII text written as is, as Synapse writes it.</summary>
+    public static byte[] Serialize(JsonNode node)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            node.WriteTo(writer);
+        }
+
+        return buffer.ToArray();
     }
 
     public static void AddSynapseHeaders(HttpResponse response)

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The one entry point for every build step: ./build.sh demo|test|collection|bench
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+usage() {
+  cat <<'USAGE'
+usage: ./build.sh <command>
+  demo        build and run the demo: the embedded homeserver and an end-to-end flow against it
+  test        build and run every test; the last line is "N passed, N failed"
+  collection  build the Ansible collection tarball into dist/ (not yet: issue 4)
+  bench       run the benchmarks in bench/ (not yet: later issues)
+USAGE
+}
+
+# Installs Debian packages when run as root; otherwise names what is missing and stops.
+need_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "build.sh: installing ${missing[*]} from apt" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    echo "build.sh: missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 3
+  fi
+}
+
+need_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    echo "build.sh: the .NET 10 SDK is missing: install it (https://learn.microsoft.com/dotnet/core/install/linux-debian) and put 'dotnet' on PATH" >&2
+    exit 3
+  fi
+  if ! dotnet --list-sdks | grep -q '^10\.'; then
+    echo "build.sh: a .NET 10 SDK is required; found: $(dotnet --list-sdks | tr '\n' ' ')" >&2
+    exit 3
+  fi
+}
+
+cmd_demo() {
+  need_apt ca-certificates
+  need_dotnet
+  dotnet build "$ROOT/src/Solti.Matrix.Demo" -c Release -nologo -v quiet
+  dotnet run --project "$ROOT/src/Solti.Matrix.Demo" -c Release --no-build -- "$@"
+}
+
+cmd_test() {
+  need_apt ca-certificates
+  need_dotnet
+  local results="$ROOT/artifacts/test-results"
+  rm -rf "$results"
+  local status=0
+  dotnet test "$ROOT/Solti.Matrix.slnx" -c Release -nologo \
+    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+  summarize "$results" "$status"
+}
+
+# Adds up the TRX counters of every test assembly into the closing line CI reads.
+summarize() {
+  local results=$1 status=$2 passed=0 failed=0 skipped=0 files
+  files=$(find "$results" -name '*.trx' 2>/dev/null || true)
+  for trx in $files; do
+    local counters
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+    passed=$((passed + $(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")))
+    failed=$((failed + $(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")))
+    local total executed
+    total=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
+    executed=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    skipped=$((skipped + total - executed))
+  done
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    echo "build.sh: 'dotnet test' failed before any test could fail (see the build output above)" >&2
+    failed=1
+  fi
+  if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+  else
+    echo "$passed passed, $failed failed"
+  fi
+  [ "$failed" -eq 0 ]
+}
+
+case "${1:-}" in
+  demo) shift; cmd_demo "$@" ;;
+  test) shift; cmd_test "$@" ;;
+  collection) echo "build.sh collection: the Ansible collection arrives with issue 4" >&2; exit 2 ;;
+  bench) echo "build.sh bench: benchmarks arrive with the library and the collection (issues 3 and 4)" >&2; exit 2 ;;
+  -h|--help|help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac

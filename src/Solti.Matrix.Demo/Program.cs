@@ -1,0 +1,31 @@
+using Solti.Matrix.Demo;
+using Solti.Matrix.Homeserver;
+using Solti.Matrix.Homeserver.Configuration;
+
+// The demo: the embedded homeserver on loopback with a seeded admin and bot, and a scripted flow against it.
+var dataDir = args.Length > 0 ? args[0] : null;
+var options = new HomeserverOptions
+{
+    Port = 0,
+    ServerName = "localhost",
+    DataDirectory = dataDir,
+    SeedUsers = [new SeedUser("admin", DemoCredentials.AdminPassword, Admin: true), new SeedUser("solti-logger", DemoCredentials.BotPassword, Admin: false)],
+};
+await using var homeserver = await EmbeddedHomeserver.StartAsync(options);
+Console.WriteLine($"Embedded homeserver '{options.ServerName}' on {homeserver.BaseAddress} (state: {dataDir ?? "in memory"})");
+Console.WriteLine("Seeded users: @admin:localhost (admin), @solti-logger:localhost (bot)");
+Console.WriteLine();
+using var http = new HttpClient { BaseAddress = homeserver.BaseAddress };
+try
+{
+    await new DemoFlow(http, Console.Out).RunAsync(options.ServerName);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine("demo failed: " + e.Message);
+    return 1;
+}
+
+Console.WriteLine();
+Console.WriteLine("Demo complete.");
+return 0;

@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Homeserver.Tests.Support;
+
+namespace Solti.Matrix.Homeserver.Tests;
+
+/// <summary>With a data directory, a restart keeps users, devices, tokens, rooms, events and transaction mappings.</summary>
+public sealed class PersistenceTests : IDisposable
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "solti-hs-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task A_restart_keeps_tokens_devices_rooms_events_and_transaction_ids()
+    {
+        string token, roomId, eventId;
+        var content = new JsonObject { ["msgtype"] = "m.text", ["body"] = "before restart" };
+        await using (var hs = await StartAsync())
+        {
+            var bot = await hs.LoginBotAsync("PERSIST1");
+            token = bot.AccessToken;
+            roomId = await hs.Client.CreateRoomAsync(token, new JsonObject { ["room_alias_name"] = "kept", ["name"] = "Kept" });
+            eventId = (await hs.Client.PutAsync(SendPath(roomId, "txn-restart"), content, token)).Str("event_id");
+        }
+
+        await using (var hs = await StartAsync())
+        {
+            var whoami = await hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token);
+            Assert.Equal(200, whoami.Code);
+            Assert.Equal("PERSIST1", whoami.Str("device_id"));
+
+            var alias = await hs.Client.GetAsync("/_matrix/client/v3/directory/room/" + MatrixTestClient.Enc("#kept:localhost"));
+            Assert.Equal(roomId, alias.Str("room_id"));
+
+            var retry = await hs.Client.PutAsync(SendPath(roomId, "txn-restart"), content, token);
+            Assert.Equal(eventId, retry.Str("event_id"));
+
+            var messages = await hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/messages?dir=b&limit=50", token);
+            var bodies = messages.Object["chunk"]!.AsArray().Where(e => e!["type"]!.GetValue<string>() == "m.room.message").ToList();
+            Assert.Single(bodies);
+            Assert.Equal(eventId, bodies[0]!["event_id"]!.GetValue<string>());
+
+            var name = await hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/state/m.room.name", token);
+            Assert.Equal("Kept", name.Str("name"));
+
+            var next = await hs.Client.PutAsync(SendPath(roomId, "txn-after"), content, token);
+            Assert.Equal(200, next.Code);
+            Assert.NotEqual(eventId, next.Str("event_id"));
+        }
+    }
+
+    [Fact]
+    public async Task A_logout_before_a_restart_stays_logged_out_after_it()
+    {
+        string token;
+        await using (var hs = await StartAsync())
+        {
+            token = (await hs.LoginBotAsync("GONE")).AccessToken;
+            Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/logout", null, token)).Code);
+        }
+
+        await using (var hs = await StartAsync())
+        {
+            var whoami = await hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token);
+            Assert.Equal(401, whoami.Code);
+            Assert.Equal("M_UNKNOWN_TOKEN", whoami.Errcode);
+            Assert.Equal(200, (await hs.Client.GetAsync("/_matrix/client/v3/account/whoami", (await hs.LoginBotAsync()).AccessToken)).Code);
+        }
+    }
+
+    [Fact]
+    public async Task The_state_file_holds_no_password()
+    {
+        await using (var hs = await StartAsync())
+        {
+            await hs.LoginBotAsync();
+        }
+
+        var text = await File.ReadAllTextAsync(Path.Combine(_dataDir, "state.json"));
+        Assert.Contains("@bot:localhost", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestHomeserver.BotPassword, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestHomeserver.AdminPassword, text, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    private Task<TestHomeserver> StartAsync() => TestHomeserver.StartAsync(o => o with { DataDirectory = _dataDir });
+
+    private static string SendPath(string roomId, string txnId) =>
+        $"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/send/m.room.message/{txnId}";
+}
