@@ -1,0 +1,24 @@
+using System.CommandLine;
+
+namespace Solti.Matrix.Cli;
+
+/// <summary>The connection settings every command shares: flags first, then the environment.</summary>
+public static class CliSettings
+{
+    public static readonly Option<string?> Homeserver = new("--homeserver", "-H") { Description = "Homeserver base URL [env: MATRIX_HOMESERVER_URL]", Recursive = true };
+    public static readonly Option<string?> User = new("--user", "-u") { Description = "Full user id, e.g. @bot:example.com [env: MATRIX_USER_ID]", Recursive = true };
+    public static readonly Option<string?> PasswordFile = new("--password-file") { Description = "File whose first line is the password [env: MATRIX_PASSWORD holds the password itself]", Recursive = true };
+    public static readonly Option<string?> DeviceId = new("--device-id") { Description = "Device to log in as (default: the cached one, else one minted once)", Recursive = true };
+    public static readonly Option<string?> CacheDir = new("--cache-dir") { Description = "Credential cache directory (default: $XDG_STATE_HOME/solti-matrix)", Recursive = true };
+    public static readonly Option<bool> NoCache = new("--no-cache") { Description = "Neither read nor write the credential cache", Recursive = true };
+    public static readonly Option<double> Timeout = new("--timeout") { Description = "Seconds one HTTP attempt may take", DefaultValueFactory = _ => 30, Recursive = true };
+    public static readonly Option<double> Budget = new("--budget") { Description = "Seconds one call may take, retries and waits included", DefaultValueFactory = _ => 90, Recursive = true };
+    public static readonly Option<double> MaxWait = new("--max-wait") { Description = "Longest single wait, e.g. for a 429", DefaultValueFactory = _ => 30, Recursive = true };
+    public static readonly Option<string> Output = new("--output", "-o") { Description = "Output format", DefaultValueFactory = _ => "text", Recursive = true };
+    public static readonly Option<bool> Insecure = new("--insecure") { Description = "Do not verify the server's TLS certificate", Recursive = true };
+    public static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Log retries and session recovery to stderr", Recursive = true };
+
+    static CliSettings() => Output.AcceptOnlyFromAmong("text", "json");
+
+    public static IEnumerable<Option> All => [Homeserver, User, PasswordFile, DeviceId, CacheDir, NoCache, Timeout, Budget, MaxWait, Output, Insecure, Verbose];
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using Solti.Matrix.Errors;
+using Solti.Matrix.Sessions;
+
+namespace Solti.Matrix.Cli.Commands;
+
+/// <summary>Runs a command body and maps its failure to a documented exit code; no stack trace ever reaches the user.</summary>
+public static class CommandRunner
+{
+    public static async Task<int> RunAsync(ParseResult parse, Func<Task> body)
+    {
+        try
+        {
+            await body();
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is MatrixException or CredentialCacheException or ArgumentException or FormatException or IOException)
+        {
+            var code = ExitCodes.For(e);
+            CliOutput.Error(parse, e, code);
+            return code;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Solti.Matrix.Errors;
+using Solti.Matrix.Sessions;
+
+namespace Solti.Matrix.Cli;
+
+/// <summary>The documented exit codes of <c>solti-matrix</c>.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>Any other error the server answered (e.g. 403 M_FORBIDDEN, 413 M_TOO_LARGE).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Bad arguments or configuration.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The session could not be authenticated or recovered (bad credentials, deactivated, no token).</summary>
+    public const int Auth = 3;
+
+    /// <summary>A room, alias or user does not exist (404).</summary>
+    public const int NotFound = 4;
+
+    /// <summary>Still rate limited when the wait cap or the call's budget ran out (429).</summary>
+    public const int RateLimited = 5;
+
+    /// <summary>5xx, timeouts, connection failures after every retry; or the credential cache refused a path.</summary>
+    public const int ServerError = 6;
+
+    public static int For(Exception e) => e switch
+    {
+        SessionRecoveryException => Auth,
+        MatrixException { IsTokenError: true } => Auth,
+        MatrixException { Status: 404 } => NotFound,
+        MatrixException { Status: 429 } => RateLimited,
+        MatrixException { Status: 0 or >= 500 } => ServerError,
+        CredentialCacheException => ServerError,
+        ArgumentException or FormatException => Usage,
+        _ => Failed,
+    };
+}

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Solti.Matrix.Cli;
+using Solti.Matrix.Cli.Commands;
+
+var root = new RootCommand("solti-matrix: send events to Matrix rooms with a self-healing session");
+foreach (var option in CliSettings.All)
+{
+    root.Options.Add(option);
+}
+
+root.Subcommands.Add(SendCommand.Create());
+root.Subcommands.Add(SessionCommands.Login());
+root.Subcommands.Add(SessionCommands.Logout());
+root.Subcommands.Add(SessionCommands.WhoAmI());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors)
+    {
+        Console.Error.WriteLine($"solti-matrix: {error.Message}");
+    }
+
+    return ExitCodes.Usage;
+}
+
+return await parse.InvokeAsync();

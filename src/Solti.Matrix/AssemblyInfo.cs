@@ -1,0 +1,2 @@
+// The credential cache relies on Unix file ownership and modes; the product runs on Linux targets.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

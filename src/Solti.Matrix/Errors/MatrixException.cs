@@ -1,0 +1,37 @@
+namespace Solti.Matrix.Errors;
+
+/// <summary>An error answered by the homeserver (or a transport failure), with Matrix's error code.</summary>
+public class MatrixException : Exception
+{
+    public MatrixException(int status, string errcode, string error, bool? softLogout = null, TimeSpan? retryAfter = null, Exception? inner = null)
+        : base(Describe(status, errcode, error), inner)
+    {
+        Status = status;
+        Errcode = errcode;
+        Error = error;
+        SoftLogout = softLogout;
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>HTTP status; 0 when no response arrived.</summary>
+    public int Status { get; }
+
+    /// <summary>Matrix <c>errcode</c> (<c>M_FORBIDDEN</c>, …), or a local code such as <c>SOLTI_TIMEOUT</c>.</summary>
+    public string Errcode { get; }
+
+    /// <summary>The server's <c>error</c> text.</summary>
+    public string Error { get; }
+
+    public bool? SoftLogout { get; }
+
+    /// <summary>How long the server asked to wait (429), when it said.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>Only these two mean "this access token is no good"; 403 never does.</summary>
+    public bool IsTokenError => Status == 401 && Errcode is MatrixErrorCodes.UnknownToken or MatrixErrorCodes.MissingToken;
+
+    public bool IsRateLimited => Status == 429;
+
+    private static string Describe(int status, string errcode, string error) =>
+        status == 0 ? $"{errcode}: {error}" : $"{errcode} (HTTP {status}): {error}";
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Nodes;
+
+namespace Solti.Matrix.Http;
+
+/// <summary>One logical call. <paramref name="Idempotent"/> false (e.g. createRoom) retries only 429s,
+/// which the server answers before doing anything.</summary>
+public sealed record MatrixRequest(HttpMethod Method, string Path, JsonNode? Body = null, bool Idempotent = true)
+{
+    public static MatrixRequest Get(string path) => new(HttpMethod.Get, path);
+
+    public static MatrixRequest Post(string path, JsonNode? body, bool idempotent = true) => new(HttpMethod.Post, path, body ?? new JsonObject(), idempotent);
+
+    public static MatrixRequest Put(string path, JsonNode? body) => new(HttpMethod.Put, path, body ?? new JsonObject());
+
+    public static MatrixRequest Delete(string path, JsonNode? body = null) => new(HttpMethod.Delete, path, body);
+
+    /// <summary>"PUT /_matrix/client/v3/rooms/…": for logs and errors (paths carry no secrets).</summary>
+    public override string ToString() => $"{Method} /{Path}";
+}

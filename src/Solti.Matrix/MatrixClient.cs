@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Solti.Matrix.Errors;
+using Solti.Matrix.Http;
+using Solti.Matrix.Sending;
+using Solti.Matrix.Sessions;
+
+namespace Solti.Matrix;
+
+/// <summary>The client-server API over one self-healing session.</summary>
+public class MatrixClient : IDisposable
+{
+    private readonly ConcurrentDictionary<string, string> _aliases = new(StringComparer.Ordinal);
+    private readonly MatrixHttpPipeline _http;
+
+    public MatrixClient(MatrixClientOptions options, SessionOptions session, CredentialCache? cache = null)
+    {
+        _http = new MatrixHttpPipeline(options);
+        Session = new MatrixSession(_http, session, cache);
+    }
+
+    public MatrixSession Session { get; }
+
+    public virtual async Task<JsonObject> WhoAmIAsync(CancellationToken cancellationToken = default) =>
+        (JsonObject)await Session.SendAsync(MatrixRequest.Get(MatrixPath.Client + "/account/whoami"), cancellationToken);
+
+    /// <summary><c>!id</c> as is; <c>#alias:server</c> through the directory, cached for the life of this client.</summary>
+    public virtual async Task<string> ResolveRoomAsync(string roomIdOrAlias, CancellationToken cancellationToken = default)
+    {
+        if (roomIdOrAlias.StartsWith('!'))
+        {
+            return roomIdOrAlias;
+        }
+
+        if (!roomIdOrAlias.StartsWith('#') || !roomIdOrAlias.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"room must be a room id (!id:server) or an alias (#alias:server), got '{roomIdOrAlias}'", nameof(roomIdOrAlias));
+        }
+
+        if (_aliases.TryGetValue(roomIdOrAlias, out var cached))
+        {
+            return cached;
+        }
+
+        var reply = await Session.SendAsync(MatrixRequest.Get(MatrixPath.Build(MatrixPath.Client, "directory", "room", PathPart.Value(roomIdOrAlias))), cancellationToken);
+        var roomId = reply["room_id"]?.GetValue<string>() ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "alias lookup answered without room_id");
+        _aliases[roomIdOrAlias] = roomId;
+        return roomId;
+    }
+
+    public virtual async Task<string> JoinAsync(string roomIdOrAlias, CancellationToken cancellationToken = default)
+    {
+        var reply = await Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Client, "join", PathPart.Value(roomIdOrAlias)), null), cancellationToken);
+        return reply["room_id"]?.GetValue<string>() ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "join answered without room_id");
+    }
+
+    /// <summary>Sends one event with a transaction id that stays the same across every retry and re-login.
+    /// With <paramref name="joinIfNeeded"/>, a 403 from a room we are not in joins it once and sends again.</summary>
+    public virtual async Task<SendResult> SendEventAsync(string roomIdOrAlias, string eventType, JsonObject content, string? transactionId = null, bool joinIfNeeded = false, CancellationToken cancellationToken = default)
+    {
+        var txnId = string.IsNullOrEmpty(transactionId) ? TransactionIds.New() : transactionId;
+        var roomId = await ResolveRoomAsync(roomIdOrAlias, cancellationToken);
+        var request = MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "send", PathPart.Value(eventType), PathPart.Value(txnId)), content);
+        JsonNode reply;
+        try
+        {
+            reply = await Session.SendAsync(request, cancellationToken);
+        }
+        catch (MatrixException e) when (joinIfNeeded && e.Status == 403 && e.Errcode == MatrixErrorCodes.Forbidden)
+        {
+            await JoinAsync(roomIdOrAlias, cancellationToken);
+            reply = await Session.SendAsync(request, cancellationToken);
+        }
+
+        var eventId = reply["event_id"]?.GetValue<string>() ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "send answered without event_id");
+        return new SendResult(eventId, roomId, txnId, eventType, Session.Reauthenticated);
+    }
+
+    /// <summary>One page of <c>/messages</c>.</summary>
+    public virtual async Task<JsonObject> MessagesAsync(string roomId, string direction = "b", int limit = 10, string? from = null, CancellationToken cancellationToken = default)
+    {
+        var path = MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "messages")
+            + $"?dir={direction}&limit={limit}" + (from is null ? "" : "&from=" + MatrixPath.Segment(from));
+        return (JsonObject)await Session.SendAsync(MatrixRequest.Get(path), cancellationToken);
+    }
+
+    /// <summary>Logs this device out (the server deletes the device and its token).</summary>
+    public virtual async Task LogoutAsync(CancellationToken cancellationToken = default) =>
+        await Session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/logout", null), cancellationToken);
+
+    /// <summary>Removes this user's session from the credential cache (after a logout).</summary>
+    public void ForgetCachedSession() => Session.ForgetCached();
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _http.Dispose();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Solti.Matrix;
+
+/// <summary>The knobs of one homeserver connection.</summary>
+public sealed record MatrixClientOptions
+{
+    public MatrixClientOptions(Uri homeserver)
+    {
+        ArgumentNullException.ThrowIfNull(homeserver);
+        Homeserver = new Uri(homeserver.AbsoluteUri.TrimEnd('/') + "/");
+    }
+
+    /// <summary>Base URL; a trailing slash or none are the same.</summary>
+    public Uri Homeserver { get; }
+
+    /// <summary>How long one HTTP attempt may take before it counts as a timeout (and is retried).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public RetryOptions Retry { get; init; } = new();
+
+    public string UserAgent { get; init; } = "solti-matrix/0.1";
+
+    public bool ValidateCertificates { get; init; } = true;
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Replaces the network stack (tests); null uses a <see cref="SocketsHttpHandler"/>.</summary>
+    public HttpMessageHandler? Transport { get; init; }
+}
+
+/// <summary>Retry rules: 429 waits as the server asks, 5xx/timeouts/connection failures back off with jitter.</summary>
+public sealed record RetryOptions
+{
+    /// <summary>Attempts per call, the first included.</summary>
+    public int MaxAttempts { get; init; } = 8;
+
+    /// <summary>First backoff for 5xx, timeouts and connection failures; doubles per attempt, with jitter.</summary>
+    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest single wait. A server that asks for more is not waited for: the call fails and says so.</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The whole call, every attempt and wait included.</summary>
+    public TimeSpan TotalBudget { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>The wait after a 429 that says nothing about how long (a proxy's bare 429).</summary>
+    public TimeSpan DefaultRateLimitDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    public static RetryOptions None { get; } = new() { MaxAttempts = 1 };
+}

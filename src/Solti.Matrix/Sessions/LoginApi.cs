@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Errors;
+using Solti.Matrix.Http;
+
+namespace Solti.Matrix.Sessions;
+
+/// <summary>The unauthenticated session calls: password login and refresh.</summary>
+internal sealed class LoginApi(MatrixHttpPipeline http)
+{
+    public async Task<StoredSession> PasswordLoginAsync(string userId, string password, string deviceId, string displayName, bool refreshToken, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["type"] = "m.login.password",
+            ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = userId },
+            ["password"] = password,
+            ["device_id"] = deviceId,
+            ["initial_device_display_name"] = displayName,
+        };
+        if (refreshToken)
+        {
+            body["refresh_token"] = true;
+        }
+
+        var reply = await http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/login", body), null, cancellationToken);
+        return Read(reply, userId, deviceId, null);
+    }
+
+    public async Task<StoredSession> RefreshAsync(StoredSession current, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject { ["refresh_token"] = current.RefreshToken };
+        var reply = await http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/refresh", body), null, cancellationToken);
+        return Read(reply, current.UserId, current.DeviceId, current.RefreshToken);
+    }
+
+    private static StoredSession Read(JsonNode reply, string userId, string? deviceId, string? previousRefresh)
+    {
+        var token = reply["access_token"]?.GetValue<string>()
+            ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "the server's answer has no access_token");
+        var expiresIn = reply["expires_in_ms"]?.GetValue<long>();
+        return new StoredSession(
+            reply["user_id"]?.GetValue<string>() ?? userId,
+            token,
+            reply["device_id"]?.GetValue<string>() ?? deviceId,
+            reply["refresh_token"]?.GetValue<string>() ?? previousRefresh,
+            expiresIn is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null);
+    }
+}

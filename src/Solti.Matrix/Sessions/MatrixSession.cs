@@ -1,0 +1,238 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Solti.Matrix.Errors;
+using Solti.Matrix.Http;
+
+namespace Solti.Matrix.Sessions;
+
+/// <summary>A self-healing session for one (homeserver, user). Only <c>401 M_UNKNOWN_TOKEN</c>/<c>M_MISSING_TOKEN</c>
+/// start recovery, which tries in order: (1) the cached token if it differs from the one that failed, (2) the refresh
+/// token, (3) password login with the same device_id; the original request is retried once after each success.
+/// Steps 2 and 3 run under an inter-process lock, re-reading the cache first, so N processes make one login.</summary>
+public sealed class MatrixSession
+{
+    private readonly MatrixHttpPipeline _http;
+    private readonly SessionOptions _options;
+    private readonly CredentialCache? _cache;
+    private readonly LoginApi _login;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _heal = new(1, 1);
+    private StoredSession? _current;
+
+    public MatrixSession(MatrixHttpPipeline http, SessionOptions options, CredentialCache? cache)
+    {
+        _http = http;
+        _options = options;
+        _cache = options.UseCache && options.UserId is not null ? cache : null;
+        _login = new LoginApi(http);
+        _logger = http.Options.LoggerFactory.CreateLogger("Solti.Matrix.Session");
+        if (!string.IsNullOrEmpty(options.AccessToken))
+        {
+            _current = new StoredSession(options.UserId ?? "", options.AccessToken, options.DeviceId, null, null);
+        }
+    }
+
+    public string? UserId => _current?.UserId is { Length: > 0 } id ? id : _options.UserId;
+
+    public string? DeviceId => _current?.DeviceId;
+
+    /// <summary>The token in use now; callers that must return it do so only when asked.</summary>
+    public string? AccessToken => _current?.AccessToken;
+
+    /// <summary>True once any recovery step replaced the token.</summary>
+    public bool Reauthenticated { get; private set; }
+
+    /// <summary>Which recovery steps ran, in order ("cache", "refresh", "password login").</summary>
+    public IReadOnlyList<string> RecoverySteps => _steps;
+
+    private readonly List<string> _steps = [];
+
+    public MatrixHttpPipeline Http => _http;
+
+    /// <summary>Sends an authenticated request, healing the session on a token error.</summary>
+    public async Task<JsonNode> SendAsync(MatrixRequest request, CancellationToken cancellationToken)
+    {
+        var tried = new HashSet<RecoveryStep>();
+        var failures = new List<string>();
+        MatrixException? last = null;
+        if (_current is null && !await HealAsync(null, tried, failures, cancellationToken))
+        {
+            throw new SessionRecoveryException(_options.UserId ?? "(no user_id)", ["no access token, and no credentials to log in with", .. failures], null);
+        }
+
+        while (true)
+        {
+            var token = _current!.AccessToken;
+            try
+            {
+                return await _http.SendAsync(request, token, cancellationToken);
+            }
+            catch (MatrixException e) when (e.IsTokenError)
+            {
+                last = e;
+                failures.Add($"the token was rejected ({e.Errcode}{(e.SoftLogout == true ? ", soft logout" : "")})");
+                _logger.LogInformation("{Request}: token rejected ({Errcode}); recovering the session of {User}", request, e.Errcode, UserId);
+                if (!await HealAsync(token, tried, failures, cancellationToken))
+                {
+                    throw new SessionRecoveryException(UserId ?? "(no user_id)", failures, failures.Count > 0 ? _lastStepError ?? last : last);
+                }
+            }
+        }
+    }
+
+    private MatrixException? _lastStepError;
+
+    public void ForgetCached()
+    {
+        if (_cache is not null)
+        {
+            _cache.Delete(_http.Options.Homeserver, _options.UserId!);
+        }
+    }
+
+    private enum RecoveryStep
+    {
+        Cache,
+        Refresh,
+        Password,
+    }
+
+    /// <summary>Tries the next untried step; true when the session has a new token to retry with.</summary>
+    private async Task<bool> HealAsync(string? failedToken, HashSet<RecoveryStep> tried, List<string> failures, CancellationToken cancellationToken)
+    {
+        await _heal.WaitAsync(cancellationToken);
+        try
+        {
+            // Another task of this process healed while we waited.
+            if (_current is not null && _current.AccessToken != failedToken)
+            {
+                return true;
+            }
+
+            if (tried.Add(RecoveryStep.Cache) && TryCache(failedToken, failures))
+            {
+                return true;
+            }
+
+            if (_cache is null || _options.UserId is null)
+            {
+                return await TryRefreshAsync(tried, failures, cancellationToken) || await TryPasswordAsync(tried, failures, cancellationToken);
+            }
+
+            using var processLock = await _cache.LockAsync(_http.Options.Homeserver, _options.UserId, _options.LoginLockTimeout, cancellationToken);
+
+            // A process that held the lock before us may have logged in already.
+            if (_cache.Read(_http.Options.Homeserver, _options.UserId) is { } fresh && fresh.AccessToken != failedToken && fresh.AccessToken != _current?.AccessToken)
+            {
+                Adopt(fresh, "cache");
+                return true;
+            }
+
+            return await TryRefreshAsync(tried, failures, cancellationToken) || await TryPasswordAsync(tried, failures, cancellationToken);
+        }
+        finally
+        {
+            _heal.Release();
+        }
+    }
+
+    private bool TryCache(string? failedToken, List<string> failures)
+    {
+        if (_cache is null)
+        {
+            return false;
+        }
+
+        var stored = _cache.Read(_http.Options.Homeserver, _options.UserId!);
+        if (stored is null || stored.AccessToken == failedToken)
+        {
+            failures.Add(stored is null ? "cache: no cached session" : "cache: the cached token is the one that failed");
+            if (stored is not null)
+            {
+                // Same token: the cache still knows its device and refresh token.
+                _current = _current is null ? stored : _current with { DeviceId = _current.DeviceId ?? stored.DeviceId, RefreshToken = _current.RefreshToken ?? stored.RefreshToken };
+            }
+
+            return false;
+        }
+
+        Adopt(stored, "cache");
+        return true;
+    }
+
+    private async Task<bool> TryRefreshAsync(HashSet<RecoveryStep> tried, List<string> failures, CancellationToken cancellationToken)
+    {
+        var refreshable = _current?.RefreshToken is not null ? _current : null;
+        if (!tried.Add(RecoveryStep.Refresh) || refreshable is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var refreshed = await _login.RefreshAsync(refreshable, cancellationToken);
+            Adopt(refreshed, "refresh");
+            return true;
+        }
+        catch (MatrixException e) when (e.Status is >= 400 and < 500)
+        {
+            failures.Add($"refresh: {e.Errcode}: {e.Error}");
+            _current = _current! with { RefreshToken = null };
+            return false;
+        }
+    }
+
+    private async Task<bool> TryPasswordAsync(HashSet<RecoveryStep> tried, List<string> failures, CancellationToken cancellationToken)
+    {
+        if (!tried.Add(RecoveryStep.Password))
+        {
+            return false;
+        }
+
+        if (_options.UserId is null || string.IsNullOrEmpty(_options.Password))
+        {
+            failures.Add("password login: no user_id and password were given");
+            return false;
+        }
+
+        var deviceId = _options.DeviceId ?? _current?.DeviceId ?? NewDeviceId();
+        try
+        {
+            var session = await _login.PasswordLoginAsync(_options.UserId, _options.Password, deviceId, _options.DeviceDisplayName, _options.RequestRefreshToken, cancellationToken);
+            Adopt(session, "password login");
+            return true;
+        }
+        catch (MatrixException e) when (e.Status is >= 400 and < 500)
+        {
+            _lastStepError = e;
+            failures.Add($"password login as {_options.UserId} (device {deviceId}): {Terminal(e)}{e.Errcode}: {e.Error}");
+            return false;
+        }
+    }
+
+    private static string Terminal(MatrixException e) => e.Errcode switch
+    {
+        MatrixErrorCodes.UserDeactivated => "the account is deactivated: ",
+        MatrixErrorCodes.UserLocked => "the account is locked: ",
+        MatrixErrorCodes.Forbidden => "bad credentials: ",
+        MatrixErrorCodes.LimitExceeded => "rate limited: ",
+        _ => "",
+    };
+
+    private void Adopt(StoredSession session, string step)
+    {
+        // Keep the device we know when the server's answer (refresh) does not repeat it.
+        _current = session with { DeviceId = session.DeviceId ?? _current?.DeviceId };
+        Reauthenticated = true;
+        _steps.Add(step);
+        _logger.LogInformation("session of {User} recovered by {Step} (device {Device})", _current.UserId, step, _current.DeviceId);
+        if (_cache is not null && step != "cache")
+        {
+            _cache.Write(_http.Options.Homeserver, _current with { UserId = _options.UserId! });
+        }
+    }
+
+    /// <summary>Minted once per user and then kept in the cache, so re-logins reuse it.</summary>
+    private static string NewDeviceId() => "SOLTI" + RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 6);
+}

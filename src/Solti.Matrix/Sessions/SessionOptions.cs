@@ -1,0 +1,31 @@
+namespace Solti.Matrix.Sessions;
+
+/// <summary>Who the session is and what it may use to heal itself. Every field is optional: a token alone
+/// works until it is rejected; a user id and password make the session self-healing.</summary>
+public sealed record SessionOptions
+{
+    /// <summary>Full MXID (<c>@bot:example.com</c>); needed for the cache and for password login.</summary>
+    public string? UserId { get; init; }
+
+    /// <summary>May be empty or stale: the session heals.</summary>
+    public string? AccessToken { get; init; }
+
+    public string? Password { get; init; }
+
+    /// <summary>The device to log in as; when null the cached one is reused, or one is minted once and cached.</summary>
+    public string? DeviceId { get; init; }
+
+    public string DeviceDisplayName { get; init; } = "solti-matrix";
+
+    /// <summary>Ask for refresh tokens at login (expiring access tokens that refresh without a password).</summary>
+    public bool RequestRefreshToken { get; init; }
+
+    /// <summary>Use and update the credential cache (needs <see cref="UserId"/>).</summary>
+    public bool UseCache { get; init; } = true;
+
+    /// <summary>How long to wait for another process that is logging the same user in.</summary>
+    public TimeSpan LoginLockTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Never prints secrets.</summary>
+    public override string ToString() => $"SessionOptions {{ UserId = {UserId}, DeviceId = {DeviceId}, HasToken = {!string.IsNullOrEmpty(AccessToken)}, HasPassword = {!string.IsNullOrEmpty(Password)} }}";
+}

@@ -1,0 +1,145 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Sessions;
+using Solti.Matrix.Tests.Support;
+
+namespace Solti.Matrix.Tests;
+
+/// <summary>The <c>solti-matrix</c> CLI as separate processes against the homeserver.</summary>
+public sealed class CliTests
+{
+    private static Dictionary<string, string?> Env(LibraryHarness h, string? token, bool password = true) => new()
+    {
+        ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(),
+        ["MATRIX_USER_ID"] = h.Hs.BotId,
+        ["MATRIX_ACCESS_TOKEN"] = token,
+        ["MATRIX_PASSWORD"] = password ? TestHomeserver.BotPassword : null,
+    };
+
+    private static string[] Send(LibraryHarness h, string room, string body, params string[] extra) =>
+        ["send", room, "--json", new JsonObject { ["msgtype"] = "m.text", ["body"] = body }.ToJsonString(), "--cache-dir", h.CacheDir, "--output", "json", .. extra];
+
+    [Fact]
+    public async Task Send_with_a_stale_token_heals_and_prints_the_event_and_the_transaction_id()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("CLIDEV");
+        var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken);
+        await h.ExpireAsync(bot.AccessToken);
+
+        var run = await CliRunner.RunAsync([.. Send(h, alias, "from the cli", "--device-id", "CLIDEV", "--txn-id", "cli-txn-1")], Env(h, bot.AccessToken));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var result = JsonNode.Parse(run.Stdout)!.AsObject();
+        Assert.Equal(roomId, result["room_id"]!.GetValue<string>());
+        Assert.Equal("cli-txn-1", result["transaction_id"]!.GetValue<string>());
+        Assert.True(result["reauthenticated"]!.GetValue<bool>());
+        var events = await h.MessagesAsync(roomId, bot.AccessToken.Length > 0 ? (await h.Hs.LoginBotAsync("READER")).AccessToken : "");
+        Assert.Equal(result["event_id"]!.GetValue<string>(), Assert.Single(events)["event_id"]!.GetValue<string>());
+        Assert.Equal("CLIDEV", h.Cache.Read(h.Hs.Server.BaseAddress, h.Hs.BotId)!.DeviceId);
+    }
+
+    [Fact]
+    public async Task Twenty_processes_starting_from_one_expired_token_make_exactly_one_login()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var reader = await h.Hs.LoginBotAsync("READER");
+        var (roomId, _) = await h.BotRoomAsync(reader.AccessToken);
+        using (var first = h.Bot(deviceId: "SHARED"))
+        {
+            await first.WhoAmIAsync();
+        }
+
+        var expired = h.Cache.Read(h.Hs.Server.BaseAddress, h.Hs.BotId)!.AccessToken;
+        await h.ExpireAsync(expired);
+        await h.ResetCountersAsync();
+        var devices = await h.BotDeviceCountAsync();
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => CliRunner.RunAsync(Send(h, roomId, $"process {i}"), Env(h, expired))));
+
+        Assert.All(runs, run => Assert.True(run.ExitCode == 0, run.ToString()));
+        Assert.Equal(1, await h.CounterAsync("login"));
+        Assert.Equal(devices, await h.BotDeviceCountAsync());
+        var bodies = (await h.MessagesAsync(roomId, reader.AccessToken)).Select(e => e["content"]!["body"]!.GetValue<string>()).ToList();
+        Assert.Equal(20, bodies.Count);
+        Assert.Equal(20, bodies.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Login_stores_the_session_and_whoami_and_logout_use_it()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var env = Env(h, token: null);
+
+        var login = await CliRunner.RunAsync(["login", "--cache-dir", h.CacheDir, "--device-id", "CLILOGIN", "--output", "json"], env);
+        Assert.True(login.ExitCode == 0, login.ToString());
+        Assert.Equal("CLILOGIN", JsonNode.Parse(login.Stdout)!["device_id"]!.GetValue<string>());
+        Assert.NotNull(h.Cache.Read(h.Hs.Server.BaseAddress, h.Hs.BotId));
+
+        env["MATRIX_PASSWORD"] = null;
+        var whoami = await CliRunner.RunAsync(["whoami", "--cache-dir", h.CacheDir], env);
+        Assert.True(whoami.ExitCode == 0, whoami.ToString());
+        Assert.Contains("device_id: CLILOGIN", whoami.Stdout, StringComparison.Ordinal);
+
+        var logout = await CliRunner.RunAsync(["logout", "--cache-dir", h.CacheDir], env);
+        Assert.True(logout.ExitCode == 0, logout.ToString());
+        Assert.Null(h.Cache.Read(h.Hs.Server.BaseAddress, h.Hs.BotId));
+        Assert.Equal(0, await h.BotDeviceCountAsync());
+    }
+
+    [Fact]
+    public async Task Exit_codes_say_what_went_wrong()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("CODES");
+        var (roomId, _) = await h.BotRoomAsync(bot.AccessToken);
+        var env = Env(h, bot.AccessToken);
+
+        var usage = await CliRunner.RunAsync(["send", roomId, "--text", "x"]);
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Contains("MATRIX_HOMESERVER_URL", usage.Stderr, StringComparison.Ordinal);
+
+        var notFound = await CliRunner.RunAsync(Send(h, "#missing:localhost", "x"), env);
+        Assert.Equal(4, notFound.ExitCode);
+        Assert.Equal("M_NOT_FOUND", JsonNode.Parse(notFound.Stdout)!["errcode"]!.GetValue<string>());
+
+        var auth = await CliRunner.RunAsync(Send(h, roomId, "x"), new Dictionary<string, string?>(env) { ["MATRIX_ACCESS_TOKEN"] = "syt_bad", ["MATRIX_PASSWORD"] = "wrong" });
+        Assert.Equal(3, auth.ExitCode);
+        Assert.Contains("bad credentials", auth.Stderr, StringComparison.Ordinal);
+
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 429, ["retry_after_ms"] = 600_000, ["count"] = 1 });
+        var limited = await CliRunner.RunAsync(Send(h, roomId, "x"), env);
+        Assert.Equal(5, limited.ExitCode);
+        Assert.Contains("asked to wait 600 s", limited.Stderr, StringComparison.Ordinal);
+
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 502, ["count"] = null });
+        var server = await CliRunner.RunAsync(Send(h, roomId, "x", "--budget", "1"), env);
+        Assert.Equal(6, server.ExitCode);
+
+        Assert.Empty(await h.MessagesAsync(roomId, bot.AccessToken));
+    }
+
+    [Fact]
+    public async Task Verbose_output_and_errors_never_show_a_token_or_a_password()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("VERBOSE");
+        var (roomId, _) = await h.BotRoomAsync(bot.AccessToken);
+        await h.ExpireAsync(bot.AccessToken);
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = 1 });
+
+        var run = await CliRunner.RunAsync([.. Send(h, roomId, "verbose"), "--verbose"], Env(h, bot.AccessToken));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("recovered by password login", run.Stderr, StringComparison.Ordinal);
+
+        var fresh = h.Cache.Read(h.Hs.Server.BaseAddress, h.Hs.BotId)!;
+        foreach (var output in CliRunner.AllRuns.Append(run))
+        {
+            foreach (var secret in new[] { bot.AccessToken, fresh.AccessToken, TestHomeserver.BotPassword, TestHomeserver.AdminPassword, h.Admin.AccessToken })
+            {
+                Assert.DoesNotContain(secret, output.Stdout, StringComparison.Ordinal);
+                Assert.DoesNotContain(secret, output.Stderr, StringComparison.Ordinal);
+            }
+        }
+    }
+}
