@@ -42,16 +42,25 @@ need_dotnet() {
   fi
 }
 
-cmd_demo() {
-  need_apt ca-certificates
+# The CLI as shipped: a Native AOT binary (needs clang and zlib's headers to link).
+build_cli() {
+  need_apt ca-certificates clang zlib1g-dev
   need_dotnet
+  dotnet publish "$ROOT/src/Solti.Matrix.Cli" -c Release -r linux-x64 -nologo -v quiet -o "$ROOT/artifacts/cli" >&2
+  echo "$ROOT/artifacts/cli/solti-matrix"
+}
+
+cmd_demo() {
+  local cli
+  cli=$(build_cli)
   dotnet build "$ROOT/src/Solti.Matrix.Demo" -c Release -nologo -v quiet
-  dotnet run --project "$ROOT/src/Solti.Matrix.Demo" -c Release --no-build -- "$@"
+  dotnet run --project "$ROOT/src/Solti.Matrix.Demo" -c Release --no-build -- "$cli" "$@"
 }
 
 cmd_test() {
-  need_apt ca-certificates
-  need_dotnet
+  # The CLI tests run the shipped Native AOT binary.
+  SOLTI_MATRIX_CLI=$(build_cli)
+  export SOLTI_MATRIX_CLI
   local results="$ROOT/artifacts/test-results"
   rm -rf "$results"
   local status=0

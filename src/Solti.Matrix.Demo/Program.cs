@@ -2,8 +2,15 @@ using Solti.Matrix.Demo;
 using Solti.Matrix.Homeserver;
 using Solti.Matrix.Homeserver.Configuration;
 
-// The demo: the embedded homeserver on loopback with a seeded admin and bot, and a scripted flow against it.
-var dataDir = args.Length > 0 ? args[0] : null;
+// The demo: the embedded homeserver on loopback with a seeded admin and bot, and the real CLI against it.
+if (args.Length < 1 || !File.Exists(args[0]))
+{
+    Console.Error.WriteLine("usage: solti-demo PATH-TO-solti-matrix [DATA-DIR]   (./build.sh demo passes both)");
+    return 2;
+}
+
+var cliPath = Path.GetFullPath(args[0]);
+var dataDir = args.Length > 1 ? args[1] : null;
 var options = new HomeserverOptions
 {
     Port = 0,
@@ -18,7 +25,7 @@ Console.WriteLine();
 using var http = new HttpClient { BaseAddress = homeserver.BaseAddress };
 try
 {
-    await new DemoFlow(http, Console.Out).RunAsync(options.ServerName);
+    await new DemoFlow(http, cliPath, Console.Out).RunAsync(options.ServerName);
 }
 catch (InvalidOperationException e)
 {
