@@ -11,7 +11,7 @@ usage: ./build.sh <command>
   demo        build and run the demo: the embedded homeserver and an end-to-end flow against it
   test        build and run every test; the last line is "N passed, N failed"
   collection  build the Ansible collection tarball into dist/ (not yet: issue 4)
-  bench       run the benchmarks in bench/ (not yet: later issues)
+  bench       run the benchmarks in bench/ (CLI one-shot send against curl)
 USAGE
 }
 
@@ -24,7 +24,7 @@ need_apt() {
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ]; then
     echo "build.sh: installing ${missing[*]} from apt" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "build.sh: missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
     exit 3
@@ -99,7 +99,7 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   collection) echo "build.sh collection: the Ansible collection arrives with issue 4" >&2; exit 2 ;;
-  bench) echo "build.sh bench: benchmarks arrive with the library and the collection (issues 3 and 4)" >&2; exit 2 ;;
+  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)" "$@" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
