@@ -19,6 +19,9 @@ public class MatrixClient : IDisposable
         Session = new MatrixSession(_http, session, cache);
     }
 
+    /// <summary>The admin API for a second (admin) session over this client's HTTP pipeline.</summary>
+    public SynapseAdminClient Admin(SessionOptions adminSession, CredentialCache? cache = null) => new(new MatrixSession(_http, adminSession, cache));
+
     public MatrixSession Session { get; }
 
     public virtual async Task<JsonObject> WhoAmIAsync(CancellationToken cancellationToken = default) =>

@@ -53,12 +53,10 @@ public sealed class MatrixSession
     /// <summary>Sends an authenticated request, healing the session on a token error.</summary>
     public async Task<JsonNode> SendAsync(MatrixRequest request, CancellationToken cancellationToken)
     {
-        var tried = new HashSet<RecoveryStep>();
-        var failures = new List<string>();
-        MatrixException? last = null;
-        if (_current is null && !await HealAsync(null, tried, failures, cancellationToken))
+        var log = new RecoveryLog();
+        if (_current is null && !await HealAsync(null, log, cancellationToken))
         {
-            throw new SessionRecoveryException(_options.UserId ?? "(no user_id)", ["no access token, and no credentials to log in with", .. failures], null);
+            throw new SessionRecoveryException(_options.UserId ?? "(no user_id)", ["no access token was given", .. log.Failures], log.LastError);
         }
 
         while (true)
@@ -70,18 +68,16 @@ public sealed class MatrixSession
             }
             catch (MatrixException e) when (e.IsTokenError)
             {
-                last = e;
-                failures.Add($"the token was rejected ({e.Errcode}{(e.SoftLogout == true ? ", soft logout" : "")})");
+                log.LastError ??= e;
+                log.Failures.Add($"the token was rejected ({e.Errcode}{(e.SoftLogout == true ? ", soft logout" : "")})");
                 _logger.LogInformation("{Request}: token rejected ({Errcode}); recovering the session of {User}", request, e.Errcode, UserId);
-                if (!await HealAsync(token, tried, failures, cancellationToken))
+                if (!await HealAsync(token, log, cancellationToken))
                 {
-                    throw new SessionRecoveryException(UserId ?? "(no user_id)", failures, failures.Count > 0 ? _lastStepError ?? last : last);
+                    throw new SessionRecoveryException(UserId ?? "(no user_id)", log.Failures, log.LastError);
                 }
             }
         }
     }
-
-    private MatrixException? _lastStepError;
 
     public void ForgetCached()
     {
@@ -98,8 +94,18 @@ public sealed class MatrixSession
         Password,
     }
 
+    /// <summary>One call's recovery: the steps tried, why each failed, and the error to report (a login's, when one failed).</summary>
+    private sealed class RecoveryLog
+    {
+        public HashSet<RecoveryStep> Tried { get; } = [];
+
+        public List<string> Failures { get; } = [];
+
+        public MatrixException? LastError { get; set; }
+    }
+
     /// <summary>Tries the next untried step; true when the session has a new token to retry with.</summary>
-    private async Task<bool> HealAsync(string? failedToken, HashSet<RecoveryStep> tried, List<string> failures, CancellationToken cancellationToken)
+    private async Task<bool> HealAsync(string? failedToken, RecoveryLog log, CancellationToken cancellationToken)
     {
         await _heal.WaitAsync(cancellationToken);
         try
@@ -110,14 +116,14 @@ public sealed class MatrixSession
                 return true;
             }
 
-            if (tried.Add(RecoveryStep.Cache) && TryCache(failedToken, failures))
+            if (log.Tried.Add(RecoveryStep.Cache) && TryCache(failedToken, log))
             {
                 return true;
             }
 
             if (_cache is null || _options.UserId is null)
             {
-                return await TryRefreshAsync(tried, failures, cancellationToken) || await TryPasswordAsync(tried, failures, cancellationToken);
+                return await TryRefreshAsync(log, cancellationToken) || await TryPasswordAsync(log, cancellationToken);
             }
 
             using var processLock = await _cache.LockAsync(_http.Options.Homeserver, _options.UserId, _options.LoginLockTimeout, cancellationToken);
@@ -129,7 +135,7 @@ public sealed class MatrixSession
                 return true;
             }
 
-            return await TryRefreshAsync(tried, failures, cancellationToken) || await TryPasswordAsync(tried, failures, cancellationToken);
+            return await TryRefreshAsync(log, cancellationToken) || await TryPasswordAsync(log, cancellationToken);
         }
         finally
         {
@@ -137,7 +143,7 @@ public sealed class MatrixSession
         }
     }
 
-    private bool TryCache(string? failedToken, List<string> failures)
+    private bool TryCache(string? failedToken, RecoveryLog log)
     {
         if (_cache is null)
         {
@@ -147,7 +153,7 @@ public sealed class MatrixSession
         var stored = _cache.Read(_http.Options.Homeserver, _options.UserId!);
         if (stored is null || stored.AccessToken == failedToken)
         {
-            failures.Add(stored is null ? "cache: no cached session" : "cache: the cached token is the one that failed");
+            log.Failures.Add(stored is null ? "cache: no cached session" : "cache: the cached token is the one that failed");
             if (stored is not null)
             {
                 // Same token: the cache still knows its device and refresh token.
@@ -161,10 +167,10 @@ public sealed class MatrixSession
         return true;
     }
 
-    private async Task<bool> TryRefreshAsync(HashSet<RecoveryStep> tried, List<string> failures, CancellationToken cancellationToken)
+    private async Task<bool> TryRefreshAsync(RecoveryLog log, CancellationToken cancellationToken)
     {
         var refreshable = _current?.RefreshToken is not null ? _current : null;
-        if (!tried.Add(RecoveryStep.Refresh) || refreshable is null)
+        if (!log.Tried.Add(RecoveryStep.Refresh) || refreshable is null)
         {
             return false;
         }
@@ -177,36 +183,41 @@ public sealed class MatrixSession
         }
         catch (MatrixException e) when (e.Status is >= 400 and < 500)
         {
-            failures.Add($"refresh: {e.Errcode}: {e.Error}");
+            log.Failures.Add($"refresh: {e.Errcode}: {e.Error}");
             _current = _current! with { RefreshToken = null };
             return false;
         }
     }
 
-    private async Task<bool> TryPasswordAsync(HashSet<RecoveryStep> tried, List<string> failures, CancellationToken cancellationToken)
+    private async Task<bool> TryPasswordAsync(RecoveryLog log, CancellationToken cancellationToken)
     {
-        if (!tried.Add(RecoveryStep.Password))
+        if (!log.Tried.Add(RecoveryStep.Password))
         {
             return false;
         }
 
         if (_options.UserId is null || string.IsNullOrEmpty(_options.Password))
         {
-            failures.Add("password login: no user_id and password were given");
+            log.Failures.Add("password login: no user_id and password were given");
             return false;
         }
 
         var deviceId = _options.DeviceId ?? _current?.DeviceId ?? NewDeviceId();
         try
         {
+            if (_options.PrecreateDevice is { } precreate)
+            {
+                await precreate(_options.UserId, deviceId, cancellationToken);
+            }
+
             var session = await _login.PasswordLoginAsync(_options.UserId, _options.Password, deviceId, _options.DeviceDisplayName, _options.RequestRefreshToken, cancellationToken);
             Adopt(session, "password login");
             return true;
         }
         catch (MatrixException e) when (e.Status is >= 400 and < 500)
         {
-            _lastStepError = e;
-            failures.Add($"password login as {_options.UserId} (device {deviceId}): {Terminal(e)}{e.Errcode}: {e.Error}");
+            log.LastError = e;
+            log.Failures.Add($"password login as {_options.UserId} (device {deviceId}): {Terminal(e)}{e.Errcode}: {e.Error}");
             return false;
         }
     }

@@ -20,6 +20,10 @@ public sealed record SessionOptions
     /// <summary>Ask for refresh tokens at login (expiring access tokens that refresh without a password).</summary>
     public bool RequestRefreshToken { get; init; }
 
+    /// <summary>Called before a password login to create the device first (e.g. through the admin API's
+    /// <see cref="SynapseAdminClient.CreateDeviceAsync"/>), for servers that only allow known devices.</summary>
+    public Func<string, string, CancellationToken, Task>? PrecreateDevice { get; init; }
+
     /// <summary>Use and update the credential cache (needs <see cref="UserId"/>).</summary>
     public bool UseCache { get; init; } = true;
 

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Solti.Matrix.Http;
+using Solti.Matrix.Sessions;
+
+namespace Solti.Matrix;
+
+/// <summary>The Synapse admin API over a (self-healing) admin session. Answers are normalized across Synapse
+/// releases: 1.67's 0/1 flags become booleans.</summary>
+public class SynapseAdminClient(MatrixSession session)
+{
+    public MatrixSession Session => session;
+
+    public virtual async Task<string> ServerVersionAsync(CancellationToken cancellationToken = default) =>
+        (await session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/server_version"), cancellationToken))["server_version"]?.GetValue<string>() ?? "";
+
+    /// <summary>The account, or null when the server does not know it.</summary>
+    public virtual async Task<JsonObject?> GetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var user = (JsonObject)await session.SendAsync(MatrixRequest.Get(MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId))), cancellationToken);
+            return NormalizeFlags(user);
+        }
+        catch (Errors.MatrixException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public virtual async Task<JsonArray> ListDevicesAsync(string userId, CancellationToken cancellationToken = default) =>
+        (await session.SendAsync(MatrixRequest.Get(DevicesPath(userId)), cancellationToken))["devices"] as JsonArray ?? [];
+
+    /// <summary>Creates the device if it does not exist (a no-op otherwise), so a later login can claim it.</summary>
+    public virtual Task CreateDeviceAsync(string userId, string deviceId, CancellationToken cancellationToken = default) =>
+        session.SendAsync(MatrixRequest.Post(DevicesPath(userId), new JsonObject { ["device_id"] = deviceId }), cancellationToken);
+
+    /// <summary>Deletes devices in bulk (one request per 1,000).</summary>
+    public virtual async Task DeleteDevicesAsync(string userId, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken = default)
+    {
+        foreach (var batch in deviceIds.Chunk(1000))
+        {
+            var body = new JsonObject { ["devices"] = new JsonArray([.. batch.Select(id => (JsonNode)id)]) };
+            await session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId), "delete_devices"), body), cancellationToken);
+        }
+    }
+
+    private static string DevicesPath(string userId) => MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId), "devices");
+
+    /// <summary>Synapse ≤ 1.7x answers 0/1 for these flags; newer ones answer booleans.</summary>
+    private static JsonObject NormalizeFlags(JsonObject user)
+    {
+        foreach (var key in new[] { "admin", "deactivated", "is_guest", "shadow_banned", "locked", "erased" })
+        {
+            if (user[key] is JsonValue value && value.GetValueKind() == JsonValueKind.Number)
+            {
+                user[key] = value.GetValue<long>() != 0;
+            }
+        }
+
+        return user;
+    }
+}
