@@ -67,7 +67,7 @@ public sealed class RecordedSynapseShapeTests
         await Replay(c, "admin: non-admin bot calls admin API", check, path: botPath, token: bot, exact: true);
 
         // The recording's bot had a second, never-used device from an earlier login.
-        Assert.Equal(200, (await c.PostAsync(botPath + "/devices", new JsonObject { ["device_id"] = "QFKCDRZKHY" }, admin)).Code);
+        Assert.Equal(201, (await c.PostAsync(botPath + "/devices", new JsonObject { ["device_id"] = "QFKCDRZKHY" }, admin)).Code);
         await Replay(c, "admin: GET devices", check, path: botPath + "/devices", token: admin);
         await Replay(c, "admin: POST delete_devices (all but SMOKEDEV1)", check, path: botPath + "/delete_devices", token: admin, exact: true);
         var remaining = await Replay(c, "admin: GET devices after delete", check, path: botPath + "/devices", token: admin);
