@@ -73,7 +73,7 @@ public sealed class RecordedSynapseShapeTests
         var remaining = await Replay(c, "admin: GET devices after delete", check, path: botPath + "/devices", token: admin);
         Assert.Equal("SMOKEDEV1", remaining.Object["devices"]![0]!["device_id"]!.GetValue<string>());
         await Replay(c, "admin: rooms list", check, token: admin);
-        var overridePath = botPath + "/override_ratelimit";
+        var overridePath = "/_synapse/admin/v1/users/" + Enc(hs.BotId) + "/override_ratelimit";
         await Replay(c, "admin: GET override_ratelimit (none set)", check, path: overridePath, token: admin, exact: true);
 
         var limited = await SendUntilLimitedAsync(c, roomId, bot, 50);
