@@ -67,13 +67,13 @@ public sealed class RecordedSynapseShapeTests
         await Replay(c, "admin: non-admin bot calls admin API", check, path: botPath, token: bot, exact: true);
 
         // The recording's bot had a second, never-used device from an earlier login.
-        Assert.Equal(200, (await c.PostAsync(botPath + "/devices", new JsonObject { ["device_id"] = "QFKCDRZKHY" }, admin)).Code);
+        Assert.Equal(201, (await c.PostAsync(botPath + "/devices", new JsonObject { ["device_id"] = "QFKCDRZKHY" }, admin)).Code);
         await Replay(c, "admin: GET devices", check, path: botPath + "/devices", token: admin);
         await Replay(c, "admin: POST delete_devices (all but SMOKEDEV1)", check, path: botPath + "/delete_devices", token: admin, exact: true);
         var remaining = await Replay(c, "admin: GET devices after delete", check, path: botPath + "/devices", token: admin);
         Assert.Equal("SMOKEDEV1", remaining.Object["devices"]![0]!["device_id"]!.GetValue<string>());
         await Replay(c, "admin: rooms list", check, token: admin);
-        var overridePath = botPath + "/override_ratelimit";
+        var overridePath = "/_synapse/admin/v1/users/" + Enc(hs.BotId) + "/override_ratelimit";
         await Replay(c, "admin: GET override_ratelimit (none set)", check, path: overridePath, token: admin, exact: true);
 
         var limited = await SendUntilLimitedAsync(c, roomId, bot, 50);

@@ -9,6 +9,11 @@ public sealed class Memberships(ServerState state, RoomEvents events, RoomAuthor
 {
     public EventRecord Join(RoomRecord room, string userId, bool force = false)
     {
+        if (room.Blocked)
+        {
+            throw Errors.Forbidden("This room has been blocked on this server");
+        }
+
         var current = auth.Membership(room, userId);
         if (current == "ban")
         {

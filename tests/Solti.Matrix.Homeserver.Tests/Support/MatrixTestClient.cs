@@ -8,7 +8,7 @@ namespace Solti.Matrix.Homeserver.Tests.Support;
 /// <summary>Raw HTTP to the homeserver: the tests speak the wire protocol, nothing in between.</summary>
 public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = CreateHttp(baseAddress);
 
     public Uri BaseAddress => baseAddress;
 
@@ -85,6 +85,13 @@ public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
         }
 
         return response.Str("room_id");
+    }
+
+    private static HttpClient CreateHttp(Uri baseAddress)
+    {
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd("solti-tests/1.0");
+        return http;
     }
 
     public static string Enc(string segment) => Uri.EscapeDataString(segment);
