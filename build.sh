@@ -46,14 +46,14 @@ need_dotnet() {
 build_cli() {
   need_apt ca-certificates clang zlib1g-dev
   need_dotnet
-  dotnet publish "$ROOT/src/Solti.Matrix.Cli" -c Release -r linux-x64 -nologo -v quiet -o "$ROOT/artifacts/cli" >&2
+  dotnet publish "$ROOT/src/Solti.Matrix.Cli" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/cli" >&2
   echo "$ROOT/artifacts/cli/solti-matrix"
 }
 
 cmd_demo() {
   local cli
   cli=$(build_cli)
-  dotnet build "$ROOT/src/Solti.Matrix.Demo" -c Release -nologo -v quiet
+  dotnet build "$ROOT/src/Solti.Matrix.Demo" -c Release -nologo -v quiet -clp:NoSummary
   dotnet run --project "$ROOT/src/Solti.Matrix.Demo" -c Release --no-build -- "$cli" "$@"
 }
 

@@ -50,7 +50,7 @@ public sealed class DemoFlow(HttpClient http, string cliPath, TextWriter output)
                 ["MATRIX_PASSWORD"] = DemoCredentials.BotPassword,
             };
             await CallAsync(HttpMethod.Delete, "/_solti/testing/v1/counters", adminToken);
-            var sent = await RunCliAsync(["send", alias, "--json", content.ToJsonString(), "--device-id", DeviceId, "--cache-dir", cacheDir, "--output", "json", "--verbose"], env);
+            var sent = await RunCliAsync(["send", alias, "--json", Encoding.UTF8.GetString(Homeserver.Http.JsonResponses.Serialize(content)), "--device-id", DeviceId, "--cache-dir", cacheDir, "--output", "json", "--verbose"], env);
             var eventId = sent["event_id"]!.GetValue<string>();
 
             Step("Read the event back from the room");
