@@ -54,8 +54,14 @@ public sealed class MatrixHttpPipeline : IDisposable
         }
         catch (TimeoutRejectedException e)
         {
-            throw new MatrixException(0, MatrixErrorCodes.BudgetExhausted,
-                $"{request}: no answer within the call's budget of {RetryAfter.Describe(_options.Retry.TotalBudget)}", inner: e);
+            var note = $"the call's budget of {RetryAfter.Describe(_options.Retry.TotalBudget)} ran out";
+            if (state.LastResponse is { IsSuccess: false } last)
+            {
+                // The budget ended while waiting to retry: report what the server last said.
+                throw last.ToException(note, state.AskedWait);
+            }
+
+            throw new MatrixException(0, MatrixErrorCodes.BudgetExhausted, $"{request}: no answer: {note}", inner: e);
         }
         finally
         {
@@ -162,6 +168,8 @@ public sealed class MatrixHttpPipeline : IDisposable
             return false;
         }
 
+        state.LastResponse = response;
+
         if (response.Status == 429)
         {
             var asked = RetryAfter.From(response.RetryAfterHeader, response.Body, DateTimeOffset.UtcNow);
@@ -225,5 +233,7 @@ public sealed class MatrixHttpPipeline : IDisposable
         public TimeSpan? AskedWait { get; set; }
 
         public string? StopReason { get; set; }
+
+        public MatrixResponse? LastResponse { get; set; }
     }
 }
