@@ -111,7 +111,7 @@ public static class AdminRoomEndpoints
     private static string Key(JsonNode? node) => node switch
     {
         null => "",
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number => "1" + v.GetValue<long>().ToString("D19", System.Globalization.CultureInfo.InvariantCulture),
+        JsonValue v when Json.TryGetInteger(v, out var n) => "1" + n.ToString("D19", System.Globalization.CultureInfo.InvariantCulture),
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => "1" + v.GetValue<bool>(),
         JsonValue v => "1" + v.GetValue<string>(),
         _ => "1" + node.ToJsonString(),

@@ -42,6 +42,25 @@ public static class Json
         _ => throw Errors.BadJson($"'{key}' must be an integer"),
     };
 
+    /// <summary>A JSON number as an integer, whether the node was parsed or built in code (a built
+    /// <c>JsonValue</c> of <c>int</c> does not answer <c>TryGetValue&lt;long&gt;</c>).</summary>
+    public static bool TryGetInteger(JsonNode? node, out long value)
+    {
+        value = 0;
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
+        {
+            return false;
+        }
+
+        if (!double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) || d != Math.Floor(d))
+        {
+            return false;
+        }
+
+        value = (long)Math.Clamp(d, long.MinValue, long.MaxValue);
+        return true;
+    }
+
     public static JsonObject? OptionalObject(JsonObject body, string key) => body[key] switch
     {
         null => null,

@@ -48,24 +48,11 @@ public sealed class PowerLevels(JsonObject? content)
     /// <summary>Power levels may be integers or, in old rooms, strings of integers.</summary>
     public static int Level(JsonNode? node, int fallback)
     {
-        if (node is JsonValue value)
+        if (Http.Json.TryGetInteger(node, out var number))
         {
-            if (value.TryGetValue<long>(out var l))
-            {
-                return (int)Math.Clamp(l, int.MinValue, int.MaxValue);
-            }
-
-            if (value.TryGetValue<double>(out var d) && d == Math.Floor(d))
-            {
-                return (int)d;
-            }
-
-            if (value.TryGetValue<string>(out var s) && int.TryParse(s, out var parsed))
-            {
-                return parsed;
-            }
+            return (int)Math.Clamp(number, int.MinValue, int.MaxValue);
         }
 
-        return fallback;
+        return node is JsonValue v && v.TryGetValue<string>(out var s) && int.TryParse(s, out var parsed) ? parsed : fallback;
     }
 }
