@@ -10,14 +10,11 @@ public sealed class LoginAndTokenTests
 
     private static JsonObject Login(string user, string password, string? deviceId = null, bool refresh = false, bool legacy = false)
     {
-        var body = new JsonObject { ["type"] = "m.login.password", ["password"] = password };
+        var body = MatrixTestClient.LoginBody(user, password);
         if (legacy)
         {
+            body.Remove("identifier");
             body["user"] = user;
-        }
-        else
-        {
-            body["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user };
         }
 
         if (deviceId is not null)

@@ -126,13 +126,7 @@ public sealed class RoomAdministrationTests
 
         var delete = await hs.Client.DeleteAsync("/_synapse/admin/v2/rooms/" + Enc(roomId), admin, new JsonObject { ["new_room_user_id"] = "@ghost:localhost" });
         Assert.Equal(200, delete.Code);
-        JsonObject status;
-        do
-        {
-            await Task.Delay(20);
-            status = (await hs.Client.GetAsync("/_synapse/admin/v2/rooms/delete_status/" + delete.Str("delete_id"), admin)).Object;
-        }
-        while (status["status"]!.GetValue<string>() is "scheduled" or "active");
+        var status = await FinishedDeletionAsync(hs, delete.Str("delete_id"), admin);
 
         Assert.Equal("failed", status["status"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(status["error"]!.GetValue<string>()));
@@ -148,13 +142,7 @@ public sealed class RoomAdministrationTests
         var roomId = await hs.Client.CreateRoomAsync(bot);
 
         var delete = await hs.Client.DeleteAsync("/_synapse/admin/v2/rooms/" + Enc(roomId), admin, new JsonObject { ["new_room_user_id"] = hs.AdminId, ["message"] = "moved" });
-        JsonObject status;
-        do
-        {
-            await Task.Delay(20);
-            status = (await hs.Client.GetAsync("/_synapse/admin/v2/rooms/delete_status/" + delete.Str("delete_id"), admin)).Object;
-        }
-        while (status["status"]!.GetValue<string>() is "scheduled" or "active");
+        var status = await FinishedDeletionAsync(hs, delete.Str("delete_id"), admin);
 
         var newRoom = status["shutdown_room"]!["new_room_id"]!.GetValue<string>();
         var members = await hs.Client.GetAsync($"/_synapse/admin/v1/rooms/{Enc(newRoom)}/members", admin);
@@ -198,6 +186,20 @@ public sealed class RoomAdministrationTests
 
         Assert.Equal(404, (await hs.Client.PostAsync("/_synapse/admin/v1/join/" + Enc(adminRoom), new JsonObject { ["user_id"] = "@ghost:localhost" }, admin)).Code);
         Assert.Equal(400, (await hs.Client.PostAsync("/_synapse/admin/v1/join/" + Enc(adminRoom), new JsonObject { ["user_id"] = "@x:elsewhere.org" }, admin)).Code);
+    }
+
+    private static async Task<JsonObject> FinishedDeletionAsync(TestHomeserver hs, string deleteId, string admin)
+    {
+        while (true)
+        {
+            var status = (await hs.Client.GetAsync("/_synapse/admin/v2/rooms/delete_status/" + deleteId, admin)).Object;
+            if (status["status"]!.GetValue<string>() is not ("scheduled" or "active"))
+            {
+                return status;
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     private static async Task<(int, string?)> Code(Task<MatrixResponse> response)

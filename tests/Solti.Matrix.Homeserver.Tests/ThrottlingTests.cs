@@ -7,13 +7,6 @@ namespace Solti.Matrix.Homeserver.Tests;
 /// <summary>Synapse's rate limiters and the forms a 429 takes.</summary>
 public sealed class ThrottlingTests
 {
-    private static JsonObject Login(string user, string password) => new()
-    {
-        ["type"] = "m.login.password",
-        ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user },
-        ["password"] = password,
-    };
-
     private static async Task<List<MatrixResponse>> SendManyAsync(TestHomeserver hs, string roomId, string token, int count, string prefix)
     {
         var responses = new List<MatrixResponse>();
@@ -91,10 +84,10 @@ public sealed class ThrottlingTests
         var codes = new List<int>();
         for (var i = 0; i < 3; i++)
         {
-            codes.Add((await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", TestHomeserver.BotPassword))).Code);
+            codes.Add((await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", TestHomeserver.BotPassword))).Code);
         }
 
-        var fourth = await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", "WRONG"));
+        var fourth = await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", "WRONG"));
         Assert.Equal([200, 200, 200], codes);
         Assert.Equal((429, "M_LIMIT_EXCEEDED"), (fourth.Code, fourth.Errcode));
 
@@ -103,17 +96,17 @@ public sealed class ThrottlingTests
             hs.Server.Server.State.FindUser(hs.BotId)!.RatelimitOverride = new State.RatelimitOverride(0, 0);
         }
 
-        Assert.Equal(429, (await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", TestHomeserver.BotPassword))).Code);
+        Assert.Equal(429, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", TestHomeserver.BotPassword))).Code);
     }
 
     [Fact]
     public async Task Failed_attempts_lock_the_account_out_even_with_the_right_password()
     {
         await using var hs = await TestHomeserver.StartAsync(o => o with { RateLimits = RateLimits.None with { LoginFailedAttempts = new RateLimitSetting(0.1, 2) } });
-        Assert.Equal(403, (await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", "bad1"))).Code);
-        Assert.Equal(403, (await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", "bad2"))).Code);
-        Assert.Equal(429, (await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", TestHomeserver.BotPassword))).Code);
-        Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/login", Login("admin", TestHomeserver.AdminPassword))).Code);
+        Assert.Equal(403, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", "bad1"))).Code);
+        Assert.Equal(403, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", "bad2"))).Code);
+        Assert.Equal(429, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", TestHomeserver.BotPassword))).Code);
+        Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("admin", TestHomeserver.AdminPassword))).Code);
     }
 
     [Fact]

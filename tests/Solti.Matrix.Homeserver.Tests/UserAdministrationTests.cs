@@ -28,7 +28,7 @@ public sealed class UserAdministrationTests
         Assert.True(read.Object["admin"]!.GetValue<bool>(), "omitting admin keeps it");
         Assert.Equal("bot", read.Str("user_type"));
         Assert.False(read.Object["deactivated"]!.GetValue<bool>());
-        Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/login", Login("carol", "carol-pass"))).Code);
+        Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("carol", "carol-pass"))).Code);
     }
 
     [Fact]
@@ -49,8 +49,8 @@ public sealed class UserAdministrationTests
         Assert.Equal("M_UNKNOWN_TOKEN", whoami.Errcode);
         var devices = await hs.Client.GetAsync(UserPath(hs.BotId) + "/devices", admin.AccessToken);
         Assert.Equal(0, devices.Object["total"]!.GetValue<int>());
-        Assert.Equal(403, (await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", TestHomeserver.BotPassword))).Code);
-        Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", "third-pass"))).Code);
+        Assert.Equal(403, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", TestHomeserver.BotPassword))).Code);
+        Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", "third-pass"))).Code);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class UserAdministrationTests
         Assert.Equal("success", deactivate.Str("id_server_unbind_result"));
 
         Assert.Equal(401, (await hs.Client.GetAsync("/_matrix/client/v3/account/whoami", bot.AccessToken)).Code);
-        var login = await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", TestHomeserver.BotPassword));
+        var login = await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", TestHomeserver.BotPassword));
         Assert.Equal((403, "M_USER_DEACTIVATED"), (login.Code, login.Errcode));
         var members = await hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/joined_members", admin.AccessToken);
         Assert.False(members.Object["joined"]!.AsObject().ContainsKey(hs.BotId));
@@ -144,7 +144,7 @@ public sealed class UserAdministrationTests
         var reactivate = await hs.Client.PutAsync(UserPath(hs.BotId), new JsonObject { ["deactivated"] = false }, admin.AccessToken);
         Assert.Equal(400, reactivate.Code);
         Assert.Equal(200, (await hs.Client.PutAsync(UserPath(hs.BotId), new JsonObject { ["deactivated"] = false, ["password"] = "back-again" }, admin.AccessToken)).Code);
-        Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", "back-again"))).Code);
+        Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", "back-again"))).Code);
     }
 
     [Fact]
@@ -204,11 +204,4 @@ public sealed class UserAdministrationTests
 
         Assert.Equal(Enumerable.Repeat(200, 10).Append(429), statuses);
     }
-
-    private static JsonObject Login(string user, string password) => new()
-    {
-        ["type"] = "m.login.password",
-        ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user },
-        ["password"] = password,
-    };
 }

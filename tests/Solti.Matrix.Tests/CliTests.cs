@@ -34,7 +34,8 @@ public sealed class CliTests
         Assert.Equal(roomId, result["room_id"]!.GetValue<string>());
         Assert.Equal("cli-txn-1", result["transaction_id"]!.GetValue<string>());
         Assert.True(result["reauthenticated"]!.GetValue<bool>());
-        var events = await h.MessagesAsync(roomId, bot.AccessToken.Length > 0 ? (await h.Hs.LoginBotAsync("READER")).AccessToken : "");
+        var reader = await h.Hs.LoginBotAsync("READER");
+        var events = await h.MessagesAsync(roomId, reader.AccessToken);
         Assert.Equal(result["event_id"]!.GetValue<string>(), Assert.Single(events)["event_id"]!.GetValue<string>());
         Assert.Equal("CLIDEV", h.Cache.Read(h.Hs.Server.BaseAddress, h.Hs.BotId)!.DeviceId);
     }

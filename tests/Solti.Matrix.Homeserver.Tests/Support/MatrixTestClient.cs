@@ -47,15 +47,18 @@ public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
 
     public Task<MatrixResponse> DeleteAsync(string path, string? token = null, JsonNode? body = null) => SendAsync(HttpMethod.Delete, path, body, token);
 
+    /// <summary>The body of an <c>m.login.password</c> login.</summary>
+    public static JsonObject LoginBody(string user, string password) => new()
+    {
+        ["type"] = "m.login.password",
+        ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user },
+        ["password"] = password,
+    };
+
     /// <summary>Password login; asserts success and returns the response.</summary>
     public async Task<Session> LoginAsync(string user, string password, string? deviceId = null, bool refreshToken = false)
     {
-        var body = new JsonObject
-        {
-            ["type"] = "m.login.password",
-            ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = user },
-            ["password"] = password,
-        };
+        var body = LoginBody(user, password);
         if (deviceId is not null)
         {
             body["device_id"] = deviceId;
