@@ -89,6 +89,27 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task The_password_can_come_from_a_file_and_join_lets_the_bot_enter_a_public_room()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var roomId = await h.Raw.CreateRoomAsync(h.Admin.AccessToken, new JsonObject { ["preset"] = "public_chat", ["room_alias_name"] = "lobby" });
+        var passwordFile = Path.Combine(Path.GetDirectoryName(h.CacheDir)!, "password");
+        Directory.CreateDirectory(Path.GetDirectoryName(passwordFile)!);
+        await File.WriteAllTextAsync(passwordFile, TestHomeserver.BotPassword + "\n");
+        var env = Env(h, token: null, password: false);
+
+        var withoutJoin = await CliRunner.RunAsync(["send", "#lobby:localhost", "--text", "hi", "--password-file", passwordFile, "--cache-dir", h.CacheDir], env);
+        Assert.Equal(1, withoutJoin.ExitCode);
+        Assert.Contains("M_FORBIDDEN", withoutJoin.Stderr, StringComparison.Ordinal);
+
+        var withJoin = await CliRunner.RunAsync(["send", "#lobby:localhost", "--text", "hi", "--join", "--password-file", passwordFile, "--cache-dir", h.CacheDir], env);
+        Assert.True(withJoin.ExitCode == 0, withJoin.ToString());
+        var messages = await h.MessagesAsync(roomId, h.Admin.AccessToken);
+        Assert.Equal(h.Hs.BotId, Assert.Single(messages)["sender"]!.GetValue<string>());
+        Assert.Equal(1, await h.BotDeviceCountAsync());
+    }
+
+    [Fact]
     public async Task Exit_codes_say_what_went_wrong()
     {
         await using var h = await LibraryHarness.StartAsync();
