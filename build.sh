@@ -10,7 +10,7 @@ usage() {
 usage: ./build.sh <command>
   demo        build and run the demo: the embedded homeserver and an end-to-end flow against it
   test        build and run every test; the last line is "N passed, N failed"
-  collection  build the Ansible collection tarball into dist/ (not yet: issue 4)
+  collection  build the Ansible collection tarball into dist/
   bench       run the benchmarks in bench/ (CLI one-shot send against curl)
 USAGE
 }
@@ -48,6 +48,22 @@ build_cli() {
   need_dotnet
   dotnet publish "$ROOT/src/Solti.Matrix.Cli" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/cli" >&2
   echo "$ROOT/artifacts/cli/solti-matrix"
+}
+
+# The collection tarball: the AOT module binary in bin/, one symlink per module in plugins/modules/.
+cmd_collection() {
+  need_apt ca-certificates clang zlib1g-dev ansible-core
+  need_dotnet
+  local stage="$ROOT/artifacts/collection/jackaltx/solti_matrix_mgr"
+  dotnet publish "$ROOT/src/Solti.Matrix.Ansible" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/module" >&2
+  rm -rf "$stage" && mkdir -p "$stage/bin" "$ROOT/dist"
+  cp -a "$ROOT/collection/." "$stage/"
+  cp "$ROOT/artifacts/module/solti-matrix-module" "$stage/bin/"
+  for doc in "$stage"/plugins/modules/*.yml; do
+    ln -s ../../bin/solti-matrix-module "$stage/plugins/modules/$(basename "$doc" .yml)"
+  done
+  ansible-galaxy collection build "$stage" --output-path "$ROOT/dist" --force >&2
+  ls "$ROOT"/dist/jackaltx-solti_matrix_mgr-*.tar.gz
 }
 
 cmd_demo() {
@@ -98,7 +114,7 @@ summarize() {
 case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
-  collection) echo "build.sh collection: the Ansible collection arrives with issue 4" >&2; exit 2 ;;
+  collection) shift; cmd_collection "$@" ;;
   bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)" "$@" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;

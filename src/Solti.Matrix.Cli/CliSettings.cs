@@ -8,7 +8,7 @@ public static class CliSettings
     public static readonly Option<string?> Homeserver = new("--homeserver", "-H") { Description = "Homeserver base URL [env: MATRIX_HOMESERVER_URL]", Recursive = true };
     public static readonly Option<string?> User = new("--user", "-u") { Description = "Full user id, e.g. @bot:example.com [env: MATRIX_USER_ID]", Recursive = true };
     public static readonly Option<string?> PasswordFile = new("--password-file") { Description = "File whose first line is the password [env: MATRIX_PASSWORD holds the password itself]", Recursive = true };
-    public static readonly Option<string?> DeviceId = new("--device-id") { Description = "Device to log in as (default: the cached one, else one minted once)", Recursive = true };
+    public static readonly Option<string?> DeviceId = new("--device-id") { Description = "Device to log in as (default: the cached one, else a stable id for this user, host and OS account)", Recursive = true };
     public static readonly Option<string?> CacheDir = new("--cache-dir") { Description = "Credential cache directory (default: $XDG_STATE_HOME/solti-matrix)", Recursive = true };
     public static readonly Option<bool> NoCache = new("--no-cache") { Description = "Neither read nor write the credential cache", Recursive = true };
     public static readonly Option<double> Timeout = new("--timeout") { Description = "Seconds one HTTP attempt may take", DefaultValueFactory = _ => 30, Recursive = true };

@@ -79,6 +79,10 @@ public class MatrixClient : IDisposable
         return new SendResult(eventId, roomId, txnId, eventType, Session.Reauthenticated);
     }
 
+    /// <summary><c>joined_members</c>: user id → profile.</summary>
+    public virtual async Task<JsonObject> JoinedMembersAsync(string roomId, CancellationToken cancellationToken = default) =>
+        (await Session.SendAsync(MatrixRequest.Get(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "joined_members")), cancellationToken))["joined"] as JsonObject ?? [];
+
     /// <summary>One page of <c>/messages</c>.</summary>
     public virtual async Task<JsonObject> MessagesAsync(string roomId, string direction = "b", int limit = 10, string? from = null, CancellationToken cancellationToken = default)
     {

@@ -202,7 +202,7 @@ public sealed class MatrixSession
             return false;
         }
 
-        var deviceId = _options.DeviceId ?? _current?.DeviceId ?? NewDeviceId();
+        var deviceId = _options.DeviceId ?? _current?.DeviceId ?? StableDeviceId(_options.UserId);
         try
         {
             if (_options.PrecreateDevice is { } precreate)
@@ -244,6 +244,11 @@ public sealed class MatrixSession
         }
     }
 
-    /// <summary>Minted once per user and then kept in the cache, so re-logins reuse it.</summary>
-    private static string NewDeviceId() => "SOLTI" + RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 6);
+    /// <summary>The same id for the same user on the same host and OS account, so even a lost cache never adds a device.</summary>
+    public static string StableDeviceId(string userId)
+    {
+        var key = $"{userId}\n{Environment.MachineName}\n{Environment.UserName}";
+        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key));
+        return "SOLTI" + string.Concat(hash.Take(5).Select(b => (char)('A' + (b % 26))));
+    }
 }

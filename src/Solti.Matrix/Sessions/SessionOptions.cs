@@ -12,7 +12,7 @@ public sealed record SessionOptions
 
     public string? Password { get; init; }
 
-    /// <summary>The device to log in as; when null the cached one is reused, or one is minted once and cached.</summary>
+    /// <summary>The device to log in as; when null the cached one is reused, else a stable id for this user, host and OS account.</summary>
     public string? DeviceId { get; init; }
 
     public string DeviceDisplayName { get; init; } = "solti-matrix";

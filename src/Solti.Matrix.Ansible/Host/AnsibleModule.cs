@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Solti.Matrix.Ansible.Host;
+
+/// <summary>What a module sees of its invocation: validated parameters, check and diff mode, and the
+/// warnings and deprecations it collects. Modules return a result object; the host adds the rest.</summary>
+public sealed class AnsibleModule
+{
+    private readonly List<string> _warnings = [];
+    private readonly JsonArray _deprecations = [];
+
+    public AnsibleModule(string name, JsonObject parameters, bool checkMode, bool diffMode, int verbosity)
+    {
+        Name = name;
+        Params = parameters;
+        CheckMode = checkMode;
+        DiffMode = diffMode;
+        Verbosity = verbosity;
+    }
+
+    public string Name { get; }
+
+    public JsonObject Params { get; }
+
+    public bool CheckMode { get; }
+
+    public bool DiffMode { get; }
+
+    public int Verbosity { get; }
+
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    public JsonArray Deprecations => _deprecations;
+
+    public string? Str(string name) => Params[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    public bool Bool(string name) => Params[name] is JsonValue v && v.GetValueKind() == JsonValueKind.True;
+
+    /// <summary>Parsed from the JSON text: defaults built in code hold ints, which <c>GetValue&lt;double&gt;</c> refuses.</summary>
+    public double? Number(string name) => Params[name] is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+        ? double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
+        : null;
+
+    public JsonObject? Dict(string name) => Params[name] as JsonObject;
+
+    public void Warn(string message) => _warnings.Add(message);
+
+    public void Deprecate(string message, string version) =>
+        _deprecations.Add((JsonNode)new JsonObject { ["msg"] = message, ["version"] = version, ["collection_name"] = ModuleHost.CollectionName });
+}
+
+/// <summary>A failure to report as <c>failed: true</c> with <c>msg</c> and any extra keys (errcode, status).</summary>
+public sealed class ModuleFailedException(string message, JsonObject? extra = null) : Exception(message)
+{
+    public JsonObject? Extra { get; } = extra;
+}

@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Host;
+using Solti.Matrix.Sessions;
+
+namespace Solti.Matrix.Ansible.Modules;
+
+/// <summary>The options every module shares, and the client built from them.</summary>
+public static class ConnectionOptions
+{
+    public static IEnumerable<KeyValuePair<string, OptionSpec>> Shared =>
+    [
+        new("homeserver_url", new OptionSpec { Required = true }),
+        new("access_token", new OptionSpec { Required = true, NoLog = true }),
+        new("validate_certs", new OptionSpec(OptionType.Bool) { Default = true }),
+        new("timeout", new OptionSpec(OptionType.Float) { Default = 30 }),
+        new("token_cache", new OptionSpec(OptionType.Path)),
+    ];
+
+    /// <summary>A client for the bot (or admin) session; in check mode it never logs in and never writes the cache.</summary>
+    public static MatrixClient Client(AnsibleModule module, string? userId, string? password, string? deviceId)
+    {
+        var url = module.Str("homeserver_url")!;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var homeserver) || homeserver.Scheme is not ("http" or "https"))
+        {
+            throw new ModuleFailedException($"homeserver_url must be an http(s) URL such as https://matrix.example.com, got '{url}'");
+        }
+
+        if (userId is not null && (!userId.StartsWith('@') || !userId.Contains(':', StringComparison.Ordinal)))
+        {
+            throw new ModuleFailedException($"user_id must be a full Matrix user id such as @bot:example.com, got '{userId}'");
+        }
+
+        var timeout = module.Number("timeout") ?? 30;
+        if (timeout is <= 0 or > 3600)
+        {
+            throw new ModuleFailedException($"timeout must be a number of seconds between 0 and 3600, got {timeout}");
+        }
+
+        var options = new MatrixClientOptions(homeserver)
+        {
+            RequestTimeout = TimeSpan.FromSeconds(timeout),
+            Retry = new RetryOptions { TotalBudget = TimeSpan.FromSeconds(Math.Max(timeout * 3, 30)), MaxDelay = TimeSpan.FromSeconds(Math.Max(timeout, 5)) },
+            ValidateCertificates = module.Params["validate_certs"] is not JsonValue v || v.GetValue<bool>(),
+            UserAgent = "solti-matrix-ansible/0.1",
+        };
+        var session = new SessionOptions
+        {
+            UserId = userId,
+            AccessToken = module.Str("access_token"),
+            Password = module.CheckMode ? null : password,
+            DeviceId = deviceId,
+            DeviceDisplayName = "solti-matrix ansible",
+            UseCache = !module.CheckMode,
+        };
+        return new MatrixClient(options, session, new CredentialCache(module.Str("token_cache")));
+    }
+}

@@ -1,0 +1,12 @@
+using Solti.Matrix.Ansible.Host;
+
+namespace Solti.Matrix.Ansible.Modules;
+
+/// <summary>Every module this binary serves, by name.</summary>
+public static class ModuleCatalog
+{
+    public static IReadOnlyDictionary<string, IModule> All { get; } = new IModule[]
+    {
+        new MatrixEventModule(),
+    }.ToDictionary(m => m.Name, StringComparer.Ordinal);
+}
