@@ -1,0 +1,397 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
+using Solti.Matrix.Homeserver.Tests.Support;
+
+namespace Solti.Matrix.Ansible.Tests;
+
+/// <summary><c>matrix_event</c> from real playbooks, with the built and installed collection, against the homeserver.</summary>
+[Collection("ansible")]
+public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+{
+    private const string BotPassword = "solti-bot-pass";
+    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
+    private TestHomeserver _hs = null!;
+    private Session _admin = null!;
+
+    private Playbook Playbook => new(collection, _stateHome);
+
+    public async Task InitializeAsync()
+    {
+        _hs = await TestHomeserver.StartAsync(o => o with
+        {
+            ServerName = "example.com",
+            SeedUsers = [.. o.SeedUsers, new SeedUser("solti-logger", BotPassword, false)],
+        });
+        _admin = await _hs.LoginAdminAsync("ADMIN");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hs.DisposeAsync();
+        Directory.Delete(_stateHome, recursive: true);
+    }
+
+    private string Url => _hs.Server.BaseAddress.ToString().TrimEnd('/');
+
+    private async Task<(string RoomId, Session Bot)> BotRoomAsync(string deviceId = "DEPLOY")
+    {
+        var bot = await _hs.Client.LoginAsync("solti-logger", BotPassword, deviceId);
+        var roomId = await _hs.Client.CreateRoomAsync(bot.AccessToken, new JsonObject { ["room_alias_name"] = "solti-verify", ["invite"] = new JsonArray(_hs.AdminId) });
+        Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/join/" + MatrixTestClient.Enc(roomId), null, _admin.AccessToken)).Code);
+        return (roomId, bot);
+    }
+
+    private async Task<List<JsonObject>> MessagesAsync(string roomId)
+    {
+        var response = await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/messages?dir=f&limit=200", _admin.AccessToken);
+        return [.. response.Object["chunk"]!.AsArray().Select(e => (JsonObject)e!).Where(e => e["type"]!.GetValue<string>() != "m.room.member" && e["state_key"] is null)];
+    }
+
+    private async Task<int> DevicesAsync() =>
+        (await _hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@solti-logger:example.com") + "/devices", _admin.AccessToken)).Object["total"]!.GetValue<int>();
+
+    private async Task<long> LoginsAsync() =>
+        (await _hs.Client.GetAsync("/_solti/testing/v1/counters", _admin.AccessToken)).Object["counters"]!["login"]?.GetValue<long>() ?? 0;
+
+    private Dictionary<string, string> Vars(string token) => new() { ["hs_url"] = Url, ["matrix_bot_token"] = token, ["bot_password"] = BotPassword };
+
+    [Fact]
+    public async Task Posts_by_alias_and_by_id_and_returns_what_it_used()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: by alias
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}/"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "by alias" }
+                - name: by id
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "{{ room }}"
+                    event_type: com.example.custom
+                    content: { body: "by id" }
+            """, new Dictionary<string, string>(Vars(bot.AccessToken)) { ["room"] = roomId });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var byAlias = run.Task("by alias");
+        Assert.True(byAlias["changed"]!.GetValue<bool>());
+        Assert.Equal(roomId, byAlias["room_id"]!.GetValue<string>());
+        Assert.False(byAlias["reauthenticated"]!.GetValue<bool>());
+        Assert.Equal("m.room.message", byAlias["event_type"]!.GetValue<string>());
+        var byId = run.Task("by id");
+        Assert.Equal("com.example.custom", byId["event_type"]!.GetValue<string>());
+
+        var events = await MessagesAsync(roomId);
+        Assert.Equal([byAlias["event_id"]!.GetValue<string>(), byId["event_id"]!.GetValue<string>()], events.Select(e => e["event_id"]!.GetValue<string>()));
+        Assert.Equal(byAlias["transaction_id"]!.GetValue<string>(), (await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/event/{MatrixTestClient.Enc(byAlias["event_id"]!.GetValue<string>())}", bot.AccessToken)).Object["unsigned"]!["transaction_id"]!.GetValue<string>());
+        Assert.Equal("com.example.custom", events[1]["type"]!.GetValue<string>());
+    }
+
+    /// <summary>The seed README's task, verbatim but for the URL, run three times with a stale token each time.</summary>
+    [Fact]
+    public async Task The_seeds_self_healing_example_heals_without_adding_devices()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        const string SeedExample = """
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: Post structured verification event
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    user_id: "@solti-logger:example.com"    # Required for self-healing
+                    password: "{{ bot_password }}"           # Required for self-healing
+                    room_id: "#solti-verify:example.com"
+                    content:
+                      msgtype: "com.solti.event"
+                      body: "Verification PASSED"
+                      solti:
+                        schema: "verify.pass.v1"
+                        source: "monitoring/prod"
+                        data:
+                          status: "OK"
+                          services: { loki: true, influx: true }
+            """;
+
+        // The deploy-time token has been logged out: the module must heal with a password login.
+        Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/logout", null, bot.AccessToken)).Code);
+        var first = await Playbook.RunAsync(SeedExample, Vars(bot.AccessToken));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(first.Task("Post structured verification event")["reauthenticated"]!.GetValue<bool>());
+        var devices = await DevicesAsync();
+        var logins = await LoginsAsync();
+
+        // Later runs: the cached token expired, then the cache is lost; the same device comes back each time.
+        var cacheDir = Path.Combine(_stateHome, "solti-matrix");
+        foreach (var wipeCache in new[] { false, true })
+        {
+            Assert.Equal(200, (await _hs.Client.PostAsync("/_solti/testing/v1/expire_token", new JsonObject { ["user_id"] = "@solti-logger:example.com" }, _admin.AccessToken)).Code);
+            if (wipeCache)
+            {
+                Directory.Delete(cacheDir, recursive: true);
+            }
+
+            var again = await Playbook.RunAsync(SeedExample, Vars("syt_stale_" + Guid.NewGuid().ToString("N")));
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Assert.True(again.Task("Post structured verification event")["reauthenticated"]!.GetValue<bool>());
+            Assert.Equal(devices, await DevicesAsync());
+        }
+
+        Assert.Equal(logins + 2, await LoginsAsync());
+        var events = await MessagesAsync(roomId);
+        Assert.Equal(3, events.Count);
+        Assert.All(events, e => Assert.Equal("verify.pass.v1", e["content"]!["solti"]!["schema"]!.GetValue<string>()));
+        Assert.Equal(1, devices);
+    }
+
+    [Fact]
+    public async Task An_explicit_transaction_id_twice_posts_one_event()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: first
+                  jackaltx.solti_matrix_mgr.matrix_event: &send
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "#solti-verify:example.com"
+                    transaction_id: deploy-42
+                    content: { msgtype: m.notice, body: "deploy 42 done" }
+                - name: second
+                  jackaltx.solti_matrix_mgr.matrix_event: *send
+            """, Vars(bot.AccessToken));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("deploy-42", run.Task("first")["transaction_id"]!.GetValue<string>());
+        Assert.Equal(run.Task("first")["event_id"]!.GetValue<string>(), run.Task("second")["event_id"]!.GetValue<string>());
+        Assert.Single(await MessagesAsync(roomId));
+    }
+
+    [Fact]
+    public async Task Check_mode_posts_nothing_and_logs_nobody_in()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        await _hs.Client.DeleteAsync("/_solti/testing/v1/counters", _admin.AccessToken);
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: check
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    user_id: "@solti-logger:example.com"
+                    password: "{{ bot_password }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "not posted" }
+                - name: check with a stale token
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "syt_stale"
+                    user_id: "@solti-logger:example.com"
+                    password: "{{ bot_password }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "not posted either" }
+            """, Vars(bot.AccessToken), json: true, "--check");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var check = run.Task("check");
+        Assert.True(check["changed"]!.GetValue<bool>());
+        Assert.Equal(roomId, check["room_id"]!.GetValue<string>());
+        Assert.False(check.ContainsKey("event_id"));
+        Assert.Contains("never logs in", run.Task("check with a stale token")["warnings"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(await MessagesAsync(roomId));
+        Assert.Equal(0, await LoginsAsync());
+        Assert.False(Directory.Exists(Path.Combine(_stateHome, "solti-matrix")) && Directory.EnumerateFiles(Path.Combine(_stateHome, "solti-matrix"), "*.json").Any());
+    }
+
+    [Fact]
+    public async Task Diff_verbose_output_and_registered_results_hold_no_token_or_password()
+    {
+        var (_, bot) = await BotRoomAsync();
+        await _hs.Client.PostAsync("/_matrix/client/v3/logout", null, bot.AccessToken);
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: post
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    user_id: "@solti-logger:example.com"
+                    password: "{{ bot_password }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "secret-free" }
+                  register: posted
+                - name: show
+                  ansible.builtin.debug:
+                    var: posted
+            """, Vars(bot.AccessToken), false, "-vvv", "--diff");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("secret-free", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", run.Stdout, StringComparison.Ordinal);
+        var fresh = Directory.EnumerateFiles(Path.Combine(_stateHome, "solti-matrix"), "*.json").Select(File.ReadAllText).Single();
+        var freshToken = JsonNode.Parse(fresh)!["access_token"]!.GetValue<string>();
+        foreach (var secret in new[] { bot.AccessToken, freshToken, BotPassword })
+        {
+            Assert.DoesNotContain(secret, run.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, run.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Bad_input_fails_with_a_clear_message_and_no_traceback()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              vars:
+                common: &common
+                  homeserver_url: "{{ hs_url }}"
+                  access_token: "{{ matrix_bot_token }}"
+              tasks:
+                - name: missing content
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    <<: *common
+                    room_id: "#solti-verify:example.com"
+                  ignore_errors: true
+                - name: wrong room id
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    <<: *common
+                    room_id: "solti-verify"
+                    content: { body: x }
+                  ignore_errors: true
+                - name: wrong type
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    <<: *common
+                    room_id: "#solti-verify:example.com"
+                    content: "just text"
+                  ignore_errors: true
+                - name: wrong number
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    <<: *common
+                    room_id: "#solti-verify:example.com"
+                    content: { body: x }
+                    timeout: soon
+                  ignore_errors: true
+                - name: unknown parameter
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    <<: *common
+                    room_id: "#solti-verify:example.com"
+                    content: { body: x }
+                    colour: red
+                  ignore_errors: true
+                - name: user without password
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    <<: *common
+                    room_id: "#solti-verify:example.com"
+                    content: { body: x }
+                    user_id: "@solti-logger:example.com"
+                  ignore_errors: true
+            """, Vars(bot.AccessToken));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var expected = new Dictionary<string, string>
+        {
+            ["missing content"] = "missing required arguments: content",
+            ["wrong room id"] = "room_id must be a room id (!id:server) or an alias (#alias:server), got 'solti-verify'",
+            ["wrong type"] = "argument 'content' is of type <class 'str'> and we were unable to convert to dict",
+            ["wrong number"] = "argument 'timeout' is of type <class 'str'> and we were unable to convert to float",
+            ["unknown parameter"] = "Unsupported parameters for (matrix_event) module: colour.",
+            ["user without password"] = "parameters are required together: user_id, password",
+        };
+        foreach (var (task, message) in expected)
+        {
+            var result = run.Task(task);
+            Assert.True(result["failed"]!.GetValue<bool>(), task);
+            Assert.Contains(message, result["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.DoesNotContain("Traceback", result.ToJsonString(), StringComparison.Ordinal);
+            Assert.False(result.ContainsKey("exception"), task);
+        }
+
+        Assert.Empty(await MessagesAsync(roomId));
+    }
+
+    [Fact]
+    public async Task A_403_is_reported_as_a_permission_error_and_never_logs_in()
+    {
+        var bot = await _hs.Client.LoginAsync("solti-logger", BotPassword, "NOPERM");
+        var adminRoom = await _hs.Client.CreateRoomAsync(_admin.AccessToken);
+        await _hs.Client.DeleteAsync("/_solti/testing/v1/counters", _admin.AccessToken);
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: not a member
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    user_id: "@solti-logger:example.com"
+                    password: "{{ bot_password }}"
+                    room_id: "{{ room }}"
+                    content: { body: x }
+                  ignore_errors: true
+            """, new Dictionary<string, string>(Vars(bot.AccessToken)) { ["room"] = adminRoom });
+
+        var result = run.Task("not a member");
+        Assert.True(result["failed"]!.GetValue<bool>());
+        Assert.StartsWith("permission denied by the homeserver (HTTP 403 M_FORBIDDEN)", result["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("M_FORBIDDEN", result["errcode"]!.GetValue<string>());
+        Assert.Equal(403, result["status"]!.GetValue<int>());
+        Assert.Equal(0, await LoginsAsync());
+    }
+
+    [Fact]
+    public async Task Module_defaults_for_the_action_group_set_the_connection_once()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              module_defaults:
+                group/jackaltx.solti_matrix_mgr.matrix:
+                  homeserver_url: "{{ hs_url }}"
+                  access_token: "{{ matrix_bot_token }}"
+                  user_id: "@solti-logger:example.com"
+                  password: "{{ bot_password }}"
+              tasks:
+                - name: defaults
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "from defaults" }
+            """, Vars(bot.AccessToken));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("from defaults", Assert.Single(await MessagesAsync(roomId))["content"]!["body"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Ansible_doc_shows_the_module_documentation()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("ansible-doc") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("jackaltx.solti_matrix_mgr.matrix_event");
+        start.Environment["ANSIBLE_COLLECTIONS_PATH"] = collection.CollectionsPath;
+        start.Environment["ANSIBLE_NOCOLOR"] = "1";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("MATRIX_EVENT", text, StringComparison.Ordinal);
+        Assert.Contains("transaction_id", text, StringComparison.Ordinal);
+        Assert.Contains("Post structured verification event", text, StringComparison.Ordinal);
+        Assert.Contains("RETURN VALUES", text, StringComparison.Ordinal);
+    }
+}

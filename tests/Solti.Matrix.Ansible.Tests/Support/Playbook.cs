@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Solti.Matrix.Ansible.Tests.Support;
+
+public sealed record PlaybookRun(int ExitCode, string Stdout, string Stderr, JsonObject? Json)
+{
+    /// <summary>The result of the task named <paramref name="name"/> on localhost (json callback only).</summary>
+    public JsonObject Task(string name) =>
+        Json?["plays"]?[0]?["tasks"]?.AsArray().Select(t => t!).FirstOrDefault(t => t["task"]!["name"]!.GetValue<string>() == name)?["hosts"]?["localhost"]?.AsObject()
+        ?? throw new InvalidOperationException($"no task '{name}' in: {Stdout}\n{Stderr}");
+
+    public override string ToString() => $"exit {ExitCode}\n{Stdout}\n{Stderr}";
+}
+
+/// <summary>Runs <c>ansible-playbook</c> on localhost with the installed collection; the module's credential cache
+/// lives in a directory of the test's own.</summary>
+public sealed class Playbook(InstalledCollection collection, string stateHome)
+{
+    public async Task<PlaybookRun> RunAsync(string yaml, IReadOnlyDictionary<string, string>? vars = null, bool json = true, params string[] flags)
+    {
+        var dir = Directory.CreateTempSubdirectory("solti-play-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "play.yml");
+            await File.WriteAllTextAsync(path, yaml);
+            var varsFile = Path.Combine(dir, "vars.json");
+            var extra = new JsonObject { ["ansible_python_interpreter"] = "/usr/bin/python3" };
+            foreach (var (key, value) in vars ?? new Dictionary<string, string>())
+            {
+                extra[key] = value;
+            }
+
+            await File.WriteAllTextAsync(varsFile, extra.ToJsonString());
+            var start = new ProcessStartInfo("ansible-playbook") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+            foreach (var arg in new[] { "-i", "localhost,", "-c", "local", "-e", "@" + varsFile, path }.Concat(flags))
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment["ANSIBLE_COLLECTIONS_PATH"] = collection.CollectionsPath;
+            start.Environment["ANSIBLE_STDOUT_CALLBACK"] = json ? "solti_json" : "default";
+            start.Environment["ANSIBLE_CALLBACK_PLUGINS"] = Path.Combine(AppContext.BaseDirectory, "callback_plugins");
+            start.Environment["ANSIBLE_NOCOLOR"] = "1";
+            start.Environment["ANSIBLE_RETRY_FILES_ENABLED"] = "0";
+            start.Environment["ANSIBLE_LOCALHOST_WARNING"] = "0";
+            start.Environment["ANSIBLE_INVENTORY_UNPARSED_WARNING"] = "0";
+            start.Environment["ANSIBLE_LOCAL_TEMP"] = Path.Combine(dir, "tmp");
+            start.Environment["XDG_STATE_HOME"] = stateHome;
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await process.WaitForExitAsync(timeout.Token);
+            var text = await stdout;
+            JsonObject? parsed = null;
+            if (json && text.IndexOf('{', StringComparison.Ordinal) is var at and >= 0)
+            {
+                parsed = JsonNode.Parse(text[at..]) as JsonObject;
+            }
+
+            return new PlaybookRun(process.ExitCode, text, await stderr, parsed);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
