@@ -11,7 +11,7 @@ usage: ./build.sh <command>
   demo        build and run the demo: the embedded homeserver and an end-to-end flow against it
   test        build and run every test; the last line is "N passed, N failed"
   collection  build the Ansible collection tarball into dist/
-  bench       run the benchmarks in bench/ (CLI one-shot send against curl)
+  bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug)
 USAGE
 }
 
@@ -74,9 +74,10 @@ cmd_demo() {
 }
 
 cmd_test() {
-  # The CLI tests run the shipped Native AOT binary.
+  # The CLI and playbook tests run what ships: the Native AOT CLI and the collection tarball.
   SOLTI_MATRIX_CLI=$(build_cli)
-  export SOLTI_MATRIX_CLI
+  SOLTI_COLLECTION_TARBALL=$(cmd_collection | tail -n 1)
+  export SOLTI_MATRIX_CLI SOLTI_COLLECTION_TARBALL
   local results="$ROOT/artifacts/test-results"
   rm -rf "$results"
   local status=0
@@ -115,7 +116,7 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   collection) shift; cmd_collection "$@" ;;
-  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)" "$@" ;;
+  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; bench/ansible-tasks.sh "$(cmd_collection | tail -n 1)" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
