@@ -141,9 +141,10 @@ public sealed class UserAdministrationTests
         Assert.True(user.Object["deactivated"]!.GetValue<bool>());
         Assert.True(user.Object["erased"]!.GetValue<bool>());
 
-        var reactivate = await hs.Client.PutAsync(UserPath(hs.BotId), new JsonObject { ["deactivated"] = false }, admin.AccessToken);
-        Assert.Equal(400, reactivate.Code);
-        Assert.Equal(200, (await hs.Client.PutAsync(UserPath(hs.BotId), new JsonObject { ["deactivated"] = false, ["password"] = "back-again" }, admin.AccessToken)).Code);
+        // Current Synapse reactivates without a password, but the account has none until one is set.
+        Assert.Equal(200, (await hs.Client.PutAsync(UserPath(hs.BotId), new JsonObject { ["deactivated"] = false }, admin.AccessToken)).Code);
+        Assert.Equal(403, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", TestHomeserver.BotPassword))).Code);
+        Assert.Equal(200, (await hs.Client.PutAsync(UserPath(hs.BotId), new JsonObject { ["password"] = "back-again" }, admin.AccessToken)).Code);
         Assert.Equal(200, (await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", "back-again"))).Code);
     }
 

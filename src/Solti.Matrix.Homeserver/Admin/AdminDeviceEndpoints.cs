@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Homeserver.Admin.Users;
 using Solti.Matrix.Homeserver.Auth;
@@ -6,78 +7,106 @@ using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver.Admin;
 
-/// <summary>A user's devices: list, create, get, rename, delete, and bulk delete.</summary>
+/// <summary>Synapse's admin device API under <c>/_synapse/admin/v2/users/{userId}/devices</c>.</summary>
 public static class AdminDeviceEndpoints
 {
-    private const string Devices = "/_synapse/admin/v2/users/{userId}/devices";
+    private const string RemoteError = "Can only lookup local users";
 
     public static void Map(IEndpointRouteBuilder routes)
     {
-        routes.Map("GET", Devices, "admin.devices.list", AuthMode.Admin, scope =>
-        {
-            var user = User(scope);
-            var devices = scope.State.DevicesOf(user.UserId).OrderBy(d => d.DeviceId, StringComparer.Ordinal).Select(d => (JsonNode)Format(d)).ToList();
-            return Reply.Ok(new JsonObject { ["devices"] = new JsonArray([.. devices]), ["total"] = devices.Count });
-        });
-        routes.Map("POST", Devices, "admin.devices.create", AuthMode.Admin, scope =>
-        {
-            var user = User(scope, "Can only create devices for local users");
-            var deviceId = scope.Body["device_id"] switch
-            {
-                null => throw Errors.Unknown(400, "Missing device_id"),
-                System.Text.Json.Nodes.JsonValue v when v.TryGetValue<string>(out var id) && id.Length > 0 => id,
-                _ => throw Errors.Unknown(400, "device_id must be a string"),
-            };
-            SessionTokens.EnsureDevice(scope.State, user.UserId, deviceId, displayName: null);
-            return new Reply(201, new JsonObject());
-        });
-        routes.Map("GET", Devices + "/{deviceId}", "admin.devices.get", AuthMode.Admin, scope =>
-            Reply.Ok(Format(Device(scope, User(scope)))));
-        routes.Map("PUT", Devices + "/{deviceId}", "admin.devices.put", AuthMode.Admin, scope =>
-        {
-            var device = Device(scope, User(scope));
-            if (scope.Body.ContainsKey("display_name"))
-            {
-                device.DisplayName = Json.OptionalString(scope.Body, "display_name");
-            }
-
-            return Reply.Empty();
-        });
-        routes.Map("DELETE", Devices + "/{deviceId}", "admin.devices.delete", AuthMode.Admin, scope =>
-        {
-            var user = User(scope);
-            SessionTokens.DeleteDevice(scope.State, user.UserId, scope.Route("deviceId"));
-            return Reply.Empty();
-        });
-        routes.Map("POST", "/_synapse/admin/v2/users/{userId}/delete_devices", "admin.devices.delete_many", AuthMode.Admin, scope =>
-        {
-            var user = User(scope);
-            if (scope.Body["devices"] is not JsonArray ids || ids.Any(id => id is not JsonValue v || !v.TryGetValue<string>(out _)))
-            {
-                throw Errors.BadJson("'devices' must be a list of device ids");
-            }
-
-            foreach (var id in ids)
-            {
-                SessionTokens.DeleteDevice(scope.State, user.UserId, id!.GetValue<string>());
-            }
-
-            return Reply.Empty();
-        });
+        const string Base = "/_synapse/admin/v2/users/{userId}";
+        routes.Map("GET", Base + "/devices", "admin.devices.list", AuthMode.Admin, List);
+        routes.Map("POST", Base + "/devices", "admin.devices.create", AuthMode.Admin, Create);
+        routes.Map("GET", Base + "/devices/{deviceId}", "admin.devices.get", AuthMode.Admin, Get);
+        routes.Map("PUT", Base + "/devices/{deviceId}", "admin.devices.put", AuthMode.Admin, Put);
+        routes.Map("DELETE", Base + "/devices/{deviceId}", "admin.devices.delete", AuthMode.Admin, Delete);
+        routes.Map("POST", Base + "/delete_devices", "admin.devices.delete_many", AuthMode.Admin, DeleteMany);
     }
 
-    private static UserRecord User(RequestScope scope, string notLocal = "Can only lookup local users")
+    private static UserRecord Target(RequestScope scope) => AdminTargets.LocalUser(scope, RemoteError, "Unknown user");
+
+    private static Reply List(RequestScope scope)
     {
-        var userId = scope.Route("userId");
-        AdminUsers.RequireLocalId(scope.State, userId, notLocal);
-        return scope.State.FindUser(userId) ?? throw Errors.NotFound("Unknown user");
+        var user = Target(scope);
+        var devices = new JsonArray();
+        foreach (var device in scope.State.DevicesOf(user.UserId).OrderBy(d => d.DeviceId, StringComparer.Ordinal))
+        {
+            devices.Add(Render(device));
+        }
+
+        return Reply.Ok(new JsonObject { ["devices"] = devices, ["total"] = devices.Count });
     }
 
-    private static DeviceRecord Device(RequestScope scope, UserRecord user) =>
-        scope.State.FindDevice(user.UserId, scope.Route("deviceId")) ?? throw Errors.NotFound("No device found");
+    /// <summary>201 even when the device already existed (then nothing changes), as Synapse answers.</summary>
+    private static Reply Create(RequestScope scope)
+    {
+        var user = AdminTargets.LocalUser(scope, "Can only create devices for local users", "Unknown user");
+        var deviceId = scope.Body["device_id"] switch
+        {
+            JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Length > 0 => v.GetValue<string>(),
+            null => throw Errors.Unknown(400, "Missing device_id"),
+            JsonValue v when v.GetValueKind() is JsonValueKind.String or JsonValueKind.False || (v.GetValueKind() == JsonValueKind.Number && v.ToJsonString() == "0") =>
+                throw Errors.Unknown(400, "Missing device_id"),
+            _ => throw Errors.Unknown(400, "device_id must be a string"),
+        };
+        SessionTokens.EnsureDevice(scope.State, user.UserId, deviceId, displayName: null);
+        return new Reply(201, new JsonObject());
+    }
 
-    /// <summary>Never-seen devices report nulls, as Synapse does.</summary>
-    public static JsonObject Format(DeviceRecord device) => new()
+    private static Reply Get(RequestScope scope)
+    {
+        var user = Target(scope);
+        var device = scope.State.FindDevice(user.UserId, scope.Route("deviceId")) ?? throw Errors.NotFound("No device found");
+        return Reply.Ok(Render(device));
+    }
+
+    private static Reply Put(RequestScope scope)
+    {
+        var user = Target(scope);
+        var body = scope.BodyOrEmpty;
+        var name = Json.OptionalString(body, "display_name");
+        if (name is { Length: > 100 })
+        {
+            throw new MatrixException(400, "M_TOO_LARGE", "Device display name is too long (max 100)");
+        }
+
+        var device = scope.State.FindDevice(user.UserId, scope.Route("deviceId")) ?? throw Errors.NotFound("Not found");
+        if (body.ContainsKey("display_name"))
+        {
+            device.DisplayName = name;
+        }
+
+        return Reply.Empty();
+    }
+
+    private static Reply Delete(RequestScope scope)
+    {
+        var user = Target(scope);
+        SessionTokens.DeleteDevice(scope.State, user.UserId, scope.Route("deviceId"));
+        return Reply.Empty();
+    }
+
+    private static Reply DeleteMany(RequestScope scope)
+    {
+        var user = Target(scope);
+        if (scope.Body["devices"] is not JsonArray ids)
+        {
+            throw scope.Body.ContainsKey("devices") ? Errors.BadJson("'devices' must be a list") : Errors.MissingParam("devices");
+        }
+
+        foreach (var id in ids)
+        {
+            if (id is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+            {
+                SessionTokens.DeleteDevice(scope.State, user.UserId, v.GetValue<string>());
+            }
+        }
+
+        return Reply.Empty();
+    }
+
+    /// <summary>Key order as recorded from Synapse; never-seen fields are null.</summary>
+    private static JsonObject Render(DeviceRecord device) => new()
     {
         ["user_id"] = device.UserId,
         ["device_id"] = device.DeviceId,

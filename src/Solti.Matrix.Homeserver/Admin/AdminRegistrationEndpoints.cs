@@ -1,100 +1,130 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Solti.Matrix.Homeserver.Admin.Users;
 using Solti.Matrix.Homeserver.Auth;
 using Solti.Matrix.Homeserver.Http;
 using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver.Admin;
 
-/// <summary>Shared-secret registration: a single-use nonce, then an account whose request carries
-/// HMAC-SHA1(secret, nonce\0user\0password\0admin|notadmin[\0user_type]).</summary>
+/// <summary>Shared-secret registration (<c>/_synapse/admin/v1/register</c>), unauthenticated like Synapse's.</summary>
 public static class AdminRegistrationEndpoints
 {
     private const string Path = "/_synapse/admin/v1/register";
-    private static readonly TimeSpan NonceLifetime = TimeSpan.FromMinutes(1);
-    private static readonly Dictionary<string, long> Nonces = [];
 
     public static void Map(IEndpointRouteBuilder routes)
     {
         routes.Map("GET", Path, "admin.register.nonce", AuthMode.None, scope =>
-        {
-            RequireEnabled(scope);
-            var nonce = Identifiers.Nonce();
-            lock (Nonces)
-            {
-                Nonces[nonce] = scope.State.NowMs;
-            }
-
-            return Reply.Ok(new JsonObject { ["nonce"] = nonce });
-        });
+            Reply.Ok(new JsonObject { ["nonce"] = RegistrationNonces.Issue(scope.State) }));
         routes.Map("POST", Path, "admin.register", AuthMode.None, Register);
     }
 
-    private static string RequireEnabled(RequestScope scope) =>
-        scope.State.Options.RegistrationSharedSecret ?? throw Errors.Unknown(400, "Shared secret registration is not enabled");
-
     private static Reply Register(RequestScope scope)
     {
-        var secret = RequireEnabled(scope);
+        var state = scope.State;
+        var secret = state.Options.RegistrationSharedSecret ?? throw Errors.Unknown(400, "Shared secret registration is not enabled");
         var body = scope.Body;
-        var nonce = Json.RequiredString(body, "nonce");
-        lock (Nonces)
+        if (body["nonce"] is not JsonValue nonceValue || nonceValue.GetValueKind() != JsonValueKind.String)
         {
-            if (!Nonces.Remove(nonce, out var issuedAt) || scope.State.NowMs - issuedAt > NonceLifetime.TotalMilliseconds)
-            {
-                throw Errors.Unknown(400, "unrecognised nonce");
-            }
+            throw Errors.BadJson("nonce must be specified");
         }
 
-        var username = Json.RequiredString(body, "username");
-        var password = Json.RequiredString(body, "password");
-        var admin = Json.OptionalBool(body, "admin") ?? false;
-        var userType = Json.OptionalString(body, "user_type");
-        var mac = Json.RequiredString(body, "mac");
-        if (!MatrixIds.IsLocalpart(username))
+        var nonce = nonceValue.GetValue<string>();
+        if (!RegistrationNonces.Consume(state, nonce))
         {
-            throw new MatrixException(400, "M_INVALID_USERNAME", "User ID can only contain characters a-z, 0-9, or '=_-./+'");
+            throw Errors.Unknown(400, "unrecognised nonce");
         }
 
-        if (userType is not (null or "bot" or "support"))
+        var username = SafeString(body, "username", "Invalid username");
+        var password = SafeString(body, "password", "Invalid password");
+        var admin = Truthy(body["admin"]);
+        var userType = body["user_type"] switch
         {
-            throw Errors.InvalidParam("Invalid user type");
-        }
+            null => null,
+            JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is "bot" or "support" => v.GetValue<string>(),
+            _ => throw Errors.Unknown(400, "Invalid user type"),
+        };
+        var displayName = Json.OptionalString(body, "displayname");
+        var gotMac = Json.OptionalString(body, "mac") ?? throw Errors.MissingParam("mac");
 
         var message = $"{nonce}\0{username}\0{password}\0{(admin ? "admin" : "notadmin")}" + (userType is null ? "" : "\0" + userType);
-        var expected = HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(message));
-        if (!CryptographicOperations.FixedTimeEquals(expected, Convert.FromHexString(IsHex(mac) ? mac : "")))
+        var wantMac = Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(message)));
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(wantMac), Encoding.UTF8.GetBytes(gotMac)))
         {
             throw Errors.Forbidden("HMAC incorrect");
         }
 
-        var userId = $"@{username}:{scope.State.ServerName}";
-        if (scope.State.FindUser(userId) is not null)
+        var refreshable = body["refresh_token"] switch
         {
-            throw Errors.UserInUse();
-        }
-
-        scope.State.Data.Users[userId] = new UserRecord
+            null => false,
+            JsonValue r when r.GetValueKind() is JsonValueKind.True or JsonValueKind.False => r.GetValue<bool>(),
+            _ => throw Errors.Unknown(400, "refresh_token must be a boolean"),
+        };
+        var localpart = username.ToLowerInvariant();
+        var userId = Usernames.Check(state, localpart);
+        state.Data.Users[userId] = new UserRecord
         {
             UserId = userId,
             PasswordHash = PasswordHasher.Hash(password),
-            DisplayName = Json.OptionalString(body, "displayname") ?? username,
             Admin = admin,
             UserType = userType,
-            CreationTsMs = scope.State.NowMs,
+            DisplayName = displayName ?? localpart,
+            CreationTsMs = state.NowMs,
         };
-        var deviceId = Identifiers.DeviceId();
-        SessionTokens.EnsureDevice(scope.State, userId, deviceId, null);
-        var issued = SessionTokens.IssueForDevice(scope.State, userId, deviceId, refreshable: false);
-        return Reply.Ok(new JsonObject
+        var reply = new JsonObject { ["user_id"] = userId, ["home_server"] = state.ServerName };
+        if (Truthy(body["inhibit_login"]))
         {
-            ["access_token"] = issued.AccessToken,
-            ["user_id"] = userId,
-            ["home_server"] = scope.State.ServerName,
-            ["device_id"] = deviceId,
-        });
+            return Reply.Ok(reply);
+        }
+
+        // Like the client register endpoint, the body may choose the device and its display name.
+        var deviceId = body["device_id"] is JsonValue d && d.GetValueKind() == JsonValueKind.String && d.GetValue<string>().Length > 0
+            ? d.GetValue<string>()
+            : Identifiers.DeviceId();
+        SessionTokens.EnsureDevice(state, userId, deviceId, Json.OptionalString(body, "initial_device_display_name"));
+        var issued = SessionTokens.IssueForDevice(state, userId, deviceId, refreshable);
+        reply["device_id"] = deviceId;
+        reply["access_token"] = issued.AccessToken;
+        if (issued.RefreshToken is not null)
+        {
+            reply["refresh_token"] = issued.RefreshToken;
+            reply["expires_in_ms"] = issued.ExpiresInMs;
+        }
+
+        return Reply.Ok(reply);
     }
 
-    private static bool IsHex(string value) => value.Length % 2 == 0 && value.All(char.IsAsciiHexDigit);
+    /// <summary>Python truthiness, which Synapse applies to <c>admin</c> and <c>inhibit_login</c>.</summary>
+    private static bool Truthy(JsonNode? node) => node switch
+    {
+        null => false,
+        JsonValue v => v.GetValueKind() switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.String => v.GetValue<string>().Length > 0,
+            JsonValueKind.Number => v.ToJsonString() is not ("0" or "0.0"),
+            _ => false,
+        },
+        JsonArray a => a.Count > 0,
+        JsonObject o => o.Count > 0,
+        _ => false,
+    };
+
+    private static string SafeString(JsonObject body, string key, string invalid)
+    {
+        if (!body.ContainsKey(key))
+        {
+            throw Errors.BadJson($"{key} must be specified");
+        }
+
+        if (body[key] is not JsonValue v || v.GetValueKind() != JsonValueKind.String
+            || v.GetValue<string>() is var value && (value.Length > 512 || value.Contains('\0', StringComparison.Ordinal)))
+        {
+            throw Errors.Unknown(400, invalid);
+        }
+
+        return value;
+    }
 }

@@ -3,28 +3,27 @@ using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver.Admin.Users;
 
-/// <summary>The admin API's user objects, in the current format or Synapse 1.67's (0/1 flags, creation_ts in seconds).</summary>
+/// <summary>The admin API's user objects, current Synapse or 1.67 (0/1 integers, creation_ts in seconds).</summary>
 public static class AdminUserFormat
 {
-    /// <summary><c>GET /_synapse/admin/v2/users/{id}</c>.</summary>
-    public static JsonObject Details(ServerState state, UserRecord user)
+    public static JsonObject Full(ServerState state, UserRecord user)
     {
         var legacy = state.Options.Compatibility.LegacyAdminUserFormat;
         if (legacy)
         {
-            // Exactly the keys Synapse 1.67 answers (see the recordings).
+            // Key set and order exactly as recorded from Synapse 1.67.
             return new JsonObject
             {
                 ["name"] = user.UserId,
                 ["is_guest"] = 0,
-                ["admin"] = Flag(user.Admin, legacy),
+                ["admin"] = Flag(user.Admin),
                 ["consent_version"] = null,
                 ["consent_server_notice_sent"] = null,
                 ["appservice_id"] = null,
-                ["creation_ts"] = Created(user, legacy),
+                ["creation_ts"] = user.CreationTsMs / 1000,
                 ["user_type"] = user.UserType,
-                ["deactivated"] = Flag(user.Deactivated, legacy),
-                ["shadow_banned"] = Flag(user.ShadowBanned, legacy),
+                ["deactivated"] = Flag(user.Deactivated),
+                ["shadow_banned"] = Flag(user.ShadowBanned),
                 ["displayname"] = user.DisplayName,
                 ["avatar_url"] = user.AvatarUrl,
                 ["threepids"] = user.ThreePids.DeepClone(),
@@ -32,26 +31,27 @@ public static class AdminUserFormat
             };
         }
 
+        // Current Synapse's admin handler: key order as it builds them; "approved" only with MSC3866 on.
         return new JsonObject
         {
             ["name"] = user.UserId,
-            ["displayname"] = user.DisplayName,
-            ["threepids"] = user.ThreePids.DeepClone(),
-            ["avatar_url"] = user.AvatarUrl,
-            ["is_guest"] = false,
             ["admin"] = user.Admin,
             ["deactivated"] = user.Deactivated,
-            ["erased"] = user.Erased,
+            ["locked"] = user.Locked,
             ["shadow_banned"] = user.ShadowBanned,
             ["creation_ts"] = user.CreationTsMs,
             ["appservice_id"] = null,
             ["consent_server_notice_sent"] = null,
             ["consent_version"] = null,
             ["consent_ts"] = null,
-            ["external_ids"] = user.ExternalIds.DeepClone(),
             ["user_type"] = user.UserType,
-            ["locked"] = user.Locked,
+            ["is_guest"] = false,
             ["suspended"] = false,
+            ["displayname"] = user.DisplayName,
+            ["avatar_url"] = user.AvatarUrl,
+            ["threepids"] = user.ThreePids.DeepClone(),
+            ["external_ids"] = user.ExternalIds.DeepClone(),
+            ["erased"] = user.Erased,
             ["last_seen_ts"] = LastSeen(state, user),
         };
     }
@@ -59,34 +59,44 @@ public static class AdminUserFormat
     /// <summary>An entry of <c>GET /_synapse/admin/v2/users</c>.</summary>
     public static JsonObject ListEntry(ServerState state, UserRecord user)
     {
-        var legacy = state.Options.Compatibility.LegacyAdminUserFormat;
-        var entry = new JsonObject
+        if (state.Options.Compatibility.LegacyAdminUserFormat)
+        {
+            return new JsonObject
+            {
+                ["name"] = user.UserId,
+                ["user_type"] = user.UserType,
+                ["is_guest"] = 0,
+                ["admin"] = Flag(user.Admin),
+                ["deactivated"] = Flag(user.Deactivated),
+                ["shadow_banned"] = Flag(user.ShadowBanned),
+                ["displayname"] = user.DisplayName,
+                ["avatar_url"] = user.AvatarUrl,
+                ["creation_ts"] = user.CreationTsMs / 1000,
+            };
+        }
+
+        return new JsonObject
         {
             ["name"] = user.UserId,
             ["user_type"] = user.UserType,
-            ["is_guest"] = Flag(false, legacy),
-            ["admin"] = Flag(user.Admin, legacy),
-            ["deactivated"] = Flag(user.Deactivated, legacy),
-            ["shadow_banned"] = Flag(user.ShadowBanned, legacy),
+            ["is_guest"] = false,
+            ["admin"] = user.Admin,
+            ["deactivated"] = user.Deactivated,
+            ["shadow_banned"] = user.ShadowBanned,
             ["displayname"] = user.DisplayName,
             ["avatar_url"] = user.AvatarUrl,
-            ["creation_ts"] = Created(user, legacy),
+            ["creation_ts"] = user.CreationTsMs,
+            ["approved"] = true,
+            ["erased"] = user.Erased,
+            ["last_seen_ts"] = LastSeen(state, user),
+            ["locked"] = user.Locked,
+            ["suspended"] = false,
         };
-        if (!legacy)
-        {
-            entry["approved"] = true;
-            entry["erased"] = user.Erased;
-            entry["last_seen_ts"] = LastSeen(state, user);
-            entry["locked"] = user.Locked;
-        }
-
-        return entry;
     }
 
-    private static JsonNode Flag(bool value, bool legacy) => legacy ? JsonValue.Create(value ? 1 : 0) : JsonValue.Create(value);
+    /// <summary>The latest device activity, null when no device was ever seen.</summary>
+    public static long? LastSeen(ServerState state, UserRecord user) =>
+        state.DevicesOf(user.UserId).Max(d => d.LastSeenTs);
 
-    private static long Created(UserRecord user, bool legacy) => legacy ? user.CreationTsMs / 1000 : user.CreationTsMs;
-
-    private static long? LastSeen(ServerState state, UserRecord user) =>
-        state.DevicesOf(user.UserId).Select(d => d.LastSeenTs).Max();
+    private static int Flag(bool value) => value ? 1 : 0;
 }
