@@ -39,7 +39,7 @@ public static class ConnectionOptions
         var options = new MatrixClientOptions(homeserver)
         {
             RequestTimeout = TimeSpan.FromSeconds(timeout),
-            Retry = new RetryOptions { TotalBudget = TimeSpan.FromSeconds(Math.Max(timeout * 3, 30)), MaxDelay = TimeSpan.FromSeconds(Math.Max(timeout, 5)) },
+            Retry = new RetryOptions { TotalBudget = TimeSpan.FromSeconds(timeout * 3), MaxDelay = TimeSpan.FromSeconds(Math.Max(timeout, 5)) },
             ValidateCertificates = module.Params["validate_certs"] is not JsonValue v || v.GetValue<bool>(),
             UserAgent = "solti-matrix-ansible/0.1",
         };

@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Host;
+using Solti.Matrix.Ansible.Modules;
+
+namespace Solti.Matrix.Ansible.Tests;
+
+/// <summary><c>matrix_event</c>'s own checks, before any request leaves the module.</summary>
+public sealed class MatrixEventModuleTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("solti-event-").FullName;
+
+    private async Task<JsonObject> RunAsync(JsonObject args)
+    {
+        var path = Path.Combine(_dir, "args.json");
+        await File.WriteAllTextAsync(path, args.ToJsonString());
+        using var stdout = new StringWriter();
+        await ModuleHost.RunAsync("AnsiballZ_matrix_event", [path], ModuleCatalog.All, stdout, TextWriter.Null);
+        return JsonNode.Parse(stdout.ToString())!.AsObject();
+    }
+
+    private static JsonObject Args(params (string Key, JsonNode? Value)[] extra)
+    {
+        var args = new JsonObject
+        {
+            ["homeserver_url"] = "http://127.0.0.1:9",
+            ["access_token"] = "syt_token_value",
+            ["room_id"] = "#room:example.com",
+            ["content"] = new JsonObject { ["body"] = "x" },
+        };
+        foreach (var (key, value) in extra)
+        {
+            args[key] = value;
+        }
+
+        return args;
+    }
+
+    [Fact]
+    public async Task State_absent_changes_nothing_and_sends_nothing()
+    {
+        var result = await RunAsync(Args(("state", "absent")));
+        Assert.False(result["changed"]!.GetValue<bool>());
+        Assert.False(result.ContainsKey("failed") && result["failed"]!.GetValue<bool>());
+        Assert.Contains("nothing to do", result["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("homeserver_url", "matrix.example.com", "homeserver_url must be an http(s) URL")]
+    [InlineData("user_id", "bot", "user_id must be a full Matrix user id")]
+    [InlineData("room_id", "!nocolon", "room_id must be a room id (!id:server) or an alias (#alias:server)")]
+    public async Task Malformed_values_fail_naming_the_parameter(string key, string value, string expected)
+    {
+        var args = Args((key, value));
+        if (key == "user_id")
+        {
+            args["password"] = "pw-value-1";
+        }
+
+        var result = await RunAsync(args);
+        Assert.True(result["failed"]!.GetValue<bool>());
+        Assert.Contains(expected, result["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("syt_token_value", result.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_server_is_a_clear_failure_without_secrets()
+    {
+        var result = await RunAsync(Args(("timeout", 1), ("transaction_id", "t1")));
+        Assert.True(result["failed"]!.GetValue<bool>());
+        Assert.StartsWith("no answer from the homeserver", result["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, result["status"]!.GetValue<int>());
+        Assert.DoesNotContain("syt_token_value", result.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
