@@ -50,12 +50,39 @@ build_cli() {
   echo "$ROOT/artifacts/cli/solti-matrix"
 }
 
+# A Debian 11 (glibc 2.31) sysroot, so the module binary runs on targets with glibc >= 2.29 rather than
+# the 2.34 a Debian 12 link needs. Built once with debootstrap (as root); without it we link against the host.
+SYSROOT="$ROOT/artifacts/sysroot-bullseye"
+sysroot_args() {
+  if [ ! -e "$SYSROOT/.complete" ] && [ "$(id -u)" -eq 0 ]; then
+    need_apt debootstrap lld
+    rm -rf "$SYSROOT"
+    if debootstrap --variant=minbase --include=libc6-dev,zlib1g-dev,libgcc-10-dev,libstdc++-10-dev \
+        bullseye "$SYSROOT" http://deb.debian.org/debian >"$ROOT/artifacts/debootstrap.log" 2>&1; then
+      # Absolute links would resolve against the host; make them relative to the sysroot.
+      find "$SYSROOT" -type l -lname '/*' | while read -r link; do
+        ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$SYSROOT$(readlink "$link")")" "$link"
+      done
+      touch "$SYSROOT/.complete"
+    else
+      echo "build.sh: debootstrap failed (see artifacts/debootstrap.log); linking against the host's glibc" >&2
+    fi
+  fi
+  if [ -e "$SYSROOT/.complete" ] && command -v ld.lld >/dev/null; then
+    echo "-p:SysRoot=$SYSROOT -p:LinkerFlavor=lld"
+  else
+    echo "build.sh: no glibc 2.31 sysroot (needs root once); the module will need glibc >= 2.34" >&2
+  fi
+}
+
 # The collection tarball: the AOT module binary in bin/, one symlink per module in plugins/modules/.
 cmd_collection() {
   need_apt ca-certificates clang zlib1g-dev ansible-core
   need_dotnet
-  local stage="$ROOT/artifacts/collection/jackaltx/solti_matrix_mgr"
-  dotnet publish "$ROOT/src/Solti.Matrix.Ansible" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/module" >&2
+  local stage="$ROOT/artifacts/collection/jackaltx/solti_matrix_mgr" link_args
+  link_args=$(sysroot_args)
+  # shellcheck disable=SC2086 # two MSBuild properties, or none
+  dotnet publish "$ROOT/src/Solti.Matrix.Ansible" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary $link_args -o "$ROOT/artifacts/module" >&2
   rm -rf "$stage" && mkdir -p "$stage/bin" "$ROOT/dist"
   cp -a "$ROOT/collection/." "$stage/"
   cp "$ROOT/artifacts/module/solti-matrix-module" "$stage/bin/"
