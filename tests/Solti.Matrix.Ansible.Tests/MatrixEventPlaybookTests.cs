@@ -378,17 +378,18 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
     }
 
     [Fact]
-    public void Ansible_doc_shows_the_module_documentation()
+    public async Task Ansible_doc_shows_the_module_documentation()
     {
         var start = new System.Diagnostics.ProcessStartInfo("ansible-doc") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("jackaltx.solti_matrix_mgr.matrix_event");
         start.Environment["ANSIBLE_COLLECTIONS_PATH"] = collection.CollectionsPath;
         start.Environment["ANSIBLE_NOCOLOR"] = "1";
         using var process = System.Diagnostics.Process.Start(start)!;
-        var text = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var errors = process.StandardError.ReadToEndAsync();
+        var text = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
 
-        Assert.Equal(0, process.ExitCode);
+        Assert.True(process.ExitCode == 0, $"ansible-doc failed: {await errors}");
         Assert.Contains("MATRIX_EVENT", text, StringComparison.Ordinal);
         Assert.Contains("transaction_id", text, StringComparison.Ordinal);
         Assert.Contains("Post structured verification event", text, StringComparison.Ordinal);
