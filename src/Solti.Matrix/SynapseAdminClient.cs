@@ -5,9 +5,9 @@ using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix;
 
-/// <summary>The Synapse admin API over a (self-healing) admin session. Answers are normalized across Synapse
+/// <summary>The Synapse admin API over a (self-healing) admin session (one partial file per area). Answers are normalized across Synapse
 /// releases: 1.67's 0/1 flags become booleans.</summary>
-public class SynapseAdminClient(MatrixSession session)
+public partial class SynapseAdminClient(MatrixSession session)
 {
     public MatrixSession Session => session;
 

@@ -16,6 +16,21 @@ public static class ConnectionOptions
         new("token_cache", new OptionSpec(OptionType.Path)),
     ];
 
+    /// <summary>The shared options plus the admin credentials that let an admin module heal its session.</summary>
+    public static IEnumerable<KeyValuePair<string, OptionSpec>> SharedAdmin =>
+    [
+        .. Shared,
+        new("admin_user", new OptionSpec()),
+        new("admin_password", new OptionSpec { NoLog = true }),
+    ];
+
+    /// <summary>The admin API over a session for <c>admin_user</c> (which heals with <c>admin_password</c>).</summary>
+    public static (MatrixClient Client, SynapseAdminClient Admin) AdminClient(AnsibleModule module)
+    {
+        var client = Client(module, module.Str("admin_user"), module.Str("admin_password"), deviceId: null);
+        return (client, new SynapseAdminClient(client.Session));
+    }
+
     /// <summary>A client for the bot (or admin) session; in check mode it never logs in and never writes the cache.</summary>
     public static MatrixClient Client(AnsibleModule module, string? userId, string? password, string? deviceId)
     {
