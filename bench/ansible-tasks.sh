@@ -11,20 +11,9 @@ OUT=$PWD/artifacts/bench/ansible
 rm -rf "$OUT" && mkdir -p "$OUT"
 
 ansible-galaxy collection install -p "$OUT/collections" "$TARBALL" >/dev/null
-dotnet build src/Solti.Matrix.Homeserver -c Release -nologo -v quiet -clp:NoSummary >&2
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$OUT/hs.yaml" <<'YAML'
-rc_message: {per_second: 0, burst_count: 0}
-rc_login: {address: {per_second: 0, burst_count: 0}, account: {per_second: 0, burst_count: 0}, failed_attempts: {per_second: 0, burst_count: 0}}
-YAML
-dotnet src/Solti.Matrix.Homeserver/bin/Release/net10.0/solti-homeserver.dll --port "$PORT" --seed-user bench:bench-pass --config "$OUT/hs.yaml" >"$OUT/hs.log" 2>&1 &
-HS=$!
-trap 'kill $HS 2>/dev/null || true' EXIT
-URL="http://127.0.0.1:$PORT"
-for _ in $(seq 100); do curl -sf "$URL/_matrix/client/versions" >/dev/null && break; sleep 0.1; done
-TOKEN=$(curl -sf -X POST "$URL/_matrix/client/v3/login" -d '{"type":"m.login.password","identifier":{"type":"m.id.user","user":"bench"},"password":"bench-pass","device_id":"BENCH"}' | jq -r .access_token)
-ROOM=$(curl -sf -X POST -H "Authorization: Bearer $TOKEN" "$URL/_matrix/client/v3/createRoom" -d '{}' | jq -r .room_id)
-ROOM_ENC=$(jq -rn --arg r "$ROOM" '$r|@uri')
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+start_bench_homeserver "$OUT"
 
 play() { # name count task-body
   local file="$OUT/$1.yml"

@@ -1,0 +1,20 @@
+# Shared by the bench scripts: the embedded homeserver (release build, rate limits off) with a bench
+# user logged in and a room. Sets URL, TOKEN, ROOM, ROOM_ENC; stops the server on exit.
+start_bench_homeserver() {
+  local out=$1
+  dotnet build src/Solti.Matrix.Homeserver -c Release -nologo -v quiet -clp:NoSummary >&2
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > "$out/hs.yaml" <<'YAML'
+rc_message: {per_second: 0, burst_count: 0}
+rc_login: {address: {per_second: 0, burst_count: 0}, account: {per_second: 0, burst_count: 0}, failed_attempts: {per_second: 0, burst_count: 0}}
+YAML
+  dotnet src/Solti.Matrix.Homeserver/bin/Release/net10.0/solti-homeserver.dll --port "$port" --seed-user bench:bench-pass --config "$out/hs.yaml" >"$out/hs.log" 2>&1 &
+  BENCH_HS_PID=$!
+  trap 'kill $BENCH_HS_PID 2>/dev/null || true' EXIT
+  URL="http://127.0.0.1:$port"
+  for _ in $(seq 100); do curl -sf "$URL/_matrix/client/versions" >/dev/null && break; sleep 0.1; done
+  TOKEN=$(curl -sf -X POST "$URL/_matrix/client/v3/login" -d '{"type":"m.login.password","identifier":{"type":"m.id.user","user":"bench"},"password":"bench-pass","device_id":"BENCH"}' | jq -r .access_token)
+  ROOM=$(curl -sf -X POST -H "Authorization: Bearer $TOKEN" "$URL/_matrix/client/v3/createRoom" -d '{}' | jq -r .room_id)
+  ROOM_ENC=$(jq -rn --arg r "$ROOM" '$r|@uri')
+}
