@@ -18,6 +18,7 @@ public sealed class MatrixSession
     private readonly LoginApi _login;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _heal = new(1, 1);
+    private readonly List<string> _steps = [];
     private StoredSession? _current;
 
     public MatrixSession(MatrixHttpPipeline http, SessionOptions options, CredentialCache? cache)
@@ -45,8 +46,6 @@ public sealed class MatrixSession
 
     /// <summary>Which recovery steps ran, in order ("cache", "refresh", "password login").</summary>
     public IReadOnlyList<string> RecoverySteps => _steps;
-
-    private readonly List<string> _steps = [];
 
     public MatrixHttpPipeline Http => _http;
 
