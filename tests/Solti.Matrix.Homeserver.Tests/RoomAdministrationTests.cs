@@ -39,12 +39,17 @@ public sealed class RoomAdministrationTests
         Assert.Equal("echo", backwards.Object["rooms"]![0]!["name"]!.GetValue<string>());
         var search = await hs.Client.GetAsync("/_synapse/admin/v1/rooms?search_term=CHAR", admin);
         Assert.Equal("#charlie:localhost", Assert.Single(search.Object["rooms"]!.AsArray())!["canonical_alias"]!.GetValue<string>());
-        Assert.Equal(400, (await hs.Client.GetAsync("/_synapse/admin/v1/rooms?order_by=colour", admin)).Code);
+        Assert.Equal((400, "M_INVALID_PARAM"), await Code(hs.Client.GetAsync("/_synapse/admin/v1/rooms?order_by=colour", admin)));
+        var bot = (await hs.LoginBotAsync()).AccessToken;
+        var crowded = await hs.Client.CreateRoomAsync(admin, new JsonObject { ["name"] = "zulu", ["preset"] = "public_chat" });
+        await hs.Client.PostAsync("/_matrix/client/v3/join/" + Enc(crowded), null, bot);
+        var bySize = await hs.Client.GetAsync("/_synapse/admin/v1/rooms?order_by=joined_members&limit=1", admin);
+        Assert.Equal("zulu", bySize.Object["rooms"]![0]!["name"]!.GetValue<string>());
         foreach (var order in new[] { "joined_members", "state_events", "public", "creator", "encryption" })
         {
             Assert.Equal(200, (await hs.Client.GetAsync($"/_synapse/admin/v1/rooms?order_by={order}&dir=b", admin)).Code);
         }
-        Assert.Equal(403, (await hs.Client.GetAsync("/_synapse/admin/v1/rooms", (await hs.LoginBotAsync()).AccessToken)).Code);
+        Assert.Equal(403, (await hs.Client.GetAsync("/_synapse/admin/v1/rooms", bot)).Code);
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public static class AdminRoomEndpoints
         var orderBy = scope.Query("order_by") ?? "name";
         if (!OrderBy.Contains(orderBy))
         {
-            throw Errors.Unknown(400, "Unknown value for order_by: " + orderBy);
+            throw Errors.InvalidParam("Unknown value for order_by: " + orderBy);
         }
 
         var dir = scope.Query("dir") ?? "f";
@@ -89,7 +89,9 @@ public static class AdminRoomEndpoints
             .Where(r => search is null || new[] { "name", "canonical_alias", "room_id" }.Any(k =>
                 r[k] is JsonValue v && v.GetValue<string>().Contains(search, StringComparison.OrdinalIgnoreCase)))
             .ToList();
-        var ordered = (dir == "f" ? rooms.OrderBy(r => Key(r[orderBy]), StringComparer.Ordinal) : rooms.OrderByDescending(r => Key(r[orderBy]), StringComparer.Ordinal))
+        // As in Synapse, sizes and versions sort largest first; dir=b flips whichever order applies.
+        var ascending = orderBy is not ("joined_members" or "joined_local_members" or "version" or "state_events");
+        var ordered = (ascending == (dir == "f") ? rooms.OrderBy(r => Key(r[orderBy]), StringComparer.Ordinal) : rooms.OrderByDescending(r => Key(r[orderBy]), StringComparer.Ordinal))
             .ThenBy(r => r["room_id"]!.GetValue<string>(), StringComparer.Ordinal)
             .ToList();
         var page = ordered.Skip(from).Take(limit).ToList();
