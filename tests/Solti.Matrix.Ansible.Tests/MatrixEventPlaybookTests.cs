@@ -354,6 +354,32 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
     }
 
     [Fact]
+    public async Task On_the_controller_the_binary_runs_in_place_and_elsewhere_through_Ansibles_module_copy()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        const string Play = """
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: post
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "{{ body }}" }
+            """;
+
+        var inPlace = await Playbook.RunAsync(Play, new Dictionary<string, string>(Vars(bot.AccessToken)) { ["body"] = "in place" }, false, "-vvv");
+        var copied = await Playbook.RunAsync(Play, new Dictionary<string, string>(Vars(bot.AccessToken)) { ["body"] = "copied", ["solti_matrix_local_fastpath"] = "false" }, false, "-vvv");
+
+        Assert.True(inPlace.ExitCode == 0, inPlace.ToString());
+        Assert.True(copied.ExitCode == 0, copied.ToString());
+        Assert.DoesNotContain("AnsiballZ_matrix_event", inPlace.Stdout, StringComparison.Ordinal);
+        Assert.Contains("AnsiballZ_matrix_event", copied.Stdout, StringComparison.Ordinal);
+        Assert.Equal(["in place", "copied"], (await MessagesAsync(roomId)).Select(e => e["content"]!["body"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Module_defaults_for_the_action_group_set_the_connection_once()
     {
         var (roomId, bot) = await BotRoomAsync();
