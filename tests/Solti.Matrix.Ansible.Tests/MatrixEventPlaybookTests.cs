@@ -403,11 +403,13 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
         Assert.Equal("from defaults", Assert.Single(await MessagesAsync(roomId))["content"]!["body"]!.GetValue<string>());
     }
 
-    [Fact]
-    public async Task Ansible_doc_shows_the_module_documentation()
+    [Theory]
+    [InlineData("matrix_event", "transaction_id", "Post structured verification event")]
+    [InlineData("synapse_device_info", "keep_latest", "Cleanup old ansible tokens")]
+    public async Task Ansible_doc_shows_the_module_documentation(string module, string option, string example)
     {
         var start = new System.Diagnostics.ProcessStartInfo("ansible-doc") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("jackaltx.solti_matrix_mgr.matrix_event");
+        start.ArgumentList.Add("jackaltx.solti_matrix_mgr." + module);
         start.Environment["ANSIBLE_COLLECTIONS_PATH"] = collection.CollectionsPath;
         start.Environment["ANSIBLE_NOCOLOR"] = "1";
         using var process = System.Diagnostics.Process.Start(start)!;
@@ -416,9 +418,9 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
         await process.WaitForExitAsync();
 
         Assert.True(process.ExitCode == 0, $"ansible-doc failed: {await errors}");
-        Assert.Contains("MATRIX_EVENT", text, StringComparison.Ordinal);
-        Assert.Contains("transaction_id", text, StringComparison.Ordinal);
-        Assert.Contains("Post structured verification event", text, StringComparison.Ordinal);
+        Assert.Contains(module.ToUpperInvariant(), text, StringComparison.Ordinal);
+        Assert.Contains(option, text, StringComparison.Ordinal);
+        Assert.Contains(example, text, StringComparison.Ordinal);
         Assert.Contains("RETURN VALUES", text, StringComparison.Ordinal);
     }
 }

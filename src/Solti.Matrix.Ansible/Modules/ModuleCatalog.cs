@@ -8,5 +8,6 @@ public static class ModuleCatalog
     public static IReadOnlyDictionary<string, IModule> All { get; } = new IModule[]
     {
         new MatrixEventModule(),
+        new SynapseDeviceInfoModule(),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 }
