@@ -9,5 +9,6 @@ public static class ModuleCatalog
     {
         new MatrixEventModule(),
         new SynapseDeviceInfoModule(),
+        new SynapseInfoModule(),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 }

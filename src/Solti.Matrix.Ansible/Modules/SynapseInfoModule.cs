@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Host;
+
+namespace Solti.Matrix.Ansible.Modules;
+
+/// <summary><c>synapse_info</c>: homeserver facts (version, users, rooms, registration tokens), every page up to
+/// <c>limit</c>. Read-only: never changed.</summary>
+public sealed class SynapseInfoModule : IModule
+{
+    private static readonly string[] Facts = ["version", "users", "rooms", "registration_tokens", "all"];
+
+    public string Name => "synapse_info";
+
+    public ArgumentSpec Spec { get; } = new(new Dictionary<string, OptionSpec>(ConnectionOptions.SharedAdmin)
+    {
+        ["gather"] = new(OptionType.List) { Elements = OptionType.Str, Default = new JsonArray("version") },
+        ["users_filter"] = new(),
+        ["rooms_filter"] = new(),
+        ["limit"] = new(OptionType.Int) { Default = 100 },
+    });
+
+    public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
+    {
+        var gather = (module.Params["gather"] as JsonArray ?? []).Select(g => g!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+        if (gather.FirstOrDefault(g => !Facts.Contains(g)) is { } unknown)
+        {
+            throw new ModuleFailedException($"gather may only hold {string.Join(", ", Facts)}; got '{unknown}'");
+        }
+
+        var limit = (int)(module.Number("limit") ?? 100);
+        if (limit < 1)
+        {
+            throw new ModuleFailedException($"limit must be 1 or more, got {limit}");
+        }
+
+        bool Wants(string fact) => gather.Contains(fact) || gather.Contains("all");
+        var (client, admin) = ConnectionOptions.AdminClient(module);
+        using var _ = client;
+        var result = new JsonObject { ["changed"] = false };
+        if (Wants("version"))
+        {
+            result["version"] = await admin.ServerVersionAsync(cancellationToken);
+        }
+
+        if (Wants("users"))
+        {
+            var (users, total) = await admin.ListUsersAsync(module.Str("users_filter"), limit, cancellationToken);
+            result["users"] = new JsonArray([.. users]);
+            result["users_total"] = total;
+        }
+
+        if (Wants("rooms"))
+        {
+            var (rooms, total) = await admin.ListRoomsAsync(module.Str("rooms_filter"), limit, cancellationToken);
+            result["rooms"] = new JsonArray([.. rooms]);
+            result["rooms_total"] = total;
+        }
+
+        if (Wants("registration_tokens"))
+        {
+            result["registration_tokens"] = new JsonArray([.. await admin.ListRegistrationTokensAsync(cancellationToken)]);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Solti.Matrix.Http;
+
+namespace Solti.Matrix;
+
+/// <summary>Paginated admin lists: every page is followed (<c>next_token</c>, <c>next_batch</c>) up to a cap.</summary>
+public partial class SynapseAdminClient
+{
+    /// <summary>Users across all pages; <paramref name="name"/> is Synapse's server-side filter. Returns the server's total too.</summary>
+    public virtual async Task<(List<JsonObject> Users, int Total)> ListUsersAsync(string? name = null, int cap = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        var users = new List<JsonObject>();
+        string? from = "0";
+        var total = 0;
+        while (from is not null && users.Count < cap)
+        {
+            var query = $"?from={Uri.EscapeDataString(from)}&limit={Math.Min(100, cap - users.Count)}" + (name is null ? "" : "&name=" + Uri.EscapeDataString(name));
+            var page = await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v2/users" + query), cancellationToken);
+            users.AddRange((page["users"] as JsonArray ?? []).Select(u => (JsonObject)u!.DeepClone()));
+            total = Number(page["total"]);
+            from = page["next_token"] is JsonValue next ? next.ToString() : null;
+        }
+
+        return (users.Take(cap).ToList(), total);
+    }
+
+    /// <summary>Rooms across all pages; <paramref name="searchTerm"/> is Synapse's server-side filter.</summary>
+    public virtual async Task<(List<JsonObject> Rooms, int Total)> ListRoomsAsync(string? searchTerm = null, int cap = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        var rooms = new List<JsonObject>();
+        int? from = 0;
+        var total = 0;
+        while (from is not null && rooms.Count < cap)
+        {
+            var query = $"?from={from.Value.ToString(CultureInfo.InvariantCulture)}&limit={Math.Min(100, cap - rooms.Count)}" + (searchTerm is null ? "" : "&search_term=" + Uri.EscapeDataString(searchTerm));
+            var page = await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/rooms" + query), cancellationToken);
+            rooms.AddRange((page["rooms"] as JsonArray ?? []).Select(r => (JsonObject)r!.DeepClone()));
+            total = Number(page["total_rooms"]);
+            from = page["next_batch"] is JsonValue next ? Number(next) : null;
+        }
+
+        return (rooms.Take(cap).ToList(), total);
+    }
+
+    public virtual async Task<List<JsonObject>> ListRegistrationTokensAsync(CancellationToken cancellationToken = default) =>
+        [.. ((await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/registration_tokens"), cancellationToken))["registration_tokens"] as JsonArray ?? [])
+            .Select(t => (JsonObject)t!.DeepClone())];
+
+    /// <summary>Synapse answers some numbers as strings (next_batch in old releases).</summary>
+    private static int Number(JsonNode? node) => node is JsonValue v
+        ? v.GetValueKind() == JsonValueKind.String ? int.Parse(v.GetValue<string>(), CultureInfo.InvariantCulture) : (int)v.GetValue<double>()
+        : 0;
+}

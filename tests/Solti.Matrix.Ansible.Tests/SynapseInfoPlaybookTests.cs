@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Tests.Support;
+
+namespace Solti.Matrix.Ansible.Tests;
+
+/// <summary><c>synapse_info</c> from playbooks: every page up to the limit, read-only.</summary>
+[Collection("ansible")]
+public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+{
+    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
+    private TestHomeserver _hs = null!;
+    private Session _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hs = await TestHomeserver.StartAsync();
+        _admin = await _hs.LoginAdminAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hs.DisposeAsync();
+        Directory.Delete(_stateHome, recursive: true);
+    }
+
+    private Task<PlaybookRun> RunAsync(string options, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: info
+              jackaltx.solti_matrix_mgr.synapse_info:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "{{ admin_token }}"
+        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
+        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken }, true, flags);
+
+    [Fact]
+    public async Task Users_and_rooms_come_from_every_page_up_to_the_limit()
+    {
+        for (var i = 0; i < 258; i++)
+        {
+            Assert.Equal(201, (await _hs.Client.PutAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc($"@user{i:D3}:localhost")}", new JsonObject(), _admin.AccessToken)).Code);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            await _hs.Client.CreateRoomAsync(_admin.AccessToken, new JsonObject { ["name"] = $"room {i}" });
+        }
+
+        await _hs.Client.DeleteAsync("/_solti/testing/v1/counters", _admin.AccessToken);
+        var all = (await RunAsync("gather: [all]\nlimit: 1000")).Task("info");
+        Assert.False(all["changed"]!.GetValue<bool>());
+        Assert.False(string.IsNullOrEmpty(all["version"]!.GetValue<string>()));
+        Assert.Equal(260, all["users"]!.AsArray().Count);
+        Assert.Equal(260, all["users_total"]!.GetValue<int>());
+        Assert.Equal(260, all["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).Distinct().Count());
+        Assert.Equal(5, all["rooms_total"]!.GetValue<int>());
+        Assert.Empty(all["registration_tokens"]!.AsArray());
+        var counters = (await _hs.Client.GetAsync("/_solti/testing/v1/counters", _admin.AccessToken)).Object["counters"]!;
+        Assert.Equal(3, counters["admin.users.list"]!.GetValue<long>());
+
+        var capped = (await RunAsync("gather: [users]\nlimit: 150")).Task("info");
+        Assert.Equal(150, capped["users"]!.AsArray().Count);
+        Assert.Equal(260, capped["users_total"]!.GetValue<int>());
+        Assert.False(capped.ContainsKey("rooms"));
+
+        var filtered = (await RunAsync("gather: users\nusers_filter: user25")).Task("info");
+        Assert.Equal(["@user250:localhost", "@user251:localhost", "@user252:localhost", "@user253:localhost", "@user254:localhost", "@user255:localhost", "@user256:localhost", "@user257:localhost"],
+            filtered["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Version_is_the_default_and_bad_input_fails_clearly()
+    {
+        var version = (await RunAsync("gather: [version]", "--check")).Task("info");
+        Assert.Equal(_hs.Server.Options.ServerVersion, version["version"]!.GetValue<string>());
+        Assert.False(version.ContainsKey("users"));
+
+        var bad = (await RunAsync("gather: [everything]")).Task("info");
+        Assert.True(bad["failed"]!.GetValue<bool>());
+        Assert.Contains("gather may only hold", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        var badLimit = (await RunAsync("limit: 0")).Task("info");
+        Assert.Contains("limit must be 1 or more", badLimit["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+}
