@@ -10,5 +10,6 @@ public static class ModuleCatalog
         new MatrixEventModule(),
         new SynapseDeviceInfoModule(),
         new SynapseInfoModule(),
+        new SynapseRegistrationTokenModule(),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 }

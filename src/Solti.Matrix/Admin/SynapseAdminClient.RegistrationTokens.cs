@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Errors;
+using Solti.Matrix.Http;
+
+namespace Solti.Matrix;
+
+/// <summary>Registration tokens: get (null when unknown), create, update, delete.</summary>
+public partial class SynapseAdminClient
+{
+    private static string TokenPath(string token) => MatrixPath.Build(MatrixPath.Admin, "v1", "registration_tokens", PathPart.Value(token));
+
+    public virtual async Task<JsonObject?> GetRegistrationTokenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return (JsonObject)await Session.SendAsync(MatrixRequest.Get(TokenPath(token)), cancellationToken);
+        }
+        catch (MatrixException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>POST …/new</c> with the given fields (<c>token</c>, <c>uses_allowed</c>, <c>expiry_time</c>, <c>length</c>).</summary>
+    public virtual async Task<JsonObject> CreateRegistrationTokenAsync(JsonObject fields, CancellationToken cancellationToken = default) =>
+        (JsonObject)await Session.SendAsync(MatrixRequest.Post(MatrixPath.Admin + "/v1/registration_tokens/new", fields, idempotent: false), cancellationToken);
+
+    public virtual async Task<JsonObject> UpdateRegistrationTokenAsync(string token, JsonObject fields, CancellationToken cancellationToken = default) =>
+        (JsonObject)await Session.SendAsync(MatrixRequest.Put(TokenPath(token), fields), cancellationToken);
+
+    public virtual Task DeleteRegistrationTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        Session.SendAsync(MatrixRequest.Delete(TokenPath(token)), cancellationToken);
+}

@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Tests.Support;
+
+namespace Solti.Matrix.Ansible.Tests;
+
+/// <summary><c>synapse_registration_token</c> from playbooks: create, unchanged re-run, one-field change, check mode, absent.</summary>
+[Collection("ansible")]
+public sealed class SynapseRegistrationTokenPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+{
+    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
+    private TestHomeserver _hs = null!;
+    private Session _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hs = await TestHomeserver.StartAsync();
+        _admin = await _hs.LoginAdminAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hs.DisposeAsync();
+        Directory.Delete(_stateHome, recursive: true);
+    }
+
+    private Task<PlaybookRun> RunAsync(string options, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: token
+              jackaltx.solti_matrix_mgr.synapse_registration_token:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "{{ admin_token }}"
+        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
+        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken }, true, flags);
+
+    private async Task<JsonObject?> ServerTokenAsync(string token)
+    {
+        var response = await _hs.Client.GetAsync("/_synapse/admin/v1/registration_tokens/" + MatrixTestClient.Enc(token), _admin.AccessToken);
+        return response.Code == 404 ? null : response.Object;
+    }
+
+    [Fact]
+    public async Task Create_rerun_change_one_field_and_remove()
+    {
+        var check = (await RunAsync("token: onboarding\nuses_allowed: 5", "--check")).Task("token");
+        Assert.True(check["changed"]!.GetValue<bool>());
+        Assert.Null(await ServerTokenAsync("onboarding"));
+
+        var created = (await RunAsync("token: onboarding\nuses_allowed: 5")).Task("token");
+        Assert.True(created["changed"]!.GetValue<bool>());
+        Assert.Equal(5, (await ServerTokenAsync("onboarding"))!["uses_allowed"]!.GetValue<int>());
+
+        var unchanged = (await RunAsync("token: onboarding\nuses_allowed: 5")).Task("token");
+        Assert.False(unchanged["changed"]!.GetValue<bool>());
+
+        var expiry = DateTimeOffset.UtcNow.AddDays(7).ToUnixTimeMilliseconds();
+        var checkChange = (await RunAsync("token: onboarding\nuses_allowed: 9", "--check", "--diff")).Task("token");
+        Assert.True(checkChange["changed"]!.GetValue<bool>());
+        Assert.Equal(5, (await ServerTokenAsync("onboarding"))!["uses_allowed"]!.GetValue<int>());
+
+        var changed = (await RunAsync($"token: onboarding\nuses_allowed: 9\nexpiry_time: {expiry}\nstate: present", "--diff")).Task("token");
+        Assert.True(changed["changed"]!.GetValue<bool>());
+        Assert.Equal(["expiry_time", "uses_allowed"], changed["changes"]!.AsArray().Select(c => c!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(5, changed["diff"]!["before"]!["uses_allowed"]!.GetValue<int>());
+        Assert.Equal(9, changed["diff"]!["after"]!["uses_allowed"]!.GetValue<int>());
+        var server = await ServerTokenAsync("onboarding");
+        Assert.Equal(expiry, server!["expiry_time"]!.GetValue<long>());
+
+        // Omitting a field leaves it as it is.
+        var partial = (await RunAsync("token: onboarding")).Task("token");
+        Assert.False(partial["changed"]!.GetValue<bool>());
+        Assert.Equal(9, (await ServerTokenAsync("onboarding"))!["uses_allowed"]!.GetValue<int>());
+
+        var listed = (await RunAsync("state: list")).Task("token");
+        Assert.Equal(["onboarding"], listed["registration_tokens"]!.AsArray().Select(t => t!["token"]!.GetValue<string>()));
+
+        Assert.True((await RunAsync("token: onboarding\nstate: absent")).Task("token")["changed"]!.GetValue<bool>());
+        Assert.Null(await ServerTokenAsync("onboarding"));
+        Assert.False((await RunAsync("token: onboarding\nstate: absent")).Task("token")["changed"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Bad_input_fails_clearly()
+    {
+        var noToken = (await RunAsync("state: absent")).Task("token");
+        Assert.Contains("state is absent but all of the following are missing: token", noToken["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        var badToken = (await RunAsync("token: \"not valid!\"")).Task("token");
+        Assert.True(badToken["failed"]!.GetValue<bool>());
+        Assert.Equal("M_INVALID_PARAM", badToken["errcode"]!.GetValue<string>());
+        var badType = (await RunAsync("token: x\nuses_allowed: many")).Task("token");
+        Assert.Contains("argument 'uses_allowed' is of type <class 'str'>", badType["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+}
