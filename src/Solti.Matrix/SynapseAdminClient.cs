@@ -48,7 +48,7 @@ public partial class SynapseAdminClient(MatrixSession session)
     private static string DevicesPath(string userId) => MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId), "devices");
 
     /// <summary>Synapse ≤ 1.7x answers 0/1 for these flags; newer ones answer booleans.</summary>
-    private static JsonObject NormalizeFlags(JsonObject user)
+    internal static JsonObject NormalizeFlags(JsonObject user)
     {
         foreach (var key in new[] { "admin", "deactivated", "is_guest", "shadow_banned", "locked", "erased" })
         {

@@ -11,5 +11,6 @@ public static class ModuleCatalog
         new SynapseDeviceInfoModule(),
         new SynapseInfoModule(),
         new SynapseRegistrationTokenModule(),
+        new SynapseUserModule(),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 }

@@ -1,0 +1,29 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Http;
+
+namespace Solti.Matrix;
+
+/// <summary>Accounts: upsert, deactivate, rate-limit overrides.</summary>
+public partial class SynapseAdminClient
+{
+    private static string UserPath(string userId) => MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId));
+
+    private static string OverridePath(string userId) => MatrixPath.Build(MatrixPath.Admin, "v1", "users", PathPart.Value(userId), "override_ratelimit");
+
+    /// <summary><c>PUT /v2/users/{id}</c>: creates or changes only the keys given.</summary>
+    public virtual async Task<JsonObject> PutUserAsync(string userId, JsonObject fields, CancellationToken cancellationToken = default) =>
+        NormalizeFlags((JsonObject)await Session.SendAsync(MatrixRequest.Put(UserPath(userId), fields), cancellationToken));
+
+    public virtual Task DeactivateUserAsync(string userId, bool erase, CancellationToken cancellationToken = default) =>
+        Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v1", "deactivate", PathPart.Value(userId)), new JsonObject { ["erase"] = erase }), cancellationToken);
+
+    /// <summary>The override, or an empty object when none is set.</summary>
+    public virtual async Task<JsonObject> GetRatelimitOverrideAsync(string userId, CancellationToken cancellationToken = default) =>
+        (JsonObject)await Session.SendAsync(MatrixRequest.Get(OverridePath(userId)), cancellationToken);
+
+    public virtual Task SetRatelimitOverrideAsync(string userId, long messagesPerSecond, long burstCount, CancellationToken cancellationToken = default) =>
+        Session.SendAsync(MatrixRequest.Post(OverridePath(userId), new JsonObject { ["messages_per_second"] = messagesPerSecond, ["burst_count"] = burstCount }), cancellationToken);
+
+    public virtual Task DeleteRatelimitOverrideAsync(string userId, CancellationToken cancellationToken = default) =>
+        Session.SendAsync(MatrixRequest.Delete(OverridePath(userId)), cancellationToken);
+}
