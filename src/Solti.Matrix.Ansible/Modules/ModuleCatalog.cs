@@ -12,5 +12,6 @@ public static class ModuleCatalog
         new SynapseInfoModule(),
         new SynapseRegistrationTokenModule(),
         new SynapseUserModule(),
+        new SynapseUserInfoModule(),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 }

@@ -9,14 +9,18 @@ namespace Solti.Matrix;
 public partial class SynapseAdminClient
 {
     /// <summary>Users across all pages; <paramref name="name"/> is Synapse's server-side filter. Returns the server's total too.</summary>
-    public virtual async Task<(List<JsonObject> Users, int Total)> ListUsersAsync(string? name = null, int cap = int.MaxValue, CancellationToken cancellationToken = default)
+    public virtual Task<(List<JsonObject> Users, int Total)> ListUsersAsync(string? name = null, int cap = int.MaxValue, CancellationToken cancellationToken = default) =>
+        ListUsersAsync(name, cap, extraQuery: null, cancellationToken);
+
+    /// <summary>As above, with more of Synapse's filters as a query string (<c>admins=true&amp;deactivated=false</c>).</summary>
+    public virtual async Task<(List<JsonObject> Users, int Total)> ListUsersAsync(string? name, int cap, string? extraQuery, CancellationToken cancellationToken = default)
     {
         var users = new List<JsonObject>();
         string? from = "0";
         var total = 0;
         while (from is not null && users.Count < cap)
         {
-            var query = $"?from={Uri.EscapeDataString(from)}&limit={Math.Min(100, cap - users.Count)}" + (name is null ? "" : "&name=" + Uri.EscapeDataString(name));
+            var query = $"?from={Uri.EscapeDataString(from)}&limit={Math.Min(100, cap - users.Count)}" + (name is null ? "" : "&name=" + Uri.EscapeDataString(name)) + (string.IsNullOrEmpty(extraQuery) ? "" : "&" + extraQuery);
             var page = await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v2/users" + query), cancellationToken);
             users.AddRange((page["users"] as JsonArray ?? []).Select(u => (JsonObject)u!.DeepClone()));
             total = Number(page["total"]);
