@@ -32,7 +32,11 @@ public static class ConnectionOptions
     }
 
     /// <summary>A client for the bot (or admin) session; in check mode it never logs in and never writes the cache.</summary>
-    public static MatrixClient Client(AnsibleModule module, string? userId, string? password, string? deviceId)
+    public static MatrixClient Client(AnsibleModule module, string? userId, string? password, string? deviceId) =>
+        Client(module, userId, password, deviceId, module.Str("access_token"));
+
+    /// <summary>As above, with the token to start from given explicitly (null: the cache, else a login).</summary>
+    public static MatrixClient Client(AnsibleModule module, string? userId, string? password, string? deviceId, string? accessToken)
     {
         var url = module.Str("homeserver_url")!;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var homeserver) || homeserver.Scheme is not ("http" or "https"))
@@ -61,7 +65,7 @@ public static class ConnectionOptions
         var session = new SessionOptions
         {
             UserId = userId,
-            AccessToken = module.Str("access_token"),
+            AccessToken = accessToken,
             Password = module.CheckMode ? null : password,
             DeviceId = deviceId,
             DeviceDisplayName = "solti-matrix ansible",

@@ -8,6 +8,7 @@ public static class ModuleCatalog
     public static IReadOnlyDictionary<string, IModule> All { get; } = new IModule[]
     {
         new MatrixEventModule(),
+        new MatrixTokenModule(),
         new SynapseDeviceInfoModule(),
         new SynapseInfoModule(),
         new SynapseRegistrationTokenModule(),

@@ -78,6 +78,24 @@ public sealed class MatrixSession
         }
     }
 
+    /// <summary>A password login now, with the same device as always (rotation); the old token of that device dies.</summary>
+    public async Task LoginAsync(CancellationToken cancellationToken)
+    {
+        var log = new RecoveryLog();
+        await _heal.WaitAsync(cancellationToken);
+        try
+        {
+            if (!await TryPasswordAsync(log, cancellationToken))
+            {
+                throw new SessionRecoveryException(UserId ?? "(no user_id)", log.Failures, log.LastError);
+            }
+        }
+        finally
+        {
+            _heal.Release();
+        }
+    }
+
     public void ForgetCached()
     {
         if (_cache is not null)

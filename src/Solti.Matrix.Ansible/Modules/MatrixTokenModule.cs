@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Host;
+using Solti.Matrix.Errors;
+using Solti.Matrix.Http;
+
+namespace Solti.Matrix.Ansible.Modules;
+
+/// <summary><c>matrix_token</c>: obtain a token with a stable device, mint a short-lived one as an admin, revoke one,
+/// or rotate one. The token comes back only in <c>token</c>, which playbooks register with <c>no_log</c>.</summary>
+public sealed class MatrixTokenModule : IModule
+{
+    public string Name => "matrix_token";
+
+    public ArgumentSpec Spec { get; } = new(new Dictionary<string, OptionSpec>
+    {
+        ["homeserver_url"] = new() { Required = true },
+        ["access_token"] = new() { NoLog = true },
+        ["validate_certs"] = new(OptionType.Bool) { Default = true },
+        ["timeout"] = new(OptionType.Float) { Default = 30 },
+        ["token_cache"] = new(OptionType.Path),
+        ["action"] = new() { Default = "obtain", Choices = ["obtain", "mint", "revoke", "rotate"] },
+        ["user_id"] = new(),
+        ["password"] = new() { NoLog = true },
+        ["device_id"] = new(),
+        ["token"] = new() { NoLog = true },
+        ["valid_for"] = new(OptionType.Int),
+    })
+    {
+        RequiredIf =
+        [
+            new RequiredIf("action", "obtain", ["user_id", "password"]),
+            new RequiredIf("action", "rotate", ["user_id", "password"]),
+            new RequiredIf("action", "mint", ["user_id", "access_token"]),
+            new RequiredIf("action", "revoke", ["token"]),
+        ],
+    };
+
+    public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
+    {
+        var action = module.Str("action")!;
+        var userId = module.Str("user_id");
+        return action switch
+        {
+            "obtain" or "rotate" => await ObtainAsync(module, userId!, rotate: action == "rotate", cancellationToken),
+            "mint" => await MintAsync(module, userId!, cancellationToken),
+            _ => await RevokeAsync(module, cancellationToken),
+        };
+    }
+
+    /// <summary>Obtain reuses the cached token when it still works; rotate always logs in again with the same device.</summary>
+    private static async Task<JsonObject> ObtainAsync(AnsibleModule module, string userId, bool rotate, CancellationToken cancellationToken)
+    {
+        using var client = ConnectionOptions.Client(module, userId, module.Str("password"), module.Str("device_id"), accessToken: null);
+        if (module.CheckMode)
+        {
+            return new JsonObject { ["changed"] = true, ["user_id"] = userId, ["msg"] = $"check mode: would {(rotate ? "rotate the token of" : "obtain a token for")} {userId}" };
+        }
+
+        if (rotate)
+        {
+            await client.Session.LoginAsync(cancellationToken);
+        }
+
+        var whoami = await client.WhoAmIAsync(cancellationToken);
+        return new JsonObject
+        {
+            ["changed"] = client.Session.RecoverySteps.Contains("password login"),
+            ["token"] = client.Session.AccessToken,
+            ["user_id"] = whoami["user_id"]?.DeepClone(),
+            ["device_id"] = whoami["device_id"]?.DeepClone(),
+        };
+    }
+
+    private static async Task<JsonObject> MintAsync(AnsibleModule module, string userId, CancellationToken cancellationToken)
+    {
+        var validFor = module.Number("valid_for");
+        if (validFor is <= 0)
+        {
+            throw new ModuleFailedException($"valid_for must be a positive number of seconds, got {validFor}");
+        }
+
+        var expiresAt = validFor is { } seconds ? DateTimeOffset.UtcNow.AddSeconds(seconds) : (DateTimeOffset?)null;
+        var result = new JsonObject { ["changed"] = true, ["user_id"] = userId, ["device_id"] = null, ["expires_at"] = expiresAt?.ToString("o", System.Globalization.CultureInfo.InvariantCulture) };
+        if (module.CheckMode)
+        {
+            return result;
+        }
+
+        var (client, admin) = ConnectionOptions.AdminClient(module);
+        using var _ = client;
+        result["token"] = await admin.LoginAsUserAsync(userId, expiresAt?.ToUnixTimeMilliseconds(), cancellationToken);
+        return result;
+    }
+
+    /// <summary>Logs the token out (its device goes with it); a token that is already invalid is no change.</summary>
+    private static async Task<JsonObject> RevokeAsync(AnsibleModule module, CancellationToken cancellationToken)
+    {
+        using var client = ConnectionOptions.Client(module, null, null, null, accessToken: module.Str("token"));
+        JsonObject whoami;
+        try
+        {
+            whoami = await client.WhoAmIAsync(cancellationToken);
+        }
+        catch (MatrixException e) when (e.IsTokenError)
+        {
+            return new JsonObject { ["changed"] = false, ["msg"] = "the token is already invalid" };
+        }
+
+        if (!module.CheckMode)
+        {
+            await client.Session.Http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/logout", null), module.Str("token"), cancellationToken);
+        }
+
+        return new JsonObject { ["changed"] = true, ["user_id"] = whoami["user_id"]?.DeepClone(), ["device_id"] = whoami["device_id"]?.DeepClone() };
+    }
+}

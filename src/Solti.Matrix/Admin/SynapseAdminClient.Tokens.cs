@@ -1,0 +1,20 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Http;
+
+namespace Solti.Matrix;
+
+/// <summary>Admin login-as-user: a device-less token for a user without a password.</summary>
+public partial class SynapseAdminClient
+{
+    public virtual async Task<string> LoginAsUserAsync(string userId, long? validUntilMs, CancellationToken cancellationToken = default)
+    {
+        var body = new JsonObject();
+        if (validUntilMs is { } until)
+        {
+            body["valid_until_ms"] = until;
+        }
+
+        var reply = await Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v1", "users", PathPart.Value(userId), "login"), body, idempotent: false), cancellationToken);
+        return reply["access_token"]?.GetValue<string>() ?? throw new Errors.MatrixException(200, Errors.MatrixErrorCodes.BadResponse, "login-as-user answered without access_token");
+    }
+}
