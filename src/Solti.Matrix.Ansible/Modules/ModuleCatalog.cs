@@ -14,5 +14,6 @@ public static class ModuleCatalog
         new SynapseRegistrationTokenModule(),
         new SynapseUserModule(),
         new SynapseUserInfoModule(),
+        new SynapseRoomInfoModule(),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 }
