@@ -412,6 +412,7 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
     [InlineData("synapse_user_info", "deactivated", "Every bot account")]
     [InlineData("matrix_token", "valid_for", "A persistent bot token with a stable device")]
     [InlineData("synapse_room_info", "server_name", "The ops room, by its short alias")]
+    [InlineData("synapse_room", "moderators", "The ops room, with its topic and admins")]
     public async Task Ansible_doc_shows_the_module_documentation(string module, string option, string example)
     {
         var start = new System.Diagnostics.ProcessStartInfo("ansible-doc") { RedirectStandardOutput = true, RedirectStandardError = true };

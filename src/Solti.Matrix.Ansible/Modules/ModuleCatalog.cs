@@ -15,5 +15,6 @@ public static class ModuleCatalog
         new SynapseUserModule(),
         new SynapseUserInfoModule(),
         new SynapseRoomInfoModule(),
+        new SynapseRoomModule(),
     }.ToDictionary(m => m.Name, StringComparer.Ordinal);
 }

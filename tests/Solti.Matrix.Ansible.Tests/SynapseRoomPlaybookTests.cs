@@ -1,0 +1,111 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Tests.Support;
+
+namespace Solti.Matrix.Ansible.Tests;
+
+/// <summary><c>synapse_room</c> from playbooks: create once, converge one field, check mode, join, absent.</summary>
+[Collection("ansible")]
+public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+{
+    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
+    private TestHomeserver _hs = null!;
+    private Session _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hs = await TestHomeserver.StartAsync();
+        _admin = await _hs.LoginAdminAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hs.DisposeAsync();
+        Directory.Delete(_stateHome, recursive: true);
+    }
+
+    private Task<PlaybookRun> RunAsync(string options, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: room
+              jackaltx.solti_matrix_mgr.synapse_room:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "{{ admin_token }}"
+        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
+        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken }, true, flags);
+
+    private async Task<string?> StateAsync(string roomId, string type, string key)
+    {
+        var response = await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/state/{type}", _admin.AccessToken);
+        return response.Code == 200 ? response.Object[key]?.ToJsonString().Trim('"') : null;
+    }
+
+    private async Task<int> RoomCountAsync() =>
+        (await _hs.Client.GetAsync("/_synapse/admin/v1/rooms", _admin.AccessToken)).Object["total_rooms"]!.GetValue<int>();
+
+    [Fact]
+    public async Task Create_once_then_converge_exactly_the_changed_field()
+    {
+        const string Ops = "room_alias_name: \"ops:localhost\"\nroom_name: Operations\ntopic: alerts\nadmins: [\"@bot:localhost\"]";
+        var check = (await RunAsync(Ops, "--check")).Task("room");
+        Assert.True(check["changed"]!.GetValue<bool>());
+        Assert.Equal(0, await RoomCountAsync());
+
+        var created = (await RunAsync(Ops)).Task("room");
+        Assert.True(created["created"]!.GetValue<bool>());
+        var roomId = created["room_id"]!.GetValue<string>();
+        Assert.Equal("Operations", await StateAsync(roomId, "m.room.name", "name"));
+        Assert.Equal("100", (await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/state/m.room.power_levels", _admin.AccessToken)).Object["users"]!["@bot:localhost"]!.ToJsonString());
+
+        var rerun = (await RunAsync(Ops)).Task("room");
+        Assert.False(rerun["changed"]!.GetValue<bool>());
+        Assert.Equal(1, await RoomCountAsync());
+
+        var checkTopic = (await RunAsync(Ops.Replace("topic: alerts", "topic: deploys", StringComparison.Ordinal), "--check")).Task("room");
+        Assert.True(checkTopic["changed"]!.GetValue<bool>());
+        Assert.Equal("alerts", await StateAsync(roomId, "m.room.topic", "topic"));
+
+        var topic = (await RunAsync(Ops.Replace("topic: alerts", "topic: deploys", StringComparison.Ordinal), "--diff")).Task("room");
+        Assert.True(topic["changes"] is not null, topic.ToJsonString());
+        Assert.Equal(["topic"], topic["changes"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Equal("alerts", topic["diff"]!["before"]!["topic"]!.GetValue<string>());
+        Assert.Equal("deploys", await StateAsync(roomId, "m.room.topic", "topic"));
+
+        var moderator = (await RunAsync(Ops.Replace("topic: alerts", "topic: deploys", StringComparison.Ordinal) + "\nmoderators: [\"@carol:localhost\"]")).Task("room");
+        Assert.Equal(["power_levels"], moderator["changes"]!.AsArray().Select(c => c!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Join_info_members_and_absent()
+    {
+        var roomId = await _hs.Client.CreateRoomAsync(_admin.AccessToken, new JsonObject { ["room_alias_name"] = "lobby", ["name"] = "Lobby" });
+        var join = (await RunAsync($"room_id: \"{roomId}\"\nstate: join\nuser_id: \"@bot:localhost\"")).Task("room");
+        Assert.True(join["changed"]!.GetValue<bool>());
+        Assert.False((await RunAsync($"room_id: \"{roomId}\"\nstate: join\nuser_id: \"@bot:localhost\"")).Task("room")["changed"]!.GetValue<bool>());
+
+        var members = (await RunAsync("room_alias_name: \"lobby:localhost\"\nstate: members")).Task("room");
+        Assert.Equal([_hs.AdminId, _hs.BotId], members["members"]!.AsArray().Select(m => m!.GetValue<string>()).Order(StringComparer.Ordinal));
+        var info = (await RunAsync($"room_id: \"{roomId}\"\nstate: info")).Task("room");
+        Assert.Equal("Lobby", info["room"]!["name"]!.GetValue<string>());
+
+        var absent = (await RunAsync($"room_id: \"{roomId}\"\nstate: absent")).Task("room");
+        Assert.True(absent["changed"]!.GetValue<bool>());
+        Assert.Equal("complete", absent["shutdown"]!["status"]!.GetValue<string>());
+        Assert.Equal(0, await RoomCountAsync());
+        Assert.Equal(404, (await _hs.Client.GetAsync("/_matrix/client/v3/directory/room/" + MatrixTestClient.Enc("#lobby:localhost"))).Code);
+        Assert.False((await RunAsync($"room_id: \"{roomId}\"\nstate: absent")).Task("room")["changed"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Bad_input_fails_clearly()
+    {
+        var neither = (await RunAsync("room_name: x")).Task("room");
+        Assert.Contains("one of the following is required: room_id, room_alias_name", neither["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        var noServer = (await RunAsync("room_alias_name: ops")).Task("room");
+        Assert.Contains("needs a server", noServer["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        var joinWithoutUser = (await RunAsync("room_alias_name: \"ops:localhost\"\nstate: join")).Task("room");
+        Assert.Contains("state is join but all of the following are missing: user_id", joinWithoutUser["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, await RoomCountAsync());
+    }
+}
