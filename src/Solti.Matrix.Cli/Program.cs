@@ -12,8 +12,13 @@ root.Subcommands.Add(SendCommand.Create());
 root.Subcommands.Add(SessionCommands.Login());
 root.Subcommands.Add(SessionCommands.Logout());
 root.Subcommands.Add(SessionCommands.WhoAmI());
+foreach (var command in AdminCommands.All())
+{
+    root.Subcommands.Add(command);
+}
 
-var parse = root.Parse(args);
+// User ids start with '@': never read them as response files.
+var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 if (parse.Errors.Count > 0)
 {
     foreach (var error in parse.Errors)

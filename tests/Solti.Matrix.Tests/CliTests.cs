@@ -110,6 +110,37 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Admin_commands_read_and_change_the_server_through_the_library()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        await h.Raw.CreateRoomAsync(h.Admin.AccessToken, new JsonObject { ["name"] = "cli room" });
+        await h.Hs.LoginBotAsync("GONE1");
+        await h.Hs.LoginBotAsync("KEPT1");
+        var env = new Dictionary<string, string?> { ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(), ["MATRIX_ACCESS_TOKEN"] = h.Admin.AccessToken };
+        async Task<JsonNode> Run(params string[] args)
+        {
+            var run = await CliRunner.RunAsync([.. args, "--output", "json", "--no-cache"], env);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            return JsonNode.Parse(run.Stdout)!;
+        }
+
+        Assert.False(string.IsNullOrEmpty((await Run("info"))["version"]!.GetValue<string>()));
+        Assert.Equal(h.Hs.BotId, (await Run("user", "get", h.Hs.BotId))["user"]!["name"]!.GetValue<string>());
+        Assert.Equal(2, (await Run("user", "list"))["total"]!.GetValue<int>());
+        Assert.Equal("cli room", (await Run("room", "list", "--search", "cli"))["rooms"]![0]!["name"]!.GetValue<string>());
+        Assert.Equal(2, (await Run("device", "list", h.Hs.BotId))["devices"]!.AsArray().Count);
+        await Run("device", "revoke", h.Hs.BotId, "GONE1");
+        Assert.Equal(["KEPT1"], (await Run("device", "list", h.Hs.BotId))["devices"]!.AsArray().Select(d => d!["device_id"]!.GetValue<string>()));
+        var minted = (await Run("token", "mint", h.Hs.BotId, "--valid-for", "60"))["token"]!.GetValue<string>();
+        Assert.Equal(200, (await h.Raw.GetAsync("/_matrix/client/v3/account/whoami", minted)).Code);
+
+        var bot = await h.Hs.LoginBotAsync("NOTADMIN");
+        var denied = await CliRunner.RunAsync(["user", "list", "--no-cache"], new Dictionary<string, string?>(env) { ["MATRIX_ACCESS_TOKEN"] = bot.AccessToken });
+        Assert.Equal(1, denied.ExitCode);
+        Assert.Contains("You are not a server admin", denied.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Exit_codes_say_what_went_wrong()
     {
         await using var h = await LibraryHarness.StartAsync();

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace Solti.Matrix.Cli.Commands;
+
+/// <summary><c>info</c>, <c>user</c>, <c>device</c>, <c>room</c> and <c>token</c>: the admin API through the same library
+/// the modules use. The session is the admin's (token from the environment, healing with --user and a password).</summary>
+public static class AdminCommands
+{
+    public static IEnumerable<Command> All() => [Info(), User(), Device(), Room(), Token()];
+
+    private static Command Info()
+    {
+        var command = new Command("info", "Show the homeserver's version");
+        command.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["version"] = await admin.ServerVersionAsync(ct) }));
+        return command;
+    }
+
+    private static Command User()
+    {
+        var userId = new Argument<string>("user_id") { Description = "Full user id" };
+        var get = new Command("get", "Show one account") { userId };
+        get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["user"] = await admin.GetUserAsync(parse.GetValue(userId)!, ct) }));
+        var name = new Option<string?>("--name") { Description = "Part of the user id or display name" };
+        var list = new Command("list", "List accounts (every page)") { name };
+        list.SetAction((parse, ct) => Run(parse, async admin =>
+        {
+            var (users, total) = await admin.ListUsersAsync(parse.GetValue(name), cancellationToken: ct);
+            return new JsonObject { ["users"] = new JsonArray([.. users]), ["total"] = total };
+        }));
+        return new Command("user", "Accounts") { get, list };
+    }
+
+    private static Command Device()
+    {
+        var userId = new Argument<string>("user_id") { Description = "Full user id" };
+        var list = new Command("list", "List a user's devices") { userId };
+        list.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["devices"] = (await admin.ListDevicesAsync(parse.GetValue(userId)!, ct)).DeepClone() }));
+        var revokeUser = new Argument<string>("user_id") { Description = "Full user id" };
+        var devices = new Argument<string[]>("device_id") { Description = "Devices to revoke", Arity = ArgumentArity.OneOrMore };
+        var revoke = new Command("revoke", "Revoke devices in bulk") { revokeUser, devices };
+        revoke.SetAction((parse, ct) => Run(parse, async admin =>
+        {
+            var ids = parse.GetValue(devices)!;
+            await admin.DeleteDevicesAsync(parse.GetValue(revokeUser)!, ids, ct);
+            return new JsonObject { ["revoked_devices"] = new JsonArray([.. ids.Select(id => (JsonNode)id)]) };
+        }));
+        return new Command("device", "Devices") { list, revoke };
+    }
+
+    private static Command Room()
+    {
+        var search = new Option<string?>("--search") { Description = "Part of the name, alias or room id" };
+        var list = new Command("list", "List rooms (every page)") { search };
+        list.SetAction((parse, ct) => Run(parse, async admin =>
+        {
+            var (rooms, total) = await admin.ListRoomsAsync(parse.GetValue(search), cancellationToken: ct);
+            return new JsonObject { ["rooms"] = new JsonArray([.. rooms]), ["total"] = total };
+        }));
+        var roomId = new Argument<string>("room_id") { Description = "Room id" };
+        var get = new Command("get", "Show one room") { roomId };
+        get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["room"] = await admin.GetRoomAsync(parse.GetValue(roomId)!, ct) }));
+        return new Command("room", "Rooms") { list, get };
+    }
+
+    private static Command Token()
+    {
+        var userId = new Argument<string>("user_id") { Description = "Full user id" };
+        var validFor = new Option<int?>("--valid-for") { Description = "Lifetime in seconds" };
+        var mint = new Command("mint", "Mint a device-less token for a user (prints it: keep it secret)") { userId, validFor };
+        mint.SetAction((parse, ct) => Run(parse, async admin =>
+        {
+            long? until = parse.GetValue(validFor) is { } seconds ? DateTimeOffset.UtcNow.AddSeconds(seconds).ToUnixTimeMilliseconds() : null;
+            return new JsonObject { ["token"] = await admin.LoginAsUserAsync(parse.GetValue(userId)!, until, ct) };
+        }));
+        return new Command("token", "Tokens") { mint };
+    }
+
+    private static Task<int> Run(ParseResult parse, Func<SynapseAdminClient, Task<JsonObject>> body) => CommandRunner.RunAsync(parse, async () =>
+    {
+        using var client = ClientFactory.Create(parse);
+        CliOutput.Write(parse, await body(new SynapseAdminClient(client.Session)));
+    });
+}
