@@ -71,6 +71,28 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : I
     }
 
     [Fact]
+    public async Task A_stale_admin_token_heals_with_admin_user_and_admin_password()
+    {
+        Assert.Equal(200, (await _hs.Client.PostAsync("/_solti/testing/v1/expire_token", new JsonObject { ["access_token"] = _admin.AccessToken }, (await _hs.LoginAdminAsync("SECOND")).AccessToken)).Code);
+        var run = await new Playbook(collection, _stateHome).RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: info
+                  jackaltx.solti_matrix_mgr.synapse_info:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ admin_token }}"
+                    admin_user: "@admin:localhost"
+                    admin_password: "{{ admin_password }}"
+                    gather: [users]
+            """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken, ["admin_password"] = TestHomeserver.AdminPassword });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(2, run.Task("info")["users_total"]!.GetValue<int>());
+        Assert.DoesNotContain(TestHomeserver.AdminPassword, run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Version_is_the_default_and_bad_input_fails_clearly()
     {
         var version = (await RunAsync("gather: [version]", "--check")).Task("info");

@@ -105,7 +105,7 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : I
 
         Assert.False((await RunAsync("user_id: \"@bot:localhost\"\nratelimit_override: {messages_per_second: 0, burst_count: 0}")).Task("user")["changed"]!.GetValue<bool>());
 
-        var removed = (await RunAsync("user_id: \"@bot:localhost\"\nratelimit_override: {}")).Task("user");
+        var removed = (await RunAsync("user_id: \"@bot:localhost\"\nratelimit_override: absent")).Task("user");
         Assert.True(removed["changed"]!.GetValue<bool>());
         Assert.Equal("{}", (await _hs.Client.GetAsync(Path, _admin.AccessToken)).Text);
         Assert.False((await RunAsync("user_id: \"@bot:localhost\"\nratelimit_override: {}")).Task("user")["changed"]!.GetValue<bool>());
@@ -138,7 +138,7 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : I
         var badFlag = (await RunAsync("user_id: \"@carol:localhost\"\nadmin: perhaps")).Task("user");
         Assert.Contains("argument 'admin' is of type <class 'str'>", badFlag["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         var badOverride = (await RunAsync("user_id: \"@carol:localhost\"\nratelimit_override: {messages: 1}")).Task("user");
-        Assert.Contains("ratelimit_override.messages", badOverride["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("ratelimit_override must be {messages_per_second: N, burst_count: N}", badOverride["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(await ServerUserAsync(Carol));
     }
 }

@@ -26,14 +26,7 @@ public sealed class SynapseUserModule : IModule
         ["deactivated"] = new(OptionType.Bool),
         ["erase"] = new(OptionType.Bool) { Default = false },
         ["avatar_url"] = new(),
-        ["ratelimit_override"] = new(OptionType.Dict)
-        {
-            Options = new ArgumentSpec(new Dictionary<string, OptionSpec>
-            {
-                ["messages_per_second"] = new(OptionType.Int),
-                ["burst_count"] = new(OptionType.Int),
-            }),
-        },
+        ["ratelimit_override"] = new(OptionType.Raw),
     });
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
@@ -45,12 +38,13 @@ public sealed class SynapseUserModule : IModule
         }
 
         var wanted = Wanted(module);
+        var ratelimit = RatelimitWanted(module.Params["ratelimit_override"]); // validated before anything is written
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
         var user = await admin.GetUserAsync(userId, cancellationToken);
         return module.Str("state") == "absent"
             ? await AbsentAsync(module, admin, userId, user, cancellationToken)
-            : await PresentAsync(module, admin, userId, user, wanted, cancellationToken);
+            : await PresentAsync(module, admin, userId, user, wanted, ratelimit, cancellationToken);
     }
 
     /// <summary>The account fields the task sets; <c>user_type: none</c> (or empty) clears the type.</summary>
@@ -96,7 +90,7 @@ public sealed class SynapseUserModule : IModule
         return result;
     }
 
-    private static async Task<JsonObject> PresentAsync(AnsibleModule module, SynapseAdminClient admin, string userId, JsonObject? user, JsonObject wanted, CancellationToken cancellationToken)
+    private static async Task<JsonObject> PresentAsync(AnsibleModule module, SynapseAdminClient admin, string userId, JsonObject? user, JsonObject wanted, JsonObject? ratelimit, CancellationToken cancellationToken)
     {
         var password = module.Str("password");
         var changes = new JsonObject();
@@ -129,14 +123,14 @@ public sealed class SynapseUserModule : IModule
             after = await admin.PutUserAsync(userId, write, cancellationToken);
         }
 
-        var ratelimit = await ConvergeRatelimitAsync(module, admin, userId, user is null, before, changes, cancellationToken);
+        var ratelimitChanged = await ConvergeRatelimitAsync(module, admin, userId, ratelimit, user is null, before, changes, cancellationToken);
         var result = new JsonObject
         {
-            ["changed"] = changed || ratelimit,
+            ["changed"] = changed || ratelimitChanged,
             ["user"] = after?.DeepClone() ?? Planned(userId, wanted),
             ["changes"] = new JsonArray([.. changes.Select(c => (JsonNode)c.Key)]),
         };
-        if (module.DiffMode && (changed || ratelimit))
+        if (module.DiffMode && (changed || ratelimitChanged))
         {
             result["diff"] = new JsonObject { ["before"] = user is null ? new JsonObject() : before, ["after"] = changes.DeepClone() };
         }
@@ -145,9 +139,9 @@ public sealed class SynapseUserModule : IModule
     }
 
     /// <summary>Reads the override, and writes it only when the task's differs; <c>{}</c> removes one.</summary>
-    private static async Task<bool> ConvergeRatelimitAsync(AnsibleModule module, SynapseAdminClient admin, string userId, bool creating, JsonObject before, JsonObject changes, CancellationToken cancellationToken)
+    private static async Task<bool> ConvergeRatelimitAsync(AnsibleModule module, SynapseAdminClient admin, string userId, JsonObject? wanted, bool creating, JsonObject before, JsonObject changes, CancellationToken cancellationToken)
     {
-        if (module.Params["ratelimit_override"] is not JsonObject wanted)
+        if (wanted is null)
         {
             return false;
         }
@@ -181,6 +175,15 @@ public sealed class SynapseUserModule : IModule
 
         return true;
     }
+
+    /// <summary><c>{messages_per_second, burst_count}</c>, or <c>{}</c> / <c>absent</c> to remove; null when not set.</summary>
+    private static JsonObject? RatelimitWanted(JsonNode? value) => value switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == "absent" => [],
+        JsonObject o when o.All(p => p.Key is "messages_per_second" or "burst_count" && (p.Value is null || (p.Value is JsonValue n && n.GetValueKind() == JsonValueKind.Number && Number(n) >= 0))) => o,
+        _ => throw new ModuleFailedException("ratelimit_override must be {messages_per_second: N, burst_count: N} with non-negative integers, {} or 'absent'"),
+    };
 
     private static long Number(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? (long)double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
