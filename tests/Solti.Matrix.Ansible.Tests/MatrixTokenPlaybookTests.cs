@@ -6,38 +6,12 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>matrix_token</c> from playbooks: a stable device, minted tokens that expire, revocation, rotation.</summary>
 [Collection("ansible")]
-public sealed class MatrixTokenPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+public sealed class MatrixTokenPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "matrix_token", "token", adminToken: false)
 {
-    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hs = await TestHomeserver.StartAsync();
-        _admin = await _hs.LoginAdminAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _hs.DisposeAsync();
-        Directory.Delete(_stateHome, recursive: true);
-    }
-
-    private Task<PlaybookRun> RunAsync(string options, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: token
-              jackaltx.solti_matrix_mgr.matrix_token:
-                homeserver_url: "{{ hs_url }}"
-        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
-        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken, ["bot_password"] = TestHomeserver.BotPassword }, true, flags);
-
     private async Task<int> DevicesAsync() =>
-        (await _hs.Client.GetAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc(_hs.BotId)}/devices", _admin.AccessToken)).Object["total"]!.GetValue<int>();
+        (await Hs.Client.GetAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc(Hs.BotId)}/devices", Admin.AccessToken)).Object["total"]!.GetValue<int>();
 
-    private async Task<int> WhoAmIAsync(string token) => (await _hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token)).Code;
+    private async Task<int> WhoAmIAsync(string token) => (await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token)).Code;
 
     [Fact]
     public async Task Obtain_twice_keeps_one_device_and_rotate_replaces_the_token()
@@ -71,14 +45,14 @@ public sealed class MatrixTokenPlaybookTests(InstalledCollection collection) : I
     {
         var minted = (await RunAsync("action: mint\naccess_token: \"{{ admin_token }}\"\nuser_id: \"@bot:localhost\"\nvalid_for: 1")).Task("token");
         var token = minted["token"]!.GetValue<string>();
-        var whoami = await _hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token);
+        var whoami = await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token);
         Assert.Equal(200, whoami.Code);
         Assert.False(whoami.Object.ContainsKey("device_id"));
         Assert.Equal(0, await DevicesAsync());
         await Task.Delay(1200);
         Assert.Equal(401, await WhoAmIAsync(token));
 
-        var bot = await _hs.LoginBotAsync("TOREVOKE");
+        var bot = await Hs.LoginBotAsync("TOREVOKE");
         var check = (await RunAsync($"action: revoke\ntoken: \"{bot.AccessToken}\"", "--check")).Task("token");
         Assert.True(check["changed"]!.GetValue<bool>());
         Assert.Equal(200, await WhoAmIAsync(bot.AccessToken));

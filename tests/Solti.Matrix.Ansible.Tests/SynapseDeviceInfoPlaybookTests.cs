@@ -7,34 +7,20 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_device_info</c> from playbooks: filters, protected devices, check mode, bulk revocation.</summary>
 [Collection("ansible")]
-public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_device_info", "devices")
 {
-    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hs = await TestHomeserver.StartAsync();
-        _admin = await _hs.LoginAdminAsync("ADMINSELF");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _hs.DisposeAsync();
-        Directory.Delete(_stateHome, recursive: true);
-    }
+    protected override string AdminDevice => "ADMINSELF";
 
     private string DevicesPath(string userId) => $"/_synapse/admin/v2/users/{MatrixTestClient.Enc(userId)}/devices";
 
     private async Task<List<string>> DeviceIdsAsync(string userId) =>
-        [.. (await _hs.Client.GetAsync(DevicesPath(userId), _admin.AccessToken)).Object["devices"]!.AsArray().Select(d => d!["device_id"]!.GetValue<string>()).Order(StringComparer.Ordinal)];
+        [.. (await Hs.Client.GetAsync(DevicesPath(userId), Admin.AccessToken)).Object["devices"]!.AsArray().Select(d => d!["device_id"]!.GetValue<string>()).Order(StringComparer.Ordinal)];
 
     /// <summary>Logs a device in and uses it once with the given user agent, so it has been "seen".</summary>
     private async Task SeenDeviceAsync(string user, string password, string deviceId, string userAgent)
     {
-        var session = await _hs.Client.LoginAsync(user, password, deviceId);
-        using var http = new HttpClient { BaseAddress = _hs.Server.BaseAddress };
+        var session = await Hs.Client.LoginAsync(user, password, deviceId);
+        using var http = new HttpClient { BaseAddress = Hs.Server.BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Get, "/_matrix/client/v3/account/whoami");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
         request.Headers.UserAgent.ParseAdd(userAgent);
@@ -42,18 +28,7 @@ public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collectio
     }
 
     private async Task NeverSeenDeviceAsync(string userId, string deviceId) =>
-        Assert.Equal(201, (await _hs.Client.PostAsync(DevicesPath(userId), new JsonObject { ["device_id"] = deviceId }, _admin.AccessToken)).Code);
-
-    private Task<PlaybookRun> RunAsync(string options, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: devices
-              jackaltx.solti_matrix_mgr.synapse_device_info:
-                homeserver_url: "{{ hs_url }}"
-                access_token: "{{ admin_token }}"
-        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
-        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken }, true, flags);
+        Assert.Equal(201, (await Hs.Client.PostAsync(DevicesPath(userId), new JsonObject { ["device_id"] = deviceId }, Admin.AccessToken)).Code);
 
     private static List<string> Ids(JsonObject result, string key) =>
         [.. result[key]!.AsArray().Select(d => d is JsonObject o ? o["device_id"]!.GetValue<string>() : d!.GetValue<string>()).Order(StringComparer.Ordinal)];
@@ -65,7 +40,7 @@ public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collectio
         await SeenDeviceAsync("bot", TestHomeserver.BotPassword, "HTTPGET2", "Ansible-HttpGet/2.15");
         await SeenDeviceAsync("bot", TestHomeserver.BotPassword, "ELEMENT", "Element/1.11");
 
-        var audit = await RunAsync($"user_id: \"{_hs.BotId}\"\nuser_agent_filter: ansible-httpget");
+        var audit = await RunAsync($"user_id: \"{Hs.BotId}\"\nuser_agent_filter: ansible-httpget");
         var result = audit.Task("devices");
         Assert.True(audit.ExitCode == 0, audit.ToString());
         Assert.False(result["changed"]!.GetValue<bool>());
@@ -73,33 +48,33 @@ public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collectio
         Assert.Equal(["HTTPGET1", "HTTPGET2"], Ids(result, "matched_devices"));
         Assert.Empty(Ids(result, "revoked_devices"));
 
-        var revoke = (await RunAsync($"user_id: \"{_hs.BotId}\"\nuser_agent_filter: ansible-httpget\nrevoke_matched: true", "--diff")).Task("devices");
+        var revoke = (await RunAsync($"user_id: \"{Hs.BotId}\"\nuser_agent_filter: ansible-httpget\nrevoke_matched: true", "--diff")).Task("devices");
         Assert.True(revoke["changed"]!.GetValue<bool>());
         Assert.Equal(["HTTPGET1", "HTTPGET2"], Ids(revoke, "revoked_devices"));
         Assert.Equal(["ELEMENT"], revoke["diff"]!["after"]!["devices"]!.AsArray().Select(d => d!.GetValue<string>()));
-        Assert.Equal(["ELEMENT"], await DeviceIdsAsync(_hs.BotId));
+        Assert.Equal(["ELEMENT"], await DeviceIdsAsync(Hs.BotId));
 
-        var again = (await RunAsync($"user_id: \"{_hs.BotId}\"\nuser_agent_filter: ansible-httpget\nrevoke_matched: true")).Task("devices");
+        var again = (await RunAsync($"user_id: \"{Hs.BotId}\"\nuser_agent_filter: ansible-httpget\nrevoke_matched: true")).Task("devices");
         Assert.False(again["changed"]!.GetValue<bool>());
     }
 
     [Fact]
     public async Task Older_than_days_0_means_never_seen_and_check_mode_revokes_nothing()
     {
-        await NeverSeenDeviceAsync(_hs.BotId, "STALE1");
-        await NeverSeenDeviceAsync(_hs.BotId, "STALE2");
+        await NeverSeenDeviceAsync(Hs.BotId, "STALE1");
+        await NeverSeenDeviceAsync(Hs.BotId, "STALE2");
         await SeenDeviceAsync("bot", TestHomeserver.BotPassword, "ACTIVE", "solti/1");
 
-        var check = (await RunAsync($"user_id: \"{_hs.BotId}\"\nolder_than_days: 0\nrevoke_matched: true", "--check")).Task("devices");
+        var check = (await RunAsync($"user_id: \"{Hs.BotId}\"\nolder_than_days: 0\nrevoke_matched: true", "--check")).Task("devices");
         Assert.True(check["changed"]!.GetValue<bool>());
         Assert.Equal(["STALE1", "STALE2"], Ids(check, "revoked_devices"));
-        Assert.Equal(["ACTIVE", "STALE1", "STALE2"], await DeviceIdsAsync(_hs.BotId));
+        Assert.Equal(["ACTIVE", "STALE1", "STALE2"], await DeviceIdsAsync(Hs.BotId));
 
-        var real = (await RunAsync($"user_id: \"{_hs.BotId}\"\nolder_than_days: 0\nrevoke_matched: true")).Task("devices");
+        var real = (await RunAsync($"user_id: \"{Hs.BotId}\"\nolder_than_days: 0\nrevoke_matched: true")).Task("devices");
         Assert.Equal(["STALE1", "STALE2"], Ids(real, "revoked_devices"));
-        Assert.Equal(["ACTIVE"], await DeviceIdsAsync(_hs.BotId));
+        Assert.Equal(["ACTIVE"], await DeviceIdsAsync(Hs.BotId));
 
-        var older = (await RunAsync($"user_id: \"{_hs.BotId}\"\nolder_than_days: 30")).Task("devices");
+        var older = (await RunAsync($"user_id: \"{Hs.BotId}\"\nolder_than_days: 30")).Task("devices");
         Assert.Equal(0, older["matched_count"]!.GetValue<int>());
     }
 
@@ -108,12 +83,12 @@ public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collectio
     {
         // The module's admin session is device ADMINSELF; its own requests make it "seen" with the module's user agent.
         await SeenDeviceAsync("admin", TestHomeserver.AdminPassword, "ADMINOLD", "solti-matrix-ansible/0.0");
-        var own = (await RunAsync($"user_id: \"{_hs.AdminId}\"\nuser_agent_filter: solti-matrix-ansible\nrevoke_matched: true")).Task("devices");
+        var own = (await RunAsync($"user_id: \"{Hs.AdminId}\"\nuser_agent_filter: solti-matrix-ansible\nrevoke_matched: true")).Task("devices");
         Assert.Equal(["ADMINOLD", "ADMINSELF"], Ids(own, "matched_devices"));
         Assert.Equal(["ADMINSELF"], Ids(own, "protected_devices"));
         Assert.Equal(["ADMINOLD"], Ids(own, "revoked_devices"));
-        Assert.Equal(["ADMINSELF"], await DeviceIdsAsync(_hs.AdminId));
-        Assert.Equal(200, (await _hs.Client.GetAsync("/_matrix/client/v3/account/whoami", _admin.AccessToken)).Code);
+        Assert.Equal(["ADMINSELF"], await DeviceIdsAsync(Hs.AdminId));
+        Assert.Equal(200, (await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", Admin.AccessToken)).Code);
 
         foreach (var id in new[] { "B1", "B2", "B3" })
         {
@@ -121,9 +96,9 @@ public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collectio
             await Task.Delay(5);
         }
 
-        var latest = (await RunAsync($"user_id: \"{_hs.BotId}\"\nkeep_latest: 2\nuser_agent_filter: bot\nrevoke_matched: true")).Task("devices");
+        var latest = (await RunAsync($"user_id: \"{Hs.BotId}\"\nkeep_latest: 2\nuser_agent_filter: bot\nrevoke_matched: true")).Task("devices");
         Assert.Equal(["B2", "B3"], Ids(latest, "protected_devices"));
-        Assert.Equal(["B2", "B3"], await DeviceIdsAsync(_hs.BotId));
+        Assert.Equal(["B2", "B3"], await DeviceIdsAsync(Hs.BotId));
     }
 
     [Fact]
@@ -131,15 +106,15 @@ public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collectio
     {
         for (var i = 0; i < 1000; i++)
         {
-            await NeverSeenDeviceAsync(_hs.BotId, $"SPRAWL{i:D4}");
+            await NeverSeenDeviceAsync(Hs.BotId, $"SPRAWL{i:D4}");
         }
 
-        await _hs.Client.DeleteAsync("/_solti/testing/v1/counters", _admin.AccessToken);
-        var result = (await RunAsync($"user_id: \"{_hs.BotId}\"\nolder_than_days: 0\nrevoke_matched: true")).Task("devices");
+        await Hs.Client.DeleteAsync("/_solti/testing/v1/counters", Admin.AccessToken);
+        var result = (await RunAsync($"user_id: \"{Hs.BotId}\"\nolder_than_days: 0\nrevoke_matched: true")).Task("devices");
 
         Assert.Equal(1000, result["revoked_devices"]!.AsArray().Count);
-        Assert.Empty(await DeviceIdsAsync(_hs.BotId));
-        var counters = (await _hs.Client.GetAsync("/_solti/testing/v1/counters", _admin.AccessToken)).Object["counters"]!;
+        Assert.Empty(await DeviceIdsAsync(Hs.BotId));
+        var counters = (await Hs.Client.GetAsync("/_solti/testing/v1/counters", Admin.AccessToken)).Object["counters"]!;
         var requests = counters.AsObject().Where(p => p.Key != "control.counters" && p.Key != "admin.devices.list").Sum(p => p.Value!.GetValue<long>());
         Assert.Equal(1, counters["admin.devices.delete_many"]!.GetValue<long>());
         Assert.Null(counters["admin.devices.delete"]);
@@ -153,9 +128,9 @@ public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collectio
         var result = run.Task("devices");
         Assert.True(result["failed"]!.GetValue<bool>());
         Assert.Contains("user_id must be a full Matrix user id", result["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.DoesNotContain(_admin.AccessToken, run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Admin.AccessToken, run.Stdout, StringComparison.Ordinal);
 
-        var negative = (await RunAsync($"user_id: \"{_hs.BotId}\"\nkeep_latest: -1")).Task("devices");
+        var negative = (await RunAsync($"user_id: \"{Hs.BotId}\"\nkeep_latest: -1")).Task("devices");
         Assert.Contains("keep_latest must be zero or more", negative["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }

@@ -6,49 +6,22 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_info</c> from playbooks: every page up to the limit, read-only.</summary>
 [Collection("ansible")]
-public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
 {
-    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hs = await TestHomeserver.StartAsync();
-        _admin = await _hs.LoginAdminAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _hs.DisposeAsync();
-        Directory.Delete(_stateHome, recursive: true);
-    }
-
-    private Task<PlaybookRun> RunAsync(string options, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: info
-              jackaltx.solti_matrix_mgr.synapse_info:
-                homeserver_url: "{{ hs_url }}"
-                access_token: "{{ admin_token }}"
-        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
-        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken }, true, flags);
-
     [Fact]
     public async Task Users_and_rooms_come_from_every_page_up_to_the_limit()
     {
         for (var i = 0; i < 258; i++)
         {
-            Assert.Equal(201, (await _hs.Client.PutAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc($"@user{i:D3}:localhost")}", new JsonObject(), _admin.AccessToken)).Code);
+            Assert.Equal(201, (await Hs.Client.PutAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc($"@user{i:D3}:localhost")}", new JsonObject(), Admin.AccessToken)).Code);
         }
 
         for (var i = 0; i < 5; i++)
         {
-            await _hs.Client.CreateRoomAsync(_admin.AccessToken, new JsonObject { ["name"] = $"room {i}" });
+            await Hs.Client.CreateRoomAsync(Admin.AccessToken, new JsonObject { ["name"] = $"room {i}" });
         }
 
-        await _hs.Client.DeleteAsync("/_solti/testing/v1/counters", _admin.AccessToken);
+        await Hs.Client.DeleteAsync("/_solti/testing/v1/counters", Admin.AccessToken);
         var all = (await RunAsync("gather: [all]\nlimit: 1000")).Task("info");
         Assert.False(all["changed"]!.GetValue<bool>());
         Assert.False(string.IsNullOrEmpty(all["version"]!.GetValue<string>()));
@@ -57,7 +30,7 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : I
         Assert.Equal(260, all["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).Distinct().Count());
         Assert.Equal(5, all["rooms_total"]!.GetValue<int>());
         Assert.Empty(all["registration_tokens"]!.AsArray());
-        var counters = (await _hs.Client.GetAsync("/_solti/testing/v1/counters", _admin.AccessToken)).Object["counters"]!;
+        var counters = (await Hs.Client.GetAsync("/_solti/testing/v1/counters", Admin.AccessToken)).Object["counters"]!;
         Assert.Equal(3, counters["admin.users.list"]!.GetValue<long>());
 
         var capped = (await RunAsync("gather: [users]\nlimit: 150")).Task("info");
@@ -73,8 +46,8 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : I
     [Fact]
     public async Task A_stale_admin_token_heals_with_admin_user_and_admin_password()
     {
-        Assert.Equal(200, (await _hs.Client.PostAsync("/_solti/testing/v1/expire_token", new JsonObject { ["access_token"] = _admin.AccessToken }, (await _hs.LoginAdminAsync("SECOND")).AccessToken)).Code);
-        var run = await new Playbook(collection, _stateHome).RunAsync("""
+        Assert.Equal(200, (await Hs.Client.PostAsync("/_solti/testing/v1/expire_token", new JsonObject { ["access_token"] = Admin.AccessToken }, (await Hs.LoginAdminAsync("SECOND")).AccessToken)).Code);
+        var run = await new Playbook(Collection, StateHome).RunAsync("""
             - hosts: localhost
               gather_facts: false
               tasks:
@@ -85,7 +58,7 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : I
                     admin_user: "@admin:localhost"
                     admin_password: "{{ admin_password }}"
                     gather: [users]
-            """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken, ["admin_password"] = TestHomeserver.AdminPassword });
+            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken, ["admin_password"] = TestHomeserver.AdminPassword });
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(2, run.Task("info")["users_total"]!.GetValue<int>());
@@ -96,7 +69,7 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : I
     public async Task Version_is_the_default_and_bad_input_fails_clearly()
     {
         var version = (await RunAsync("gather: [version]", "--check")).Task("info");
-        Assert.Equal(_hs.Server.Options.ServerVersion, version["version"]!.GetValue<string>());
+        Assert.Equal(Hs.Server.Options.ServerVersion, version["version"]!.GetValue<string>());
         Assert.False(version.ContainsKey("users"));
 
         var bad = (await RunAsync("gather: [everything]")).Task("info");

@@ -6,38 +6,11 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_registration_token</c> from playbooks: create, unchanged re-run, one-field change, check mode, absent.</summary>
 [Collection("ansible")]
-public sealed class SynapseRegistrationTokenPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+public sealed class SynapseRegistrationTokenPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_registration_token", "token")
 {
-    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hs = await TestHomeserver.StartAsync();
-        _admin = await _hs.LoginAdminAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _hs.DisposeAsync();
-        Directory.Delete(_stateHome, recursive: true);
-    }
-
-    private Task<PlaybookRun> RunAsync(string options, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: token
-              jackaltx.solti_matrix_mgr.synapse_registration_token:
-                homeserver_url: "{{ hs_url }}"
-                access_token: "{{ admin_token }}"
-        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
-        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken }, true, flags);
-
     private async Task<JsonObject?> ServerTokenAsync(string token)
     {
-        var response = await _hs.Client.GetAsync("/_synapse/admin/v1/registration_tokens/" + MatrixTestClient.Enc(token), _admin.AccessToken);
+        var response = await Hs.Client.GetAsync("/_synapse/admin/v1/registration_tokens/" + MatrixTestClient.Enc(token), Admin.AccessToken);
         return response.Code == 404 ? null : response.Object;
     }
 

@@ -6,43 +6,18 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_room_info</c> from playbooks: by id, by alias (server name from the alias), and searches across pages.</summary>
 [Collection("ansible")]
-public sealed class SynapseRoomInfoPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+public sealed class SynapseRoomInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_room_info", "info")
 {
-    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hs = await TestHomeserver.StartAsync(o => o with { ServerName = "example.com" });
-        _admin = await _hs.LoginAdminAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _hs.DisposeAsync();
-        Directory.Delete(_stateHome, recursive: true);
-    }
-
-    private Task<PlaybookRun> RunAsync(string options) => new Playbook(collection, _stateHome).RunAsync($$$"""
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: info
-              jackaltx.solti_matrix_mgr.synapse_room_info:
-                homeserver_url: "{{ hs_url }}"
-                access_token: "{{ admin_token }}"
-        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
-        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken });
+    protected override Func<Homeserver.Configuration.HomeserverOptions, Homeserver.Configuration.HomeserverOptions>? Configure => o => o with { ServerName = "example.com" };
 
     [Fact]
     public async Task One_room_by_id_or_alias_with_its_members()
     {
-        var roomId = await _hs.Client.CreateRoomAsync(_admin.AccessToken, new JsonObject { ["name"] = "Ops", ["room_alias_name"] = "ops" });
+        var roomId = await Hs.Client.CreateRoomAsync(Admin.AccessToken, new JsonObject { ["name"] = "Ops", ["room_alias_name"] = "ops" });
 
         var byId = (await RunAsync($"room_id: \"{roomId}\"")).Task("info");
         Assert.Equal("Ops", byId["room"]!["name"]!.GetValue<string>());
-        Assert.Equal([_hs.AdminId], byId["room"]!["members"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.Equal([Hs.AdminId], byId["room"]!["members"]!.AsArray().Select(m => m!.GetValue<string>()));
 
         var byAlias = (await RunAsync("room_alias: \"#ops:example.com\"")).Task("info");
         Assert.Equal(roomId, byAlias["room"]!["room_id"]!.GetValue<string>());
@@ -62,15 +37,15 @@ public sealed class SynapseRoomInfoPlaybookTests(InstalledCollection collection)
     {
         for (var i = 0; i < 230; i++)
         {
-            await _hs.Client.CreateRoomAsync(_admin.AccessToken, new JsonObject { ["name"] = $"team {i:D3}" });
+            await Hs.Client.CreateRoomAsync(Admin.AccessToken, new JsonObject { ["name"] = $"team {i:D3}" });
         }
 
-        await _hs.Client.CreateRoomAsync(_admin.AccessToken, new JsonObject { ["name"] = "other" });
-        await _hs.Client.DeleteAsync("/_solti/testing/v1/counters", _admin.AccessToken);
+        await Hs.Client.CreateRoomAsync(Admin.AccessToken, new JsonObject { ["name"] = "other" });
+        await Hs.Client.DeleteAsync("/_solti/testing/v1/counters", Admin.AccessToken);
         var all = (await RunAsync("search_term: team")).Task("info");
         Assert.Equal(230, all["rooms"]!.AsArray().Count);
         Assert.Equal(230, all["total"]!.GetValue<int>());
-        var counters = (await _hs.Client.GetAsync("/_solti/testing/v1/counters", _admin.AccessToken)).Object["counters"]!;
+        var counters = (await Hs.Client.GetAsync("/_solti/testing/v1/counters", Admin.AccessToken)).Object["counters"]!;
         Assert.Equal(3, counters["admin.rooms.list"]!.GetValue<long>());
         var capped = (await RunAsync("search_term: team\nlimit: 5")).Task("info");
         Assert.Equal(5, capped["rooms"]!.AsArray().Count);

@@ -6,43 +6,16 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_room</c> from playbooks: create once, converge one field, check mode, join, absent.</summary>
 [Collection("ansible")]
-public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_room", "room")
 {
-    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hs = await TestHomeserver.StartAsync();
-        _admin = await _hs.LoginAdminAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _hs.DisposeAsync();
-        Directory.Delete(_stateHome, recursive: true);
-    }
-
-    private Task<PlaybookRun> RunAsync(string options, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: room
-              jackaltx.solti_matrix_mgr.synapse_room:
-                homeserver_url: "{{ hs_url }}"
-                access_token: "{{ admin_token }}"
-        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
-        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken }, true, flags);
-
     private async Task<string?> StateAsync(string roomId, string type, string key)
     {
-        var response = await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/state/{type}", _admin.AccessToken);
+        var response = await Hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/state/{type}", Admin.AccessToken);
         return response.Code == 200 ? response.Object[key]?.ToJsonString().Trim('"') : null;
     }
 
     private async Task<int> RoomCountAsync() =>
-        (await _hs.Client.GetAsync("/_synapse/admin/v1/rooms", _admin.AccessToken)).Object["total_rooms"]!.GetValue<int>();
+        (await Hs.Client.GetAsync("/_synapse/admin/v1/rooms", Admin.AccessToken)).Object["total_rooms"]!.GetValue<int>();
 
     [Fact]
     public async Task Create_once_then_converge_exactly_the_changed_field()
@@ -56,7 +29,7 @@ public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : I
         Assert.True(created["created"]!.GetValue<bool>());
         var roomId = created["room_id"]!.GetValue<string>();
         Assert.Equal("Operations", await StateAsync(roomId, "m.room.name", "name"));
-        Assert.Equal("100", (await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/state/m.room.power_levels", _admin.AccessToken)).Object["users"]!["@bot:localhost"]!.ToJsonString());
+        Assert.Equal("100", (await Hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/state/m.room.power_levels", Admin.AccessToken)).Object["users"]!["@bot:localhost"]!.ToJsonString());
 
         var rerun = (await RunAsync(Ops)).Task("room");
         Assert.False(rerun["changed"]!.GetValue<bool>());
@@ -79,13 +52,13 @@ public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : I
     [Fact]
     public async Task Join_info_members_and_absent()
     {
-        var roomId = await _hs.Client.CreateRoomAsync(_admin.AccessToken, new JsonObject { ["room_alias_name"] = "lobby", ["name"] = "Lobby" });
+        var roomId = await Hs.Client.CreateRoomAsync(Admin.AccessToken, new JsonObject { ["room_alias_name"] = "lobby", ["name"] = "Lobby" });
         var join = (await RunAsync($"room_id: \"{roomId}\"\nstate: join\nuser_id: \"@bot:localhost\"")).Task("room");
         Assert.True(join["changed"]!.GetValue<bool>());
         Assert.False((await RunAsync($"room_id: \"{roomId}\"\nstate: join\nuser_id: \"@bot:localhost\"")).Task("room")["changed"]!.GetValue<bool>());
 
         var members = (await RunAsync("room_alias_name: \"lobby:localhost\"\nstate: members")).Task("room");
-        Assert.Equal([_hs.AdminId, _hs.BotId], members["members"]!.AsArray().Select(m => m!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal([Hs.AdminId, Hs.BotId], members["members"]!.AsArray().Select(m => m!.GetValue<string>()).Order(StringComparer.Ordinal));
         var info = (await RunAsync($"room_id: \"{roomId}\"\nstate: info")).Task("room");
         Assert.Equal("Lobby", info["room"]!["name"]!.GetValue<string>());
 
@@ -93,7 +66,7 @@ public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : I
         Assert.True(absent["changed"]!.GetValue<bool>());
         Assert.Equal("complete", absent["shutdown"]!["status"]!.GetValue<string>());
         Assert.Equal(0, await RoomCountAsync());
-        Assert.Equal(404, (await _hs.Client.GetAsync("/_matrix/client/v3/directory/room/" + MatrixTestClient.Enc("#lobby:localhost"))).Code);
+        Assert.Equal(404, (await Hs.Client.GetAsync("/_matrix/client/v3/directory/room/" + MatrixTestClient.Enc("#lobby:localhost"))).Code);
         Assert.False((await RunAsync($"room_id: \"{roomId}\"\nstate: absent")).Task("room")["changed"]!.GetValue<bool>());
     }
 

@@ -6,43 +6,17 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_user</c> from playbooks: only the fields the task sets, no surprise logouts, check mode, absent.</summary>
 [Collection("ansible")]
-public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : IAsyncLifetime
+public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_user", "user")
 {
     private const string Carol = "@carol:localhost";
-    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _hs = await TestHomeserver.StartAsync();
-        _admin = await _hs.LoginAdminAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _hs.DisposeAsync();
-        Directory.Delete(_stateHome, recursive: true);
-    }
-
-    private Task<PlaybookRun> RunAsync(string options, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: user
-              jackaltx.solti_matrix_mgr.synapse_user:
-                homeserver_url: "{{ hs_url }}"
-                access_token: "{{ admin_token }}"
-        {{{string.Join('\n', options.Split('\n').Select(l => "        " + l))}}}
-        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken }, true, flags);
 
     private async Task<JsonObject?> ServerUserAsync(string userId)
     {
-        var response = await _hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc(userId), _admin.AccessToken);
+        var response = await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc(userId), Admin.AccessToken);
         return response.Code == 404 ? null : response.Object;
     }
 
-    private Task<int> WhoAmIAsync(string token) => _hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token).ContinueWith(t => t.Result.Code, TaskScheduler.Default);
+    private Task<int> WhoAmIAsync(string token) => Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token).ContinueWith(t => t.Result.Code, TaskScheduler.Default);
 
     [Fact]
     public async Task Create_rerun_and_change_one_field_without_logging_the_user_out()
@@ -55,7 +29,7 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : I
         var created = (await RunAsync(Create)).Task("user");
         Assert.True(created["changed"]!.GetValue<bool>());
         Assert.True((await ServerUserAsync(Carol))!["admin"]!.GetValue<bool>());
-        var carol = await _hs.Client.LoginAsync("carol", "carol-pass-1", "CAROLDEV");
+        var carol = await Hs.Client.LoginAsync("carol", "carol-pass-1", "CAROLDEV");
 
         var rerun = (await RunAsync(Create)).Task("user");
         Assert.False(rerun["changed"]!.GetValue<bool>());
@@ -72,22 +46,22 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : I
         Assert.True(server["admin"]!.GetValue<bool>(), "an omitted admin keeps the admin flag");
         Assert.Equal(200, await WhoAmIAsync(carol.AccessToken));
         Assert.DoesNotContain("carol-pass-1", renamed.Stdout, StringComparison.Ordinal);
-        Assert.DoesNotContain(_admin.AccessToken, renamed.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Admin.AccessToken, renamed.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task The_password_is_only_sent_on_create_or_when_always_and_logout_follows_the_option()
     {
         await RunAsync("user_id: \"@carol:localhost\"\npassword: first-pass");
-        var carol = await _hs.Client.LoginAsync("carol", "first-pass", "CAROLDEV");
+        var carol = await Hs.Client.LoginAsync("carol", "first-pass", "CAROLDEV");
 
         var onCreate = (await RunAsync("user_id: \"@carol:localhost\"\npassword: second-pass")).Task("user");
         Assert.False(onCreate["changed"]!.GetValue<bool>());
-        Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("carol", "first-pass"))).Code);
+        Assert.Equal(200, (await Hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("carol", "first-pass"))).Code);
 
         var always = (await RunAsync("user_id: \"@carol:localhost\"\npassword: second-pass\nupdate_password: always")).Task("user");
         Assert.True(always["changed"]!.GetValue<bool>());
-        Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("carol", "second-pass"))).Code);
+        Assert.Equal(200, (await Hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("carol", "second-pass"))).Code);
         Assert.Equal(200, await WhoAmIAsync(carol.AccessToken));
 
         await RunAsync("user_id: \"@carol:localhost\"\npassword: third-pass\nupdate_password: always\nlogout_devices: true");
@@ -101,13 +75,13 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : I
         var set = (await RunAsync("user_id: \"@bot:localhost\"\nratelimit_override: {messages_per_second: 0, burst_count: 0}", "--diff")).Task("user");
         Assert.True(set["changed"]!.GetValue<bool>());
         Assert.Equal(["ratelimit_override"], set["changes"]!.AsArray().Select(c => c!.GetValue<string>()));
-        Assert.Equal("{\"messages_per_second\":0,\"burst_count\":0}", (await _hs.Client.GetAsync(Path, _admin.AccessToken)).Text);
+        Assert.Equal("{\"messages_per_second\":0,\"burst_count\":0}", (await Hs.Client.GetAsync(Path, Admin.AccessToken)).Text);
 
         Assert.False((await RunAsync("user_id: \"@bot:localhost\"\nratelimit_override: {messages_per_second: 0, burst_count: 0}")).Task("user")["changed"]!.GetValue<bool>());
 
         var removed = (await RunAsync("user_id: \"@bot:localhost\"\nratelimit_override: absent")).Task("user");
         Assert.True(removed["changed"]!.GetValue<bool>());
-        Assert.Equal("{}", (await _hs.Client.GetAsync(Path, _admin.AccessToken)).Text);
+        Assert.Equal("{}", (await Hs.Client.GetAsync(Path, Admin.AccessToken)).Text);
         Assert.False((await RunAsync("user_id: \"@bot:localhost\"\nratelimit_override: {}")).Task("user")["changed"]!.GetValue<bool>());
     }
 
@@ -115,15 +89,15 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : I
     public async Task Absent_deactivates_once_and_an_unknown_user_is_unchanged()
     {
         Assert.False((await RunAsync("user_id: \"@nobody:localhost\"\nstate: absent")).Task("user")["changed"]!.GetValue<bool>());
-        var bot = await _hs.LoginBotAsync();
+        var bot = await Hs.LoginBotAsync();
 
         var check = (await RunAsync("user_id: \"@bot:localhost\"\nstate: absent", "--check")).Task("user");
         Assert.True(check["changed"]!.GetValue<bool>());
-        Assert.False((await ServerUserAsync(_hs.BotId))!["deactivated"]!.GetValue<bool>());
+        Assert.False((await ServerUserAsync(Hs.BotId))!["deactivated"]!.GetValue<bool>());
 
         var absent = (await RunAsync("user_id: \"@bot:localhost\"\nstate: absent")).Task("user");
         Assert.True(absent["changed"]!.GetValue<bool>());
-        Assert.True((await ServerUserAsync(_hs.BotId))!["deactivated"]!.GetValue<bool>());
+        Assert.True((await ServerUserAsync(Hs.BotId))!["deactivated"]!.GetValue<bool>());
         Assert.Equal(401, await WhoAmIAsync(bot.AccessToken));
         Assert.False((await RunAsync("user_id: \"@bot:localhost\"\nstate: absent")).Task("user")["changed"]!.GetValue<bool>());
     }
