@@ -44,9 +44,9 @@ public static class ConnectionOptions
             throw new ModuleFailedException($"homeserver_url must be an http(s) URL such as https://matrix.example.com, got '{url}'");
         }
 
-        if (userId is not null && (!userId.StartsWith('@') || !userId.Contains(':', StringComparison.Ordinal)))
+        if (userId is not null)
         {
-            throw new ModuleFailedException($"user_id must be a full Matrix user id such as @bot:example.com, got '{userId}'");
+            ModuleInputs.UserId(userId);
         }
 
         var timeout = module.Number("timeout") ?? 30;

@@ -22,11 +22,7 @@ public sealed class SynapseDeviceInfoModule : IModule
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
-        var userId = module.Str("user_id")!;
-        if (!userId.StartsWith('@') || !userId.Contains(':', StringComparison.Ordinal))
-        {
-            throw new ModuleFailedException($"user_id must be a full Matrix user id such as @bot:example.com, got '{userId}'");
-        }
+        var userId = ModuleInputs.UserId(module.Str("user_id")!);
 
         var olderThanDays = (long?)module.Number("older_than_days");
         var keepLatest = (int)(module.Number("keep_latest") ?? 0);

@@ -27,11 +27,7 @@ public sealed class SynapseInfoModule : IModule
             throw new ModuleFailedException($"gather may only hold {string.Join(", ", Facts)}; got '{unknown}'");
         }
 
-        var limit = (int)(module.Number("limit") ?? 100);
-        if (limit < 1)
-        {
-            throw new ModuleFailedException($"limit must be 1 or more, got {limit}");
-        }
+        var limit = ModuleInputs.Limit(module, unset: 100);
 
         bool Wants(string fact) => gather.Contains(fact) || gather.Contains("all");
         var (client, admin) = ConnectionOptions.AdminClient(module);

@@ -22,11 +22,7 @@ public sealed class SynapseRoomInfoModule : IModule
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
-        var limit = module.Number("limit") is { } l ? (int)l : int.MaxValue;
-        if (limit < 1)
-        {
-            throw new ModuleFailedException($"limit must be 1 or more, got {limit}");
-        }
+        var limit = ModuleInputs.Limit(module);
 
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;

@@ -31,11 +31,7 @@ public sealed class SynapseUserModule : IModule
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
-        var userId = module.Str("user_id")!;
-        if (!userId.StartsWith('@') || !userId.Contains(':', StringComparison.Ordinal))
-        {
-            throw new ModuleFailedException($"user_id must be a full Matrix user id such as @bot:example.com, got '{userId}'");
-        }
+        var userId = ModuleInputs.UserId(module.Str("user_id")!);
 
         var wanted = Wanted(module);
         var ratelimit = RatelimitWanted(module.Params["ratelimit_override"]); // validated before anything is written
