@@ -44,6 +44,17 @@ public sealed class ArgumentValidator(string moduleName)
             {
                 CollectNoLog(secret, result.NoLogValues);
             }
+
+            foreach (var item in option.NoLogKeys.Count == 0 ? [] : Items(input[name]))
+            {
+                foreach (var key in option.NoLogKeys)
+                {
+                    if (item[key] is { } nested)
+                    {
+                        CollectNoLog(nested, result.NoLogValues);
+                    }
+                }
+            }
         }
 
         foreach (var group in spec.MutuallyExclusive)
@@ -196,6 +207,14 @@ public sealed class ArgumentValidator(string moduleName)
     }
 
     private static bool IsSet(JsonObject parameters, string key) => parameters[key] is not null;
+
+    /// <summary>A dict, or the dicts of a list.</summary>
+    internal static IEnumerable<JsonObject> Items(JsonNode? value) => value switch
+    {
+        JsonObject obj => [obj],
+        JsonArray array => array.OfType<JsonObject>(),
+        _ => [],
+    };
 
     private static void CollectNoLog(JsonNode value, HashSet<string> values)
     {

@@ -44,10 +44,25 @@ public sealed class NoLogMasker(IEnumerable<string> secrets)
                 { NoLog: true } when value is not null => InvocationPlaceholder,
                 { Options: { } nested } when value is JsonObject dict => Invocation(nested, dict),
                 { Options: { } nested } when value is JsonArray list => new JsonArray([.. list.Select(i => i is JsonObject d ? (JsonNode)Invocation(nested, d) : i?.DeepClone())]),
+                { NoLogKeys.Count: > 0 } => HideKeys(value, option.NoLogKeys),
                 _ => value?.DeepClone(),
             };
         }
 
         return args;
+    }
+
+    private static JsonNode? HideKeys(JsonNode? value, IReadOnlyList<string> keys)
+    {
+        var copy = value?.DeepClone();
+        foreach (var item in ArgumentValidator.Items(copy))
+        {
+            foreach (var key in keys.Where(k => item[k] is not null))
+            {
+                item[key] = InvocationPlaceholder;
+            }
+        }
+
+        return copy;
     }
 }

@@ -16,6 +16,10 @@ public sealed record OptionSpec(OptionType Type = OptionType.Str)
     /// <summary>The value is a secret: replaced in <c>invocation</c> and masked in every string of the result.</summary>
     public bool NoLog { get; init; }
 
+    /// <summary>For a dict or a list of dicts checked by the module itself (no nested spec): keys whose values are secrets,
+    /// masked like no_log options (e.g. <c>users[].password</c>).</summary>
+    public IReadOnlyList<string> NoLogKeys { get; init; } = [];
+
     /// <summary>For lists: the type of each element.</summary>
     public OptionType? Elements { get; init; }
 

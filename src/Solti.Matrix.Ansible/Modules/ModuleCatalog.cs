@@ -7,6 +7,7 @@ public static class ModuleCatalog
 {
     public static IReadOnlyDictionary<string, IModule> All { get; } = new IModule[]
     {
+        new MatrixConfigModule(),
         new MatrixEventModule(),
         new MatrixTokenModule(),
         new SynapseDeviceInfoModule(),

@@ -30,6 +30,14 @@ public partial class SynapseAdminClient
         return (users.Take(cap).ToList(), total);
     }
 
+    /// <summary>One page of <c>/v2/users</c> with deactivated accounts included: the users, the next page's token (null at the end) and the total.</summary>
+    public virtual async Task<(List<JsonObject> Users, string? Next, int Total)> ListUsersPageAsync(string from, int limit, CancellationToken cancellationToken = default)
+    {
+        var page = await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + $"/v2/users?from={Uri.EscapeDataString(from)}&limit={limit}&deactivated=true"), cancellationToken);
+        var users = (page["users"] as JsonArray ?? []).Select(u => NormalizeFlags((JsonObject)u!.DeepClone())).ToList();
+        return (users, page["next_token"] is JsonValue next ? next.ToString() : null, Number(page["total"]));
+    }
+
     /// <summary>Rooms across all pages; <paramref name="searchTerm"/> is Synapse's server-side filter.</summary>
     public virtual async Task<(List<JsonObject> Rooms, int Total)> ListRoomsAsync(string? searchTerm = null, int cap = int.MaxValue, CancellationToken cancellationToken = default)
     {

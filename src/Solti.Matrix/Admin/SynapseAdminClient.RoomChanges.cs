@@ -24,7 +24,10 @@ public partial class SynapseAdminClient
     }
 
     public virtual Task PutStateAsync(string roomId, string type, JsonObject content, CancellationToken cancellationToken = default) =>
-        Session.SendAsync(MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(type), ""), content), cancellationToken);
+        PutStateAsync(roomId, type, "", content, cancellationToken);
+
+    public virtual Task PutStateAsync(string roomId, string type, string stateKey, JsonObject content, CancellationToken cancellationToken = default) =>
+        Session.SendAsync(MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(type), PathPart.Value(stateKey)), content), cancellationToken);
 
     public virtual Task ForceJoinAsync(string roomIdOrAlias, string userId, CancellationToken cancellationToken = default) =>
         Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v1", "join", PathPart.Value(roomIdOrAlias)), new JsonObject { ["user_id"] = userId }), cancellationToken);

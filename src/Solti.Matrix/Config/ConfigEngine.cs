@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Sessions;
+
+namespace Solti.Matrix.Config;
+
+/// <summary>Desired-state convergence of users and rooms: read the server once, plan the writes in order (users first,
+/// then rooms and their members, then deletions), apply exactly the plan, and report. Check mode stops after the plan.</summary>
+public sealed class ConfigEngine(SynapseAdminClient admin)
+{
+    public async Task<ConfigPlan> PlanAsync(DesiredState desired, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await SnapshotReader.ReadAsync(admin, desired, cancellationToken);
+        var plan = new ConfigPlan();
+        var deactivations = new List<PlanAction>();
+        var deletions = new List<PlanAction>();
+        foreach (var user in desired.Users)
+        {
+            UserPlanner.Plan(user, snapshot, plan, deactivations);
+        }
+
+        foreach (var room in desired.Rooms)
+        {
+            RoomPlanner.Plan(room, snapshot, plan, deletions);
+        }
+
+        // Rooms go before the accounts that leave, so a member being removed is never needed by a room write.
+        plan.Actions.AddRange(deletions);
+        plan.Actions.AddRange(deactivations);
+        return plan;
+    }
+
+    public Task<ApplyOutcome> ApplyAsync(ConfigPlan plan, IProgress<ApplyProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        PlanApplier.ApplyAsync(admin, plan, progress, cancellationToken);
+
+    /// <summary>A token per present, active user with a password, from a session with a stable device: the cached token
+    /// when it still works, else one login with the same device. <paramref name="session"/> builds that session.</summary>
+    public static async Task<JsonObject> TokensAsync(DesiredState desired, Func<DesiredUser, MatrixSession> session, CancellationToken cancellationToken = default)
+    {
+        var tokens = new JsonObject();
+        foreach (var user in desired.Users.Where(u => u.Present && u.Password is not null && !(u.Fields["deactivated"] is JsonValue d && d.GetValue<bool>())))
+        {
+            var userSession = session(user);
+            await userSession.SendAsync(Http.MatrixRequest.Get(Http.MatrixPath.Client + "/account/whoami"), cancellationToken);
+            tokens[user.UserId] = userSession.AccessToken;
+        }
+
+        return tokens;
+    }
+
+    /// <summary>The error text of a run that stopped part-way: what was applied, what failed and what was not applied.</summary>
+    public static string Describe(ConfigPlan plan, ApplyOutcome outcome, Func<Exception, string> describeError) =>
+        $"applied {outcome.Applied} of {plan.Actions.Count} actions; {outcome.FailedAction} failed: {describeError(outcome.Error!)}; "
+        + $"{plan.Actions.Count(a => a.Status == "not_applied")} not applied (see plan[].status); run again to finish";
+}

@@ -1,0 +1,471 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Solti.Matrix.Config;
+
+/// <summary>Turns <c>matrix_config</c> input (module parameters or a YAML file, as JSON) into a <see cref="DesiredState"/>,
+/// or fails with every problem at once, each naming its path. Nothing is read from the server here.</summary>
+public static partial class DesiredStateParser
+{
+    public static readonly string[] TopKeys = ["domain", "users", "rooms", "exclusive_members", "tokens", "update_password"];
+
+    public static readonly string[] UserKeys =
+        ["user_id", "displayname", "password", "update_password", "admin", "user_type", "deactivated", "ratelimit_override", "state", "avatar_url"];
+
+    public static readonly string[] RoomKeys =
+    [
+        "alias", "name", "topic", "encrypted", "retention", "preset", "join_rule", "history_visibility", "guest_access", "visibility",
+        "members", "power_levels", "extra_state", "state", "auto_join", "exclusive_members",
+    ];
+
+    private static readonly string[] MemberKeys = ["user_id", "power_level", "membership"];
+    private static readonly string[] RetentionKeys = ["max_lifetime_days", "min_lifetime_days"];
+    private static readonly string[] StateEventKeys = ["type", "state_key", "content"];
+    private static readonly string[] PowerLevelScalars = ["ban", "kick", "invite", "redact", "state_default", "events_default", "users_default"];
+    private static readonly string[] PowerLevelKeys = [.. PowerLevelScalars, "users", "events", "notifications"];
+    private const long DayMs = 86_400_000;
+
+    public static DesiredState Parse(JsonObject input)
+    {
+        var reader = new InputReader();
+        reader.Mapping(input, "", TopKeys);
+        var domain = reader.Str(input, "domain", "")?.Trim();
+        if (string.IsNullOrEmpty(domain))
+        {
+            reader.Error("domain", "required: the server name that short ids get (example.com)");
+            domain = null;
+        }
+        else if (domain.StartsWith('@') || domain.StartsWith('#') || domain.Contains('/', StringComparison.Ordinal))
+        {
+            reader.Error("domain", $"expected a server name such as example.com, got '{domain}'");
+            domain = null;
+        }
+
+        var exclusive = reader.Bool(input, "exclusive_members", "") ?? false;
+        var alwaysUpdatePassword = (reader.Choice(input, "update_password", "", "on_create", "always") ?? "on_create") == "always";
+        var users = new List<DesiredUser>();
+        var seenUsers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (item, index) in (reader.List(input, "users", "") ?? []).Select((u, i) => (u, i)))
+        {
+            if (ParseUser(reader, item, $"users[{index}]", domain, alwaysUpdatePassword) is { } user)
+            {
+                if (seenUsers.TryGetValue(user.UserId, out var first))
+                {
+                    reader.Error(user.Path + ".user_id", $"{user.UserId} is already listed at {first}");
+                }
+                else
+                {
+                    seenUsers[user.UserId] = user.Path;
+                    users.Add(user);
+                }
+            }
+        }
+
+        var rooms = new List<DesiredRoom>();
+        var seenRooms = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (item, index) in (reader.List(input, "rooms", "") ?? []).Select((r, i) => (r, i)))
+        {
+            if (ParseRoom(reader, item, $"rooms[{index}]", domain, exclusive) is { } room)
+            {
+                if (seenRooms.TryGetValue(room.Alias, out var first))
+                {
+                    reader.Error(room.Path + ".alias", $"{room.Alias} is already listed at {first}");
+                }
+                else
+                {
+                    seenRooms[room.Alias] = room.Path;
+                    rooms.Add(room);
+                }
+            }
+        }
+
+        var tokens = reader.Bool(input, "tokens", "") ?? false;
+        if (reader.Errors.Count > 0)
+        {
+            throw new ConfigInputException(reader.Errors);
+        }
+
+        return new DesiredState(domain!, users, rooms, tokens);
+    }
+
+    /// <summary><c>@bot</c>, <c>bot</c> → <c>@bot:domain</c>; <c>@bot:server</c> as given.</summary>
+    public static string FullUserId(string value, string domain)
+    {
+        var id = value.Trim();
+        id = id.StartsWith('@') ? id : "@" + id;
+        return id.Contains(':', StringComparison.Ordinal) ? id : $"{id}:{domain}";
+    }
+
+    private static DesiredUser? ParseUser(InputReader reader, JsonNode? node, string path, string? domain, bool alwaysUpdatePassword)
+    {
+        if (reader.Mapping(node, path, UserKeys) is not { } obj)
+        {
+            return null;
+        }
+
+        var userId = UserId(reader, obj, path, domain, localOnly: true);
+        var present = (reader.Choice(obj, "state", path, "present", "absent") ?? "present") == "present";
+        var fields = new JsonObject();
+        if (reader.Str(obj, "displayname", path) is { } displayname)
+        {
+            fields["displayname"] = displayname;
+        }
+
+        if (reader.Str(obj, "avatar_url", path) is { } avatar)
+        {
+            if (!avatar.StartsWith("mxc://", StringComparison.Ordinal))
+            {
+                reader.Error(path + ".avatar_url", $"expected an mxc:// URL, got '{avatar}'");
+            }
+
+            fields["avatar_url"] = avatar;
+        }
+
+        if (reader.Bool(obj, "admin", path) is { } admin)
+        {
+            fields["admin"] = admin;
+        }
+
+        if (obj.ContainsKey("user_type"))
+        {
+            var type = reader.Str(obj, "user_type", path);
+            switch (type)
+            {
+                case "bot" or "support":
+                    fields["user_type"] = type;
+                    break;
+                case null or "" or "none" or "null" or "None":
+                    fields["user_type"] = null;
+                    break;
+                default:
+                    reader.Error(path + ".user_type", $"expected bot, support or none, got '{type}'");
+                    break;
+            }
+        }
+
+        if (reader.Bool(obj, "deactivated", path) is { } deactivated)
+        {
+            if (!present && !deactivated)
+            {
+                reader.Error(path + ".deactivated", "false conflicts with state: absent (absent deactivates the account)");
+            }
+
+            fields["deactivated"] = deactivated;
+        }
+
+        var password = reader.Str(obj, "password", path);
+        var update = reader.Choice(obj, "update_password", path, "on_create", "always") is { } u ? u == "always" : alwaysUpdatePassword;
+        var ratelimit = Ratelimit(reader, obj, path);
+        return userId is null ? null : new DesiredUser(path, userId, present, fields, string.IsNullOrEmpty(password) ? null : password, update) { RatelimitOverride = ratelimit };
+    }
+
+    /// <summary><c>{messages_per_second, burst_count}</c>; <c>{}</c>, <c>absent</c> or both null removes the override.</summary>
+    private static JsonObject? Ratelimit(InputReader reader, JsonObject obj, string path)
+    {
+        var node = obj["ratelimit_override"];
+        var where = path + ".ratelimit_override";
+        if (InputReader.IsNull(node))
+        {
+            return null; // not managed: only {} or 'absent' removes an override
+        }
+
+        if (node is JsonValue v && v.ToJsonString() == "\"absent\"")
+        {
+            return [];
+        }
+
+        if (reader.Mapping(node, where, ["messages_per_second", "burst_count"]) is not { } limits)
+        {
+            return null;
+        }
+
+        var perSecond = reader.Int(limits, "messages_per_second", where, 0);
+        var burst = reader.Int(limits, "burst_count", where, 0);
+        if (perSecond is null && burst is null)
+        {
+            return [];
+        }
+
+        return new JsonObject { ["messages_per_second"] = perSecond ?? 0, ["burst_count"] = burst ?? 0 };
+    }
+
+    private static DesiredRoom? ParseRoom(InputReader reader, JsonNode? node, string path, string? domain, bool exclusiveDefault)
+    {
+        if (reader.Mapping(node, path, RoomKeys) is not { } obj)
+        {
+            return null;
+        }
+
+        var alias = Alias(reader, obj, path, domain);
+        var present = (reader.Choice(obj, "state", path, "present", "absent") ?? "present") == "present";
+        var autoJoin = reader.Bool(obj, "auto_join", path) ?? true;
+        var room = new DesiredRoom(path, alias ?? "", present)
+        {
+            Name = reader.Str(obj, "name", path),
+            Topic = reader.Str(obj, "topic", path),
+            Encrypted = reader.Bool(obj, "encrypted", path),
+            Retention = Retention(reader, obj, path),
+            Preset = reader.Choice(obj, "preset", path, "private_chat", "public_chat", "trusted_private_chat"),
+            JoinRule = reader.Choice(obj, "join_rule", path, "public", "invite", "knock", "private"),
+            HistoryVisibility = reader.Choice(obj, "history_visibility", path, "invited", "joined", "shared", "world_readable"),
+            GuestAccess = reader.Choice(obj, "guest_access", path, "can_join", "forbidden"),
+            Visibility = reader.Choice(obj, "visibility", path, "public", "private"),
+            Members = Members(reader, obj, path, domain, autoJoin),
+            PowerLevels = PowerLevels(reader, obj, path, domain),
+            ExtraState = ExtraState(reader, obj, path),
+            ExclusiveMembers = reader.Bool(obj, "exclusive_members", path) ?? exclusiveDefault,
+        };
+        return alias is null ? null : room;
+    }
+
+    /// <summary><c>ops</c>, <c>#ops</c> → <c>#ops:domain</c>; an alias on another server is an error.</summary>
+    private static string? Alias(InputReader reader, JsonObject obj, string path, string? domain)
+    {
+        var value = reader.Str(obj, "alias", path)?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            reader.Error(path + ".alias", "required: the room's alias (ops or #ops:example.com)");
+            return null;
+        }
+
+        if (domain is null)
+        {
+            return null;
+        }
+
+        var alias = value.StartsWith('#') ? value : "#" + value;
+        var colon = alias.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            alias = $"{alias}:{domain}";
+        }
+        else if (alias[(colon + 1)..] != domain)
+        {
+            reader.Error(path + ".alias", $"'{value}' is on another server; rooms are managed on {domain} only");
+            return null;
+        }
+
+        if (!AliasLocalpart().IsMatch(alias[1..alias.IndexOf(':', StringComparison.Ordinal)]))
+        {
+            reader.Error(path + ".alias", $"'{value}' is not a valid alias (no spaces, ':' or '#' in the local part)");
+            return null;
+        }
+
+        return alias;
+    }
+
+    private static string? UserId(InputReader reader, JsonObject obj, string path, string? domain, bool localOnly)
+    {
+        var value = reader.Str(obj, "user_id", path);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            reader.Error(path + ".user_id", "required: a user id (@bot or @bot:example.com)");
+            return null;
+        }
+
+        if (domain is null)
+        {
+            return null;
+        }
+
+        var id = FullUserId(value, domain);
+        var server = id[(id.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        var localpart = id[1..id.IndexOf(':', StringComparison.Ordinal)];
+        if (localOnly && server != domain)
+        {
+            reader.Error(path + ".user_id", $"'{value}' is on another server; accounts are managed on {domain} only");
+            return null;
+        }
+
+        if (!(localOnly ? UserLocalpart() : AnyLocalpart()).IsMatch(localpart) || server.Length == 0)
+        {
+            reader.Error(path + ".user_id", $"'{value}' is not a valid user id (local part: a-z, 0-9, . _ = - / +)");
+            return null;
+        }
+
+        return id;
+    }
+
+    private static JsonObject? Retention(InputReader reader, JsonObject obj, string path)
+    {
+        if (InputReader.IsNull(obj["retention"]))
+        {
+            return null;
+        }
+
+        var where = path + ".retention";
+        if (reader.Mapping(obj["retention"], where, RetentionKeys) is not { } retention)
+        {
+            return null;
+        }
+
+        var max = reader.Int(retention, "max_lifetime_days", where, 1, 36500);
+        var min = reader.Int(retention, "min_lifetime_days", where, 0, 36500);
+        if (max is { } a && min is { } b && b > a)
+        {
+            reader.Error(where, $"min_lifetime_days ({b}) is longer than max_lifetime_days ({a})");
+        }
+
+        var content = new JsonObject();
+        if (max is { } maxDays)
+        {
+            content["max_lifetime"] = maxDays * DayMs;
+        }
+
+        if (min is { } minDays)
+        {
+            content["min_lifetime"] = minDays * DayMs;
+        }
+
+        return content;
+    }
+
+    private static List<DesiredMember>? Members(InputReader reader, JsonObject obj, string path, string? domain, bool autoJoin)
+    {
+        if (reader.List(obj, "members", path) is not { } list)
+        {
+            return null;
+        }
+
+        var members = new List<DesiredMember>();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var where = $"{path}.members[{i}]";
+            var entry = list[i] is JsonValue ? new JsonObject { ["user_id"] = list[i]!.DeepClone() } : reader.Mapping(list[i], where, MemberKeys);
+            if (entry is null || UserId(reader, entry, where, domain, localOnly: false) is not { } userId)
+            {
+                continue;
+            }
+
+            var local = userId.EndsWith(":" + domain, StringComparison.Ordinal);
+            var membership = reader.Choice(entry, "membership", where, "join", "invite") ?? (autoJoin && local ? "join" : "invite");
+            if (membership == "join" && !local)
+            {
+                reader.Error(where + ".membership", $"{userId} is on another server; only local users can be joined through the admin API (use membership: invite)");
+            }
+
+            var level = reader.Int(entry, "power_level", where, -9_007_199_254_740_991, 9_007_199_254_740_991);
+            if (seen.TryGetValue(userId, out var first))
+            {
+                reader.Error(where + ".user_id", $"{userId} is already listed at {first}");
+                continue;
+            }
+
+            seen[userId] = where;
+            members.Add(new DesiredMember(where, userId, level, membership));
+        }
+
+        return members;
+    }
+
+    private static JsonObject? PowerLevels(InputReader reader, JsonObject obj, string path, string? domain)
+    {
+        if (InputReader.IsNull(obj["power_levels"]))
+        {
+            return null;
+        }
+
+        var where = path + ".power_levels";
+        if (reader.Mapping(obj["power_levels"], where, PowerLevelKeys) is not { } levels)
+        {
+            return null;
+        }
+
+        var patch = new JsonObject();
+        foreach (var key in PowerLevelScalars)
+        {
+            if (reader.Int(levels, key, where) is { } level)
+            {
+                patch[key] = level;
+            }
+        }
+
+        foreach (var key in new[] { "users", "events", "notifications" })
+        {
+            if (InputReader.IsNull(levels[key]))
+            {
+                continue;
+            }
+
+            if (levels[key] is not JsonObject map)
+            {
+                reader.Error($"{where}.{key}", $"expected a mapping of {(key == "users" ? "user id" : key == "events" ? "event type" : "notification kind")} to power level, got {InputReader.Describe(levels[key])}");
+                continue;
+            }
+
+            var entries = new JsonObject();
+            foreach (var (name, value) in map)
+            {
+                var id = key == "users" && domain is not null ? FullUserId(name, domain) : name;
+                if (reader.Int(value, $"{where}.{key}.{name}") is { } level)
+                {
+                    entries[id] = level;
+                }
+            }
+
+            patch[key] = entries;
+        }
+
+        return patch;
+    }
+
+    private static List<DesiredStateEvent> ExtraState(InputReader reader, JsonObject obj, string path)
+    {
+        var events = new List<DesiredStateEvent>();
+        var list = reader.List(obj, "extra_state", path) ?? [];
+        for (var i = 0; i < list.Count; i++)
+        {
+            var where = $"{path}.extra_state[{i}]";
+            if (reader.Mapping(list[i], where, StateEventKeys) is not { } entry)
+            {
+                continue;
+            }
+
+            var type = reader.Str(entry, "type", where);
+            var key = reader.Str(entry, "state_key", where) ?? "";
+            if (string.IsNullOrEmpty(type))
+            {
+                reader.Error(where + ".type", "required: the state event type (m.room.avatar)");
+                continue;
+            }
+
+            if (ManagedTypes.Contains(type) && (key.Length == 0 || type == "m.room.member"))
+            {
+                reader.Error(where + ".type", $"{type} is managed by its own key ({ManagedTypeKey(type)}); set it there");
+                continue;
+            }
+
+            if (entry["content"] is not JsonObject content)
+            {
+                reader.Error(where + ".content", $"expected a mapping, got {InputReader.Describe(entry["content"])}");
+                continue;
+            }
+
+            events.Add(new DesiredStateEvent(where, type, key, (JsonObject)content.DeepClone()));
+        }
+
+        return events;
+    }
+
+    private static readonly string[] ManagedTypes =
+        ["m.room.name", "m.room.topic", "m.room.encryption", "m.room.retention", "m.room.join_rules", "m.room.history_visibility", "m.room.guest_access", "m.room.power_levels", "m.room.member", "m.room.create"];
+
+    private static string ManagedTypeKey(string type) => type switch
+    {
+        "m.room.join_rules" => "join_rule",
+        "m.room.power_levels" => "power_levels and members[].power_level",
+        "m.room.member" => "members",
+        "m.room.create" => "it cannot change",
+        _ => type["m.room.".Length..],
+    };
+
+    [GeneratedRegex("^[a-z0-9._=\\-/+]+$")]
+    private static partial Regex UserLocalpart();
+
+    [GeneratedRegex("^[^:\\s]+$")]
+    private static partial Regex AnyLocalpart();
+
+    [GeneratedRegex("^[^:#\\s]+$")]
+    private static partial Regex AliasLocalpart();
+}

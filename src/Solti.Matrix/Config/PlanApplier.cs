@@ -1,0 +1,40 @@
+namespace Solti.Matrix.Config;
+
+/// <summary>Progress while applying: how many actions are done, of how many, and the one that just ran.</summary>
+public readonly record struct ApplyProgress(int Done, int Total, PlanAction Action);
+
+/// <summary>What applying did: the first failure (null when every action was applied).</summary>
+public sealed record ApplyOutcome(int Applied, PlanAction? FailedAction, Exception? Error);
+
+/// <summary>Runs the plan's actions in order and stops at the first failure, marking each action applied, failed or
+/// not applied. Rate limits are waited out by the HTTP pipeline, not skipped; a re-run plans only what is left.</summary>
+public static class PlanApplier
+{
+    public static async Task<ApplyOutcome> ApplyAsync(SynapseAdminClient admin, ConfigPlan plan, IProgress<ApplyProgress>? progress, CancellationToken cancellationToken)
+    {
+        var applied = 0;
+        foreach (var action in plan.Actions)
+        {
+            try
+            {
+                await action.Run(admin, cancellationToken);
+            }
+            catch (Exception e) when (e is Errors.MatrixException or HttpRequestException or TimeoutException or InvalidOperationException)
+            {
+                action.Status = "failed";
+                foreach (var rest in plan.Actions.Where(a => a.Status == "planned"))
+                {
+                    rest.Status = "not_applied";
+                }
+
+                return new ApplyOutcome(applied, action, e);
+            }
+
+            action.Status = "applied";
+            applied++;
+            progress?.Report(new ApplyProgress(applied, plan.Actions.Count, action));
+        }
+
+        return new ApplyOutcome(applied, null, null);
+    }
+}
