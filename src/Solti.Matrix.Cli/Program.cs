@@ -12,6 +12,7 @@ root.Subcommands.Add(SendCommand.Create());
 root.Subcommands.Add(SessionCommands.Login());
 root.Subcommands.Add(SessionCommands.Logout());
 root.Subcommands.Add(SessionCommands.WhoAmI());
+root.Subcommands.Add(ConfigCommand.Create());
 foreach (var command in AdminCommands.All())
 {
     root.Subcommands.Add(command);

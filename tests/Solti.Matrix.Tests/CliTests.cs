@@ -141,6 +141,57 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Config_plan_shows_the_writes_and_apply_converges_once()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"solti-config-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, """
+            domain: localhost
+            users:
+              - user_id: "@ops-bot"
+                displayname: Ops Bot
+                user_type: bot
+            rooms:
+              - alias: ops
+                name: Operations
+                topic: "deploys: and alerts"
+                members: ["@ops-bot", {user_id: "@bot", power_level: 50}]
+            """);
+        var env = new Dictionary<string, string?> { ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(), ["MATRIX_ACCESS_TOKEN"] = h.Admin.AccessToken };
+        try
+        {
+            var plan = await CliRunner.RunAsync(["config", "plan", file, "--diff", "--no-cache"], env);
+            Assert.True(plan.ExitCode == 0, plan.ToString());
+            Assert.Contains("plan: 4 action(s)", plan.Stdout, StringComparison.Ordinal);
+            Assert.Contains("create_room #ops:localhost", plan.Stdout, StringComparison.Ordinal);
+            Assert.Contains("topic: \"deploys: and alerts\"", plan.Stdout, StringComparison.Ordinal);
+            Assert.Equal(404, (await h.Raw.GetAsync("/_matrix/client/v3/directory/room/%23ops%3Alocalhost")).Code);
+
+            var apply = await CliRunner.RunAsync(["config", "apply", file, "--output", "json", "--no-cache"], env);
+            Assert.True(apply.ExitCode == 0, apply.ToString());
+            var report = JsonNode.Parse(apply.Stdout)!;
+            Assert.Equal(1, report["summary"]!["rooms_created"]!.GetValue<int>());
+            Assert.Contains("[4/4] join_member #ops:localhost", apply.Stderr, StringComparison.Ordinal);
+            var roomId = (await h.Raw.GetAsync("/_matrix/client/v3/directory/room/%23ops%3Alocalhost")).Object["room_id"]!.GetValue<string>();
+            var members = await h.Raw.GetAsync($"/_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/joined_members", h.Admin.AccessToken);
+            Assert.Equal(3, members.Object["joined"]!.AsObject().Count);
+
+            var again = await CliRunner.RunAsync(["config", "apply", file, "--no-cache"], env);
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Assert.Contains("no changes", again.Stdout, StringComparison.Ordinal);
+
+            await File.WriteAllTextAsync(file, "domain: localhost\nrooms:\n  - alias: ops\n    members: [{user_id: \"\"}]\n");
+            var bad = await CliRunner.RunAsync(["config", "apply", file, "--no-cache"], env);
+            Assert.Equal(2, bad.ExitCode);
+            Assert.Contains("rooms[0].members[0].user_id", bad.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Exit_codes_say_what_went_wrong()
     {
         await using var h = await LibraryHarness.StartAsync();
