@@ -143,7 +143,7 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   collection) shift; cmd_collection "$@" ;;
-  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; bench/ansible-tasks.sh "$(cmd_collection | tail -n 1)" ;;
+  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -1,5 +1,5 @@
 # Shared by the bench scripts: the embedded homeserver (release build, rate limits off) with a bench
-# user logged in and a room. Sets URL, TOKEN, ROOM, ROOM_ENC; stops the server on exit.
+# user (a server admin) logged in and a room. Sets URL, TOKEN, ROOM, ROOM_ENC; stops the server on exit.
 start_bench_homeserver() {
   local out=$1
   dotnet build src/Solti.Matrix.Homeserver -c Release -nologo -v quiet -clp:NoSummary >&2
@@ -9,7 +9,7 @@ start_bench_homeserver() {
 rc_message: {per_second: 0, burst_count: 0}
 rc_login: {address: {per_second: 0, burst_count: 0}, account: {per_second: 0, burst_count: 0}, failed_attempts: {per_second: 0, burst_count: 0}}
 YAML
-  dotnet src/Solti.Matrix.Homeserver/bin/Release/net10.0/solti-homeserver.dll --port "$port" --seed-user bench:bench-pass --config "$out/hs.yaml" >"$out/hs.log" 2>&1 &
+  dotnet src/Solti.Matrix.Homeserver/bin/Release/net10.0/solti-homeserver.dll --port "$port" --seed-user bench:bench-pass:admin --config "$out/hs.yaml" >"$out/hs.log" 2>&1 &
   BENCH_HS_PID=$!
   trap 'kill $BENCH_HS_PID 2>/dev/null || true' EXIT
   URL="http://127.0.0.1:$port"

@@ -34,6 +34,7 @@ public sealed class MatrixConfigPlaybookTests(InstalledCollection collection) : 
           - alias: "#lobby:localhost"
             name: Lobby
             preset: public_chat
+            visibility: public
         """;
 
     private static string[] Strings(JsonNode? array) => [.. array!.AsArray().Select(c => c!.GetValue<string>())];
@@ -125,6 +126,8 @@ public sealed class MatrixConfigPlaybookTests(InstalledCollection collection) : 
                 async () => (await StateAsync(ops, "m.room.power_levels"))!["users"]!["@carol:localhost"]!.ToJsonString(), "50", "75"),
             (Base.Replace("max_lifetime_days: 30", "max_lifetime_days: 7", StringComparison.Ordinal), "retention",
                 async () => (await StateAsync(ops, "m.room.retention"))!["max_lifetime"]!.ToJsonString(), "2592000000", "604800000"),
+            (Base.Replace("visibility: public", "visibility: private", StringComparison.Ordinal), "visibility",
+                async () => (await Hs.Client.GetAsync("/_matrix/client/v3/directory/list/room/" + MatrixTestClient.Enc((await RoomIdAsync("#lobby:localhost"))!))).Object["visibility"]!.GetValue<string>(), "public", "private"),
             (Base.Replace("displayname: Alice", "displayname: Alice Ops", StringComparison.Ordinal), "displayname",
                 async () => (await UserAsync("@alice:localhost"))!["displayname"]!.GetValue<string>(), "Alice", "Alice Ops"),
         ];

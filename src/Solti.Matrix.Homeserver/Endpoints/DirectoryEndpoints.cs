@@ -4,7 +4,7 @@ using Solti.Matrix.Homeserver.Http;
 
 namespace Solti.Matrix.Homeserver.Endpoints;
 
-/// <summary>Room aliases in the directory: resolve, create, delete.</summary>
+/// <summary>Room aliases in the directory (resolve, create, delete) and whether a room is published in the room list.</summary>
 public static class DirectoryEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
@@ -42,5 +42,40 @@ public static class DirectoryEndpoints
             scope.State.Data.Aliases.Remove(alias);
             return Reply.Empty();
         });
+        routes.MapClient("GET", "/directory/list/room/{roomId}", "directory.list.get", AuthMode.None, scope =>
+        {
+            var room = scope.State.Data.Rooms.GetValueOrDefault(scope.Route("roomId")) ?? throw Errors.NotFound("Unknown room");
+            return Reply.Ok(new JsonObject { ["visibility"] = room.Public ? "public" : "private" });
+        });
+        routes.MapClient("PUT", "/directory/list/room/{roomId}", "directory.list.put", AuthMode.User, SetVisibility);
+    }
+
+    /// <summary>As Synapse: visibility defaults to public; a server admin may always change it, anyone else must be
+    /// joined with the power to send <c>m.room.canonical_alias</c>.</summary>
+    private static Reply SetVisibility(RequestScope scope)
+    {
+        var visibility = Json.OptionalString(scope.Body, "visibility") ?? "public";
+        if (visibility is not ("public" or "private"))
+        {
+            throw Errors.Unknown(400, "Invalid visibility setting");
+        }
+
+        var room = scope.State.Data.Rooms.GetValueOrDefault(scope.Route("roomId")) ?? throw Errors.Unknown(400, "Unknown room");
+        if (!scope.Requester.IsAdmin)
+        {
+            var authorizer = scope.Server.Authorizer;
+            if (authorizer.Membership(room, scope.Requester.UserId) != "join")
+            {
+                throw Errors.Forbidden($"User {scope.Requester.UserId} not in room {room.RoomId}");
+            }
+
+            if (authorizer.UserLevel(room, scope.Requester.UserId) < authorizer.PowerLevels(room).EventLevel("m.room.canonical_alias", isState: true))
+            {
+                throw Errors.Forbidden("This server requires you to be a moderator in the room to edit its room list entry");
+            }
+        }
+
+        room.Public = visibility == "public";
+        return Reply.Empty();
     }
 }

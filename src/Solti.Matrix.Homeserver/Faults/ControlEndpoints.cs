@@ -31,6 +31,7 @@ public static class ControlEndpoints
         routes.Map("GET", Prefix + "/counters", "control.counters", AuthMode.Admin, scope => Reply.Ok(new JsonObject
         {
             ["counters"] = new JsonObject([.. scope.Server.Counters.Snapshot().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))]),
+            ["writes"] = scope.Server.Counters.Writes,
         }));
         routes.Map("DELETE", Prefix + "/counters", "control.counters.reset", AuthMode.Admin, scope =>
         {

@@ -13,6 +13,12 @@ public sealed class FaultMiddleware(RequestDelegate next, ServerContext server)
         var endpoint = context.GetEndpoint()?.Metadata.GetMetadata<EndpointLabel>()?.Name;
         server.Counters.Increment(endpoint ?? "unrecognized");
         var path = context.Request.Path.Value ?? "";
+        var method = context.Request.Method;
+        if (!path.StartsWith(ControlPrefix, StringComparison.Ordinal) && !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)))
+        {
+            server.Counters.IncrementWrites();
+        }
+
         if (path.StartsWith(ControlPrefix, StringComparison.Ordinal)
             || server.Faults.Take(context.Request.Method, path, endpoint) is not { } rule)
         {
