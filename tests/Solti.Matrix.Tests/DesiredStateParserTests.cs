@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Config;
+
+namespace Solti.Matrix.Tests;
+
+/// <summary>The <c>matrix_config</c> input: short ids, Ansible-style coercion, and every error at once with its path.</summary>
+public sealed class DesiredStateParserTests
+{
+    private static DesiredState Parse(string json) => DesiredStateParser.Parse(JsonNode.Parse(json)!.AsObject());
+
+    [Fact]
+    public void Short_ids_get_the_domain_and_values_are_coerced_as_ansible_does()
+    {
+        var state = Parse("""
+            {"domain": "example.com",
+             "users": [{"user_id": "bot", "admin": "yes", "deactivated": "false", "user_type": "none"},
+                       {"user_id": "@ops:example.com", "ratelimit_override": {"messages_per_second": "0", "burst_count": 0}}],
+             "rooms": [{"alias": "ops", "retention": {"max_lifetime_days": "30"},
+                        "members": ["@bot", {"user_id": "@far:other.org"}, {"user_id": "carol", "power_level": "50", "membership": "invite"}],
+                        "power_levels": {"users": {"@bot": 100}, "events": {"m.room.topic": 50}, "kick": 75}},
+                       {"alias": "#lobby:example.com", "auto_join": false, "members": ["dave"]}]}
+            """);
+        var bot = state.Users[0];
+        Assert.Equal("@bot:example.com", bot.UserId);
+        Assert.True(bot.Fields["admin"]!.GetValue<bool>());
+        Assert.False(bot.Fields["deactivated"]!.GetValue<bool>());
+        Assert.True(bot.Fields.ContainsKey("user_type") && bot.Fields["user_type"] is null);
+        Assert.Equal("{\"messages_per_second\":0,\"burst_count\":0}", state.Users[1].RatelimitOverride!.ToJsonString());
+        var ops = state.Rooms[0];
+        Assert.Equal("#ops:example.com", ops.Alias);
+        Assert.Equal(30L * 86_400_000, ops.Retention!["max_lifetime"]!.GetValue<long>());
+        Assert.Equal([("@bot:example.com", "join"), ("@far:other.org", "invite"), ("@carol:example.com", "invite")], ops.Members!.Select(m => (m.UserId, m.Membership)));
+        Assert.Equal(50, ops.Members![2].PowerLevel);
+        Assert.Equal(100, ops.PowerLevels!["users"]!["@bot:example.com"]!.GetValue<long>());
+        Assert.Equal(75, ops.PowerLevels!["kick"]!.GetValue<long>());
+        Assert.Equal("invite", state.Rooms[1].Members![0].Membership);
+        Assert.Null(state.Rooms[1].Retention);
+        Assert.Null(state.Users[0].RatelimitOverride);
+    }
+
+    [Fact]
+    public void Every_error_is_reported_at_once_with_its_path()
+    {
+        var e = Assert.Throws<ConfigInputException>(() => Parse("""
+            {"domain": "example.com", "colour": "blue",
+             "users": [{"user_id": "Bad Name"}, {"user_id": "@x:elsewhere.org"}, {"user_id": "ok", "admin": "maybe"}, {"user_id": "ok"}],
+             "rooms": [{"alias": "#a:elsewhere.org"}, {"alias": "b", "members": [{"user_id": ""}], "encrypted": 3},
+                       {"alias": "c", "extra_state": [{"type": "m.room.topic", "content": {}}]}, {"name": "no alias"},
+                       {"alias": "d", "join_rule": "sometimes", "power_levels": {"users": {"@a": "high"}}}]}
+            """));
+        string[] expected =
+        [
+            "colour: unsupported key",
+            "users[0].user_id: 'Bad Name' is not a valid user id",
+            "users[1].user_id: '@x:elsewhere.org' is on another server",
+            "users[2].admin: expected a boolean",
+            "users[3].user_id: @ok:example.com is already listed at users[2]",
+            "rooms[0].alias: '#a:elsewhere.org' is on another server",
+            "rooms[1].encrypted: expected a boolean",
+            "rooms[1].members[0].user_id: required",
+            "rooms[2].extra_state[0].type: m.room.topic is managed by its own key (topic)",
+            "rooms[3].alias: required",
+            "rooms[4].join_rule: expected one of public, invite, knock, private, got 'sometimes'",
+            "rooms[4].power_levels.users.@a: expected an integer",
+        ];
+        foreach (var message in expected)
+        {
+            Assert.Contains(e.Errors, error => error.StartsWith(message, StringComparison.Ordinal));
+        }
+
+        Assert.Equal(expected.Length, e.Errors.Count);
+        Assert.StartsWith("colour: unsupported key", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Yaml_text_round_trips_strings_that_look_like_other_things()
+    {
+        var yaml = YamlText.Write(JsonNode.Parse("""{"topic": "deploys: and alerts", "flag": "yes", "n": "50", "empty": "", "list": ["a", {"b": 1}], "users": {"@carol:example.com": 50}}""")!);
+        Assert.Equal("topic: \"deploys: and alerts\"\nflag: \"yes\"\n\"n\": \"50\"\nempty: \"\"\nlist:\n  - a\n  - b: 1\nusers:\n  \"@carol:example.com\": 50\n", yaml);
+    }
+}
