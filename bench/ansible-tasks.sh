@@ -8,12 +8,9 @@ TARBALL=$(readlink -f "$1")
 N=${2:-20}
 RUNS=${3:-5}
 OUT=$PWD/artifacts/bench/ansible
-rm -rf "$OUT" && mkdir -p "$OUT"
-
-ansible-galaxy collection install -p "$OUT/collections" "$TARBALL" >/dev/null
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-start_bench_homeserver "$OUT"
+bench_setup "$OUT" "$TARBALL"
 
 play() { # name count task-body
   local file="$OUT/$1.yml"

@@ -11,11 +11,9 @@ USERS=${3:-200}
 ROOMS=${4:-50}
 RUNS=${5:-5}
 OUT=$PWD/artifacts/bench/config
-rm -rf "$OUT" && mkdir -p "$OUT"
-ansible-galaxy collection install -p "$OUT/collections" "$TARBALL" >/dev/null
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-start_bench_homeserver "$OUT"
+bench_setup "$OUT" "$TARBALL"
 
 {
   echo "domain: localhost"

@@ -18,3 +18,11 @@ YAML
   ROOM=$(curl -sf -X POST -H "Authorization: Bearer $TOKEN" "$URL/_matrix/client/v3/createRoom" -d '{}' | jq -r .room_id)
   ROOM_ENC=$(jq -rn --arg r "$ROOM" '$r|@uri')
 }
+
+# A fresh output directory, the collection installed into it (when a tarball is given), and the homeserver.
+bench_setup() {
+  local out=$1 tarball=${2:-}
+  rm -rf "$out" && mkdir -p "$out"
+  [ -z "$tarball" ] || ansible-galaxy collection install -p "$out/collections" "$tarball" >/dev/null
+  start_bench_homeserver "$out"
+}

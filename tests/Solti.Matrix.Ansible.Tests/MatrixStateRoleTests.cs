@@ -6,25 +6,9 @@ namespace Solti.Matrix.Ansible.Tests;
 /// <summary>The role <c>matrix_state</c>: applies <c>matrix_config</c> from play variables, idempotently, and its
 /// argument spec rejects bad variables before any task runs.</summary>
 [Collection("ansible")]
-public sealed class MatrixStateRoleTests(InstalledCollection collection) : IAsyncLifetime
+public sealed class MatrixStateRoleTests(InstalledCollection collection) : ModulePlaybookTest(collection, "matrix_config", "unused")
 {
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
-
-    public async Task InitializeAsync()
-    {
-        _hs = await TestHomeserver.StartAsync();
-        _admin = await _hs.LoginAdminAsync("ADMIN");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _hs.DisposeAsync();
-        Directory.Delete(_stateHome, recursive: true);
-    }
-
-    private Task<PlaybookRun> RunAsync(string users, params string[] flags) => new Playbook(collection, _stateHome).RunAsync($$$"""
+    private Task<PlaybookRun> RunRoleAsync(string users, params string[] flags) => new Playbook(Collection, StateHome).RunAsync($$$"""
         - hosts: localhost
           gather_facts: false
           vars:
@@ -36,24 +20,24 @@ public sealed class MatrixStateRoleTests(InstalledCollection collection) : IAsyn
               - {alias: ops, name: Operations, members: ["@alertbot"]}
           roles:
             - jackaltx.solti_matrix_mgr.matrix_state
-        """, new Dictionary<string, string> { ["hs_url"] = _hs.Server.BaseAddress.ToString(), ["admin_token"] = _admin.AccessToken }, true, flags);
+        """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken }, true, flags);
 
     [Fact]
     public async Task The_role_converges_from_variables_and_then_changes_nothing()
     {
         const string Users = "[{user_id: \"@alertbot\", displayname: Alert Bot, user_type: bot}]";
-        var first = await RunAsync(Users);
+        var first = await RunRoleAsync(Users);
         Assert.True(first.ExitCode == 0, first.ToString());
         var converge = first.Task("jackaltx.solti_matrix_mgr.matrix_state : Converge users and rooms");
         Assert.True(converge["changed"]!.GetValue<bool>());
         Assert.Equal(1, converge["summary"]!["rooms_created"]!.GetValue<int>());
-        var user = await _hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@alertbot:localhost"), _admin.AccessToken);
+        var user = await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@alertbot:localhost"), Admin.AccessToken);
         Assert.Equal("Alert Bot", user.Object["displayname"]!.GetValue<string>());
 
-        var second = await RunAsync(Users);
+        var second = await RunRoleAsync(Users);
         Assert.False(second.Task("jackaltx.solti_matrix_mgr.matrix_state : Converge users and rooms")["changed"]!.GetValue<bool>(), second.ToString());
 
-        var bad = await RunAsync("\"not a list\"");
+        var bad = await RunRoleAsync("\"not a list\"");
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Contains("matrix_state_users", bad.Stdout + bad.Stderr, StringComparison.Ordinal);
     }

@@ -43,42 +43,8 @@ public static partial class DesiredStateParser
 
         var exclusive = reader.Bool(input, "exclusive_members", "") ?? false;
         var alwaysUpdatePassword = (reader.Choice(input, "update_password", "", "on_create", "always") ?? "on_create") == "always";
-        var users = new List<DesiredUser>();
-        var seenUsers = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (item, index) in (reader.List(input, "users", "") ?? []).Select((u, i) => (u, i)))
-        {
-            if (ParseUser(reader, item, $"users[{index}]", domain, alwaysUpdatePassword) is { } user)
-            {
-                if (seenUsers.TryGetValue(user.UserId, out var first))
-                {
-                    reader.Error(user.Path + ".user_id", $"{user.UserId} is already listed at {first}");
-                }
-                else
-                {
-                    seenUsers[user.UserId] = user.Path;
-                    users.Add(user);
-                }
-            }
-        }
-
-        var rooms = new List<DesiredRoom>();
-        var seenRooms = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (item, index) in (reader.List(input, "rooms", "") ?? []).Select((r, i) => (r, i)))
-        {
-            if (ParseRoom(reader, item, $"rooms[{index}]", domain, exclusive) is { } room)
-            {
-                if (seenRooms.TryGetValue(room.Alias, out var first))
-                {
-                    reader.Error(room.Path + ".alias", $"{room.Alias} is already listed at {first}");
-                }
-                else
-                {
-                    seenRooms[room.Alias] = room.Path;
-                    rooms.Add(room);
-                }
-            }
-        }
-
+        var users = Unique(reader, input, "users", "user_id", (item, path) => ParseUser(reader, item, path, domain, alwaysUpdatePassword), u => (u.UserId, u.Path));
+        var rooms = Unique(reader, input, "rooms", "alias", (item, path) => ParseRoom(reader, item, path, domain, exclusive), r => (r.Alias, r.Path));
         var tokens = reader.Bool(input, "tokens", "") ?? false;
         if (reader.Errors.Count > 0)
         {
@@ -86,6 +52,34 @@ public static partial class DesiredStateParser
         }
 
         return new DesiredState(domain!, users, rooms, tokens);
+    }
+
+    /// <summary>Parses each item of a list; an item whose id was already listed is an error naming the first place.</summary>
+    private static List<T> Unique<T>(InputReader reader, JsonObject input, string key, string idKey, Func<JsonNode?, string, T?> parse, Func<T, (string Id, string Path)> identity)
+        where T : class
+    {
+        var items = new List<T>();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var list = reader.List(input, key, "") ?? [];
+        for (var index = 0; index < list.Count; index++)
+        {
+            if (parse(list[index], $"{key}[{index}]") is not { } item)
+            {
+                continue;
+            }
+
+            var (id, path) = identity(item);
+            if (seen.TryGetValue(id, out var first))
+            {
+                reader.Error($"{path}.{idKey}", $"{id} is already listed at {first}");
+                continue;
+            }
+
+            seen[id] = path;
+            items.Add(item);
+        }
+
+        return items;
     }
 
     /// <summary><c>@bot</c>, <c>bot</c> → <c>@bot:domain</c>; <c>@bot:server</c> as given.</summary>
