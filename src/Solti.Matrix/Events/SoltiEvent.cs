@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Solti.Matrix.Events;
+
+/// <summary>The SOLTI envelope: content with <c>msgtype: com.solti.event</c>, a human <c>body</c>, and
+/// <c>solti: {schema, timestamp, source, data}</c>. Decoders ignore fields they do not know.</summary>
+public static class SoltiEvent
+{
+    public const string MsgType = "com.solti.event";
+
+    /// <summary>Builds the content; with <paramref name="validate"/>, the data must match the schema (errors name
+    /// <c>data.…</c> paths) and the schema must be known.</summary>
+    public static JsonObject Build(SchemaRegistry registry, string schemaName, JsonObject data, string source, bool validate = true, bool html = false, DateTimeOffset? timestamp = null)
+    {
+        if (!SchemaRegistry.IsValidName(schemaName))
+        {
+            throw new SchemaValidationException([$"schema: '{schemaName}' is not a schema name ({{category}}.{{name}}.v{{N}}, e.g. deploy.start.v1)"]);
+        }
+
+        var schema = registry.Get(schemaName);
+        if (validate)
+        {
+            var errors = schema is null
+                ? [$"schema: unknown schema '{schemaName}' (known: {string.Join(", ", registry.All.Select(s => s.Name))}); add it to the schema directory or set validate to false"]
+                : JsonSchemaValidator.Validate(schema.Document, data, "data");
+            if (errors.Count > 0)
+            {
+                throw new SchemaValidationException(errors);
+            }
+        }
+
+        var body = BodyTemplate.Render(schema, schemaName, source, data);
+        var content = new JsonObject
+        {
+            ["msgtype"] = MsgType,
+            ["body"] = body,
+        };
+        if (html)
+        {
+            content["format"] = "org.matrix.custom.html";
+            content["formatted_body"] = "<p>" + WebUtility.HtmlEncode(body) + "</p>";
+        }
+
+        content["solti"] = new JsonObject
+        {
+            ["schema"] = schemaName,
+            ["timestamp"] = (timestamp ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+            ["source"] = source,
+            ["data"] = data.DeepClone(),
+        };
+        return content;
+    }
+
+    /// <summary>The envelope of a received event's content, or null when it is not a SOLTI event.</summary>
+    public static (string Schema, string? Timestamp, string? Source, JsonObject Data)? Read(JsonObject? content) =>
+        content?["msgtype"]?.GetValue<string>() == MsgType && content["solti"] is JsonObject solti && solti["schema"]?.GetValue<string>() is { } schema
+            ? (schema, solti["timestamp"]?.GetValue<string>(), solti["source"]?.GetValue<string>(), solti["data"] as JsonObject ?? [])
+            : null;
+}
+
+/// <summary>The data does not match its schema; every error names its path.</summary>
+public sealed class SchemaValidationException(IReadOnlyList<string> errors)
+    : Exception("schema validation failed: " + string.Join("; ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
