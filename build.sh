@@ -42,11 +42,13 @@ need_dotnet() {
   fi
 }
 
-# The CLI as shipped: a Native AOT binary (needs clang and zlib's headers to link).
+# The CLI as shipped: Native AOT binaries (need clang and zlib's headers to link).
 build_cli() {
   need_apt ca-certificates clang zlib1g-dev
   need_dotnet
   dotnet publish "$ROOT/src/Solti.Matrix.Cli" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/cli" >&2
+  # `solti-matrix relay` runs solti-matrix-relay from the same directory (the CLI plus the relay's HTTP server).
+  dotnet publish "$ROOT/src/Solti.Matrix.Relay" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/cli" >&2
   echo "$ROOT/artifacts/cli/solti-matrix"
 }
 

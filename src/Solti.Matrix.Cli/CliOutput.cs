@@ -10,7 +10,7 @@ public static class CliOutput
     {
         if (parse.GetValue(CliSettings.Output) == "json")
         {
-            Console.Out.WriteLine(result.ToJsonString());
+            Console.Out.WriteLine(Compact(result));
             return;
         }
 
@@ -18,6 +18,23 @@ public static class CliOutput
         {
             Console.Out.WriteLine($"{key}: {(value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "null")}");
         }
+    }
+
+    /// <summary>One-line JSON, non-ASCII text kept as it is.</summary>
+    public static string Compact(JsonNode node) => Serialize(node, indented: false);
+
+    /// <summary>Indented JSON, non-ASCII text kept as it is.</summary>
+    public static string Indented(JsonNode node) => Serialize(node, indented: true);
+
+    private static string Serialize(JsonNode node, bool indented)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = indented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            node.WriteTo(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     public static void Error(ParseResult parse, Exception e, int exitCode)

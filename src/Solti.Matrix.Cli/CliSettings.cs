@@ -16,9 +16,20 @@ public static class CliSettings
     public static readonly Option<double> MaxWait = new("--max-wait") { Description = "Longest single wait, e.g. for a 429", DefaultValueFactory = _ => 30, Recursive = true };
     public static readonly Option<string> Output = new("--output", "-o") { Description = "Output format", DefaultValueFactory = _ => "text", Recursive = true };
     public static readonly Option<bool> Insecure = new("--insecure") { Description = "Do not verify the server's TLS certificate", Recursive = true };
+    public static readonly Option<string?> SchemaDir = new("--schema-dir") { Description = "Directory of your own event schemas (NAME.json) [env: SOLTI_MATRIX_SCHEMA_DIR]", Recursive = true };
+    public static readonly Option<string?> OutboxPath = new("--outbox") { Description = "Outbox database (default: $XDG_STATE_HOME/solti-matrix/outbox/outbox.db) [env: SOLTI_MATRIX_OUTBOX]", Recursive = true };
     public static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Log retries and session recovery to stderr", Recursive = true };
 
     static CliSettings() => Output.AcceptOnlyFromAmong("text", "json");
 
-    public static IEnumerable<Option> All => [Homeserver, User, PasswordFile, DeviceId, CacheDir, NoCache, Timeout, Budget, MaxWait, Output, Insecure, Verbose];
+    public static IEnumerable<Option> All => [Homeserver, User, PasswordFile, DeviceId, CacheDir, NoCache, Timeout, Budget, MaxWait, Output, Insecure, Verbose, SchemaDir, OutboxPath];
+
+    public static Events.SchemaRegistry Schemas(ParseResult parse) =>
+        Events.SchemaRegistry.Load(parse.GetValue(SchemaDir) ?? Environment.GetEnvironmentVariable("SOLTI_MATRIX_SCHEMA_DIR"));
+
+    public static Outbox.OutboxStore OpenOutbox(ParseResult parse)
+    {
+        var path = parse.GetValue(OutboxPath) ?? Environment.GetEnvironmentVariable("SOLTI_MATRIX_OUTBOX");
+        return new(string.IsNullOrEmpty(path) ? Outbox.OutboxStore.DefaultPath() : path);
+    }
 }

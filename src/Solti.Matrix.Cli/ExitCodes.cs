@@ -34,7 +34,7 @@ public static class ExitCodes
         MatrixException { Status: 429 } => RateLimited,
         MatrixException { Status: 0 or >= 500 } => ServerError,
         CredentialCacheException => ServerError,
-        ArgumentException or FormatException => Usage,
+        ArgumentException or FormatException or Events.SchemaValidationException or Events.SchemaException => Usage,
         _ => Failed,
     };
 }

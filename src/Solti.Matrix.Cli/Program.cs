@@ -13,6 +13,13 @@ root.Subcommands.Add(SessionCommands.Login());
 root.Subcommands.Add(SessionCommands.Logout());
 root.Subcommands.Add(SessionCommands.WhoAmI());
 root.Subcommands.Add(ConfigCommand.Create());
+root.Subcommands.Add(OutboxCommands.Create());
+root.Subcommands.Add(RelayCommand.Create());
+foreach (var command in EventCommands.All())
+{
+    root.Subcommands.Add(command);
+}
+
 foreach (var command in AdminCommands.All())
 {
     root.Subcommands.Add(command);

@@ -17,7 +17,10 @@ public class MatrixClient : IDisposable
     {
         _http = new MatrixHttpPipeline(options);
         Session = new MatrixSession(_http, session, cache);
+        Homeserver = options.Homeserver;
     }
+
+    public Uri Homeserver { get; }
 
     /// <summary>The admin API for a second (admin) session over this client's HTTP pipeline.</summary>
     public SynapseAdminClient Admin(SessionOptions adminSession, CredentialCache? cache = null) => new(new MatrixSession(_http, adminSession, cache));

@@ -75,7 +75,7 @@ public static class ConfigCommand
     {
         if (parse.GetValue(CliSettings.Output) == "json")
         {
-            Console.Out.WriteLine(report.ToJsonString());
+            Console.Out.WriteLine(CliOutput.Compact(report));
             return;
         }
 

@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Solti.Matrix.Events;
+using Solti.Matrix.Outbox;
+
+namespace Solti.Matrix.Cli.Commands;
+
+/// <summary><c>event build|validate|send</c> (structured SOLTI events), <c>schema list|show</c>, and <c>events tail ROOM</c>
+/// (the structured events of a room, decoded, newest last).</summary>
+public static class EventCommands
+{
+    public static IEnumerable<Command> All() => [Event(), Schema(), Tail()];
+
+    private sealed record EventOptions(Option<string> Schema, Option<string> Data, Option<string?> Source, Option<bool> Html, Option<bool> NoValidate)
+    {
+        public static EventOptions Create() => new(
+            new Option<string>("--schema", "-s") { Description = "Schema name, e.g. deploy.start.v1", Required = true },
+            new Option<string>("--data", "-d") { Description = "The event's data as a JSON object, or @FILE", Required = true },
+            new Option<string?>("--source") { Description = "Who sends it (default: this host's name)" },
+            new Option<bool>("--html") { Description = "Add an HTML formatted body" },
+            new Option<bool>("--no-validate") { Description = "Send data that does not match its schema (or an unknown schema)" });
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Schema);
+            command.Options.Add(Data);
+            command.Options.Add(Source);
+            command.Options.Add(Html);
+            command.Options.Add(NoValidate);
+        }
+
+        public JsonObject Build(ParseResult parse) => SoltiEvent.Build(
+            CliSettings.Schemas(parse), parse.GetValue(Schema)!, ReadData(parse.GetValue(Data)!), parse.GetValue(Source) ?? Environment.MachineName,
+            validate: !parse.GetValue(NoValidate), html: parse.GetValue(Html));
+    }
+
+    private static Command Event()
+    {
+        var buildOptions = EventOptions.Create();
+        var build = new Command("build", "Print the event content (envelope and body) for a schema and its data");
+        buildOptions.AddTo(build);
+        build.SetAction((parse, _) => CommandRunner.RunAsync(parse, () =>
+        {
+            Console.Out.WriteLine(CliOutput.Compact(buildOptions.Build(parse)));
+            return Task.CompletedTask;
+        }));
+
+        var validateOptions = EventOptions.Create();
+        var validate = new Command("validate", "Check data against its schema; every error names its path (exit 2 when invalid)");
+        validateOptions.AddTo(validate);
+        validate.SetAction((parse, _) => CommandRunner.RunAsync(parse, () =>
+        {
+            validateOptions.Build(parse);
+            CliOutput.Write(parse, new JsonObject { ["valid"] = true, ["schema"] = parse.GetValue(validateOptions.Schema) });
+            return Task.CompletedTask;
+        }));
+
+        var sendOptions = EventOptions.Create();
+        var room = new Argument<string>("room") { Description = "Room id (!id:server) or alias (#alias:server)" };
+        var txnId = new Option<string?>("--txn-id") { Description = "Transaction id (default: one minted for this send, reused across retries)" };
+        var spool = new Option<string>("--spool") { Description = "never: fail when undeliverable; on_failure: queue it in the outbox instead; always: queue it", DefaultValueFactory = _ => "never" };
+        spool.AcceptOnlyFromAmong("never", "on_failure", "always");
+        var send = new Command("send", "Send a structured event") { room, txnId, spool };
+        sendOptions.AddTo(send);
+        send.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
+        {
+            var content = sendOptions.Build(parse);
+            using var client = ClientFactory.Create(parse);
+            var result = await SpooledSend.SendAsync(client, () => CliSettings.OpenOutbox(parse), parse.GetValue(room)!, "m.room.message", content, parse.GetValue(txnId), parse.GetValue(spool)!, ct);
+            CliOutput.Write(parse, result);
+        }));
+        return new Command("event", "Structured SOLTI events: build, validate, send") { build, validate, send };
+    }
+
+    private static Command Schema()
+    {
+        var list = new Command("list", "The shipped schemas and those of --schema-dir");
+        list.SetAction((parse, _) => CommandRunner.RunAsync(parse, () =>
+        {
+            var schemas = CliSettings.Schemas(parse).All;
+            if (parse.GetValue(CliSettings.Output) == "json")
+            {
+                Console.Out.WriteLine(new JsonObject { ["schemas"] = new JsonArray([.. schemas.Select(s => (JsonNode)new JsonObject { ["name"] = s.Name, ["source"] = s.Source, ["description"] = s.Description })]) }.ToJsonString());
+            }
+            else
+            {
+                foreach (var s in schemas)
+                {
+                    Console.Out.WriteLine($"{s.Name,-22} {s.Description} ({s.Source})");
+                }
+            }
+
+            return Task.CompletedTask;
+        }));
+        var name = new Argument<string>("name") { Description = "Schema name" };
+        var show = new Command("show", "Print one schema (JSON Schema with its body templates)") { name };
+        show.SetAction((parse, _) => CommandRunner.RunAsync(parse, () =>
+        {
+            var schema = CliSettings.Schemas(parse).Get(parse.GetValue(name)!) ?? throw new ArgumentException($"unknown schema '{parse.GetValue(name)}' (see: solti-matrix schema list)");
+            Console.Out.WriteLine(CliOutput.Indented(schema.Document));
+            return Task.CompletedTask;
+        }));
+        return new Command("schema", "Event schemas") { list, show };
+    }
+
+    private static Command Tail()
+    {
+        var room = new Argument<string>("room") { Description = "Room id (!id:server) or alias (#alias:server)" };
+        var schema = new Option<string?>("--schema") { Description = "Only this schema (a name, or a prefix ending in '.', e.g. deploy.)" };
+        var source = new Option<string?>("--source") { Description = "Only events from this source" };
+        var limit = new Option<int>("--limit", "-n") { Description = "How many structured events to print (the newest)", DefaultValueFactory = _ => 20 };
+        var tail = new Command("tail", "Print the structured events of a room, oldest first (JSON lines with --output json)") { room, schema, source, limit };
+        tail.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
+        {
+            using var client = ClientFactory.Create(parse);
+            var roomId = await client.ResolveRoomAsync(parse.GetValue(room)!, ct);
+            var found = new List<(JsonObject Event, (string Schema, string? Timestamp, string? Source, JsonObject Data) Solti)>();
+            string? from = null;
+            var wanted = Math.Max(1, parse.GetValue(limit));
+            for (var pages = 0; found.Count < wanted && pages < 100; pages++)
+            {
+                var page = await client.MessagesAsync(roomId, "b", 100, from, ct);
+                foreach (var e in (page["chunk"] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    if (SoltiEvent.Read(e["content"] as JsonObject) is { } solti && Matches(solti.Schema, parse.GetValue(schema)) && (parse.GetValue(source) is not { } s || solti.Source == s))
+                    {
+                        found.Add((e, solti));
+                    }
+                }
+
+                from = page["end"]?.GetValue<string>();
+                if (from is null || (page["chunk"] as JsonArray)?.Count == 0)
+                {
+                    break;
+                }
+            }
+
+            foreach (var (e, solti) in found.Take(wanted).Reverse())
+            {
+                Console.Out.WriteLine(parse.GetValue(CliSettings.Output) == "json"
+                    ? CliOutput.Compact(new JsonObject { ["event_id"] = e["event_id"]?.DeepClone(), ["sender"] = e["sender"]?.DeepClone(), ["schema"] = solti.Schema, ["timestamp"] = solti.Timestamp, ["source"] = solti.Source, ["data"] = solti.Data.DeepClone(), ["body"] = e["content"]?["body"]?.DeepClone() })
+                    : $"{solti.Timestamp} {solti.Schema} {solti.Source}: {e["content"]?["body"]?.GetValue<string>()}");
+            }
+        }));
+        return new Command("events", "Read structured events back") { tail };
+    }
+
+    private static bool Matches(string schema, string? filter) =>
+        filter is null || schema == filter || (filter.EndsWith('.') && schema.StartsWith(filter, StringComparison.Ordinal));
+
+    private static JsonObject ReadData(string value)
+    {
+        var text = value.StartsWith('@') ? File.ReadAllText(value[1..]) : value;
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject ?? throw new ArgumentException("--data must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"--data is not valid JSON: {e.Message}");
+        }
+    }
+}

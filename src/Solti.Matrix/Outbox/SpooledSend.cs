@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Errors;
+using Solti.Matrix.Sending;
+
+namespace Solti.Matrix.Outbox;
+
+/// <summary>A send with the outbox as a safety net: <c>never</c> sends or fails; <c>on_failure</c> queues the event
+/// (same transaction id) when it cannot be delivered within the call's budget; <c>always</c> queues it for the relay.</summary>
+public static class SpooledSend
+{
+    public static async Task<JsonObject> SendAsync(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string? transactionId, string spool, CancellationToken cancellationToken)
+    {
+        var txnId = string.IsNullOrEmpty(transactionId) ? TransactionIds.New() : transactionId;
+        if (spool == "always")
+        {
+            return Queue(client, outbox, room, eventType, content, txnId, reason: null);
+        }
+
+        try
+        {
+            var result = await client.SendEventAsync(room, eventType, content, txnId, cancellationToken: cancellationToken);
+            return new JsonObject
+            {
+                ["event_id"] = result.EventId,
+                ["room_id"] = result.RoomId,
+                ["transaction_id"] = result.TransactionId,
+                ["event_type"] = result.EventType,
+                ["reauthenticated"] = result.Reauthenticated,
+                ["queued"] = false,
+            };
+        }
+        catch (Exception e) when (spool == "on_failure" && IsUndeliverableNow(e))
+        {
+            return Queue(client, outbox, room, eventType, content, txnId, e.Message);
+        }
+    }
+
+    /// <summary>Worth queuing: the server is unreachable, failing, rate limiting past the budget, or the session cannot
+    /// heal right now. A 4xx refusal (403, 400, 404) is not: queuing it would only delay the same error.</summary>
+    public static bool IsUndeliverableNow(Exception e) => e switch
+    {
+        SessionRecoveryException => true,
+        MatrixException m => m.Status is 0 or 429 or >= 500,
+        HttpRequestException or TimeoutException or TaskCanceledException => true,
+        _ => false,
+    };
+
+    private static JsonObject Queue(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string txnId, string? reason)
+    {
+        using var store = outbox();
+        var id = store.Enqueue(client.Homeserver.ToString(), client.Session.UserId, room, eventType, content, txnId);
+        var result = new JsonObject { ["queued"] = true, ["outbox_id"] = id, ["transaction_id"] = txnId, ["event_type"] = eventType, ["room"] = room };
+        if (reason is not null)
+        {
+            result["queued_because"] = reason;
+        }
+
+        return result;
+    }
+}

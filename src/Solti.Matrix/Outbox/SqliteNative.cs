@@ -1,0 +1,47 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Solti.Matrix.Outbox;
+
+/// <summary>Finds SQLite: the bundled <c>libe_sqlite3.so</c> next to the executable (the CLI and the collection ship
+/// it), else the system's <c>libsqlite3.so.0</c> (a binary module copied alone to a target). Same C API either way.</summary>
+internal static class SqliteNative
+{
+    private static int _registered;
+
+    public static void EnsureLoaded()
+    {
+        if (Interlocked.Exchange(ref _registered, 1) == 1)
+        {
+            return;
+        }
+
+        var provider = typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly;
+        try
+        {
+            NativeLibrary.SetDllImportResolver(provider, Resolve);
+        }
+        catch (InvalidOperationException)
+        {
+            // A resolver is already set (e.g. by the host): keep it.
+        }
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != "e_sqlite3")
+        {
+            return IntPtr.Zero;
+        }
+
+        foreach (var candidate in new[] { Path.Combine(AppContext.BaseDirectory, "libe_sqlite3.so"), "libe_sqlite3.so", "libsqlite3.so.0", "libsqlite3.so" })
+        {
+            if (NativeLibrary.TryLoad(candidate, out var handle))
+            {
+                return handle;
+            }
+        }
+
+        throw new DllNotFoundException("SQLite is needed for the outbox: install libsqlite3-0 (Debian/Ubuntu) or sqlite-libs (RHEL), or keep libe_sqlite3.so next to the binary");
+    }
+}
