@@ -88,6 +88,8 @@ cmd_collection() {
   rm -rf "$stage" && mkdir -p "$stage/bin" "$ROOT/dist"
   cp -a "$ROOT/collection/." "$stage/"
   cp "$ROOT/artifacts/module/solti-matrix-module" "$stage/bin/"
+  # SQLite for the outbox (spool); a binary copied alone to a target uses the system libsqlite3 instead.
+  cp "$ROOT/artifacts/module/libe_sqlite3.so" "$stage/bin/"
   for doc in "$stage"/plugins/modules/*.yml; do
     ln -s ../../bin/solti-matrix-module "$stage/plugins/modules/$(basename "$doc" .yml)"
   done

@@ -153,6 +153,94 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
     }
 
     [Fact]
+    public async Task A_schema_and_data_become_a_validated_solti_event_with_its_body()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: deploy done
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "#solti-verify:example.com"
+                    schema: deploy.complete.v1
+                    source: ci-runner
+                    html: true
+                    data: { service: api, host: web1, playbook: site.yml, operator: ops, duration: 12, status: failed, error: "exit 2" }
+                - name: bad data
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "#solti-verify:example.com"
+                    schema: verify.pass.v1
+                    data: { distribution: debian12, hostname: web1, summary: { total_services: many } }
+                  ignore_errors: true
+            """, Vars(bot.AccessToken));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var message = Assert.Single(await MessagesAsync(roomId));
+        Assert.Equal("❌ Deployment FAILED: api on web1 (duration: 12s)", message["content"]!["body"]!.GetValue<string>());
+        Assert.Equal("com.solti.event", message["content"]!["msgtype"]!.GetValue<string>());
+        Assert.Equal("org.matrix.custom.html", message["content"]!["format"]!.GetValue<string>());
+        Assert.Equal("ci-runner", message["content"]!["solti"]!["source"]!.GetValue<string>());
+        Assert.Equal("exit 2", message["content"]!["solti"]!["data"]!["error"]!.GetValue<string>());
+        var bad = run.Task("bad data");
+        Assert.True(bad["failed"]!.GetValue<bool>());
+        Assert.Contains("data.summary.total_services: expected integer, got 'many'", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("data.services: required", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_spool_on_failure_an_undeliverable_event_is_queued_and_delivered_once_later()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        var outbox = Path.Combine(_stateHome, "outbox.db");
+        await _hs.Client.PostAsync("/_solti/testing/v1/faults", new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = null }, _admin.AccessToken);
+        const string Send = """
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: spooled
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.notice, body: "deploy 7 done" }
+                    spool: on_failure
+                    outbox: "{{ outbox }}"
+                    timeout: 1
+            """;
+        var vars = Vars(bot.AccessToken);
+        vars["outbox"] = outbox;
+        var run = await Playbook.RunAsync(Send, vars);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var queued = run.Task("spooled");
+        Assert.True(queued["queued"]!.GetValue<bool>(), queued.ToJsonString());
+        Assert.Contains("queued in the outbox", queued["warnings"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(await MessagesAsync(roomId));
+
+        // The homeserver comes back; the outbox delivers with the same transaction id, once, even when asked twice.
+        await _hs.Client.DeleteAsync("/_solti/testing/v1/faults", _admin.AccessToken);
+        using var store = new Solti.Matrix.Outbox.OutboxStore(outbox);
+        Assert.Equal(1, store.Stats().Pending);
+        using var client = new MatrixClient(new MatrixClientOptions(new Uri(Url)), new Solti.Matrix.Sessions.SessionOptions { AccessToken = bot.AccessToken, UseCache = false });
+        var delivery = new Solti.Matrix.Outbox.OutboxDelivery(store, client, Url);
+        Assert.Equal(1, (await delivery.DeliverPendingAsync(CancellationToken.None)).Delivered);
+        Assert.Equal(0, (await delivery.DeliverPendingAsync(CancellationToken.None)).Delivered);
+        var message = Assert.Single(await MessagesAsync(roomId));
+        Assert.Equal("deploy 7 done", message["content"]!["body"]!.GetValue<string>());
+        Assert.Equal(queued["transaction_id"]!.GetValue<string>(), message["unsigned"]?["transaction_id"]?.GetValue<string>() ?? queued["transaction_id"]!.GetValue<string>());
+
+        // A refusal (403: not in the room) is not queued: it fails as before.
+        var stranger = await _hs.Client.CreateRoomAsync(_admin.AccessToken, new JsonObject { ["room_alias_name"] = "private" });
+        var refused = await Playbook.RunAsync(Send.Replace("#solti-verify:example.com", stranger, StringComparison.Ordinal), vars);
+        Assert.True(refused.Task("spooled")["failed"]!.GetValue<bool>());
+        Assert.Equal(0, store.Stats().Pending);
+    }
+
+    [Fact]
     public async Task An_explicit_transaction_id_twice_posts_one_event()
     {
         var (roomId, bot) = await BotRoomAsync();
@@ -305,7 +393,7 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
         Assert.True(run.ExitCode == 0, run.ToString());
         var expected = new Dictionary<string, string>
         {
-            ["missing content"] = "missing required arguments: content",
+            ["missing content"] = "one of the following is required: content, schema",
             ["wrong room id"] = "room_id must be a room id (!id:server) or an alias (#alias:server), got 'solti-verify'",
             ["wrong type"] = "argument 'content' is of type <class 'str'> and we were unable to convert to dict",
             ["wrong number"] = "argument 'timeout' is of type <class 'str'> and we were unable to convert to float",
@@ -413,6 +501,7 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
     [InlineData("matrix_token", "valid_for", "A persistent bot token with a stable device")]
     [InlineData("synapse_room_info", "server_name", "The ops room, by its short alias")]
     [InlineData("synapse_room", "moderators", "The ops room, with its topic and admins")]
+    [InlineData("matrix_config", "exclusive_members", "Users and rooms of the ops homeserver")]
     public async Task Ansible_doc_shows_the_module_documentation(string module, string option, string example)
     {
         var start = new System.Diagnostics.ProcessStartInfo("ansible-doc") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -1,10 +1,14 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Errors;
+using Solti.Matrix.Events;
+using Solti.Matrix.Outbox;
 
 namespace Solti.Matrix.Ansible.Modules;
 
-/// <summary><c>matrix_event</c>: post one event to a room, healing the bot's session when its token is stale.</summary>
+/// <summary><c>matrix_event</c>: post one event to a room, healing the bot's session when its token is stale. The content
+/// is given as is, or built from a SOLTI schema and its data (validated, with the schema's body). With <c>spool</c>, an
+/// event that cannot be delivered within the call's budget is queued in the durable outbox instead of failing.</summary>
 public sealed class MatrixEventModule : IModule
 {
     public string Name => "matrix_event";
@@ -15,13 +19,23 @@ public sealed class MatrixEventModule : IModule
         ["password"] = new() { NoLog = true },
         ["device_id"] = new(),
         ["room_id"] = new() { Required = true },
-        ["content"] = new(OptionType.Dict) { Required = true },
+        ["content"] = new(OptionType.Dict),
+        ["schema"] = new(),
+        ["data"] = new(OptionType.Dict),
+        ["source"] = new(),
+        ["validate"] = new(OptionType.Bool) { Default = true },
+        ["html"] = new(OptionType.Bool) { Default = false },
+        ["schema_dir"] = new(OptionType.Path),
+        ["spool"] = new() { Default = "never", Choices = ["never", "on_failure", "always"] },
+        ["outbox"] = new(OptionType.Path),
         ["event_type"] = new() { Default = "m.room.message" },
         ["state"] = new() { Default = "present", Choices = ["present", "absent"] },
         ["transaction_id"] = new(),
     })
     {
-        RequiredTogether = [["user_id", "password"]],
+        RequiredTogether = [["user_id", "password"], ["schema", "data"]],
+        RequiredOneOf = [["content", "schema"]],
+        MutuallyExclusive = [["content", "schema"]],
     };
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
@@ -38,7 +52,7 @@ public sealed class MatrixEventModule : IModule
             return new JsonObject { ["changed"] = false, ["msg"] = "state=absent: events cannot be removed; nothing to do", ["event_type"] = eventType };
         }
 
-        var content = module.Dict("content")!;
+        var content = Content(module);
         using var client = ConnectionOptions.Client(module, module.Str("user_id"), module.Str("password"), module.Str("device_id"));
         var result = new JsonObject { ["changed"] = true, ["event_type"] = eventType };
         if (module.DiffMode)
@@ -56,12 +70,42 @@ public sealed class MatrixEventModule : IModule
             return result;
         }
 
-        var sent = await client.SendEventAsync(room, eventType, content, module.Str("transaction_id"), cancellationToken: cancellationToken);
-        result["event_id"] = sent.EventId;
-        result["room_id"] = sent.RoomId;
-        result["transaction_id"] = sent.TransactionId;
-        result["reauthenticated"] = sent.Reauthenticated;
+        var sent = await SpooledSend.SendAsync(client, () => new OutboxStore(module.Str("outbox") ?? OutboxStore.DefaultPath()), room, eventType, content, module.Str("transaction_id"), module.Str("spool")!, cancellationToken);
+        foreach (var (key, value) in sent)
+        {
+            result[key] = value?.DeepClone();
+        }
+
+        if (sent["queued"] is JsonValue queued && queued.GetValue<bool>() && sent["queued_because"] is JsonValue because)
+        {
+            module.Warn($"the event could not be delivered now ({because.GetValue<string>()}); it is queued in the outbox with transaction id {sent["transaction_id"]} and the relay (or `solti-matrix outbox flush`) delivers it");
+        }
+
         return result;
+    }
+
+    /// <summary>The content as given, or the SOLTI envelope built from <c>schema</c>, <c>data</c> and <c>source</c>.</summary>
+    private static JsonObject Content(AnsibleModule module)
+    {
+        if (module.Dict("content") is { } content)
+        {
+            return content;
+        }
+
+        try
+        {
+            var registry = SchemaRegistry.Load(module.Str("schema_dir"));
+            return SoltiEvent.Build(registry, module.Str("schema")!, module.Dict("data")!, module.Str("source") ?? Environment.MachineName,
+                validate: module.Bool("validate"), html: module.Bool("html"));
+        }
+        catch (SchemaValidationException e)
+        {
+            throw new ModuleFailedException($"data does not match schema {module.Str("schema")}: {string.Join("; ", e.Errors)}", new JsonObject { ["errors"] = new JsonArray([.. e.Errors.Select(x => (JsonNode)x)]) });
+        }
+        catch (SchemaException e)
+        {
+            throw new ModuleFailedException("schema_dir: " + e.Message);
+        }
     }
 
     /// <summary>Resolves the room and checks membership with the given token when it works; never logs in, posts nothing.</summary>
