@@ -59,6 +59,7 @@ sysroot_args() {
   if [ ! -e "$SYSROOT/.complete" ] && [ "$(id -u)" -eq 0 ]; then
     need_apt debootstrap lld
     rm -rf "$SYSROOT"
+    mkdir -p "$ROOT/artifacts"
     if debootstrap --variant=minbase --include=libc6-dev,zlib1g-dev,libgcc-10-dev,libstdc++-10-dev \
         bullseye "$SYSROOT" http://deb.debian.org/debian >"$ROOT/artifacts/debootstrap.log" 2>&1; then
       # Absolute links would resolve against the host; make them relative to the sysroot.

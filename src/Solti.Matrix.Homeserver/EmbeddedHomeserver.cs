@@ -12,12 +12,14 @@ namespace Solti.Matrix.Homeserver;
 /// <summary>A Synapse-compatible homeserver on loopback, startable in-process (tests) or as a program.</summary>
 public sealed class EmbeddedHomeserver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app;
+    private readonly bool _quiet;
 
-    private EmbeddedHomeserver(WebApplication app, ServerContext server)
+    private EmbeddedHomeserver(WebApplication app, ServerContext server, bool quiet)
     {
         _app = app;
         Server = server;
+        _quiet = quiet;
     }
 
     public ServerContext Server { get; }
@@ -33,11 +35,31 @@ public sealed class EmbeddedHomeserver : IAsyncDisposable
         var state = new ServerState(options, time ?? TimeProvider.System);
         var server = new ServerContext(state);
         Seed(state);
+        var app = await ListenAsync(server, options.Port, quiet);
+        var homeserver = new EmbeddedHomeserver(app, server, quiet);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        homeserver.Port = new Uri(address).Port;
+        return homeserver;
+    }
 
+    /// <summary>Stops listening (clients get connection refused, requests in flight are cut), waits
+    /// <paramref name="downtime"/>, and listens again on the same port with the same state — a restart of a server
+    /// whose database survives, as Synapse's does.</summary>
+    public async Task RestartAsync(TimeSpan downtime)
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Task.Delay(downtime);
+        _app = await ListenAsync(Server, Port, _quiet);
+    }
+
+    private static async Task<WebApplication> ListenAsync(ServerContext server, int port, bool quiet)
+    {
+        var options = server.State.Options;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(kestrel =>
         {
-            kestrel.Listen(options.BindAddress, options.Port);
+            kestrel.Listen(options.BindAddress, port);
             kestrel.AddServerHeader = false;
         });
         if (quiet)
@@ -64,10 +86,7 @@ public sealed class EmbeddedHomeserver : IAsyncDisposable
         HomeserverRoutes.Map(app);
 
         await app.StartAsync();
-        var homeserver = new EmbeddedHomeserver(app, server);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        homeserver.Port = new Uri(address).Port;
-        return homeserver;
+        return app;
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();

@@ -67,7 +67,16 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
         announce(address);
 
         using var deliveryStop = new CancellationTokenSource();
-        var delivery = _delivery.RunAsync(options.Poll, deliveryStop.Token);
+        string? lastError = null;
+        var delivery = _delivery.RunAsync(options.Poll, deliveryStop.Token, e =>
+        {
+            var line = $"solti-matrix relay: delivery pass failed ({e.GetType().Name}): {e.Message}";
+            if (line != lastError)
+            {
+                Console.Error.WriteLine(line); // once per distinct error, not once per poll
+                lastError = line;
+            }
+        });
         try
         {
             await Task.Delay(Timeout.Infinite, stop);

@@ -73,8 +73,10 @@ public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, strin
     }
 
     /// <summary>Delivers until cancelled: drains, then waits for <see cref="Wake"/>, the next blocked room's retry time,
-    /// or <paramref name="poll"/> (events another process queued), whichever comes first.</summary>
-    public async Task RunAsync(TimeSpan poll, CancellationToken cancellationToken)
+    /// or <paramref name="poll"/> (events another process queued), whichever comes first. A pass that fails for a
+    /// reason no event is to blame for (the outbox file, a bug) is reported to <paramref name="onError"/> and tried
+    /// again after <paramref name="poll"/>: the loop never dies quietly while the service looks alive.</summary>
+    public async Task RunAsync(TimeSpan poll, CancellationToken cancellationToken, Action<Exception>? onError = null)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -86,6 +88,12 @@ public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, strin
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e)
+            {
+                onError?.Invoke(e);
+                await Wait(poll, cancellationToken);
+                continue;
             }
 
             if (round.Delivered > 0)

@@ -17,10 +17,7 @@ public sealed class OutboxStore : IDisposable
     {
         Path = System.IO.Path.GetFullPath(path);
         var directory = System.IO.Path.GetDirectoryName(Path)!;
-        if (!Directory.Exists(directory))
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        CreatePrivateDirectories(directory);
 
         SqliteNative.EnsureLoaded();
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
@@ -54,6 +51,19 @@ public sealed class OutboxStore : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>Creates every missing level as 0700 (.NET gives only the last level the mode asked for): the outbox
+    /// shares <c>$XDG_STATE_HOME/solti-matrix</c> with the credential cache, which refuses a directory others can read.</summary>
+    private static void CreatePrivateDirectories(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+
+        CreatePrivateDirectories(System.IO.Path.GetDirectoryName(directory)!);
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
 
     /// <summary><c>$XDG_STATE_HOME/solti-matrix/outbox/outbox.db</c> (else <c>~/.local/state/…</c>).</summary>
     public static string DefaultPath()

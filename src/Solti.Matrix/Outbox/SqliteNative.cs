@@ -34,9 +34,15 @@ internal static class SqliteNative
             return IntPtr.Zero;
         }
 
-        foreach (var candidate in new[] { Path.Combine(AppContext.BaseDirectory, "libe_sqlite3.so"), "libe_sqlite3.so", "libsqlite3.so.0", "libsqlite3.so" })
+        if (NativeLibrary.TryLoad(Path.Combine(AppContext.BaseDirectory, "libe_sqlite3.so"), out var beside)
+            || NativeLibrary.TryLoad(name, assembly, searchPath, out beside))
         {
-            if (NativeLibrary.TryLoad(candidate, out var handle))
+            return beside; // next to the binary, or where the app's own dependencies are (a framework-dependent build)
+        }
+
+        foreach (var system in new[] { "libsqlite3.so.0", "libsqlite3.so" })
+        {
+            if (NativeLibrary.TryLoad(system, out var handle))
             {
                 return handle;
             }

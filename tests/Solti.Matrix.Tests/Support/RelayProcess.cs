@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Solti.Matrix.Tests.Support;
+
+/// <summary>The real relay as a separate process: <c>solti-matrix relay</c> when the shipped CLI is given
+/// (<c>SOLTI_MATRIX_CLI</c>; it execs <c>solti-matrix-relay</c>), else the relay's own build output. Always on the
+/// same port, so producers keep their URL across kills and restarts.</summary>
+public sealed class RelayProcess : IAsyncDisposable
+{
+    private readonly IReadOnlyDictionary<string, string?> _env;
+    private readonly string[] _args;
+    private Process? _process;
+
+    public RelayProcess(IReadOnlyDictionary<string, string?> env, params string[] extraArgs)
+    {
+        _env = env;
+        Port = FreePort();
+        _args = ["relay", "--listen", $"127.0.0.1:{Port}", .. extraArgs];
+    }
+
+    public int Port { get; }
+
+    public Uri Url => new($"http://127.0.0.1:{Port}/");
+
+    public System.Text.StringBuilder Log { get; } = new();
+
+    public async Task StartAsync()
+    {
+        var (file, prefix) = Environment.GetEnvironmentVariable("SOLTI_MATRIX_CLI") is { Length: > 0 } cli ? (cli, Array.Empty<string>()) : (RelayBuildOutput(), []);
+        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in prefix.Concat(_args))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in _env)
+        {
+            start.Environment[name] = value;
+        }
+
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _process = Process.Start(start)!;
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (Log)
+            {
+                Log.AppendLine(e.Data);
+            }
+
+            if (e.Data.Contains("listening on", StringComparison.Ordinal))
+            {
+                listening.TrySetResult();
+            }
+        };
+        _process.OutputDataReceived += (_, _) => { };
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        var exited = _process.WaitForExitAsync();
+        if (await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(30))) != listening.Task)
+        {
+            throw new InvalidOperationException("the relay did not start: " + Log);
+        }
+    }
+
+    /// <summary>SIGKILL: no chance to flush or finish anything.</summary>
+    public async Task KillAsync()
+    {
+        _process!.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, then the exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (_process is null || _process.HasExited)
+        {
+            return _process?.ExitCode ?? 0;
+        }
+
+        Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            await KillAsync();
+        }
+
+        _process?.Dispose();
+    }
+
+    private static string RelayBuildOutput()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        return Path.Combine(root, "src", "Solti.Matrix.Relay", "bin", testBin.Parent!.Name, testBin.Name, "solti-matrix-relay");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
