@@ -153,7 +153,7 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
             return;
         }
 
-        var txnId = body["txn_id"]?.GetValue<string>() is { Length: > 0 } given ? given : TransactionIds.New();
+        var txnId = Text(body, "txn_id") is { Length: > 0 } given ? given : TransactionIds.New();
         var id = store.Enqueue(client.Homeserver.ToString(), client.Session.UserId, room, eventType, content, txnId);
         Interlocked.Increment(ref _accepted);
         _delivery.Wake();
@@ -162,14 +162,15 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
 
     private (string Room, string EventType, JsonObject Content) Parse(JsonObject body)
     {
-        var room = body["room"]?.GetValue<string>() ?? throw new ArgumentException("room is required (!id:server or #alias:server)");
+        var room = Text(body, "room") ?? throw new ArgumentException("room is required (!id:server or #alias:server)");
         if (!(room.StartsWith('!') || room.StartsWith('#')) || !room.Contains(':', StringComparison.Ordinal))
         {
             throw new ArgumentException($"room must be a room id (!id:server) or an alias (#alias:server), got '{room}'");
         }
 
-        var eventType = body["event_type"]?.GetValue<string>() ?? "m.room.message";
-        if (body["schema"]?.GetValue<string>() is { } schema)
+        var eventType = Text(body, "event_type") ?? "m.room.message";
+        _ = Text(body, "txn_id");
+        if (Text(body, "schema") is { } schema)
         {
             if (body["content"] is not null)
             {
@@ -177,12 +178,26 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
             }
 
             var data = body["data"] as JsonObject ?? throw new ArgumentException("schema needs data (a JSON object)");
-            return (room, eventType, SoltiEvent.Build(schemas, schema, data, body["source"]?.GetValue<string>() ?? Environment.MachineName,
-                validate: body["validate"]?.GetValue<bool>() ?? true, html: body["html"]?.GetValue<bool>() ?? false));
+            return (room, eventType, SoltiEvent.Build(schemas, schema, data, Text(body, "source") ?? Environment.MachineName,
+                validate: Flag(body, "validate") ?? true, html: Flag(body, "html") ?? false));
         }
 
         return (room, eventType, body["content"] as JsonObject ?? throw new ArgumentException("content (a JSON object) or schema and data are required"));
     }
+
+    private static string? Text(JsonObject body, string name) => body[name] switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        _ => throw new ArgumentException($"{name} must be a string"),
+    };
+
+    private static bool? Flag(JsonObject body, string name) => body[name] switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<bool>(out var flag) => flag,
+        _ => throw new ArgumentException($"{name} must be true or false"),
+    };
 
     private string Metrics()
     {

@@ -17,8 +17,11 @@ public sealed class RelayProcess : IAsyncDisposable
     {
         _env = env;
         Port = FreePort();
-        _args = ["relay", "--listen", $"127.0.0.1:{Port}", .. extraArgs];
+        _args = extraArgs;
     }
+
+    /// <summary>Where to listen instead of the free loopback port (e.g. <c>unix:PATH</c>).</summary>
+    public string? Listen { get; init; }
 
     public int Port { get; }
 
@@ -30,7 +33,7 @@ public sealed class RelayProcess : IAsyncDisposable
     {
         var (file, prefix) = Environment.GetEnvironmentVariable("SOLTI_MATRIX_CLI") is { Length: > 0 } cli ? (cli, Array.Empty<string>()) : (RelayBuildOutput(), []);
         var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in prefix.Concat(_args))
+        foreach (var arg in prefix.Concat(["relay", "--listen", Listen ?? $"127.0.0.1:{Port}", .. _args]))
         {
             start.ArgumentList.Add(arg);
         }
