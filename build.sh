@@ -11,7 +11,7 @@ usage: ./build.sh <command>
   demo        build and run the demo: the embedded homeserver and an end-to-end flow against it
   test        build and run every test; the last line is "N passed, N failed"
   collection  build the Ansible collection tarball into dist/
-  bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug)
+  bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug; matrix_config no-op; relay against a bare client loop)
 USAGE
 }
 
@@ -148,7 +148,7 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   collection) shift; cmd_collection "$@" ;;
-  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball" ;;
+  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -12,7 +12,8 @@ public static class RelayCommand
         var listen = new Option<string>("--listen") { Description = "127.0.0.1:PORT (0: any free port, printed at start) or unix:PATH", DefaultValueFactory = _ => "127.0.0.1:8787" };
         var maxQueue = new Option<long>("--max-queue") { Description = "Pending events at which new ones are refused with 503 and Retry-After", DefaultValueFactory = _ => 100_000 };
         var poll = new Option<double>("--poll") { Description = "Seconds between looks at the outbox for events other processes queued", DefaultValueFactory = _ => 2 };
-        var command = new Command("relay", "Accept events from local producers and deliver them from the durable outbox (runs until SIGTERM)") { listen, maxQueue, poll };
+        var keep = new Option<string>("--keep-delivered") { Description = "How long delivered events stay in the outbox before the relay removes them (e.g. 24h, 7d)", DefaultValueFactory = _ => "24h" };
+        var command = new Command("relay", "Accept events from local producers and deliver them from the durable outbox (runs until SIGTERM)") { listen, maxQueue, poll, keep };
 #if !RELAY
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse, () => Task.FromResult(RelayExec.Exec(Environment.GetCommandLineArgs()[1..]))));
 #else
@@ -26,7 +27,7 @@ public static class RelayCommand
             });
             using var store = CliSettings.OpenOutbox(parse);
             using var client = ClientFactory.Create(parse);
-            var relay = new RelayService(store, client, CliSettings.Schemas(parse), new RelayOptions(parse.GetValue(listen)!, parse.GetValue(maxQueue), TimeSpan.FromSeconds(parse.GetValue(poll))));
+            var relay = new RelayService(store, client, CliSettings.Schemas(parse), new RelayOptions(parse.GetValue(listen)!, parse.GetValue(maxQueue), TimeSpan.FromSeconds(parse.GetValue(poll)), OutboxCommands.Duration(parse.GetValue(keep)!)));
             await relay.RunAsync(address => Console.Error.WriteLine($"solti-matrix relay: listening on {address}, outbox {store.Path}, homeserver {client.Homeserver}"), stop.Token);
             Console.Error.WriteLine("solti-matrix relay: stopped");
         }));

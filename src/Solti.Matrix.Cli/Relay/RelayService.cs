@@ -17,7 +17,7 @@ using Solti.Matrix.Sending;
 namespace Solti.Matrix.Cli.Relay;
 
 /// <summary>Where the relay listens and how much it holds.</summary>
-public sealed record RelayOptions(string Listen, long MaxQueue, TimeSpan Poll);
+public sealed record RelayOptions(string Listen, long MaxQueue, TimeSpan Poll, TimeSpan KeepDelivered);
 
 /// <summary><c>solti-matrix relay</c>: accepts events from local producers over HTTP (127.0.0.1 or a Unix socket),
 /// acknowledges each only once it is durable in the outbox, and drains the outbox to the homeserver (order kept per
@@ -27,13 +27,20 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
 {
     private const int MaxBody = 1 << 20;
     private readonly OutboxDelivery _delivery = new(store, client, client.Homeserver.ToString());
+    private readonly GroupCommit _commits = new(store);
     private long _accepted;
+    private long _queuedCounted;
+    private long _queuedSinceCount;
+    private long _countedAt = long.MinValue;
     private long _rejected;
 
     public async Task RunAsync(Action<string> announce, CancellationToken stop)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // The empty builder: no configuration files, so nothing watches the working directory (the default builders
+        // watch it for appsettings changes, recursively: every outbox write woke that watcher).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true); // no thread hop per request
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = MaxBody;
@@ -77,6 +84,7 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
                 lastError = line;
             }
         });
+        var purge = PurgeAsync(deliveryStop.Token);
         try
         {
             await Task.Delay(Timeout.Infinite, stop);
@@ -88,6 +96,24 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
         await app.StopAsync(CancellationToken.None);
         await deliveryStop.CancelAsync();
         await delivery;
+        await purge;
+    }
+
+    /// <summary>Delivered events are kept for <c>--keep-delivered</c> (for <c>outbox status</c> and audits), then removed,
+    /// hourly, so the outbox stays small on a host that relays for years. Dead events stay until purged by hand.</summary>
+    private async Task PurgeAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                store.Purge(includeDead: false, options.KeepDelivered);
+                await Task.Delay(TimeSpan.FromHours(1), stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -145,7 +171,7 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
             return;
         }
 
-        var pending = store.Stats(client.Homeserver.ToString()).Pending;
+        var pending = QueuedEstimate();
         if (pending >= options.MaxQueue)
         {
             context.Response.Headers.RetryAfter = "5";
@@ -154,10 +180,26 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
         }
 
         var txnId = Text(body, "txn_id") is { Length: > 0 } given ? given : TransactionIds.New();
-        var id = store.Enqueue(client.Homeserver.ToString(), client.Session.UserId, room, eventType, content, txnId);
+        var id = await _commits.EnqueueAsync(new OutboxItem(client.Homeserver.ToString(), client.Session.UserId, room, eventType, content, txnId));
         Interlocked.Increment(ref _accepted);
+        Interlocked.Increment(ref _queuedSinceCount);
         _delivery.Wake();
         await Json(context, 202, new JsonObject { ["queued"] = true, ["id"] = id, ["transaction_id"] = txnId });
+    }
+
+    /// <summary>Pending events for the backpressure check: counted in the outbox at most every 100 ms (counting is
+    /// proportional to the backlog), plus what was accepted since; other processes' spooled events show at the next count.</summary>
+    private long QueuedEstimate()
+    {
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _countedAt) > 100)
+        {
+            Interlocked.Exchange(ref _queuedSinceCount, 0);
+            Interlocked.Exchange(ref _queuedCounted, store.PendingCount(client.Homeserver.ToString()));
+            Interlocked.Exchange(ref _countedAt, now);
+        }
+
+        return Interlocked.Read(ref _queuedCounted) + Interlocked.Read(ref _queuedSinceCount);
     }
 
     private (string Room, string EventType, JsonObject Content) Parse(JsonObject body)
@@ -201,7 +243,7 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
 
     private string Metrics()
     {
-        var stats = store.Stats(client.Homeserver.ToString());
+        var (queued, oldest) = store.PendingSummary(client.Homeserver.ToString());
         var text = new StringBuilder();
         void Metric(string name, string type, string help, double value)
         {
@@ -210,13 +252,13 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
             text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
-        Metric("solti_relay_queued", "gauge", "Events accepted and not yet delivered.", stats.Pending);
+        Metric("solti_relay_queued", "gauge", "Events accepted and not yet delivered.", queued);
         Metric("solti_relay_accepted_total", "counter", "Events accepted from producers by this process.", Interlocked.Read(ref _accepted));
         Metric("solti_relay_rejected_total", "counter", "Requests refused as invalid by this process.", Interlocked.Read(ref _rejected));
         Metric("solti_relay_delivered_total", "counter", "Events delivered by this process.", _delivery.Metrics.Delivered);
         Metric("solti_relay_retries_total", "counter", "Delivery attempts that will be retried.", _delivery.Metrics.Retries);
         Metric("solti_relay_dead_total", "counter", "Events the homeserver refused for good (kept as dead in the outbox).", _delivery.Metrics.Dead);
-        Metric("solti_relay_oldest_age_seconds", "gauge", "Age of the oldest undelivered event (0 when none).", stats.OldestPendingAge?.TotalSeconds ?? 0);
+        Metric("solti_relay_oldest_age_seconds", "gauge", "Age of the oldest undelivered event (0 when none).", oldest?.TotalSeconds ?? 0);
         return text.ToString();
     }
 

@@ -30,6 +30,8 @@ public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, strin
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private const int MarkBatch = 64;
+    private const int PerRoom = 500; // events read per room and pass: enough to keep each room busy, little memory
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Until, TimeSpan Backoff)> _blocked = new(StringComparer.Ordinal);
 
@@ -44,28 +46,44 @@ public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, strin
     public async Task<(int Delivered, bool Blocked, DateTimeOffset? RetryAt)> DeliverPendingAsync(CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
-        var rooms = store.Pending(homeserver, 5000)
+        var waiting = _blocked.Where(b => b.Value.Until > now).Select(b => b.Key).ToList();
+        var rooms = store.Pending(homeserver, PerRoom, waiting)
             .GroupBy(e => e.Room, StringComparer.Ordinal)
-            .Where(room => !_blocked.TryGetValue(room.Key, out var b) || b.Until <= now)
             .ToList();
         var delivered = 0;
         await Parallel.ForEachAsync(rooms, new ParallelOptions { MaxDegreeOfParallelism = maxRoomsInParallel, CancellationToken = cancellationToken }, async (room, ct) =>
         {
-            foreach (var entry in room)
+            // Delivered marks are written in batches, not synced one by one: a mark lost in a crash only means the
+            // event is sent again with its stored transaction id, which the server answers with the event it has.
+            var marks = new List<(long Id, string EventId)>();
+            try
             {
-                var outcome = await DeliverAsync(entry, ct);
-                if (outcome == Outcome.Retry)
+                foreach (var entry in room)
                 {
-                    var backoff = _blocked.TryGetValue(room.Key, out var b) ? TimeSpan.FromTicks(Math.Min(b.Backoff.Ticks * 2, MaxBackoff.Ticks)) : FirstBackoff;
-                    _blocked[room.Key] = (DateTimeOffset.UtcNow + backoff, backoff);
-                    return; // keep this room's order: nothing after it goes first
-                }
+                    var outcome = await DeliverAsync(entry, marks, ct);
+                    if (outcome == Outcome.Retry)
+                    {
+                        var backoff = _blocked.TryGetValue(room.Key, out var b) ? TimeSpan.FromTicks(Math.Min(b.Backoff.Ticks * 2, MaxBackoff.Ticks)) : FirstBackoff;
+                        _blocked[room.Key] = (DateTimeOffset.UtcNow + backoff, backoff);
+                        return; // keep this room's order: nothing after it goes first
+                    }
 
-                _blocked.TryRemove(room.Key, out _);
-                if (outcome == Outcome.Delivered)
-                {
-                    Interlocked.Increment(ref delivered);
+                    _blocked.TryRemove(room.Key, out _);
+                    if (outcome == Outcome.Delivered)
+                    {
+                        Interlocked.Increment(ref delivered);
+                    }
+
+                    if (marks.Count >= MarkBatch)
+                    {
+                        store.MarkDelivered(marks);
+                        marks.Clear();
+                    }
                 }
+            }
+            finally
+            {
+                store.MarkDelivered(marks);
             }
         });
         DateTimeOffset? retryAt = _blocked.IsEmpty ? null : _blocked.Values.Min(b => b.Until);
@@ -129,12 +147,12 @@ public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, strin
         Dead,
         Retry,
     }
-    private async Task<Outcome> DeliverAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    private async Task<Outcome> DeliverAsync(OutboxEntry entry, List<(long Id, string EventId)> marks, CancellationToken cancellationToken)
     {
         try
         {
             var sent = await client.SendEventAsync(entry.Room, entry.EventType, entry.Content, entry.TransactionId, cancellationToken: cancellationToken);
-            store.MarkDelivered(entry.Id, sent.EventId);
+            marks.Add((entry.Id, sent.EventId));
             Metrics.AddDelivered();
             return Outcome.Delivered;
         }

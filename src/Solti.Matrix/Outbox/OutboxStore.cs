@@ -76,38 +76,64 @@ public sealed class OutboxStore : IDisposable
 
     /// <summary>Stores the event durably (the call returns after the commit is synced) and returns its id. Enqueuing
     /// a transaction id that is already stored returns the stored entry's id: a producer's retry is not a second event.</summary>
-    public long Enqueue(string homeserver, string? userId, string room, string eventType, JsonObject content, string transactionId)
+    public long Enqueue(string homeserver, string? userId, string room, string eventType, JsonObject content, string transactionId) =>
+        Enqueue([new OutboxItem(homeserver, userId, room, eventType, content, transactionId)])[0];
+
+    /// <summary>Stores several events in one transaction, synced once (group commit), and returns their ids in order.</summary>
+    public long[] Enqueue(IReadOnlyList<OutboxItem> items)
     {
         lock (_gate)
         {
+            using var transaction = _db.BeginTransaction();
             using var insert = Command("""
                 INSERT INTO events (homeserver, user_id, room, event_type, content, txn_id, enqueued_at)
                 VALUES ($hs, $user, $room, $type, $content, $txn, $now)
                 ON CONFLICT (txn_id) DO NOTHING;
                 SELECT id FROM events WHERE txn_id = $txn;
                 """);
-            insert.Parameters.AddWithValue("$hs", Key(homeserver));
-            insert.Parameters.AddWithValue("$user", (object?)userId ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$room", room);
-            insert.Parameters.AddWithValue("$type", eventType);
-            insert.Parameters.AddWithValue("$content", content.ToJsonString());
-            insert.Parameters.AddWithValue("$txn", transactionId);
-            insert.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            return (long)insert.ExecuteScalar()!;
+            insert.Transaction = transaction;
+            var ids = new long[items.Count];
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$hs", Key(item.Homeserver));
+                insert.Parameters.AddWithValue("$user", (object?)item.UserId ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$room", item.Room);
+                insert.Parameters.AddWithValue("$type", item.EventType);
+                insert.Parameters.AddWithValue("$content", item.Content.ToJsonString());
+                insert.Parameters.AddWithValue("$txn", item.TransactionId);
+                insert.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                ids[i] = (long)insert.ExecuteScalar()!;
+            }
+
+            transaction.Commit();
+            return ids;
         }
     }
 
-    /// <summary>Undelivered events for a homeserver, oldest first.</summary>
-    public List<OutboxEntry> Pending(string homeserver, int limit)
+    /// <summary>Undelivered events for a homeserver, oldest first: at most <paramref name="perRoom"/> of each room (so
+    /// a busy room does not crowd the others out of a pass), leaving out <paramref name="skipRooms"/> (rooms backing
+    /// off: their events are not read until they may go again).</summary>
+    public List<OutboxEntry> Pending(string homeserver, int perRoom, IReadOnlyCollection<string>? skipRooms = null)
     {
         lock (_gate)
         {
-            using var select = Command("""
-                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error
-                FROM events WHERE state = 'pending' AND homeserver = $hs ORDER BY id LIMIT $limit
+            var skip = skipRooms ?? [];
+            using var select = Command($"""
+                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error FROM (
+                  SELECT *, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id) AS place
+                  FROM events WHERE state = 'pending' AND homeserver = $hs
+                  {(skip.Count == 0 ? "" : "AND room NOT IN (" + string.Join(", ", skip.Select((_, i) => "$skip" + i)) + ")")})
+                WHERE place <= $limit ORDER BY id
                 """);
             select.Parameters.AddWithValue("$hs", Key(homeserver));
-            select.Parameters.AddWithValue("$limit", limit);
+            select.Parameters.AddWithValue("$limit", perRoom);
+            foreach (var (room, i) in skip.Select((room, i) => (room, i)))
+            {
+                select.Parameters.AddWithValue("$skip" + i, room);
+            }
+
             using var reader = select.ExecuteReader();
             var entries = new List<OutboxEntry>();
             while (reader.Read())
@@ -125,7 +151,51 @@ public sealed class OutboxStore : IDisposable
         }
     }
 
-    public void MarkDelivered(long id, string eventId) => Update(id, "delivered", eventId, null);
+    /// <summary>Marks events delivered, in one transaction that is not synced now (the next durable commit syncs it):
+    /// should the marks be lost in a crash, the events are sent again with their stored transaction ids and the server
+    /// answers with the events it already has.</summary>
+    public void MarkDelivered(IReadOnlyCollection<(long Id, string EventId)> delivered)
+    {
+        if (delivered.Count == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            Execute("PRAGMA synchronous = NORMAL");
+            try
+            {
+                using var transaction = _db.BeginTransaction();
+                using var update = Command("UPDATE events SET state = 'delivered', event_id = $event, attempts = attempts + 1, done_at = $now WHERE id = $id");
+                update.Transaction = transaction;
+                var id = update.Parameters.Add("$id", SqliteType.Integer);
+                var eventId = update.Parameters.Add("$event", SqliteType.Text);
+                update.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                foreach (var (rowId, evt) in delivered)
+                {
+                    id.Value = rowId;
+                    eventId.Value = evt;
+                    update.ExecuteNonQuery();
+                }
+
+                transaction.Commit();
+            }
+            finally
+            {
+                Execute("PRAGMA synchronous = FULL");
+            }
+        }
+    }
+
+    /// <summary>Undelivered events for a homeserver (an index range: the relay checks it for every event it accepts).</summary>
+    public long PendingCount(string homeserver)
+    {
+        lock (_gate)
+        {
+            return Count("pending", homeserver);
+        }
+    }
 
     public void MarkDead(long id, string error) => Update(id, "dead", null, error);
 
@@ -141,22 +211,47 @@ public sealed class OutboxStore : IDisposable
         }
     }
 
+    /// <summary>Counts by state and the oldest undelivered event's age, each an index range (states first, then
+    /// homeserver): cheap enough to serve every <c>/metrics</c> scrape however many delivered events are kept.</summary>
     public OutboxStats Stats(string? homeserver = null)
     {
         lock (_gate)
         {
-            using var select = Command("""
-                SELECT
-                  COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'delivered'), 0), COALESCE(SUM(state = 'dead'), 0),
-                  MIN(CASE WHEN state = 'pending' THEN enqueued_at END)
-                FROM events WHERE $hs IS NULL OR homeserver = $hs
-                """);
-            select.Parameters.AddWithValue("$hs", homeserver is null ? DBNull.Value : Key(homeserver));
-            using var reader = select.ExecuteReader();
-            reader.Read();
-            TimeSpan? age = reader.IsDBNull(3) ? null : DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3));
-            return new OutboxStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), age);
+            var (pending, oldest) = PendingSummary(homeserver);
+            return new OutboxStats(pending, Count("delivered", homeserver), Count("dead", homeserver), oldest);
         }
+    }
+
+    /// <summary>How many events wait, and how long the oldest has waited.</summary>
+    public (long Count, TimeSpan? OldestAge) PendingSummary(string? homeserver = null)
+    {
+        lock (_gate)
+        {
+            using var select = Command(homeserver is null
+                ? "SELECT enqueued_at FROM events WHERE state = 'pending' ORDER BY id LIMIT 1"
+                : "SELECT enqueued_at FROM events WHERE state = 'pending' AND homeserver = $hs ORDER BY id LIMIT 1");
+            if (homeserver is not null)
+            {
+                select.Parameters.AddWithValue("$hs", Key(homeserver));
+            }
+
+            TimeSpan? age = select.ExecuteScalar() is long enqueued ? DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(enqueued) : null;
+            return (age is null ? 0 : Count("pending", homeserver), age);
+        }
+    }
+
+    private long Count(string state, string? homeserver)
+    {
+        using var count = Command(homeserver is null
+            ? "SELECT COUNT(*) FROM events WHERE state = $state"
+            : "SELECT COUNT(*) FROM events WHERE state = $state AND homeserver = $hs");
+        count.Parameters.AddWithValue("$state", state);
+        if (homeserver is not null)
+        {
+            count.Parameters.AddWithValue("$hs", Key(homeserver));
+        }
+
+        return (long)count.ExecuteScalar()!;
     }
 
     /// <summary>The dead events (refused for good), with the server's error, for <c>outbox status</c>.</summary>

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Relay throughput against a bare client loop, in one run, on the embedded homeserver (rate limits off); what each
+# number means is in bench/relay_throughput.py.
+# Usage: bench/relay-throughput.sh PATH-TO-solti-matrix [EVENTS] [RUNS]   (./build.sh bench calls this)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CLI=$(readlink -f "$1")
+EVENTS=${2:-2000}
+RUNS=${3:-5}
+OUT=artifacts/bench/relay
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_setup "$OUT"
+
+RELAY_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+RELAY="http://127.0.0.1:$RELAY_PORT"
+MATRIX_HOMESERVER_URL=$URL MATRIX_ACCESS_TOKEN=$TOKEN XDG_STATE_HOME="$OUT/state" \
+  "$CLI" relay --listen "127.0.0.1:$RELAY_PORT" 2>"$OUT/relay.log" &
+RELAY_PID=$!
+trap 'kill $RELAY_PID $BENCH_HS_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "$RELAY/v1/status" >/dev/null && break; sleep 0.1; done
+
+python3 bench/relay_throughput.py "$RELAY_PORT" "$URL" "$TOKEN" "$ROOM" "$EVENTS" "$RUNS" "$OUT"
+echo "relay peak memory: $(awk '/VmHWM/ {print $2, $3}' "/proc/$RELAY_PID/status" 2>/dev/null || echo unknown)"
