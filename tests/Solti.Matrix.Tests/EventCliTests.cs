@@ -14,58 +14,51 @@ public sealed class EventCliTests
         await using var h = await LibraryHarness.StartAsync();
         var bot = await h.Hs.LoginBotAsync("EVENTS");
         var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "ops");
-        var state = Directory.CreateTempSubdirectory("solti-events-").FullName;
+        using var state = new TempDirectory("solti-events-");
         var env = new Dictionary<string, string?> { ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(), ["MATRIX_ACCESS_TOKEN"] = bot.AccessToken, ["XDG_STATE_HOME"] = state };
-        try
+        var list = await CliRunner.RunAsync(["schema", "list", "--output", "json"], env);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Equal(["deploy.complete.v1", "deploy.start.v1", "test.v1", "verify.fail.v1", "verify.pass.v1"],
+            JsonNode.Parse(list.Stdout)!["schemas"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        var show = await CliRunner.RunAsync(["schema", "show", "verify.pass.v1"], env);
+        Assert.Contains("x-solti-body", show.Stdout, StringComparison.Ordinal);
+
+        var build = await CliRunner.RunAsync(["event", "build", "-s", "deploy.complete.v1", "-d", Deploy, "--source", "ci"], env);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var content = JsonNode.Parse(build.Stdout)!;
+        Assert.Equal("com.solti.event", content["msgtype"]!.GetValue<string>());
+        Assert.Equal("✅ Deployment COMPLETED: nginx on web1 (duration: 42s)", content["body"]!.GetValue<string>());
+
+        var invalid = await CliRunner.RunAsync(["event", "validate", "-s", "deploy.complete.v1", "-d", """{"service": "nginx", "status": "done"}"""], env);
+        Assert.Equal(2, invalid.ExitCode);
+        Assert.Contains("data.status: must be one of", invalid.Stderr, StringComparison.Ordinal);
+        Assert.Contains("data.host: required", invalid.Stderr, StringComparison.Ordinal);
+
+        foreach (var (schema, data, source) in new[]
         {
-            var list = await CliRunner.RunAsync(["schema", "list", "--output", "json"], env);
-            Assert.True(list.ExitCode == 0, list.ToString());
-            Assert.Equal(["deploy.complete.v1", "deploy.start.v1", "test.v1", "verify.fail.v1", "verify.pass.v1"],
-                JsonNode.Parse(list.Stdout)!["schemas"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
-            var show = await CliRunner.RunAsync(["schema", "show", "verify.pass.v1"], env);
-            Assert.Contains("x-solti-body", show.Stdout, StringComparison.Ordinal);
-
-            var build = await CliRunner.RunAsync(["event", "build", "-s", "deploy.complete.v1", "-d", Deploy, "--source", "ci"], env);
-            Assert.True(build.ExitCode == 0, build.ToString());
-            var content = JsonNode.Parse(build.Stdout)!;
-            Assert.Equal("com.solti.event", content["msgtype"]!.GetValue<string>());
-            Assert.Equal("✅ Deployment COMPLETED: nginx on web1 (duration: 42s)", content["body"]!.GetValue<string>());
-
-            var invalid = await CliRunner.RunAsync(["event", "validate", "-s", "deploy.complete.v1", "-d", """{"service": "nginx", "status": "done"}"""], env);
-            Assert.Equal(2, invalid.ExitCode);
-            Assert.Contains("data.status: must be one of", invalid.Stderr, StringComparison.Ordinal);
-            Assert.Contains("data.host: required", invalid.Stderr, StringComparison.Ordinal);
-
-            foreach (var (schema, data, source) in new[]
-            {
-                ("deploy.start.v1", """{"service": "nginx", "host": "web1", "playbook": "site.yml", "operator": "ops"}""", "ci"),
-                ("test.v1", """{"message": "hello", "timestamp": "2026-11-28T10:00:00Z"}""", "laptop"),
-                ("deploy.complete.v1", Deploy, "ci"),
-            })
-            {
-                var send = await CliRunner.RunAsync(["event", "send", alias, "-s", schema, "-d", data, "--source", source, "--output", "json"], env);
-                Assert.True(send.ExitCode == 0, send.ToString());
-                Assert.StartsWith("$", JsonNode.Parse(send.Stdout)!["event_id"]!.GetValue<string>(), StringComparison.Ordinal);
-            }
-
-            var deploys = await CliRunner.RunAsync(["events", "tail", roomId, "--schema", "deploy."], env);
-            Assert.True(deploys.ExitCode == 0, deploys.ToString());
-            var lines = deploys.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(2, lines.Length);
-            Assert.Contains("deploy.start.v1 ci: 🚀 Deployment STARTED: nginx on web1", lines[0], StringComparison.Ordinal);
-            Assert.Contains("deploy.complete.v1 ci: ✅ Deployment COMPLETED", lines[1], StringComparison.Ordinal);
-
-            var fromLaptop = await CliRunner.RunAsync(["events", "tail", alias, "--source", "laptop", "--output", "json"], env);
-            var only = JsonNode.Parse(fromLaptop.Stdout.Trim())!;
-            Assert.Equal(("test.v1", "hello"), (only["schema"]!.GetValue<string>(), only["data"]!["message"]!.GetValue<string>()));
-
-            var spooled = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", """{"message": "later", "timestamp": "2026-11-28T10:00:00Z"}""", "--spool", "always", "--output", "json"], env);
-            Assert.True(JsonNode.Parse(spooled.Stdout)!["queued"]!.GetValue<bool>(), spooled.ToString());
-            Assert.Equal(3, (await h.MessagesAsync(roomId, bot.AccessToken)).Count);
-        }
-        finally
+            ("deploy.start.v1", """{"service": "nginx", "host": "web1", "playbook": "site.yml", "operator": "ops"}""", "ci"),
+            ("test.v1", """{"message": "hello", "timestamp": "2026-11-28T10:00:00Z"}""", "laptop"),
+            ("deploy.complete.v1", Deploy, "ci"),
+        })
         {
-            Directory.Delete(state, recursive: true);
+            var send = await CliRunner.RunAsync(["event", "send", alias, "-s", schema, "-d", data, "--source", source, "--output", "json"], env);
+            Assert.True(send.ExitCode == 0, send.ToString());
+            Assert.StartsWith("$", JsonNode.Parse(send.Stdout)!["event_id"]!.GetValue<string>(), StringComparison.Ordinal);
         }
+
+        var deploys = await CliRunner.RunAsync(["events", "tail", roomId, "--schema", "deploy."], env);
+        Assert.True(deploys.ExitCode == 0, deploys.ToString());
+        var lines = deploys.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("deploy.start.v1 ci: 🚀 Deployment STARTED: nginx on web1", lines[0], StringComparison.Ordinal);
+        Assert.Contains("deploy.complete.v1 ci: ✅ Deployment COMPLETED", lines[1], StringComparison.Ordinal);
+
+        var fromLaptop = await CliRunner.RunAsync(["events", "tail", alias, "--source", "laptop", "--output", "json"], env);
+        var only = JsonNode.Parse(fromLaptop.Stdout.Trim())!;
+        Assert.Equal(("test.v1", "hello"), (only["schema"]!.GetValue<string>(), only["data"]!["message"]!.GetValue<string>()));
+
+        var spooled = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", """{"message": "later", "timestamp": "2026-11-28T10:00:00Z"}""", "--spool", "always", "--output", "json"], env);
+        Assert.True(JsonNode.Parse(spooled.Stdout)!["queued"]!.GetValue<bool>(), spooled.ToString());
+        Assert.Equal(3, (await h.MessagesAsync(roomId, bot.AccessToken)).Count);
     }
 }

@@ -23,7 +23,7 @@ public sealed class RelayChaosTests
             rooms.Add(await h.Raw.CreateRoomAsync(bot.AccessToken, new JsonObject { ["name"] = $"chaos {r}" }));
         }
 
-        var state = Directory.CreateTempSubdirectory("solti-relay-").FullName;
+        using var state = new TempDirectory("solti-relay-");
         var env = new Dictionary<string, string?>
         {
             ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(),
@@ -34,43 +34,36 @@ public sealed class RelayChaosTests
         await using var relay = new RelayProcess(env, "--timeout", "1", "--budget", "4", "--max-wait", "1", "--poll", "0.5");
         await relay.StartAsync();
         using var http = new HttpClient { BaseAddress = relay.Url, Timeout = TimeSpan.FromSeconds(10) };
-        try
+        var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() => ProduceAsync(http, rooms, p))).ToList();
+        var chaos = ChaosAsync(h, relay);
+        await Task.WhenAll(producers);
+        await chaos;
+        await DrainedAsync(http, relay, Path.Combine(state, "solti-matrix", "outbox", "outbox.db"));
+
+        // Every injected fault was met by the relay (none left over), and the expired token was healed by logging in again.
+        var faults = (await h.Raw.GetAsync("/_solti/testing/v1/faults", h.Admin.AccessToken)).Object["faults"]!.AsArray();
+        Assert.True(faults.Count == 0, $"faults the relay never met: {faults.ToJsonString()}");
+        Assert.True(await h.CounterAsync("login") >= 3, "the relay logged in at start and again after the token expired");
+        Assert.Equal(2, await h.BotDeviceCountAsync()); // SETUP and the relay's one device, across three starts and a re-login
+
+        var reader = (await h.Hs.LoginBotAsync("READER")).AccessToken;
+        var bodies = new List<(string Room, int Producer, int N)>();
+        foreach (var room in rooms)
         {
-            var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() => ProduceAsync(http, rooms, p))).ToList();
-            var chaos = ChaosAsync(h, relay);
-            await Task.WhenAll(producers);
-            await chaos;
-            await DrainedAsync(http, relay, Path.Combine(state, "solti-matrix", "outbox", "outbox.db"));
-
-            // Every injected fault was met by the relay (none left over), and the expired token was healed by logging in again.
-            var faults = (await h.Raw.GetAsync("/_solti/testing/v1/faults", h.Admin.AccessToken)).Object["faults"]!.AsArray();
-            Assert.True(faults.Count == 0, $"faults the relay never met: {faults.ToJsonString()}");
-            Assert.True(await h.CounterAsync("login") >= 3, "the relay logged in at start and again after the token expired");
-            Assert.Equal(2, await h.BotDeviceCountAsync()); // SETUP and the relay's one device, across three starts and a re-login
-
-            var reader = (await h.Hs.LoginBotAsync("READER")).AccessToken;
-            var bodies = new List<(string Room, int Producer, int N)>();
-            foreach (var room in rooms)
-            {
-                bodies.AddRange((await ReadAllAsync(h, room, reader)).Select(b => (room, b.Producer, b.N)));
-            }
-
-            Assert.Equal(Producers * PerProducer, bodies.Count);
-            Assert.Equal(Producers * PerProducer, bodies.Select(b => (b.Producer, b.N)).Distinct().Count());
-            foreach (var group in bodies.GroupBy(b => (b.Room, b.Producer)))
-            {
-                var sequence = group.Select(b => b.N).ToList();
-                Assert.True(sequence.SequenceEqual(sequence.Order()), $"room {group.Key.Room}, producer {group.Key.Producer}: out of order");
-            }
-
-            var metrics = await http.GetStringAsync("/metrics");
-            Assert.Contains("solti_relay_queued 0", metrics, StringComparison.Ordinal);
-            Assert.Equal(0, await relay.StopAsync());
+            bodies.AddRange((await ReadAllAsync(h, room, reader)).Select(b => (room, b.Producer, b.N)));
         }
-        finally
+
+        Assert.Equal(Producers * PerProducer, bodies.Count);
+        Assert.Equal(Producers * PerProducer, bodies.Select(b => (b.Producer, b.N)).Distinct().Count());
+        foreach (var group in bodies.GroupBy(b => (b.Room, b.Producer)))
         {
-            Directory.Delete(state, recursive: true);
+            var sequence = group.Select(b => b.N).ToList();
+            Assert.True(sequence.SequenceEqual(sequence.Order()), $"room {group.Key.Room}, producer {group.Key.Producer}: out of order");
         }
+
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("solti_relay_queued 0", metrics, StringComparison.Ordinal);
+        Assert.Equal(0, await relay.StopAsync());
     }
 
     /// <summary>Each producer posts its events one after another (so its order is defined), each with its own

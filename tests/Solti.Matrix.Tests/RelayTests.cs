@@ -17,49 +17,42 @@ public sealed class RelayTests
         await using var h = await LibraryHarness.StartAsync();
         var bot = await h.Hs.LoginBotAsync("SETUP");
         var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "deploys");
-        var state = Directory.CreateTempSubdirectory("solti-relay-").FullName;
+        using var state = new TempDirectory("solti-relay-");
         await using var relay = new RelayProcess(Env(h, state, bot.AccessToken));
         await relay.StartAsync();
         using var http = new HttpClient { BaseAddress = relay.Url };
-        try
-        {
-            var plain = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject { ["msgtype"] = "m.text", ["body"] = "plain" }, ["txn_id"] = "relay-1" });
-            Assert.Equal((HttpStatusCode.Accepted, "relay-1"), (plain.Status, plain.Body["transaction_id"]!.GetValue<string>()));
-            var again = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject { ["msgtype"] = "m.text", ["body"] = "plain" }, ["txn_id"] = "relay-1" });
-            Assert.Equal(plain.Body["id"]!.GetValue<long>(), again.Body["id"]!.GetValue<long>());
-            var data = new JsonObject { ["service"] = "nginx", ["host"] = "web1", ["playbook"] = "site.yml", ["operator"] = "ops" };
-            var structured = await PostAsync(http, new JsonObject { ["room"] = alias, ["schema"] = "deploy.start.v1", ["data"] = data, ["source"] = "ci" });
-            Assert.Equal(HttpStatusCode.Accepted, structured.Status);
+        var plain = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject { ["msgtype"] = "m.text", ["body"] = "plain" }, ["txn_id"] = "relay-1" });
+        Assert.Equal((HttpStatusCode.Accepted, "relay-1"), (plain.Status, plain.Body["transaction_id"]!.GetValue<string>()));
+        var again = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject { ["msgtype"] = "m.text", ["body"] = "plain" }, ["txn_id"] = "relay-1" });
+        Assert.Equal(plain.Body["id"]!.GetValue<long>(), again.Body["id"]!.GetValue<long>());
+        var data = new JsonObject { ["service"] = "nginx", ["host"] = "web1", ["playbook"] = "site.yml", ["operator"] = "ops" };
+        var structured = await PostAsync(http, new JsonObject { ["room"] = alias, ["schema"] = "deploy.start.v1", ["data"] = data, ["source"] = "ci" });
+        Assert.Equal(HttpStatusCode.Accepted, structured.Status);
 
-            var noRoom = await PostAsync(http, new JsonObject { ["content"] = new JsonObject { ["body"] = "x" } });
-            Assert.Equal(HttpStatusCode.BadRequest, noRoom.Status);
-            Assert.Contains("room is required", noRoom.Body["error"]!.GetValue<string>(), StringComparison.Ordinal);
-            var badType = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject(), ["txn_id"] = 7 });
-            Assert.Equal((HttpStatusCode.BadRequest, "txn_id must be a string"), (badType.Status, badType.Body["error"]!.GetValue<string>()));
-            var invalid = await PostAsync(http, new JsonObject { ["room"] = roomId, ["schema"] = "deploy.start.v1", ["data"] = new JsonObject { ["service"] = 5 } });
-            Assert.Equal(HttpStatusCode.BadRequest, invalid.Status);
-            Assert.Contains(invalid.Body["errors"]!.AsArray(), e => e!.GetValue<string>().StartsWith("data.service: expected string", StringComparison.Ordinal));
-            using var garbage = await http.PostAsync("/v1/events", new StringContent("{not json", Encoding.UTF8, "application/json"));
-            Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
+        var noRoom = await PostAsync(http, new JsonObject { ["content"] = new JsonObject { ["body"] = "x" } });
+        Assert.Equal(HttpStatusCode.BadRequest, noRoom.Status);
+        Assert.Contains("room is required", noRoom.Body["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        var badType = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject(), ["txn_id"] = 7 });
+        Assert.Equal((HttpStatusCode.BadRequest, "txn_id must be a string"), (badType.Status, badType.Body["error"]!.GetValue<string>()));
+        var invalid = await PostAsync(http, new JsonObject { ["room"] = roomId, ["schema"] = "deploy.start.v1", ["data"] = new JsonObject { ["service"] = 5 } });
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.Status);
+        Assert.Contains(invalid.Body["errors"]!.AsArray(), e => e!.GetValue<string>().StartsWith("data.service: expected string", StringComparison.Ordinal));
+        using var garbage = await http.PostAsync("/v1/events", new StringContent("{not json", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
 
-            await DrainedAsync(http);
-            var messages = await h.MessagesAsync(roomId, bot.AccessToken);
-            Assert.Equal(["plain", "🚀 Deployment STARTED: nginx on web1"], messages.Select(m => m["content"]!["body"]!.GetValue<string>()));
-            Assert.Equal("ci", messages[1]["content"]!["solti"]!["source"]!.GetValue<string>());
+        await DrainedAsync(http);
+        var messages = await h.MessagesAsync(roomId, bot.AccessToken);
+        Assert.Equal(["plain", "🚀 Deployment STARTED: nginx on web1"], messages.Select(m => m["content"]!["body"]!.GetValue<string>()));
+        Assert.Equal("ci", messages[1]["content"]!["solti"]!["source"]!.GetValue<string>());
 
-            var metrics = await http.GetStringAsync("/metrics");
-            Assert.Contains("# TYPE solti_relay_queued gauge\nsolti_relay_queued 0\n", metrics, StringComparison.Ordinal);
-            Assert.Contains("solti_relay_accepted_total 3\n", metrics, StringComparison.Ordinal);
-            Assert.Contains("solti_relay_rejected_total 4\n", metrics, StringComparison.Ordinal);
-            Assert.Contains("solti_relay_delivered_total 2\n", metrics, StringComparison.Ordinal);
-            Assert.Contains("solti_relay_oldest_age_seconds 0\n", metrics, StringComparison.Ordinal);
-            Assert.Equal(0, await relay.StopAsync());
-            Assert.DoesNotContain(bot.AccessToken, relay.Log.ToString(), StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(state, recursive: true);
-        }
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE solti_relay_queued gauge\nsolti_relay_queued 0\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("solti_relay_accepted_total 3\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("solti_relay_rejected_total 4\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("solti_relay_delivered_total 2\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("solti_relay_oldest_age_seconds 0\n", metrics, StringComparison.Ordinal);
+        Assert.Equal(0, await relay.StopAsync());
+        Assert.DoesNotContain(bot.AccessToken, relay.Log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,44 +61,37 @@ public sealed class RelayTests
         await using var h = await LibraryHarness.StartAsync();
         var bot = await h.Hs.LoginBotAsync("SETUP");
         var (roomId, _) = await h.BotRoomAsync(bot.AccessToken);
-        var state = Directory.CreateTempSubdirectory("solti-relay-").FullName;
+        using var state = new TempDirectory("solti-relay-");
         var env = Env(h, state, bot.AccessToken);
         await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = null });
         await using var relay = new RelayProcess(env, "--max-queue", "2", "--timeout", "1", "--budget", "1");
         await relay.StartAsync();
         using var http = new HttpClient { BaseAddress = relay.Url };
-        try
+        for (var n = 1; n <= 2; n++)
         {
-            for (var n = 1; n <= 2; n++)
-            {
-                Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(http, Message(roomId, n))).Status);
-            }
-
-            using var full = await http.PostAsJsonAsync("/v1/events", Message(roomId, 3));
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, full.StatusCode);
-            Assert.True(full.Headers.RetryAfter?.Delta > TimeSpan.Zero, "503 carries Retry-After");
-            Assert.Contains("the outbox is full", await full.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-            var status = await http.GetFromJsonAsync<JsonObject>("/v1/status");
-            Assert.Equal(2, status!["pending"]!.GetValue<long>());
-            Assert.Equal(0, await relay.StopAsync());
-            Assert.Empty(await h.MessagesAsync(roomId, bot.AccessToken));
-
-            // The operator's view and a manual flush once the homeserver is back.
-            var outboxStatus = await CliRunner.RunAsync(["outbox", "status", "--output", "json"], env);
-            Assert.True(outboxStatus.ExitCode == 0, outboxStatus.ToString());
-            Assert.Equal(2, JsonNode.Parse(outboxStatus.Stdout)!["pending"]!.GetValue<long>());
-            await h.Raw.DeleteAsync("/_solti/testing/v1/faults", h.Admin.AccessToken);
-            var flush = await CliRunner.RunAsync(["outbox", "flush", "--output", "json"], env);
-            Assert.True(flush.ExitCode == 0, flush.ToString());
-            Assert.Equal(2, JsonNode.Parse(flush.Stdout)!["delivered"]!.GetValue<int>());
-            Assert.Equal(["n1", "n2"], (await h.MessagesAsync(roomId, bot.AccessToken)).Select(m => m["content"]!["body"]!.GetValue<string>()));
-            var purge = await CliRunner.RunAsync(["outbox", "purge", "--output", "json"], env);
-            Assert.Equal(2, JsonNode.Parse(purge.Stdout)!["purged"]!.GetValue<int>());
+            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(http, Message(roomId, n))).Status);
         }
-        finally
-        {
-            Directory.Delete(state, recursive: true);
-        }
+
+        using var full = await http.PostAsJsonAsync("/v1/events", Message(roomId, 3));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, full.StatusCode);
+        Assert.True(full.Headers.RetryAfter?.Delta > TimeSpan.Zero, "503 carries Retry-After");
+        Assert.Contains("the outbox is full", await full.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var status = await http.GetFromJsonAsync<JsonObject>("/v1/status");
+        Assert.Equal(2, status!["pending"]!.GetValue<long>());
+        Assert.Equal(0, await relay.StopAsync());
+        Assert.Empty(await h.MessagesAsync(roomId, bot.AccessToken));
+
+        // The operator's view and a manual flush once the homeserver is back.
+        var outboxStatus = await CliRunner.RunAsync(["outbox", "status", "--output", "json"], env);
+        Assert.True(outboxStatus.ExitCode == 0, outboxStatus.ToString());
+        Assert.Equal(2, JsonNode.Parse(outboxStatus.Stdout)!["pending"]!.GetValue<long>());
+        await h.Raw.DeleteAsync("/_solti/testing/v1/faults", h.Admin.AccessToken);
+        var flush = await CliRunner.RunAsync(["outbox", "flush", "--output", "json"], env);
+        Assert.True(flush.ExitCode == 0, flush.ToString());
+        Assert.Equal(2, JsonNode.Parse(flush.Stdout)!["delivered"]!.GetValue<int>());
+        Assert.Equal(["n1", "n2"], (await h.MessagesAsync(roomId, bot.AccessToken)).Select(m => m["content"]!["body"]!.GetValue<string>()));
+        var purge = await CliRunner.RunAsync(["outbox", "purge", "--output", "json"], env);
+        Assert.Equal(2, JsonNode.Parse(purge.Stdout)!["purged"]!.GetValue<int>());
     }
 
     [Fact]
@@ -114,7 +100,7 @@ public sealed class RelayTests
         await using var h = await LibraryHarness.StartAsync();
         var bot = await h.Hs.LoginBotAsync("SETUP");
         var (roomId, _) = await h.BotRoomAsync(bot.AccessToken);
-        var state = Directory.CreateTempSubdirectory("solti-relay-").FullName;
+        using var state = new TempDirectory("solti-relay-");
         var socket = Path.Combine(state, "relay.sock");
         await using var relay = new RelayProcess(Env(h, state, bot.AccessToken)) { Listen = "unix:" + socket };
         await relay.StartAsync();
@@ -128,17 +114,10 @@ public sealed class RelayTests
             },
         })
         { BaseAddress = new Uri("http://relay/") };
-        try
-        {
-            Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(http, Message(roomId, 1))).Status);
-            await DrainedAsync(http);
-            Assert.Equal(["n1"], (await h.MessagesAsync(roomId, bot.AccessToken)).Select(m => m["content"]!["body"]!.GetValue<string>()));
-            Assert.Equal(0, await relay.StopAsync());
-        }
-        finally
-        {
-            Directory.Delete(state, recursive: true);
-        }
+        Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(http, Message(roomId, 1))).Status);
+        await DrainedAsync(http);
+        Assert.Equal(["n1"], (await h.MessagesAsync(roomId, bot.AccessToken)).Select(m => m["content"]!["body"]!.GetValue<string>()));
+        Assert.Equal(0, await relay.StopAsync());
     }
 
     private static Dictionary<string, string?> Env(LibraryHarness h, string state, string token) => new()
