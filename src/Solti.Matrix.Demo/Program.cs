@@ -23,14 +23,24 @@ Console.WriteLine($"Embedded homeserver '{options.ServerName}' on {homeserver.Ba
 Console.WriteLine("Seeded users: @admin:localhost (admin), @solti-logger:localhost (bot)");
 Console.WriteLine();
 using var http = new HttpClient { BaseAddress = homeserver.BaseAddress };
+var cacheDir = Path.Combine(Path.GetTempPath(), "solti-demo-" + Guid.NewGuid().ToString("N"));
 try
 {
-    await new DemoFlow(http, cliPath, Console.Out).RunAsync(options.ServerName);
+    var steps = new DemoSteps(http, cliPath, Console.Out);
+    var adminToken = await new HealingFlow(steps).RunAsync(options.ServerName, cacheDir);
+    await new OutageFlow(steps).RunAsync(options.ServerName, cacheDir, adminToken);
 }
 catch (InvalidOperationException e)
 {
     Console.Error.WriteLine("demo failed: " + e.Message);
     return 1;
+}
+finally
+{
+    if (Directory.Exists(cacheDir))
+    {
+        Directory.Delete(cacheDir, recursive: true);
+    }
 }
 
 Console.WriteLine();
