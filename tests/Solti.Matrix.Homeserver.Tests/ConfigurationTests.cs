@@ -102,5 +102,67 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(IPAddress.Loopback.ToString(), server.BaseAddress.Host);
     }
 
+    [Fact]
+    public void A_conf_d_directory_overlays_the_file_as_Synapse_reads_it()
+    {
+        var main = Write("""
+            server_name: main.test
+            registration_shared_secret: from-main
+            rc_message: {per_second: 0.1, burst_count: 1}
+            rc_login:
+              address: {per_second: 0, burst_count: 0}
+            """);
+        var confD = Directory.CreateDirectory(Path.Combine(_dir, "conf.d")).FullName;
+        File.WriteAllText(Path.Combine(confD, "20-rc.yaml"), "rc_message: {per_second: 0, burst_count: 0}\n");
+        File.WriteAllText(Path.Combine(confD, "10-first.yaml"), "rc_message: {per_second: 5, burst_count: 5}\nrc_login:\n  account: {per_second: 1, burst_count: 2}\n");
+        File.WriteAllText(Path.Combine(confD, "30-empty.yaml"), "");
+        File.WriteAllText(Path.Combine(confD, "notes.yml"), "server_name: ignored.test\n");
+        Directory.CreateDirectory(Path.Combine(confD, "old.yaml"));
+
+        var options = CommandLine.Parse(["-c", main, "--config", confD]);
+
+        Assert.Equal(("main.test", "from-main"), (options.ServerName, options.RegistrationSharedSecret));
+        Assert.True(options.RateLimits.Message.IsUnlimited); // 20-rc.yaml comes after 10-first.yaml
+        Assert.Equal(new RateLimitSetting(1, 2), options.RateLimits.LoginAccount);
+        Assert.False(options.RateLimits.LoginAddress.IsUnlimited); // a top-level key is replaced whole, not merged
+    }
+
+    [Fact]
+    public void A_bad_overlay_fails_naming_its_file_and_a_missing_path_fails()
+    {
+        var confD = Directory.CreateDirectory(Path.Combine(_dir, "conf.d")).FullName;
+        File.WriteAllText(Path.Combine(confD, "50-bad.yaml"), "rc_message: {per_second: fast}\n");
+        var error = Assert.Throws<ConfigurationException>(() => CommandLine.Parse(["-c", Write("server_name: a.test"), "-c", confD]));
+        Assert.Contains("50-bad.yaml: rc_message.per_second", error.Message, StringComparison.Ordinal);
+        Assert.Contains("does not exist", Assert.Throws<ConfigurationException>(() => CommandLine.Parse(["-c", Path.Combine(_dir, "nope.yaml")])).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_rc_message_overlay_changes_the_limit_the_server_enforces_after_a_restart()
+    {
+        var main = Write("rc_message: {per_second: 0.1, burst_count: 1}\nsolti_homeserver: {seed_users: ['ops:ops-pass']}\n");
+        var confD = Directory.CreateDirectory(Path.Combine(_dir, "conf.d")).FullName;
+
+        async Task<int[]> SendThreeAsync()
+        {
+            await using var server = await EmbeddedHomeserver.StartAsync(CommandLine.Parse(["--port", "0", "-c", main, "-c", confD]));
+            using var client = new MatrixTestClient(server.BaseAddress);
+            var ops = await client.LoginAsync("ops", "ops-pass");
+            var roomId = await client.CreateRoomAsync(ops.AccessToken);
+            var codes = new int[3];
+            for (var i = 0; i < 3; i++)
+            {
+                codes[i] = (await client.PutAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/send/m.room.message/t{i}", new System.Text.Json.Nodes.JsonObject(), ops.AccessToken)).Code;
+            }
+
+            return codes;
+        }
+
+        Assert.Contains(429, await SendThreeAsync()); // createRoom used the one token of the burst
+        File.WriteAllText(Path.Combine(confD, "90-rc_message.yaml"), "rc_message: {per_second: 10, burst_count: 50}\n");
+        var codes = await SendThreeAsync();
+        Assert.Equal(new[] { 200, 200, 200 }, codes);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -3,16 +3,16 @@ using System.Net;
 
 namespace Solti.Matrix.Homeserver.Configuration;
 
-/// <summary><c>--port --server-name --seed-user --config --data-dir --bind</c>.</summary>
+/// <summary><c>--port --server-name --seed-user --config (-c, repeatable: files or conf.d directories) --data-dir --bind</c>.</summary>
 public static class CommandLine
 {
     public const string Usage =
-        "usage: solti-homeserver [--port N] [--server-name NAME] [--bind ADDRESS] [--seed-user name:password[:admin]]... [--config file.yaml] [--data-dir DIR]";
+        "usage: solti-homeserver [--port N] [--server-name NAME] [--bind ADDRESS] [--seed-user name:password[:admin]]... [--config FILE|DIR]... [--data-dir DIR]";
 
     public static HomeserverOptions Parse(IReadOnlyList<string> args)
     {
         var options = new HomeserverOptions { Port = 8008 };
-        string? configFile = null;
+        var configPaths = new List<string>();
         var seeds = new List<SeedUser>();
         string? serverName = null;
         int? port = null;
@@ -38,8 +38,8 @@ public static class CommandLine
                 case "--seed-user":
                     seeds.Add(SeedUser.Parse(Value()));
                     break;
-                case "--config":
-                    configFile = Value();
+                case "--config" or "-c" or "--config-path":
+                    configPaths.Add(Value());
                     break;
                 case "--data-dir":
                     dataDir = Value();
@@ -51,9 +51,9 @@ public static class CommandLine
             }
         }
 
-        if (configFile is not null)
+        if (configPaths.Count > 0)
         {
-            options = ConfigFile.Apply(options, File.ReadAllText(configFile), configFile);
+            options = ConfigFile.Apply(options, ConfigPaths.Read(configPaths, Console.Error));
         }
 
         return options with

@@ -10,7 +10,34 @@ public static class ConfigFile
     private static readonly string[] BehaviourKeys =
         ["compat", "txn_scope", "retry_after_header", "bare_429", "legacy_admin_user_format", "room_deletion_step_ms", "seed_users"];
 
-    public static HomeserverOptions Apply(HomeserverOptions options, string yaml, string source)
+    public static HomeserverOptions Apply(HomeserverOptions options, string yaml, string source) =>
+        Parse(yaml, source) is { } root ? Apply(options, root, source) : options;
+
+    /// <summary>Several files as Synapse reads them (<c>-c homeserver.yaml -c conf.d/</c>): each is checked on its own
+    /// (so an error names its file), then their top-level keys are merged in order, a later file's key replacing an
+    /// earlier one's whole value, and the result applied.</summary>
+    public static HomeserverOptions Apply(HomeserverOptions options, IReadOnlyList<(string Source, string Yaml)> files)
+    {
+        var merged = new YamlMappingNode();
+        foreach (var (source, yaml) in files)
+        {
+            if (Parse(yaml, source) is not { } root)
+            {
+                continue;
+            }
+
+            Apply(options, root, source);
+            foreach (var (key, value) in root.Children)
+            {
+                merged.Children[key] = value;
+            }
+        }
+
+        return Apply(options, merged, string.Join(" + ", files.Select(f => f.Source)));
+    }
+
+    /// <summary>The top-level mapping, or null for an empty file.</summary>
+    private static YamlMappingNode? Parse(string yaml, string source)
     {
         var stream = new YamlStream();
         try
@@ -22,16 +49,16 @@ public static class ConfigFile
             throw new ConfigurationException($"{source}: not valid YAML: {e.Message}");
         }
 
-        if (stream.Documents.Count == 0)
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
-            return options;
+            return null;
         }
 
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            throw new ConfigurationException($"{source}: expected a mapping at the top level");
-        }
+        return stream.Documents[0].RootNode as YamlMappingNode ?? throw new ConfigurationException($"{source}: expected a mapping at the top level");
+    }
 
+    private static HomeserverOptions Apply(HomeserverOptions options, YamlMappingNode root, string source)
+    {
         var reader = new Reader(source);
         var limits = options.RateLimits;
         limits = limits with { Message = reader.Limit(root, "rc_message", limits.Message) };
