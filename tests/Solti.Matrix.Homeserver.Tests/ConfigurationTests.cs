@@ -28,6 +28,11 @@ public sealed class ConfigurationTests : IDisposable
             rc_message: {per_second: 1.5, burst_count: 4}
             rc_login:
               address: {per_second: 0, burst_count: 0}
+            retention:
+              enabled: true
+              default_policy: {min_lifetime: 1d, max_lifetime: 1y}
+              allowed_lifetime_min: 1d
+              allowed_lifetime_max: 2y
             solti_homeserver:
               compat: synapse-1.67
               retry_after_header: true
@@ -42,6 +47,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(_dir, options.DataDirectory);
         Assert.Equal("s3cret", options.RegistrationSharedSecret);
         Assert.Equal(TimeSpan.FromMinutes(2), options.RefreshableAccessTokenLifetime);
+        Assert.Equal(new RetentionSettings { Enabled = true, DefaultMinLifetime = TimeSpan.FromDays(1), DefaultMaxLifetime = TimeSpan.FromDays(365), AllowedLifetimeMin = TimeSpan.FromDays(1), AllowedLifetimeMax = TimeSpan.FromDays(730) }, options.Retention);
         Assert.Equal(new RateLimitSetting(1.5, 4), options.RateLimits.Message);
         Assert.True(options.RateLimits.LoginAddress.IsUnlimited);
         Assert.Equal(new RateLimitSetting(0.17, 3), options.RateLimits.LoginAccount);
@@ -60,6 +66,9 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("solti_homeserver: {bare_429: maybe}", "bare_429")]
     [InlineData("refreshable_access_token_lifetime: soon", "refreshable_access_token_lifetime")]
     [InlineData("key: [unclosed", "not valid YAML")]
+    [InlineData("retention: {default_policy: {max_lifetime: forever}}", "retention.default_policy.max_lifetime must be a duration")]
+    [InlineData("retention: {default_policy: {min_lifetime: 2d, max_lifetime: 1d}}", "'min_lifetime' can not be greater than its 'max_lifetime'")]
+    [InlineData("retention: {allowed_lifetime_min: 1y, allowed_lifetime_max: 1d}", "'allowed_lifetime_min' can not be greater than 'allowed_lifetime_max'")]
     public void Bad_config_values_fail_naming_the_key(string yaml, string expected)
     {
         var error = Assert.Throws<ConfigurationException>(() => CommandLine.Parse(["--config", Write(yaml)]));

@@ -93,8 +93,34 @@ public static class ConfigFile
             RegistrationSharedSecret = reader.String(root, "registration_shared_secret") ?? options.RegistrationSharedSecret,
             RefreshableAccessTokenLifetime = reader.Duration(root, "refreshable_access_token_lifetime") ?? options.RefreshableAccessTokenLifetime,
             RateLimits = limits,
+            Retention = reader.Mapping(root, "retention") is { } retention ? ReadRetention(retention, reader) : options.Retention,
         };
         return reader.Mapping(root, "solti_homeserver") is { } behaviour ? ApplyBehaviour(options, behaviour, reader) : options;
+    }
+
+    /// <summary>Synapse's checks: durations as everywhere, and neither minimum above its maximum.</summary>
+    private static RetentionSettings ReadRetention(YamlMappingNode node, Reader reader)
+    {
+        var policy = reader.Mapping(node, "default_policy");
+        var settings = new RetentionSettings
+        {
+            Enabled = reader.Bool(node, "enabled") ?? false,
+            DefaultMinLifetime = policy is null ? null : reader.Duration(policy, "min_lifetime", "retention.default_policy."),
+            DefaultMaxLifetime = policy is null ? null : reader.Duration(policy, "max_lifetime", "retention.default_policy."),
+            AllowedLifetimeMin = reader.Duration(node, "allowed_lifetime_min", "retention."),
+            AllowedLifetimeMax = reader.Duration(node, "allowed_lifetime_max", "retention."),
+        };
+        if (settings.DefaultMinLifetime > settings.DefaultMaxLifetime)
+        {
+            throw new ConfigurationException($"{reader.Source}: the default retention policy's 'min_lifetime' can not be greater than its 'max_lifetime'");
+        }
+
+        if (settings.AllowedLifetimeMin > settings.AllowedLifetimeMax)
+        {
+            throw new ConfigurationException($"{reader.Source}: invalid retention policy limits: 'allowed_lifetime_min' can not be greater than 'allowed_lifetime_max'");
+        }
+
+        return settings;
     }
 
     private static HomeserverOptions ApplyBehaviour(HomeserverOptions options, YamlMappingNode node, Reader reader)
@@ -180,7 +206,7 @@ public static class ConfigFile
         }
 
         /// <summary>Synapse durations: a number of milliseconds, or a number with s, m, h, d, w or y.</summary>
-        public TimeSpan? Duration(YamlMappingNode parent, string key)
+        public TimeSpan? Duration(YamlMappingNode parent, string key, string path = "")
         {
             var raw = String(parent, key);
             if (raw is null)
@@ -193,7 +219,7 @@ public static class ConfigFile
             var number = multiplier == 0 ? raw : raw[..^1];
             if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 0)
             {
-                throw new ConfigurationException($"{source}: {key} must be a duration like 5m, 30s or a number of milliseconds, got '{raw}'");
+                throw new ConfigurationException($"{source}: {path}{key} must be a duration like 5m, 30s or a number of milliseconds, got '{raw}'");
             }
 
             return TimeSpan.FromMilliseconds(value * (multiplier == 0 ? 1 : multiplier));

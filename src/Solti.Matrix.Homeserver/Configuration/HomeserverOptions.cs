@@ -27,6 +27,9 @@ public sealed record HomeserverOptions
     /// <summary>Lifetime of access tokens issued with <c>refresh_token: true</c> (Synapse: 5 minutes).</summary>
     public TimeSpan RefreshableAccessTokenLifetime { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The <c>retention</c> section (message retention policies).</summary>
+    public RetentionSettings Retention { get; init; } = new();
+
     /// <summary>Enables <c>/_synapse/admin/v1/register</c>; null disables it, as in Synapse.</summary>
     public string? RegistrationSharedSecret { get; init; }
 
