@@ -10,6 +10,7 @@ public static class ModuleCatalog
         new MatrixConfigModule(),
         new MatrixEventModule(),
         new MatrixTokenModule(),
+        new SynapseConfigCheckModule(),
         new SynapseDeviceInfoModule(),
         new SynapseInfoModule(),
         new SynapseRegistrationTokenModule(),

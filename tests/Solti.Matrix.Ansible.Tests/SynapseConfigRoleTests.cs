@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Tests.Support;
+
+namespace Solti.Matrix.Ansible.Tests;
+
+/// <summary>The role <c>synapse_config</c> with <c>ansible-playbook</c> against temporary configuration directories,
+/// and against the repo's homeserver run as a process that the role's restart handler restarts.</summary>
+[Collection("ansible")]
+public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDisposable
+{
+    private const string Marker = "# Managed by jackaltx.solti_matrix_mgr.synapse_config";
+    private readonly string _root = Directory.CreateTempSubdirectory("solti-synapse-config-").FullName;
+
+    private string Main => Path.Combine(_root, "homeserver.yaml");
+
+    private string ConfD => Path.Combine(_root, "conf.d");
+
+    private string Restarts => Path.Combine(_root, "restarts");
+
+    private Task<PlaybookRun> RunRoleAsync(string overlays, string appservices = "[]", string? restart = null, bool json = true, params string[] flags) =>
+        new Playbook(collection, _root).RunAsync($$$"""
+            - hosts: localhost
+              gather_facts: false
+              roles:
+                - role: jackaltx.solti_matrix_mgr.synapse_config
+                  vars:
+                    synapse_config_main_file: {{{Main}}}
+                    synapse_config_dir: {{{ConfD}}}
+                    synapse_config_overlays: {{{overlays}}}
+                    synapse_appservices: {{{appservices}}}
+                    synapse_config_restart: command
+                    synapse_config_restart_command: "{{{restart ?? $"echo restarted >> {Restarts}"}}}"
+            """, null, json, flags);
+
+    private void Seed()
+    {
+        File.WriteAllText(Main, "server_name: example.test\nrc_message: {per_second: 0.1, burst_count: 1}\n");
+        Directory.CreateDirectory(ConfD);
+        File.WriteAllText(Path.Combine(ConfD, "10-other.yaml"), "rc_joins: {local: {per_second: 1, burst_count: 5}}\n");
+        File.WriteAllText(Path.Combine(ConfD, "50-solti-handmade.yaml"), "# written by hand, same prefix, no marker\nenable_metrics: true\n");
+        File.WriteAllText(Path.Combine(ConfD, "README"), "not yaml\n");
+    }
+
+    private int RestartCount => File.Exists(Restarts) ? File.ReadAllLines(Restarts).Length : 0;
+
+    [Fact]
+    public async Task Overlays_are_written_once_removed_when_unlisted_and_other_files_are_never_touched()
+    {
+        Seed();
+        var untouched = new[] { "10-other.yaml", "50-solti-handmade.yaml", "README" }.ToDictionary(f => f, f => File.ReadAllText(Path.Combine(ConfD, f)));
+        const string Both = "{ratelimits: {rc_message: {per_second: 5, burst_count: 50}}, retention: {retention: {enabled: true, default_policy: {max_lifetime: 1y}}}}";
+
+        var first = await RunRoleAsync(Both, appservices: "[/etc/matrix-synapse/appservices/hookshot.yaml]");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var rates = File.ReadAllText(Path.Combine(ConfD, "50-solti-ratelimits.yaml"));
+        Assert.StartsWith(Marker, rates, StringComparison.Ordinal);
+        Assert.Contains("per_second: 5", rates, StringComparison.Ordinal);
+        Assert.Contains("max_lifetime: 1y", File.ReadAllText(Path.Combine(ConfD, "50-solti-retention.yaml")), StringComparison.Ordinal);
+        Assert.Contains("- /etc/matrix-synapse/appservices/hookshot.yaml", File.ReadAllText(Path.Combine(ConfD, "50-solti-appservices.yaml")), StringComparison.Ordinal);
+        Assert.Equal("640", Convert.ToString((int)File.GetUnixFileMode(Path.Combine(ConfD, "50-solti-ratelimits.yaml")), 8));
+        Assert.Equal(1, RestartCount);
+
+        var again = await RunRoleAsync(Both, appservices: "[/etc/matrix-synapse/appservices/hookshot.yaml]");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.DoesNotContain(again.Json!["plays"]![0]!["tasks"]!.AsArray(), t => t!["hosts"]?["localhost"]?["changed"]?.GetValue<bool>() == true);
+        Assert.Equal(1, RestartCount);
+
+        var fewer = await RunRoleAsync("{ratelimits: {rc_message: {per_second: 5, burst_count: 50}}}");
+        Assert.True(fewer.ExitCode == 0, fewer.ToString());
+        Assert.False(File.Exists(Path.Combine(ConfD, "50-solti-retention.yaml")));
+        Assert.False(File.Exists(Path.Combine(ConfD, "50-solti-appservices.yaml")));
+        Assert.True(File.Exists(Path.Combine(ConfD, "50-solti-ratelimits.yaml")));
+        Assert.Equal(2, RestartCount);
+        Assert.All(untouched, f => Assert.Equal(f.Value, File.ReadAllText(Path.Combine(ConfD, f.Key))));
+    }
+
+    [Fact]
+    public async Task An_invalid_configuration_fails_before_anything_is_written_or_restarted()
+    {
+        Seed();
+        var typo = await RunRoleAsync("{ratelimits: {rc_mesage: {per_second: 5, burst_count: 50}}}");
+        Assert.NotEqual(0, typo.ExitCode);
+        Assert.Contains("50-solti-ratelimits.yaml: rc_mesage: not a rate-limit setting Synapse knows, so it would be ignored (did you mean rc_message?)", typo.Stdout, StringComparison.Ordinal);
+
+        var bounds = await RunRoleAsync("{retention: {retention: {allowed_lifetime_min: 1y, allowed_lifetime_max: 1d}}, rates: {rc_login: {address: {per_second: fast}}}}");
+        Assert.NotEqual(0, bounds.ExitCode);
+        Assert.Contains("retention: allowed_lifetime_min can not be greater than allowed_lifetime_max", bounds.Stdout, StringComparison.Ordinal);
+        Assert.Contains("rc_login.address.per_second: expected a number of 0 or more", bounds.Stdout, StringComparison.Ordinal);
+
+        Assert.Equal(["10-other.yaml", "50-solti-handmade.yaml", "README"], Directory.GetFiles(ConfD).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(0, RestartCount);
+    }
+
+    [Fact]
+    public async Task Check_and_diff_show_the_overlay_changes_and_change_nothing()
+    {
+        Seed();
+        Assert.Equal(0, (await RunRoleAsync("{ratelimits: {rc_message: {per_second: 5, burst_count: 50}}}")).ExitCode);
+        var before = File.ReadAllText(Path.Combine(ConfD, "50-solti-ratelimits.yaml"));
+
+        var check = await RunRoleAsync("{ratelimits: {rc_message: {per_second: 7, burst_count: 50}}, extra: {enable_registration: false}}", json: false, flags: ["--check", "--diff"]);
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("-  per_second: 5", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("+  per_second: 7", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("+enable_registration: false", check.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(ConfD, "50-solti-ratelimits.yaml")));
+        Assert.False(File.Exists(Path.Combine(ConfD, "50-solti-extra.yaml")));
+        Assert.Equal(1, RestartCount);
+    }
+
+    [Fact]
+    public async Task An_rc_message_overlay_changes_the_limit_the_homeserver_enforces_after_the_restart_handler()
+    {
+        Seed();
+        var port = FreePort();
+        var pidFile = Path.Combine(_root, "hs.pid");
+        var script = Path.Combine(_root, "restart.sh");
+        var homeserver = Path.Combine(AppContext.BaseDirectory, "solti-homeserver");
+        await File.WriteAllTextAsync(script, $"""
+            #!/bin/sh
+            [ -f {pidFile} ] && kill $(cat {pidFile}) 2>/dev/null && sleep 0.5
+            nohup {homeserver} --port {port} --seed-user ops:ops-pass -c {Main} -c {ConfD} >{_root}/hs.log 2>&1 &
+            echo $! > {pidFile}
+            for i in $(seq 100); do curl -sf http://127.0.0.1:{port}/_matrix/client/versions >/dev/null && exit 0; sleep 0.1; done
+            exit 1
+            """);
+        try
+        {
+            Assert.Equal(0, await ShAsync(script));
+            Assert.Contains(429, await SendThreeAsync(port));
+
+            var run = await RunRoleAsync("{ratelimits: {rc_message: {per_second: 10, burst_count: 50}}}", restart: "sh " + script);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var codes = await SendThreeAsync(port);
+            Assert.Equal(new[] { 200, 200, 200 }, codes);
+        }
+        finally
+        {
+            if (File.Exists(pidFile))
+            {
+                await ShAsync($"-c \"kill $(cat {pidFile})\"");
+            }
+        }
+    }
+
+    private static async Task<int[]> SendThreeAsync(int port)
+    {
+        using var client = new MatrixTestClient(new Uri($"http://127.0.0.1:{port}/"));
+        var ops = await client.LoginAsync("ops", "ops-pass");
+        var roomId = await client.CreateRoomAsync(ops.AccessToken);
+        var codes = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            codes.Add((await client.PutAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/send/m.room.message/t{i}", new JsonObject(), ops.AccessToken)).Code);
+        }
+
+        return [.. codes];
+    }
+
+    private static async Task<int> ShAsync(string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo("sh") { Arguments = arguments, UseShellExecute = false })!;
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
