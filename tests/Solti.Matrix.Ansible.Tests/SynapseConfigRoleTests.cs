@@ -20,6 +20,9 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
     private string Restarts => Path.Combine(_root, "restarts");
 
     private Task<PlaybookRun> RunRoleAsync(string overlays, string appservices = "[]", string? restart = null, bool json = true, params string[] flags) =>
+        RunRoleAsync(overlays, appservices, restart, check: null, json, flags);
+
+    private Task<PlaybookRun> RunRoleAsync(string overlays, string appservices, string? restart, string? check, bool json, params string[] flags) =>
         new Playbook(collection, _root).RunAsync($$$"""
             - hosts: localhost
               gather_facts: false
@@ -32,6 +35,7 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
                     synapse_appservices: {{{appservices}}}
                     synapse_config_restart: command
                     synapse_config_restart_command: "{{{restart ?? $"echo restarted >> {Restarts}"}}}"
+                    synapse_config_check_command: {{{(check is null ? "null" : $"'{check}'")}}}
             """, null, json, flags);
 
     private void Seed()
@@ -91,6 +95,27 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
 
         Assert.Equal(["10-other.yaml", "50-solti-handmade.yaml", "README"], Directory.GetFiles(ConfD).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(0, RestartCount);
+    }
+
+    [Fact]
+    public async Task Synapse_own_check_runs_on_a_staged_copy_and_a_refusal_stops_the_play()
+    {
+        Seed();
+        var seen = Path.Combine(_root, "seen");
+        var accept = $"cat {{main}} {{dir}}/*.yaml > {seen}";
+        var ok = await RunRoleAsync("{ratelimits: {rc_message: {per_second: 5, burst_count: 50}}}", "[]", null, accept, true);
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        var staged = File.ReadAllText(seen);
+        Assert.Contains("per_second: 5", staged, StringComparison.Ordinal); // the new overlay was in the staged copy
+        Assert.Contains("rc_joins", staged, StringComparison.Ordinal);      // and the files that stay
+        Assert.Equal(1, RestartCount);
+
+        var refuse = await RunRoleAsync("{ratelimits: {rc_message: {per_second: 9, burst_count: 50}}}", "[]", null, "echo Synapse says no >&2; exit 1", true);
+        Assert.NotEqual(0, refuse.ExitCode);
+        Assert.Contains("Synapse says no", refuse.Stdout, StringComparison.Ordinal);
+        Assert.Contains("per_second: 5", File.ReadAllText(Path.Combine(ConfD, "50-solti-ratelimits.yaml")), StringComparison.Ordinal);
+        Assert.Equal(1, RestartCount);
+        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "ansible.*.conf.d"));
     }
 
     [Fact]
