@@ -4,8 +4,8 @@ using YamlDotNet.RepresentationModel;
 
 namespace Solti.Matrix.Ansible.Tests;
 
-/// <summary>Every YAML example in <c>docs/</c>, the READMEs of the repository, the collection and its roles, and the
-/// collection's <c>examples/</c>: each must parse; playbooks and task lists must pass <c>ansible-playbook
+/// <summary>Every YAML example in <c>docs/</c>, the READMEs of the repository, the collection and its roles, the
+/// collection's <c>examples/</c> and every module's EXAMPLES: each must parse; playbooks and task lists must pass <c>ansible-playbook
 /// --syntax-check</c> against the installed collection (so a misspelt module, role or option layout fails here).
 /// Examples are syntax-checked, not run: they point at production homeservers, vaults and services this test cannot
 /// start; the behaviour they show is run by the module and role tests.</summary>
@@ -52,6 +52,7 @@ public sealed partial class DocExamplesTests(InstalledCollection collection)
         Assert.Contains("collection/README.md", files);
         Assert.Contains("docs/event-schemas.md", files);
         Assert.Contains("collection/examples/post-event.yml", files);
+        Assert.Contains("collection/plugins/modules/matrix_config.yml", files);
         Assert.True(All().Count() >= 10);
     }
 
@@ -73,6 +74,17 @@ public sealed partial class DocExamplesTests(InstalledCollection collection)
         foreach (var path in Directory.GetFiles(Path.Combine(Root, "collection", "examples"), "*.yml").Order(StringComparer.Ordinal))
         {
             yield return (Path.GetRelativePath(Root, path), 1, File.ReadAllText(path));
+        }
+
+        // The EXAMPLES of every module's sidecar documentation (what ansible-doc shows).
+        foreach (var path in Directory.GetFiles(Path.Combine(Root, "collection", "plugins", "modules"), "*.yml").Order(StringComparer.Ordinal))
+        {
+            var doc = new YamlStream();
+            doc.Load(new StringReader(File.ReadAllText(path)));
+            if (((YamlMappingNode)doc.Documents[0].RootNode).Children.TryGetValue(new YamlScalarNode("EXAMPLES"), out var examples))
+            {
+                yield return (Path.GetRelativePath(Root, path), 1, ((YamlScalarNode)examples).Value!);
+            }
         }
     }
 
