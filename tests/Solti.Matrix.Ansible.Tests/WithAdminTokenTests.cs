@@ -65,11 +65,7 @@ public sealed class WithAdminTokenTests(InstalledCollection collection) : Module
         start.Environment["MATRIX_HOMESERVER_URL"] = Hs.Server.BaseAddress.ToString();
         start.Environment["MATRIX_ADMIN_USER"] = Hs.AdminId;
         start.Environment["MATRIX_ADMIN_PASSWORD"] = TestHomeserver.AdminPassword;
-        start.Environment["ANSIBLE_COLLECTIONS_PATH"] = Collection.CollectionsPath;
-        start.Environment["ANSIBLE_LOCALHOST_WARNING"] = "0";
-        start.Environment["ANSIBLE_INVENTORY_UNPARSED_WARNING"] = "0";
-        start.Environment["ANSIBLE_LOCAL_TEMP"] = Path.Combine(dir, "tmp");
-        start.Environment["XDG_STATE_HOME"] = StateHome;
+        Playbook.Environment(start, Collection, dir, StateHome);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -17,6 +17,17 @@ public sealed record PlaybookRun(int ExitCode, string Stdout, string Stderr, Jso
 /// lives in a directory of the test's own.</summary>
 public sealed class Playbook(InstalledCollection collection, string stateHome)
 {
+    /// <summary>What every Ansible process of the tests gets: the installed collection, quiet localhost warnings, its
+    /// own temporary directory, and the test's own state directory (credential cache, outbox).</summary>
+    public static void Environment(ProcessStartInfo start, InstalledCollection collection, string dir, string stateHome)
+    {
+        start.Environment["ANSIBLE_COLLECTIONS_PATH"] = collection.CollectionsPath;
+        start.Environment["ANSIBLE_LOCALHOST_WARNING"] = "0";
+        start.Environment["ANSIBLE_INVENTORY_UNPARSED_WARNING"] = "0";
+        start.Environment["ANSIBLE_LOCAL_TEMP"] = Path.Combine(dir, "tmp");
+        start.Environment["XDG_STATE_HOME"] = stateHome;
+    }
+
     public async Task<PlaybookRun> RunAsync(string yaml, IReadOnlyDictionary<string, string>? vars = null, bool json = true, params string[] flags)
     {
         var dir = Directory.CreateTempSubdirectory("solti-play-").FullName;
@@ -38,15 +49,11 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
                 start.ArgumentList.Add(arg);
             }
 
-            start.Environment["ANSIBLE_COLLECTIONS_PATH"] = collection.CollectionsPath;
+            Environment(start, collection, dir, stateHome);
             start.Environment["ANSIBLE_STDOUT_CALLBACK"] = json ? "solti_json" : "default";
             start.Environment["ANSIBLE_CALLBACK_PLUGINS"] = Path.Combine(AppContext.BaseDirectory, "callback_plugins");
             start.Environment["ANSIBLE_NOCOLOR"] = "1";
             start.Environment["ANSIBLE_RETRY_FILES_ENABLED"] = "0";
-            start.Environment["ANSIBLE_LOCALHOST_WARNING"] = "0";
-            start.Environment["ANSIBLE_INVENTORY_UNPARSED_WARNING"] = "0";
-            start.Environment["ANSIBLE_LOCAL_TEMP"] = Path.Combine(dir, "tmp");
-            start.Environment["XDG_STATE_HOME"] = stateHome;
             using var process = Process.Start(start)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
