@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
+using Solti.Matrix.Homeserver.Tests.Support;
 using YamlDotNet.RepresentationModel;
 
 namespace Solti.Matrix.Ansible.Tests;
@@ -7,8 +9,9 @@ namespace Solti.Matrix.Ansible.Tests;
 /// <summary>Every YAML example in <c>docs/</c>, the READMEs of the repository, the collection and its roles, the
 /// collection's <c>examples/</c> and every module's EXAMPLES: each must parse; playbooks and task lists must pass <c>ansible-playbook
 /// --syntax-check</c> against the installed collection (so a misspelt module, role or option layout fails here).
-/// Examples are syntax-checked, not run: they point at production homeservers, vaults and services this test cannot
-/// start; the behaviour they show is run by the module and role tests.</summary>
+/// The collection README's block of one example per module is also run against the repo's homeserver; the other
+/// examples are syntax-checked only, since they point at production homeservers, vaults, Synapse hosts and hookshot
+/// installs this test cannot start (the behaviour they show is run by the module and role tests).</summary>
 [Collection("ansible")]
 public sealed partial class DocExamplesTests(InstalledCollection collection)
 {
@@ -43,6 +46,32 @@ public sealed partial class DocExamplesTests(InstalledCollection collection)
             : "- hosts: localhost\n  gather_facts: false\n  tasks:\n" + string.Join('\n', yaml.Split('\n').Select(l => "    " + l));
         var run = await new Playbook(collection, Path.GetTempPath()).RunAsync(playbook, null, false, "--syntax-check");
         Assert.True(run.ExitCode == 0, $"{file}, example {index}:\n{run}");
+    }
+
+    /// <summary>The collection README's block of one example per module runs as written, in order, against the repo's
+    /// homeserver serving <c>example.com</c>, with the bot of the examples seeded.</summary>
+    [Fact]
+    public async Task The_example_of_every_module_runs_against_the_homeserver()
+    {
+        var (_, _, yaml) = All().Single(e => e.File == "collection/README.md" && e.Yaml.Contains("jackaltx.solti_matrix_mgr.synapse_config_check:", StringComparison.Ordinal) && !e.Yaml.Contains("hosts:", StringComparison.Ordinal));
+        await using var hs = await TestHomeserver.StartAsync(o => o with { ServerName = "example.com", SeedUsers = [.. o.SeedUsers, new SeedUser("solti-logger", "logger-pass", false)] });
+        var admin = await hs.LoginAdminAsync("DOCS");
+        var state = Directory.CreateTempSubdirectory("solti-docs-").FullName;
+        try
+        {
+            var run = await new Playbook(collection, state).RunAsync(
+                "- hosts: localhost\n  gather_facts: false\n  tasks:\n" + string.Join('\n', yaml.Split('\n').Select(l => "    " + l)),
+                new Dictionary<string, string> { ["hs_url"] = hs.Server.BaseAddress.ToString(), ["admin_token"] = admin.AccessToken, ["logger_password"] = "logger-pass" });
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var tasks = run.Json!["plays"]![0]!["tasks"]!.AsArray();
+            Assert.Equal(11, tasks.Count);
+            Assert.All(tasks, t => Assert.NotEqual(true, t!["hosts"]!["localhost"]!["failed"]?.GetValue<bool>()));
+            Assert.StartsWith("$", run.Task("matrix_event — a structured event, queued if the homeserver is down")["event_id"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
     }
 
     [Fact]
