@@ -139,7 +139,7 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
     public async Task An_rc_message_overlay_changes_the_limit_the_homeserver_enforces_after_the_restart_handler()
     {
         Seed();
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var pidFile = Path.Combine(_root, "hs.pid");
         var script = Path.Combine(_root, "restart.sh");
         var homeserver = Path.Combine(AppContext.BaseDirectory, "solti-homeserver");
@@ -189,13 +189,6 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
         using var process = Process.Start(new ProcessStartInfo("sh") { Arguments = arguments, UseShellExecute = false })!;
         await process.WaitForExitAsync();
         return process.ExitCode;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

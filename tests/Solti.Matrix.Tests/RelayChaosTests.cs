@@ -131,18 +131,10 @@ public sealed class RelayChaosTests
 
     private static async Task DrainedAsync(HttpClient http, RelayProcess relay, string outbox)
     {
-        for (var i = 0; i < 600; i++)
+        if (!await RelayProcess.DrainsAsync(http, 600, TimeSpan.FromMilliseconds(500)))
         {
-            var status = await http.GetFromJsonAsync<JsonObject>("/v1/status");
-            if (status!["pending"]!.GetValue<long>() == 0)
-            {
-                return;
-            }
-
-            await Task.Delay(500);
+            Assert.Fail($"the outbox did not drain: {await http.GetStringAsync("/v1/status")}\n{string.Join("\n", PendingErrors(outbox))}\n{relay.Log}");
         }
-
-        Assert.Fail($"the outbox did not drain: {await http.GetStringAsync("/v1/status")}\n{string.Join("\n", PendingErrors(outbox))}\n{relay.Log}");
     }
 
     private static IEnumerable<string> PendingErrors(string outbox)

@@ -153,10 +153,10 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
         }
 
         JsonObject content;
-        string room, eventType;
+        string room, eventType, txnId;
         try
         {
-            (room, eventType, content) = Parse(body);
+            (room, eventType, content, txnId) = Parse(body);
         }
         catch (Exception e) when (e is ArgumentException or SchemaValidationException)
         {
@@ -179,7 +179,6 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
             return;
         }
 
-        var txnId = Text(body, "txn_id") is { Length: > 0 } given ? given : TransactionIds.New();
         var id = await _commits.EnqueueAsync(new OutboxItem(client.Homeserver.ToString(), client.Session.UserId, room, eventType, content, txnId));
         Interlocked.Increment(ref _accepted);
         Interlocked.Increment(ref _queuedSinceCount);
@@ -202,7 +201,9 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
         return Interlocked.Read(ref _queuedCounted) + Interlocked.Read(ref _queuedSinceCount);
     }
 
-    private (string Room, string EventType, JsonObject Content) Parse(JsonObject body)
+    /// <summary>The event, checked field by field (a wrong type is a 400 naming the field), with the producer's
+    /// <c>txn_id</c> or a new one.</summary>
+    private (string Room, string EventType, JsonObject Content, string TxnId) Parse(JsonObject body)
     {
         var room = Text(body, "room") ?? throw new ArgumentException("room is required (!id:server or #alias:server)");
         if (!(room.StartsWith('!') || room.StartsWith('#')) || !room.Contains(':', StringComparison.Ordinal))
@@ -211,7 +212,7 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
         }
 
         var eventType = Text(body, "event_type") ?? "m.room.message";
-        _ = Text(body, "txn_id");
+        var txnId = Text(body, "txn_id") is { Length: > 0 } given ? given : TransactionIds.New();
         if (Text(body, "schema") is { } schema)
         {
             if (body["content"] is not null)
@@ -221,10 +222,10 @@ public sealed class RelayService(OutboxStore store, MatrixClient client, SchemaR
 
             var data = body["data"] as JsonObject ?? throw new ArgumentException("schema needs data (a JSON object)");
             return (room, eventType, SoltiEvent.Build(schemas, schema, data, Text(body, "source") ?? Environment.MachineName,
-                validate: Flag(body, "validate") ?? true, html: Flag(body, "html") ?? false));
+                validate: Flag(body, "validate") ?? true, html: Flag(body, "html") ?? false), txnId);
         }
 
-        return (room, eventType, body["content"] as JsonObject ?? throw new ArgumentException("content (a JSON object) or schema and data are required"));
+        return (room, eventType, body["content"] as JsonObject ?? throw new ArgumentException("content (a JSON object) or schema and data are required"), txnId);
     }
 
     private static string? Text(JsonObject body, string name) => body[name] switch

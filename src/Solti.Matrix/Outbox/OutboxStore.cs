@@ -197,7 +197,18 @@ public sealed class OutboxStore : IDisposable
         }
     }
 
-    public void MarkDead(long id, string error) => Update(id, "dead", null, error);
+    /// <summary>Refused for good: kept, with the server's error, until purged.</summary>
+    public void MarkDead(long id, string error)
+    {
+        lock (_gate)
+        {
+            using var update = Command("UPDATE events SET state = 'dead', last_error = $error, attempts = attempts + 1, done_at = $now WHERE id = $id");
+            update.Parameters.AddWithValue("$id", id);
+            update.Parameters.AddWithValue("$error", error);
+            update.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            update.ExecuteNonQuery();
+        }
+    }
 
     /// <summary>A failed attempt that will be retried: the event stays pending, in its place.</summary>
     public void MarkRetry(long id, string error)
@@ -293,20 +304,6 @@ public sealed class OutboxStore : IDisposable
     public static string Key(string homeserver) => homeserver.TrimEnd('/');
 
     public void Dispose() => _db.Dispose();
-
-    private void Update(long id, string state, string? eventId, string? error)
-    {
-        lock (_gate)
-        {
-            using var update = Command("UPDATE events SET state = $state, event_id = $event, last_error = COALESCE($error, last_error), attempts = attempts + 1, done_at = $now WHERE id = $id");
-            update.Parameters.AddWithValue("$id", id);
-            update.Parameters.AddWithValue("$state", state);
-            update.Parameters.AddWithValue("$event", (object?)eventId ?? DBNull.Value);
-            update.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-            update.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            update.ExecuteNonQuery();
-        }
-    }
 
     private void Execute(string sql)
     {

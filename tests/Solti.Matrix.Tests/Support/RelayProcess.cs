@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using System.Net.Http.Json;
 
 namespace Solti.Matrix.Tests.Support;
 
@@ -16,7 +15,7 @@ public sealed class RelayProcess : IAsyncDisposable
     public RelayProcess(IReadOnlyDictionary<string, string?> env, params string[] extraArgs)
     {
         _env = env;
-        Port = FreePort();
+        Port = Homeserver.Tests.Support.LoopbackPorts.Free();
         _args = extraArgs;
     }
 
@@ -72,6 +71,22 @@ public sealed class RelayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls <c>GET /v1/status</c> until nothing is pending; false when it still is after <paramref name="polls"/>.</summary>
+    public static async Task<bool> DrainsAsync(HttpClient http, int polls, TimeSpan interval)
+    {
+        for (var i = 0; i < polls; i++)
+        {
+            if ((await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/v1/status"))!["pending"]!.GetValue<long>() == 0)
+            {
+                return true;
+            }
+
+            await Task.Delay(interval);
+        }
+
+        return false;
+    }
+
     /// <summary>SIGKILL: no chance to flush or finish anything.</summary>
     public async Task KillAsync()
     {
@@ -108,12 +123,5 @@ public sealed class RelayProcess : IAsyncDisposable
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
         var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
         return Path.Combine(root, "src", "Solti.Matrix.Relay", "bin", testBin.Parent!.Name, testBin.Name, "solti-matrix-relay");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
