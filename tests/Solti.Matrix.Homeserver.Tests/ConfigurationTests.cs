@@ -67,6 +67,8 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("refreshable_access_token_lifetime: soon", "refreshable_access_token_lifetime")]
     [InlineData("key: [unclosed", "not valid YAML")]
     [InlineData("retention: {default_policy: {max_lifetime: forever}}", "retention.default_policy.max_lifetime must be a duration")]
+    [InlineData("refreshable_access_token_lifetime: 1.5h", "whole number")]
+    [InlineData("refreshable_access_token_lifetime: -5m", "refreshable_access_token_lifetime must be a duration")]
     [InlineData("retention: {default_policy: {min_lifetime: 2d, max_lifetime: 1d}}", "'min_lifetime' can not be greater than its 'max_lifetime'")]
     [InlineData("retention: {allowed_lifetime_min: 1y, allowed_lifetime_max: 1d}", "'allowed_lifetime_min' can not be greater than 'allowed_lifetime_max'")]
     public void Bad_config_values_fail_naming_the_key(string yaml, string expected)
@@ -109,6 +111,17 @@ public sealed class ConfigurationTests : IDisposable
         var user = await client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@ops:localhost"), ops.AccessToken);
         Assert.True(user.Object["admin"]!.GetValue<bool>());
         Assert.Equal(IPAddress.Loopback.ToString(), server.BaseAddress.Host);
+    }
+
+    [Theory]
+    [InlineData("90000", 90_000)]
+    [InlineData("90s", 90_000)]
+    [InlineData("2w", 1_209_600_000)]
+    public void Durations_are_whole_numbers_of_milliseconds_or_with_a_unit_as_Synapse_reads_them(string value, long milliseconds)
+    {
+        var options = CommandLine.Parse(["--config", Write($"refreshable_access_token_lifetime: {value}")]);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), options.RefreshableAccessTokenLifetime);
     }
 
     [Fact]

@@ -205,7 +205,8 @@ public static class ConfigFile
                 Number(node, "burst_count", $"{path}{key}.") ?? fallback.BurstCount);
         }
 
-        /// <summary>Synapse durations: a number of milliseconds, or a number with s, m, h, d, w or y.</summary>
+        /// <summary>Synapse durations (its <c>parse_duration</c>): a whole number of milliseconds, or a whole number
+        /// followed by one of s, m, h, d, w or y. Decimals such as <c>1.5h</c> are refused, as Synapse refuses them.</summary>
         public TimeSpan? Duration(YamlMappingNode parent, string key, string path = "")
         {
             var raw = String(parent, key);
@@ -214,15 +215,23 @@ public static class ConfigFile
                 return null;
             }
 
-            var unit = raw[^1];
-            var multiplier = unit switch { 's' => 1000L, 'm' => 60_000L, 'h' => 3_600_000L, 'd' => 86_400_000L, 'w' => 604_800_000L, 'y' => 31_536_000_000L, _ => 0L };
-            var number = multiplier == 0 ? raw : raw[..^1];
-            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 0)
+            var multiplier = raw.Length == 0 ? 1L : raw[^1] switch
             {
-                throw new ConfigurationException($"{source}: {path}{key} must be a duration like 5m, 30s or a number of milliseconds, got '{raw}'");
+                's' => 1000L,
+                'm' => 60_000L,
+                'h' => 3_600_000L,
+                'd' => 86_400_000L,
+                'w' => 604_800_000L,
+                'y' => 31_536_000_000L,
+                _ => 1L,
+            };
+            var digits = multiplier == 1 ? raw : raw[..^1];
+            if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                throw new ConfigurationException($"{source}: {path}{key} must be a duration like 5m, 30s or a whole number of milliseconds, got '{raw}'");
             }
 
-            return TimeSpan.FromMilliseconds(value * (multiplier == 0 ? 1 : multiplier));
+            return TimeSpan.FromMilliseconds(count * (double)multiplier);
         }
 
         private static YamlNode? Get(YamlMappingNode parent, string key) =>
