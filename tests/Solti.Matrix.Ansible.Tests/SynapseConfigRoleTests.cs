@@ -170,6 +170,59 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
         }
     }
 
+    /// <summary>The handler for each kind of install calls that install's own tool with the right arguments: fake
+    /// <c>systemctl</c>, <c>docker</c> and <c>pct</c> first on the PATH record how they were called (the fake
+    /// <c>systemctl</c> answers <c>show</c> as systemd does for a running unit). Once on a change, never on a re-run
+    /// or in check mode.</summary>
+    [Theory]
+    [InlineData("systemd", "synapse_config_service: synapse-main", "systemctl restart synapse-main")]
+    [InlineData("mdad", "synapse_config_mdad_service: matrix-synapse", "systemctl restart matrix-synapse")]
+    [InlineData("docker", "synapse_config_container: matrix-synapse-app", "docker restart matrix-synapse-app")]
+    [InlineData("pct", "synapse_config_pct_vmid: 105", "pct exec 105 -- systemctl restart matrix-synapse")]
+    public async Task Each_restart_handler_calls_its_install_tool_once_per_change(string kind, string setting, string expected)
+    {
+        Seed();
+        var bin = Directory.CreateDirectory(Path.Combine(_root, "bin")).FullName;
+        var calls = Path.Combine(_root, "calls");
+        foreach (var tool in new[] { "systemctl", "docker", "pct" })
+        {
+            var path = Path.Combine(bin, tool);
+            await File.WriteAllTextAsync(path, $$"""
+                #!/bin/sh
+                if [ "$1" = show ]; then printf 'Id=%s.service\nLoadState=loaded\nActiveState=active\nSubState=running\n' "$2"; exit 0; fi
+                echo "{{tool}} $*" >> {{calls}}
+                """);
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        Task<PlaybookRun> RunAsync(int perSecond, params string[] flags) => new Playbook(collection, _root).RunAsync($$$"""
+            - hosts: localhost
+              gather_facts: false
+              environment:
+                PATH: "{{{bin}}}:{{ lookup('env', 'PATH') }}"
+              roles:
+                - role: jackaltx.solti_matrix_mgr.synapse_config
+                  vars:
+                    synapse_config_main_file: {{{Main}}}
+                    synapse_config_dir: {{{ConfD}}}
+                    synapse_config_overlays: {ratelimits: {rc_message: {per_second: {{{perSecond}}}, burst_count: 50} } }
+                    synapse_config_restart: {{{kind}}}
+                    {{{setting}}}
+            """, null, true, flags);
+        string[] Calls() => File.Exists(calls) ? File.ReadAllLines(calls) : [];
+
+        var first = await RunAsync(5);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal([expected], Calls());
+
+        var again = await RunAsync(5);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var check = await RunAsync(6, "--check");
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Equal([expected], Calls());
+        Assert.Contains("per_second: 5", File.ReadAllText(Path.Combine(ConfD, "50-solti-ratelimits.yaml")), StringComparison.Ordinal);
+    }
+
     private static async Task<int[]> SendThreeAsync(int port)
     {
         using var client = new MatrixTestClient(new Uri($"http://127.0.0.1:{port}/"));
