@@ -29,6 +29,31 @@ public sealed class CompatibilityTests
         Assert.Null(await admin.GetUserAsync("@nobody:localhost"));
     }
 
+    /// <summary>Why the same device matters: a send repeated with its transaction id after a re-login is one event on
+    /// current Synapse (de-duplication per device, which the re-login keeps) and two on Synapse &lt;= 1.82 (per access
+    /// token, which the re-login replaces). docs/session-recovery.md, "Old and new Synapse".</summary>
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 2)]
+    public async Task A_send_repeated_after_a_re_login_is_one_event_on_current_Synapse_and_two_on_1_67(bool synapse167, int events)
+    {
+        await using var h = await LibraryHarness.StartAsync(o => synapse167 ? o with { Compatibility = Compatibility.Synapse167 } : o);
+        var bot = await h.Hs.LoginBotAsync("TXN");
+        var (roomId, _) = await h.BotRoomAsync(bot.AccessToken);
+        var content = new JsonObject { ["msgtype"] = "m.text", ["body"] = "deploy 42 done" };
+        using var first = h.Bot(token: bot.AccessToken, deviceId: "TXN");
+        var sent = await first.SendEventAsync(roomId, "m.room.message", content, transactionId: "deploy-42");
+        await h.ExpireAsync(bot.AccessToken);
+
+        using var again = h.Bot(token: bot.AccessToken, deviceId: "TXN");
+        var repeated = await again.SendEventAsync(roomId, "m.room.message", content.DeepClone().AsObject(), transactionId: "deploy-42");
+
+        Assert.True(repeated.Reauthenticated);
+        Assert.Equal("TXN", again.Session.DeviceId);
+        Assert.Equal(synapse167, repeated.EventId != sent.EventId);
+        Assert.Equal(events, (await h.MessagesAsync(roomId, again.Session.AccessToken!)).Count);
+    }
+
     [Fact]
     public async Task Concurrent_sends_in_one_process_share_one_heal()
     {
