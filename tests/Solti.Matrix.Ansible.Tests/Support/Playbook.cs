@@ -17,6 +17,9 @@ public sealed record PlaybookRun(int ExitCode, string Stdout, string Stderr, Jso
 /// lives in a directory of the test's own.</summary>
 public sealed class Playbook(InstalledCollection collection, string stateHome)
 {
+    /// <summary>Set in the environment of <c>ansible-playbook</c> on top of the rest (e.g. a PATH with fake tools).</summary>
+    public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>What every Ansible process of the tests gets: the installed collection, quiet localhost warnings, its
     /// own temporary directory, and the test's own state directory (credential cache, outbox).</summary>
     public static void Environment(ProcessStartInfo start, InstalledCollection collection, string dir, string stateHome)
@@ -54,6 +57,11 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
             start.Environment["ANSIBLE_CALLBACK_PLUGINS"] = Path.Combine(AppContext.BaseDirectory, "callback_plugins");
             start.Environment["ANSIBLE_NOCOLOR"] = "1";
             start.Environment["ANSIBLE_RETRY_FILES_ENABLED"] = "0";
+            foreach (var (name, value) in ExtraEnvironment)
+            {
+                start.Environment[name] = value;
+            }
+
             using var process = Process.Start(start)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
