@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Solti.Matrix.Ansible.Tests.Support;
 using Solti.Matrix.Homeserver.Tests.Support;
 
@@ -116,6 +117,55 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
         Assert.Contains("per_second: 5", File.ReadAllText(Path.Combine(ConfD, "50-solti-ratelimits.yaml")), StringComparison.Ordinal);
         Assert.Equal(1, RestartCount);
         Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "ansible.*.conf.d"));
+    }
+
+    /// <summary>By default the role finds Synapse's Python on the host and runs <c>python -m synapse.config</c> on the
+    /// staged files (a fake Python stands in for Synapse's here); without one on the host the check is skipped.</summary>
+    [Fact]
+    public async Task Synapse_own_check_is_found_on_the_host_by_default()
+    {
+        Seed();
+        var python = Path.Combine(_root, "venv", "bin", "python");
+        Directory.CreateDirectory(Path.GetDirectoryName(python)!);
+        var seen = Path.Combine(_root, "python-args");
+        await File.WriteAllTextAsync(python, $"""
+            #!/bin/sh
+            echo "$@" > {seen}
+            dir=$(echo "$@" | sed 's/.* -c //')
+            if grep -q 'per_second: 13' "$dir"/*.yaml; then echo "Error in configuration at 'rc_message'" >&2; exit 1; fi
+            echo 'Config parses OK!'
+            """);
+        File.SetUnixFileMode(python, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        Task<PlaybookRun> RunAsync(int perSecond, string pythons) => new Playbook(collection, _root).RunAsync($$$"""
+            - hosts: localhost
+              gather_facts: false
+              roles:
+                - role: jackaltx.solti_matrix_mgr.synapse_config
+                  vars:
+                    synapse_config_main_file: {{{Main}}}
+                    synapse_config_dir: {{{ConfD}}}
+                    synapse_config_overlays: {ratelimits: {rc_message: {per_second: {{{perSecond}}}, burst_count: 50} } }
+                    synapse_config_synapse_pythons: {{{pythons}}}
+                    synapse_config_restart: command
+                    synapse_config_restart_command: "echo restarted >> {{{Restarts}}}"
+            """);
+
+        var ok = await RunAsync(5, $"[/nonexistent/python, {python}]");
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Matches($@"^-m synapse\.config -c {Regex.Escape(Main)} -c /\S+\.conf\.d$", File.ReadAllText(seen).Trim());
+        Assert.Equal(1, RestartCount);
+
+        var refused = await RunAsync(13, $"[{python}]");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Error in configuration at 'rc_message'", refused.Stdout, StringComparison.Ordinal);
+        Assert.Contains("per_second: 5", File.ReadAllText(Path.Combine(ConfD, "50-solti-ratelimits.yaml")), StringComparison.Ordinal);
+
+        File.Delete(seen);
+        var none = await RunAsync(13, "[/nonexistent/python]");
+        Assert.True(none.ExitCode == 0, none.ToString());
+        Assert.False(File.Exists(seen));
+        Assert.Equal(2, RestartCount);
     }
 
     [Fact]
