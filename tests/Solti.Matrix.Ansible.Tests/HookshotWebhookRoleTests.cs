@@ -81,6 +81,15 @@ public sealed class HookshotWebhookRoleTests(InstalledCollection collection) : M
             Assert.True(second.ExitCode == 0, second.ToString());
             Assert.Equal(urls.ToJsonString(), second.Task("urls")["hookshot_webhook_urls"]!.ToJsonString());
             Assert.Single(File.ReadAllLines(restarts));
+
+            var remove = await RunRoleAsync(config, $"[{{name: alerts, room: \"#ops:localhost\", state: absent}}, {{name: deploys, room: \"{deploysId}\"}}]", restarts);
+            Assert.True(remove.ExitCode == 0, remove.ToString());
+            Assert.Equal(["deploys"], remove.Task("urls")["hookshot_webhook_urls"]!.AsObject().Select(u => u.Key));
+            var left = ((YamlSequenceNode)Load(config)["connections"]).Cast<YamlMappingNode>().ToList();
+            Assert.Equal(2, left.Count); // the feed that was never the role's, and deploys with its id unchanged
+            Assert.Contains(left, c => c["connectionType"].ToString() == "uk.half-shot.matrix-hookshot.feed");
+            Assert.Contains(left, c => urls["deploys"]!.GetValue<string>().EndsWith(c["stateKey"].ToString(), StringComparison.Ordinal));
+            Assert.Equal(2, File.ReadAllLines(restarts).Length);
         }
         finally
         {
