@@ -24,20 +24,30 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
         RunRoleAsync(overlays, appservices, restart, check: null, json, flags);
 
     private Task<PlaybookRun> RunRoleAsync(string overlays, string appservices, string? restart, string? check, bool json, params string[] flags) =>
-        new Playbook(collection, _root).RunAsync($$$"""
+        RoleAsync(new()
+        {
+            ["synapse_config_overlays"] = overlays,
+            ["synapse_appservices"] = appservices,
+            ["synapse_config_restart"] = "command",
+            ["synapse_config_restart_command"] = $"\"{restart ?? $"echo restarted >> {Restarts}"}\"",
+            ["synapse_config_check_command"] = check is null ? "null" : $"'{check}'",
+        }, json, null, flags);
+
+    /// <summary>The role on localhost with the test's main file and <c>conf.d</c>, and these role variables (YAML
+    /// values).</summary>
+    private Task<PlaybookRun> RoleAsync(Dictionary<string, string> vars, bool json = true, IReadOnlyDictionary<string, string>? environment = null, params string[] flags) =>
+        new Playbook(collection, _root) { ExtraEnvironment = environment ?? new Dictionary<string, string>() }.RunAsync($"""
             - hosts: localhost
               gather_facts: false
               roles:
                 - role: jackaltx.solti_matrix_mgr.synapse_config
                   vars:
-                    synapse_config_main_file: {{{Main}}}
-                    synapse_config_dir: {{{ConfD}}}
-                    synapse_config_overlays: {{{overlays}}}
-                    synapse_appservices: {{{appservices}}}
-                    synapse_config_restart: command
-                    synapse_config_restart_command: "{{{restart ?? $"echo restarted >> {Restarts}"}}}"
-                    synapse_config_check_command: {{{(check is null ? "null" : $"'{check}'")}}}
+                    synapse_config_main_file: {Main}
+                    synapse_config_dir: {ConfD}
+            {string.Join('\n', vars.Select(v => $"        {v.Key}: {v.Value}"))}
             """, null, json, flags);
+
+    private static string RateLimit(int perSecond) => $"{{ratelimits: {{rc_message: {{per_second: {perSecond}, burst_count: 50}}}}}}";
 
     private void Seed()
     {
@@ -137,19 +147,13 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
             """);
         File.SetUnixFileMode(python, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        Task<PlaybookRun> RunAsync(int perSecond, string pythons) => new Playbook(collection, _root).RunAsync($$$"""
-            - hosts: localhost
-              gather_facts: false
-              roles:
-                - role: jackaltx.solti_matrix_mgr.synapse_config
-                  vars:
-                    synapse_config_main_file: {{{Main}}}
-                    synapse_config_dir: {{{ConfD}}}
-                    synapse_config_overlays: {ratelimits: {rc_message: {per_second: {{{perSecond}}}, burst_count: 50} } }
-                    synapse_config_synapse_pythons: {{{pythons}}}
-                    synapse_config_restart: command
-                    synapse_config_restart_command: "echo restarted >> {{{Restarts}}}"
-            """);
+        Task<PlaybookRun> RunAsync(int perSecond, string pythons) => RoleAsync(new()
+        {
+            ["synapse_config_overlays"] = RateLimit(perSecond),
+            ["synapse_config_synapse_pythons"] = pythons,
+            ["synapse_config_restart"] = "command",
+            ["synapse_config_restart_command"] = $"\"echo restarted >> {Restarts}\"",
+        });
 
         var ok = await RunAsync(5, $"[/nonexistent/python, {python}]");
         Assert.True(ok.ExitCode == 0, ok.ToString());
@@ -236,29 +240,14 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
         var calls = Path.Combine(_root, "calls");
         foreach (var tool in new[] { "systemctl", "docker", "pct" })
         {
-            var path = Path.Combine(bin, tool);
-            await File.WriteAllTextAsync(path, $$"""
-                #!/bin/sh
-                if [ "$1" = show ]; then printf 'Id=%s.service\nLoadState=loaded\nActiveState=active\nSubState=running\n' "$2"; exit 0; fi
-                echo "{{tool}} $*" >> {{calls}}
-                """);
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await FakeTools.WriteAsync(bin, tool, calls);
         }
 
-        Task<PlaybookRun> RunAsync(int perSecond, params string[] flags) => new Playbook(collection, _root).RunAsync($$$"""
-            - hosts: localhost
-              gather_facts: false
-              environment:
-                PATH: "{{{bin}}}:{{ lookup('env', 'PATH') }}"
-              roles:
-                - role: jackaltx.solti_matrix_mgr.synapse_config
-                  vars:
-                    synapse_config_main_file: {{{Main}}}
-                    synapse_config_dir: {{{ConfD}}}
-                    synapse_config_overlays: {ratelimits: {rc_message: {per_second: {{{perSecond}}}, burst_count: 50} } }
-                    synapse_config_restart: {{{kind}}}
-                    {{{setting}}}
-            """, null, true, flags);
+        Task<PlaybookRun> RunAsync(int perSecond, params string[] flags) => RoleAsync(
+            new() { ["synapse_config_overlays"] = RateLimit(perSecond), ["synapse_config_restart"] = kind, [setting.Split(": ")[0]] = setting.Split(": ")[1] },
+            true,
+            new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") },
+            flags);
         string[] Calls() => File.Exists(calls) ? File.ReadAllLines(calls) : [];
 
         var first = await RunAsync(5);

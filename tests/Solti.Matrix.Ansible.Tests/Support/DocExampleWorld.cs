@@ -115,13 +115,7 @@ public sealed class DocExampleWorld : IAsyncDisposable
         Vars["hookshot_config_file"] = Path.Combine(hookshot, "config.yml");
 
         var bin = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "bin")).FullName;
-        var systemctl = Path.Combine(bin, "systemctl");
-        await File.WriteAllTextAsync(systemctl, $"""
-            #!/bin/sh
-            if [ "$1" = show ]; then printf 'Id=%s.service\nLoadState=loaded\nActiveState=active\nSubState=running\n' "$2"; exit 0; fi
-            echo "systemctl $*" >> {SystemctlCalls}
-            """);
-        File.SetUnixFileMode(systemctl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await FakeTools.WriteAsync(bin, "systemctl", SystemctlCalls);
         Environment["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH");
 
         await File.WriteAllTextAsync(Inventory, "localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n[matrix]\nlocalhost\n[hookshot]\nlocalhost\n");
