@@ -116,7 +116,7 @@ public sealed class CliTests
         await h.Raw.CreateRoomAsync(h.Admin.AccessToken, new JsonObject { ["name"] = "cli room" });
         await h.Hs.LoginBotAsync("GONE1");
         await h.Hs.LoginBotAsync("KEPT1");
-        var env = new Dictionary<string, string?> { ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(), ["MATRIX_ACCESS_TOKEN"] = h.Admin.AccessToken };
+        var env = h.CliEnvironment(h.Admin.AccessToken);
         async Task<JsonNode> Run(params string[] args)
         {
             var run = await CliRunner.RunAsync([.. args, "--output", "json", "--no-cache"], env);
@@ -157,7 +157,7 @@ public sealed class CliTests
                 topic: "deploys: and alerts"
                 members: ["@ops-bot", {user_id: "@bot", power_level: 50}]
             """);
-        var env = new Dictionary<string, string?> { ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(), ["MATRIX_ACCESS_TOKEN"] = h.Admin.AccessToken };
+        var env = h.CliEnvironment(h.Admin.AccessToken);
         try
         {
             var plan = await CliRunner.RunAsync(["config", "plan", file, "--diff", "--no-cache"], env);

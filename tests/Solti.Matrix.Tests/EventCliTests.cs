@@ -15,7 +15,7 @@ public sealed class EventCliTests
         var bot = await h.Hs.LoginBotAsync("EVENTS");
         var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "ops");
         using var state = new TempDirectory("solti-events-");
-        var env = new Dictionary<string, string?> { ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(), ["MATRIX_ACCESS_TOKEN"] = bot.AccessToken, ["XDG_STATE_HOME"] = state };
+        var env = h.CliEnvironment(bot.AccessToken, state);
         var list = await CliRunner.RunAsync(["schema", "list", "--output", "json"], env);
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.Equal(["deploy.complete.v1", "deploy.start.v1", "test.v1", "verify.fail.v1", "verify.pass.v1"],

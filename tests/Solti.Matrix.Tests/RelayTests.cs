@@ -18,7 +18,7 @@ public sealed class RelayTests
         var bot = await h.Hs.LoginBotAsync("SETUP");
         var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "deploys");
         using var state = new TempDirectory("solti-relay-");
-        await using var relay = new RelayProcess(Env(h, state, bot.AccessToken));
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state));
         await relay.StartAsync();
         using var http = new HttpClient { BaseAddress = relay.Url };
         var plain = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject { ["msgtype"] = "m.text", ["body"] = "plain" }, ["txn_id"] = "relay-1" });
@@ -62,7 +62,7 @@ public sealed class RelayTests
         var bot = await h.Hs.LoginBotAsync("SETUP");
         var (roomId, _) = await h.BotRoomAsync(bot.AccessToken);
         using var state = new TempDirectory("solti-relay-");
-        var env = Env(h, state, bot.AccessToken);
+        var env = h.CliEnvironment(bot.AccessToken, state);
         await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = null });
         await using var relay = new RelayProcess(env, "--max-queue", "2", "--timeout", "1", "--budget", "1");
         await relay.StartAsync();
@@ -102,7 +102,7 @@ public sealed class RelayTests
         var (roomId, _) = await h.BotRoomAsync(bot.AccessToken);
         using var state = new TempDirectory("solti-relay-");
         var socket = Path.Combine(state, "relay.sock");
-        await using var relay = new RelayProcess(Env(h, state, bot.AccessToken)) { Listen = "unix:" + socket };
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state)) { Listen = "unix:" + socket };
         await relay.StartAsync();
         using var http = new HttpClient(new SocketsHttpHandler
         {
@@ -119,13 +119,6 @@ public sealed class RelayTests
         Assert.Equal(["n1"], (await h.MessagesAsync(roomId, bot.AccessToken)).Select(m => m["content"]!["body"]!.GetValue<string>()));
         Assert.Equal(0, await relay.StopAsync());
     }
-
-    private static Dictionary<string, string?> Env(LibraryHarness h, string state, string token) => new()
-    {
-        ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(),
-        ["MATRIX_ACCESS_TOKEN"] = token,
-        ["XDG_STATE_HOME"] = state,
-    };
 
     private static JsonObject Message(string roomId, int n) =>
         new() { ["room"] = roomId, ["content"] = new JsonObject { ["msgtype"] = "m.text", ["body"] = $"n{n}" } };

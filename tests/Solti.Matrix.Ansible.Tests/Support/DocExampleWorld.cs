@@ -76,7 +76,10 @@ public sealed class DocExampleWorld : IAsyncDisposable
                 throw new InvalidOperationException($"solti-logger could not join #{alias}: {join}");
             }
 
-            DeploysRoomId = alias == "deploys" ? roomId : DeploysRoomId;
+            if (alias == "deploys")
+            {
+                DeploysRoomId = roomId;
+            }
         }
 
         var url = Hs.Server.BaseAddress.ToString();

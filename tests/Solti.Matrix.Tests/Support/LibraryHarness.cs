@@ -48,6 +48,19 @@ public sealed class LibraryHarness : IAsyncDisposable
             RequestRefreshToken = refresh,
         }, Cache);
 
+    /// <summary>The environment of a <c>solti-matrix</c> process that uses <paramref name="token"/> on this homeserver,
+    /// with its state (credential cache, outbox) under <paramref name="stateHome"/> when given.</summary>
+    public Dictionary<string, string?> CliEnvironment(string token, string? stateHome = null)
+    {
+        var env = new Dictionary<string, string?> { ["MATRIX_HOMESERVER_URL"] = Hs.Server.BaseAddress.ToString(), ["MATRIX_ACCESS_TOKEN"] = token };
+        if (stateHome is not null)
+        {
+            env["XDG_STATE_HOME"] = stateHome;
+        }
+
+        return env;
+    }
+
     /// <summary>A room the bot is in, by alias.</summary>
     public async Task<(string RoomId, string Alias)> BotRoomAsync(string token, string aliasName = "events")
     {
