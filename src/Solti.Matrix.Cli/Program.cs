@@ -1,6 +1,10 @@
 using System.CommandLine;
 using Solti.Matrix.Cli;
 using Solti.Matrix.Cli.Commands;
+using Solti.Matrix.Hosting;
+
+// Raw bytes to fds 1 and 2: Console would emit the terminal's keypad_xmit first (ESC[?1h ESC=) under a real TERM.
+RawStandardStreams.ReplaceConsole();
 
 var root = new RootCommand("solti-matrix: send events to Matrix rooms with a self-healing session");
 foreach (var option in CliSettings.All)

@@ -6,28 +6,34 @@ using Solti.Matrix.Sessions;
 namespace Solti.Matrix.Ansible.Host;
 
 /// <summary>The binary's entry: picks the module from argv[0] (<c>AnsiballZ_&lt;name&gt;</c> or the symlink's name),
-/// reads the args file, validates, runs, and writes exactly one JSON object to stdout, masked. A stack trace
+/// reads the args file (or stdin), validates, runs, and writes exactly one JSON object to stdout, masked. A stack trace
 /// never reaches stdout; at verbosity ≥ 3 it goes to stderr.</summary>
 public static class ModuleHost
 {
     public const string CollectionName = "jackaltx.solti_matrix_mgr";
 
-    public static async Task<int> RunAsync(string invokedAs, IReadOnlyList<string> args, IReadOnlyDictionary<string, IModule> modules, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(string invokedAs, IReadOnlyList<string> args, IReadOnlyDictionary<string, IModule> modules, TextWriter stdout, TextWriter stderr, Func<Stream>? stdin = null)
     {
         var name = ModuleName(invokedAs);
-        if (!modules.TryGetValue(name, out var module))
-        {
-            return Write(stdout, Failed($"unknown module '{name}': this binary serves {string.Join(", ", modules.Keys.Order(StringComparer.Ordinal))} (it is run through a symlink named after the module)"), new NoLogMasker([]));
-        }
-
         JsonObject raw;
         try
         {
-            raw = ReadArguments(args);
+            raw = ReadArguments(args, stdin);
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException or InvalidDataException)
         {
             return Write(stdout, Failed($"{name}: cannot read the module arguments: {e.Message}"), new NoLogMasker([]));
+        }
+
+        // Run as the binary itself (the controller-side action's installed copy), the module is named in the arguments.
+        if (!modules.ContainsKey(name) && raw["_ansible_module_name"] is JsonValue named && named.TryGetValue<string>(out var fromArgs))
+        {
+            name = fromArgs[(fromArgs.LastIndexOf('.') + 1)..];
+        }
+
+        if (!modules.TryGetValue(name, out var module))
+        {
+            return Write(stdout, Failed($"unknown module '{name}': this binary serves {string.Join(", ", modules.Keys.Order(StringComparer.Ordinal))} (it is run through a symlink named after the module, or given _ansible_module_name)"), new NoLogMasker([]));
         }
 
         var internals = new JsonObject();
@@ -121,15 +127,27 @@ public static class ModuleHost
         _ => $"the homeserver refused (HTTP {e.Status} {e.Errcode}): {e.Error}",
     };
 
-    private static JsonObject ReadArguments(IReadOnlyList<string> args)
+    /// <summary>The arguments file Ansible names in argv[1]; without one, the JSON on stdin (the controller-side
+    /// action and pipelining hand it over there, so it is never in argv or in a file on the target).</summary>
+    private static JsonObject ReadArguments(IReadOnlyList<string> args, Func<Stream>? stdin)
     {
-        if (args.Count < 1)
+        JsonNode? node;
+        if (args.Count >= 1)
         {
-            throw new InvalidDataException("no arguments file was given (Ansible passes its path as the first argument)");
+            node = JsonNode.Parse(File.ReadAllText(args[0]));
+        }
+        else if (stdin is not null)
+        {
+            using var input = stdin();
+            node = JsonNode.Parse(input);
+        }
+        else
+        {
+            throw new InvalidDataException("no arguments file was given (Ansible passes its path as the first argument) and no standard input to read them from");
         }
 
-        var node = JsonNode.Parse(File.ReadAllText(args[0])) as JsonObject ?? throw new InvalidDataException("the arguments file does not hold a JSON object");
-        return node["ANSIBLE_MODULE_ARGS"] is JsonObject wrapped ? (JsonObject)wrapped.DeepClone() : node;
+        var json = node as JsonObject ?? throw new InvalidDataException("the arguments are not a JSON object");
+        return json["ANSIBLE_MODULE_ARGS"] is JsonObject wrapped ? (JsonObject)wrapped.DeepClone() : json;
     }
 
     private static JsonObject Failed(string message, JsonObject? extra = null)
