@@ -5,9 +5,9 @@ namespace Solti.Matrix.Ansible.Tests.Support;
 
 public sealed record PlaybookRun(int ExitCode, string Stdout, string Stderr, JsonObject? Json)
 {
-    /// <summary>The result of the task named <paramref name="name"/> on localhost (json callback only).</summary>
-    public JsonObject Task(string name) =>
-        Json?["plays"]?[0]?["tasks"]?.AsArray().Select(t => t!).FirstOrDefault(t => t["task"]!["name"]!.GetValue<string>() == name)?["hosts"]?["localhost"]?.AsObject()
+    /// <summary>The result of the task named <paramref name="name"/> on <paramref name="host"/> (json callback only).</summary>
+    public JsonObject Task(string name, string host = "localhost") =>
+        Json?["plays"]?[0]?["tasks"]?.AsArray().Select(t => t!).FirstOrDefault(t => t["task"]!["name"]!.GetValue<string>() == name)?["hosts"]?[host]?.AsObject()
         ?? throw new InvalidOperationException($"no task '{name}' in: {Stdout}\n{Stderr}");
 
     public override string ToString() => $"exit {ExitCode}\n{Stdout}\n{Stderr}";
@@ -19,6 +19,9 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
 {
     /// <summary>Set in the environment of <c>ansible-playbook</c> on top of the rest (e.g. a PATH with fake tools).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>An inventory file to run against instead of localhost over the local connection.</summary>
+    public string? Inventory { get; init; }
 
     /// <summary>What every Ansible process of the tests gets: the installed collection, quiet localhost warnings, its
     /// own temporary directory, and the test's own state directory (credential cache, outbox).</summary>
@@ -47,7 +50,7 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
 
             await File.WriteAllTextAsync(varsFile, extra.ToJsonString());
             var start = new ProcessStartInfo("ansible-playbook") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-            foreach (var arg in new[] { "-i", "localhost,", "-c", "local", "-e", "@" + varsFile, path }.Concat(flags))
+            foreach (var arg in (Inventory is null ? new[] { "-i", "localhost,", "-c", "local" } : ["-i", Inventory]).Concat(["-e", "@" + varsFile, path]).Concat(flags))
             {
                 start.ArgumentList.Add(arg);
             }

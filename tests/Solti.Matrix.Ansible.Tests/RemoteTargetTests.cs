@@ -1,0 +1,230 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
+using Solti.Matrix.Homeserver.Tests.Support;
+
+namespace Solti.Matrix.Ansible.Tests;
+
+/// <summary>The modules on a remote target, as operators run them: over ssh (sshd on 127.0.0.1), from a shell with a
+/// real TERM, with pipelining on and off, with become to another account, and through Ansible's own module path.</summary>
+[Collection("ansible")]
+public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget target) : IAsyncLifetime, IClassFixture<SshTarget>
+{
+    private const string BotPassword = "solti-bot-pass";
+    private const int Tasks = 6;
+    private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
+    private TestHomeserver _hs = null!;
+    private Session _admin = null!;
+    private Session _bot = null!;
+    private string _roomId = null!;
+
+    public async Task InitializeAsync()
+    {
+        _hs = await TestHomeserver.StartAsync(o => o with
+        {
+            ServerName = "example.com",
+            SeedUsers = [.. o.SeedUsers, new SeedUser("solti-logger", BotPassword, false)],
+        });
+        _admin = await _hs.LoginAdminAsync("ADMIN");
+        _bot = await _hs.Client.LoginAsync("solti-logger", BotPassword, "DEPLOY");
+        _roomId = await _hs.Client.CreateRoomAsync(_bot.AccessToken, new JsonObject { ["room_alias_name"] = "solti-verify", ["invite"] = new JsonArray(_hs.AdminId) });
+        Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/join/" + MatrixTestClient.Enc(_roomId), null, _admin.AccessToken)).Code);
+        SshTarget.Reset(SshTarget.User);
+        SshTarget.Reset(SshTarget.BecomeUser);
+        target.ForgetCommands();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _hs.DisposeAsync();
+        Directory.Delete(_stateHome, recursive: true);
+    }
+
+    private Task<PlaybookRun> PlayAsync(string yaml, bool pipelining, string token, params string[] flags) =>
+        new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining) }.RunAsync(yaml, new Dictionary<string, string>
+        {
+            ["hs_url"] = _hs.Server.BaseAddress.ToString().TrimEnd('/'),
+            ["matrix_bot_token"] = token,
+            ["bot_password"] = BotPassword,
+        }, true, flags);
+
+    private static string Events(string extra = "") => $$$"""
+        - hosts: targets
+          gather_facts: false
+          tasks:
+            - name: post
+        {{{extra}}}
+              jackaltx.solti_matrix_mgr.matrix_event:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "{{ matrix_bot_token }}"
+                user_id: "@solti-logger:example.com"
+                password: "{{ bot_password }}"
+                room_id: "#solti-verify:example.com"
+                content: { msgtype: m.text, body: "event {{ item }}" }
+              loop: "{{ range(1, {{{Tasks}}} + 1) | list }}"
+        """;
+
+    private async Task<List<string>> BodiesAsync()
+    {
+        var response = await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(_roomId)}/messages?dir=f&limit=200", _admin.AccessToken);
+        return [.. response.Object["chunk"]!.AsArray().Where(e => e!["type"]!.GetValue<string>() == "m.room.message").Select(e => e!["content"]!["body"]!.GetValue<string>())];
+    }
+
+    private async Task<int> DevicesAsync() =>
+        (await _hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@solti-logger:example.com") + "/devices", _admin.AccessToken)).Object["total"]!.GetValue<int>();
+
+    private async Task<long> LoginsAsync() =>
+        (await _hs.Client.GetAsync("/_solti/testing/v1/counters", _admin.AccessToken)).Object["counters"]!["login"]?.GetValue<long>() ?? 0;
+
+    private static bool IsInstall(string command) => command.Contains("sha256sum", StringComparison.Ordinal);
+
+    private static bool IsFileTransfer(string command) => command.Contains("sftp-server", StringComparison.Ordinal) || command.StartsWith("scp ", StringComparison.Ordinal);
+
+    private static JsonArray Results(PlaybookRun run) => run.Task("post", "target")["results"]!.AsArray();
+
+    /// <summary>The installed build: a private directory of the account holding exactly the binary of the manifest.</summary>
+    private void AssertInstalledFor(string user)
+    {
+        var root = Path.Combine(SshTarget.Home(user), ".ansible", "solti_matrix");
+        var dir = Assert.Single(Directory.GetDirectories(root));
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(collection.CollectionsPath, "ansible_collections", "jackaltx", "solti_matrix_mgr", "bin", "manifest.json")))!;
+        var build = manifest["binaries"]!["x86_64"]!;
+        Assert.EndsWith($"{manifest["version"]}-x86_64-{build["sha256"]!.GetValue<string>()[..16]}", dir, StringComparison.Ordinal);
+        var binary = Assert.Single(Directory.GetFiles(dir));
+        Assert.Equal(build["sha256"]!.GetValue<string>(), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(binary))));
+        foreach (var path in new[] { root, dir, binary })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(path));
+            Assert.Equal(user, SshTarget.Run("stat", "-c", "%U", path).Output.Trim());
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Tasks_over_ssh_post_once_each_in_one_round_trip_and_the_binary_is_sent_once(bool pipelining)
+    {
+        var first = await PlayAsync(Events(), pipelining, _bot.AccessToken);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.All(Results(first), r => Assert.True(r!["changed"]!.GetValue<bool>()));
+        var commands = target.Commands();
+        Assert.Single(commands, IsInstall);
+        Assert.DoesNotContain(commands, IsFileTransfer);
+        Assert.Equal(Tasks + 2, commands.Count); // the first task finds no binary (and probes the host), installs it, runs
+        AssertInstalledFor(SshTarget.User);
+
+        target.ForgetCommands();
+        var second = await PlayAsync(Events(), pipelining, _bot.AccessToken);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(Tasks, target.Commands().Count); // one round-trip per task
+        Assert.DoesNotContain(target.Commands(), IsInstall);
+
+        Assert.Equal([.. Enumerable.Range(1, Tasks).Select(i => $"event {i}"), .. Enumerable.Range(1, Tasks).Select(i => $"event {i}")], await BodiesAsync());
+        Assert.Empty(SshTarget.LeftBehind(SshTarget.User));
+        Assert.All(commands.Concat(target.Commands()), c =>
+        {
+            // What the target's process list shows of a task: never an argument, a token or a password.
+            Assert.DoesNotContain(_bot.AccessToken, c, StringComparison.Ordinal);
+            Assert.DoesNotContain(BotPassword, c, StringComparison.Ordinal);
+            Assert.DoesNotContain("ANSIBLE_MODULE_ARGS", c, StringComparison.Ordinal);
+        });
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task With_become_the_binary_and_the_credential_cache_belong_to_the_become_user_and_a_stale_token_heals(bool pipelining)
+    {
+        Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/logout", null, _bot.AccessToken)).Code);
+        var devices = await DevicesAsync();
+        var logins = await LoginsAsync();
+        var run = await PlayAsync(Events($"      become: true\n      become_user: {SshTarget.BecomeUser}"), pipelining, "syt_stale_" + Guid.NewGuid().ToString("N"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var results = Results(run);
+        Assert.All(results, r => Assert.True(r!["reauthenticated"]!.GetValue<bool>()));
+        Assert.Equal(logins + 1, await LoginsAsync()); // one password login; the later tasks healed from the cache
+        Assert.Equal(devices + 1, await DevicesAsync()); // the module's own stable device, once
+        Assert.Equal(Enumerable.Range(1, Tasks).Select(i => $"event {i}"), await BodiesAsync());
+        AssertInstalledFor(SshTarget.BecomeUser);
+        Assert.False(Directory.Exists(Path.Combine(SshTarget.Home(SshTarget.User), ".ansible", "solti_matrix")));
+        Assert.True(Directory.Exists(Path.Combine(SshTarget.Home(SshTarget.BecomeUser), ".local", "state", "solti-matrix")));
+        var commands = target.Commands();
+        Assert.Equal(Tasks + 2, commands.Count);
+        Assert.All(commands, c => Assert.Contains("sudo", c, StringComparison.Ordinal));
+        Assert.Empty(SshTarget.LeftBehind(SshTarget.User));
+        Assert.Empty(SshTarget.LeftBehind(SshTarget.BecomeUser));
+    }
+
+    /// <summary>Ansible's own path for a binary module (sftp, then <c>ssh -tt</c>: the target's programs see a terminal
+    /// and TERM=xterm-256color) still gets one clean JSON document: the binary never initialises the terminal.</summary>
+    [Fact]
+    public async Task Ansibles_module_path_over_a_terminal_and_async_get_clean_results()
+    {
+        var run = await PlayAsync("""
+            - hosts: targets
+              gather_facts: false
+              tasks:
+                - name: standard path
+                  vars: { solti_matrix_fastpath: false }
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "through AnsiballZ" }
+                - name: in the background
+                  async: 60
+                  poll: 1
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "async" }
+            """, pipelining: false, _bot.AccessToken);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith("$", run.Task("standard path", "target")["event_id"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith("$", run.Task("in the background", "target")["event_id"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["through AnsiballZ", "async"], await BodiesAsync());
+        Assert.Contains(target.Commands(), IsFileTransfer); // Ansible's path was taken
+        Assert.DoesNotContain(target.Commands(), IsInstall);
+    }
+
+    /// <summary>Every module goes through the same action: the admin modules work over ssh as well.</summary>
+    [Fact]
+    public async Task Admin_modules_run_on_the_target_in_check_and_diff_mode_too()
+    {
+        var run = await new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining: true) }.RunAsync("""
+            - hosts: targets
+              gather_facts: false
+              module_defaults:
+                group/jackaltx.solti_matrix_mgr.matrix:
+                  homeserver_url: "{{ hs_url }}"
+                  access_token: "{{ admin_token }}"
+              tasks:
+                - name: info
+                  jackaltx.solti_matrix_mgr.synapse_info: {}
+                - name: would create
+                  check_mode: true
+                  diff: true
+                  jackaltx.solti_matrix_mgr.synapse_user:
+                    user_id: "@ops:example.com"
+                    password: "{{ ops_password }}"
+            """, new Dictionary<string, string>
+        {
+            ["hs_url"] = _hs.Server.BaseAddress.ToString().TrimEnd('/'),
+            ["admin_token"] = _admin.AccessToken,
+            ["ops_password"] = "ops-secret-pass",
+        });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.False(run.Task("info", "target")["changed"]!.GetValue<bool>());
+        var wouldCreate = run.Task("would create", "target");
+        Assert.True(wouldCreate["changed"]!.GetValue<bool>());
+        Assert.NotNull(wouldCreate["diff"]);
+        Assert.DoesNotContain("ops-secret-pass", run.Stdout, StringComparison.Ordinal);
+        Assert.Equal(404, (await _hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@ops:example.com"), _admin.AccessToken)).Code);
+        Assert.All(target.Commands(), c => Assert.DoesNotContain(_admin.AccessToken, c, StringComparison.Ordinal));
+    }
+}
