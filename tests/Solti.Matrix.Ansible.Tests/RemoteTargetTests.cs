@@ -37,6 +37,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
 
     public async Task DisposeAsync()
     {
+        target.RealHost();
         await _hs.DisposeAsync();
         Directory.Delete(_stateHome, recursive: true);
     }
@@ -189,6 +190,40 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         Assert.Equal(["through AnsiballZ", "async"], await BodiesAsync());
         Assert.Contains(target.Commands(), IsFileTransfer); // Ansible's path was taken
         Assert.DoesNotContain(target.Commands(), IsInstall);
+    }
+
+    /// <summary>The build is chosen by the host's machine: an aarch64 host gets the arm64 build of the manifest.</summary>
+    [Fact]
+    public async Task An_aarch64_host_is_sent_the_arm64_build()
+    {
+        target.FakeHost("aarch64", musl: false);
+        await PlayAsync(Events(), pipelining: true, _bot.AccessToken); // the build cannot run on this x86-64 machine
+
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(collection.CollectionsPath, "ansible_collections", "jackaltx", "solti_matrix_mgr", "bin", "manifest.json")))!;
+        var arm64 = manifest["binaries"]!["aarch64"]!;
+        var dir = Assert.Single(Directory.GetDirectories(Path.Combine(SshTarget.Home(SshTarget.User), ".ansible", "solti_matrix")));
+        Assert.EndsWith($"-aarch64-{arm64["sha256"]!.GetValue<string>()[..16]}", dir, StringComparison.Ordinal);
+        Assert.Equal(arm64["sha256"]!.GetValue<string>(), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, "solti-matrix-module")))));
+        Assert.Equal(arm64["size"]!.GetValue<long>(), new FileInfo(Path.Combine(dir, "solti-matrix-module")).Length);
+    }
+
+    /// <summary>A host no build serves fails before anything is sent, saying what it is and what to do.</summary>
+    [Theory]
+    [InlineData("armv7l", false, "no build for armv7l")]
+    [InlineData("x86_64", true, "musl libc (x86_64), not glibc")]
+    public async Task A_host_without_a_build_fails_with_what_it_is_and_the_remedy(string machine, bool musl, string problem)
+    {
+        target.FakeHost(machine, musl);
+        var run = await PlayAsync(Events(), pipelining: true, _bot.AccessToken);
+
+        Assert.Equal(2, run.ExitCode);
+        var message = Results(run)[0]!["msg"]!.GetValue<string>();
+        Assert.Contains(problem, message, StringComparison.Ordinal);
+        Assert.Contains("delegate_to: localhost", message, StringComparison.Ordinal);
+        Assert.Contains("Linux aarch64 or x86_64 with glibc >= 2.28", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(target.Commands(), IsInstall);
+        Assert.False(Directory.Exists(Path.Combine(SshTarget.Home(SshTarget.User), ".ansible", "solti_matrix")));
+        Assert.Empty(await BodiesAsync());
     }
 
     /// <summary>Every module goes through the same action: the admin modules work over ssh as well.</summary>

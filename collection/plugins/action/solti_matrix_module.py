@@ -35,6 +35,10 @@ BIN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 _TTY_REFUSALS = ("you must have a tty", "no tty present", "a terminal is required")
 
 
+class HostNotServed(AnsibleError):
+    """A host no build of the manifest can run: the task fails (failed: true), nothing is sent."""
+
+
 class ActionModule(ActionBase):
     _requires_connection = True
 
@@ -47,14 +51,17 @@ class ActionModule(ActionBase):
         self._target = None
         self._module_name = self._task.resolved_action or self._task.action
 
-        if self._fastpath_enabled(task_vars):
-            if self._is_controller():
-                return merge_hash(result, self._finish(self._run_in_place(task_vars)))
-            if self._can_use_installed():
-                done = self._run_installed(task_vars)
-                if done is not None:
-                    return merge_hash(result, self._finish(done))
-        return merge_hash(result, self._run_standard(task_vars))
+        try:
+            if self._fastpath_enabled(task_vars):
+                if self._is_controller():
+                    return merge_hash(result, self._finish(self._run_in_place(task_vars)))
+                if self._can_use_installed():
+                    done = self._run_installed(task_vars)
+                    if done is not None:
+                        return merge_hash(result, self._finish(done))
+            return merge_hash(result, self._run_standard(task_vars))
+        except HostNotServed as e:
+            return merge_hash(result, {"failed": True, "changed": False, "msg": e.message})
 
     # -- which path ----------------------------------------------------------------------------------------------
 
@@ -87,7 +94,7 @@ class ActionModule(ActionBase):
     def _run_in_place(self, task_vars):
         machine = normalize_machine(platform.machine())
         if machine not in self._manifest.binaries:
-            raise AnsibleError(unsupported_message("the controller", Target(platform.system(), machine, " ".join(platform.libc_ver())), self._manifest))
+            raise HostNotServed(unsupported_message("the controller", Target(platform.system(), machine, " ".join(platform.libc_ver())), self._manifest))
         environment = {}
         self._compute_environment_string(environment)
         env = dict(os.environ, **{k: to_text(v) for k, v in environment.items()}) if environment else None
@@ -97,7 +104,7 @@ class ActionModule(ActionBase):
 
     def _run_installed(self, task_vars):
         """One round-trip when the build is installed; three the first time (probe, install, run). None: use the
-        standard path instead (sudo refused to run without a tty)."""
+        standard path instead (sudo refused to run without a tty, or the user has no home directory to install in)."""
         host = task_vars.get("inventory_hostname", "the target")
         args = self._module_args(task_vars)
         command = run_command(self._manifest, self._compute_environment_string())
@@ -109,8 +116,9 @@ class ActionModule(ActionBase):
         if target is None:
             return res
         if target.problem(self._manifest):
-            raise AnsibleError(unsupported_message(host, target, self._manifest))
-        self._install(host, target)
+            raise HostNotServed(unsupported_message(host, target, self._manifest))
+        if not self._install(host, target):
+            return None
         res = self._low_level_execute_command(command, sudoable=True, in_data=args)
         if Target.parse(res["stdout"]) is not None:
             raise AnsibleError("solti_matrix: the module binary was installed on %s but is not usable there: %s" % (host, res["stderr"] or res["stdout"]))
@@ -123,8 +131,11 @@ class ActionModule(ActionBase):
         display.vvv("solti_matrix: installing %s (%d bytes) on %s (%s) in ~/%s"
                     % (os.path.basename(os.path.dirname(path)), len(data), host, target, self._manifest.remote_dir(target.machine)), host=host)
         res = self._low_level_execute_command(install_command(self._manifest, target.machine), sudoable=True, in_data=data)
-        if INSTALLED_MARK not in res["stdout"].split():
-            raise AnsibleError("solti_matrix: could not install the module binary on %s: %s %s" % (host, res["stdout"].strip(), res["stderr"].strip()))
+        if INSTALLED_MARK in res["stdout"].split():
+            return True
+        display.warning("jackaltx.solti_matrix_mgr: could not install the module binary on %s (%s %s); using Ansible's "
+                        "module path, which copies it for every task" % (host, res["stdout"].strip(), res["stderr"].strip()))
+        return False
 
     def _run_standard(self, task_vars):
         """Ansible's own module path (what the `normal` action does), sending the build for the target's machine."""
@@ -136,7 +147,7 @@ class ActionModule(ActionBase):
         else:
             self._target = Target(platform.system(), platform.machine(), "glibc " + platform.libc_ver()[1])
         if self._target.problem(self._manifest):
-            raise AnsibleError(unsupported_message(task_vars.get("inventory_hostname", "the target"), self._target, self._manifest))
+            raise HostNotServed(unsupported_message(task_vars.get("inventory_hostname", "the target"), self._target, self._manifest))
         wrap_async = self._task.async_val and not self._connection.has_native_async
         result = self._execute_module(module_name=self._module_name, task_vars=task_vars, wrap_async=wrap_async)
         if not wrap_async:

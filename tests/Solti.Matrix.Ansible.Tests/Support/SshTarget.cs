@@ -45,7 +45,16 @@ public sealed class SshTarget : IDisposable
         File.WriteAllText(CommandLog, "");
         File.SetUnixFileMode(CommandLog, (UnixFileMode)Convert.ToInt32("666", 8));
         var recorder = Path.Combine(Dir, "record-command");
-        File.WriteAllText(recorder, $"#!/bin/sh\nprintf '%s\\0' \"$SSH_ORIGINAL_COMMAND\" >> {CommandLog}\nexec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n");
+        FakeHostDir = Path.Combine(Dir, "fake-host");
+        Directory.CreateDirectory(FakeHostDir);
+        File.SetUnixFileMode(FakeHostDir, (UnixFileMode)Convert.ToInt32("755", 8));
+        File.WriteAllText(recorder, $"""
+            #!/bin/sh
+            printf '%s\0' "$SSH_ORIGINAL_COMMAND" >> {CommandLog}
+            [ -e {FakeHostDir}/uname ] && PATH="{FakeHostDir}:$PATH" && export PATH
+            exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
+
+            """);
         File.SetUnixFileMode(recorder, (UnixFileMode)Convert.ToInt32("755", 8));
         Port = LoopbackPorts.Free();
         var config = Path.Combine(Dir, "sshd_config");
@@ -83,6 +92,33 @@ public sealed class SshTarget : IDisposable
     public string ClientKey { get; }
 
     public string CommandLog { get; }
+
+    private string FakeHostDir { get; }
+
+    /// <summary>Makes the target look like another kind of host to what ssh sessions run: <c>uname -m</c> answers
+    /// <paramref name="machine"/>, and the C library is glibc 2.36 or, with <paramref name="musl"/>, musl (what
+    /// <c>getconf</c> and <c>ldd</c> say on Alpine). <see cref="RealHost"/> undoes it.</summary>
+    public void FakeHost(string machine, bool musl)
+    {
+        Write("uname", $"case \"$1\" in -m) echo {machine} ;; -s) echo Linux ;; *) exec /bin/uname \"$@\" ;; esac");
+        Write("getconf", musl ? "exit 1" : "if [ \"$1\" = GNU_LIBC_VERSION ]; then echo 'glibc 2.36'; else exec /usr/bin/getconf \"$@\"; fi");
+        Write("ldd", musl ? $"echo 'musl libc ({machine})' >&2; exit 1" : "exec /usr/bin/ldd \"$@\"");
+
+        void Write(string tool, string body)
+        {
+            var path = Path.Combine(FakeHostDir, tool);
+            File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
+            File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
+        }
+    }
+
+    public void RealHost()
+    {
+        foreach (var file in Directory.GetFiles(FakeHostDir))
+        {
+            File.Delete(file);
+        }
+    }
 
     /// <summary>An inventory with the one host <c>target</c> (group <c>targets</c>) reached over ssh as <see cref="User"/>.</summary>
     public string Inventory { get; }
