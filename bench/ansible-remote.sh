@@ -40,12 +40,7 @@ cat > "$OUT/inventory.ini" <<INV
 target ansible_host=127.0.0.1 ansible_port=$SSH_PORT ansible_user=$(id -un) ansible_ssh_private_key_file=$SSH/client_key ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null' ansible_python_interpreter=/usr/bin/python3
 INV
 
-play() { # name count task-body
-  local file="$OUT/$1.yml"
-  printf -- '- hosts: target\n  gather_facts: false\n  tasks:\n' > "$file"
-  for i in $(seq 1 "$2"); do printf '%s\n' "$3" | sed "s/@I@/$i/g" >> "$file"; done
-  [ "$2" -gt 0 ] || printf '    - meta: noop\n' >> "$file"
-}
+play() { write_play "$OUT" target "$@"; }
 play empty 0 ""
 play command "$N" "    - ansible.builtin.command: /bin/true"
 play uri "$N" "    - ansible.builtin.uri: {url: \"$URL/_matrix/client/v3/rooms/$ROOM_ENC/send/m.room.message/uri-@I@-{{ 999999999 | random }}\", method: PUT, headers: {Authorization: \"Bearer {{ token }}\"}, body_format: json, body: {msgtype: m.text, body: \"uri @I@\"}}"

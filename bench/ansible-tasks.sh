@@ -12,12 +12,7 @@ OUT=$PWD/artifacts/bench/ansible
 . bench/lib.sh
 bench_setup "$OUT" "$TARBALL"
 
-play() { # name count task-body
-  local file="$OUT/$1.yml"
-  printf -- '- hosts: localhost\n  gather_facts: false\n  tasks:\n' > "$file"
-  for i in $(seq 1 "$2"); do printf '%s\n' "$3" | sed "s/@I@/$i/g" >> "$file"; done
-  [ "$2" -gt 0 ] || printf '    - meta: noop\n' >> "$file"
-}
+play() { write_play "$OUT" localhost "$@"; }
 play empty 0 ""
 play debug "$N" "    - ansible.builtin.debug: {msg: \"task @I@\"}"
 play uri "$N" "    - ansible.builtin.uri: {url: \"$URL/_matrix/client/v3/rooms/$ROOM_ENC/send/m.room.message/uri-@I@-{{ 999999999 | random }}\", method: PUT, headers: {Authorization: \"Bearer {{ token }}\"}, body_format: json, body: {msgtype: m.text, body: \"uri @I@\"}}"

@@ -26,3 +26,12 @@ bench_setup() {
   [ -z "$tarball" ] || ansible-galaxy collection install -p "$out/collections" "$tarball" >/dev/null
   start_bench_homeserver "$out"
 }
+
+# write_play OUT HOSTS NAME COUNT TASK-BODY: OUT/NAME.yml, a play on HOSTS with COUNT copies of TASK-BODY (@I@ is the
+# task's number), or one meta: noop when COUNT is 0 (the empty play whose time is subtracted).
+write_play() {
+  local out=$1 hosts=$2 name=$3 count=$4 body=$5 file="$1/$3.yml"
+  printf -- '- hosts: %s\n  gather_facts: false\n  tasks:\n' "$hosts" > "$file"
+  for i in $(seq 1 "$count"); do printf '%s\n' "$body" | sed "s/@I@/$i/g" >> "$file"; done
+  [ "$count" -gt 0 ] || printf '    - meta: noop\n' >> "$file"
+}

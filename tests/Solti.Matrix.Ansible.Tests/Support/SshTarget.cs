@@ -162,17 +162,8 @@ public sealed class SshTarget : IDisposable
 
     public static (int ExitCode, string Output) Run(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr);
+        var (code, output, _) = InstalledCollection.Run(file, args, "/");
+        return (code, output);
     }
 
     private static void Check((int ExitCode, string Output) run)
