@@ -160,5 +160,22 @@ public sealed class ModuleHostTests : IDisposable
         Assert.Contains("cannot read the module arguments", stdout.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>How the collection's action runs the binary: under its own name, no file, the arguments on stdin.</summary>
+    [Fact]
+    public async Task Without_a_file_the_arguments_come_from_stdin_and_name_the_module()
+    {
+        var args = new JsonObject { ["ANSIBLE_MODULE_ARGS"] = new JsonObject { ["name"] = "piped", ["_ansible_module_name"] = "jackaltx.solti_matrix_mgr.sample" } };
+        using var stdout = new StringWriter();
+        var code = await ModuleHost.RunAsync("/home/u/.ansible/solti_matrix/1.0.0-x86_64-0123/solti-matrix-module", [], Modules, stdout, TextWriter.Null,
+            () => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(args.ToJsonString())));
+
+        Assert.Equal(0, code);
+        Assert.Equal("piped", JsonNode.Parse(stdout.ToString())!["params"]!["name"]!.GetValue<string>());
+
+        using var nothing = new StringWriter();
+        Assert.Equal(1, await ModuleHost.RunAsync("solti-matrix-module", [], Modules, nothing, TextWriter.Null, () => new MemoryStream("{}"u8.ToArray())));
+        Assert.Contains("unknown module 'solti-matrix-module'", nothing.ToString(), StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
