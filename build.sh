@@ -44,58 +44,154 @@ need_dotnet() {
 
 # The CLI as shipped: Native AOT binaries (need clang and zlib's headers to link).
 build_cli() {
-  need_apt ca-certificates clang zlib1g-dev
+  need_apt ca-certificates clang binutils zlib1g-dev libsqlite3-dev
   need_dotnet
+  # SQLite is linked in (src/Native/Solti.Native.targets, the host's libsqlite3.a): no libe_sqlite3.so beside them.
+  rm -f "$ROOT/artifacts/cli/libe_sqlite3.so"
   dotnet publish "$ROOT/src/Solti.Matrix.Cli" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/cli" >&2
   # `solti-matrix relay` runs solti-matrix-relay from the same directory (the CLI plus the relay's HTTP server).
   dotnet publish "$ROOT/src/Solti.Matrix.Relay" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/cli" >&2
+  check_static_sqlite "$ROOT/artifacts/cli/solti-matrix" linux-x64
+  check_static_sqlite "$ROOT/artifacts/cli/solti-matrix-relay" linux-x64
   echo "$ROOT/artifacts/cli/solti-matrix"
 }
 
-# A Debian 11 (glibc 2.31) sysroot, so the module binary runs on targets with glibc >= 2.29 rather than
-# the 2.34 a Debian 12 link needs. Built once with debootstrap (as root); without it we link against the host.
-SYSROOT="$ROOT/artifacts/sysroot-bullseye"
+# Debian 11 (bullseye, glibc 2.31) sysroots, one per architecture, so the module binaries link against an old glibc;
+# src/Native/glibc-compat.c then binds the few symbols newer than GLIBC_2.28 (pow, log, ...) to their old versions.
+# Built once (as root) with `debootstrap --foreign`, whose downloaded .debs are unpacked with dpkg-deb: no chroot and
+# no qemu, the same way for amd64 and arm64. libssl1.1 is not linked against: the arm64 sysroot doubles as the Debian 11
+# target root that the tests run the arm64 binary in under qemu-user (SHA-256 on the healing path loads OpenSSL).
+SYSROOT_PACKAGES=libc6-dev,zlib1g-dev,libgcc-10-dev,libstdc++-10-dev,libsqlite3-dev,libssl1.1
+GLIBC_MAX=2.28
+sysroot_dir() { echo "$ROOT/artifacts/sysroot-bullseye-$1"; }
+
+# sysroot_args ARCH (amd64|arm64): the MSBuild properties that link against that sysroot; exits when there is none.
 sysroot_args() {
-  if [ ! -e "$SYSROOT/.complete" ] && [ "$(id -u)" -eq 0 ]; then
-    need_apt debootstrap lld
-    rm -rf "$SYSROOT"
-    mkdir -p "$ROOT/artifacts"
-    if debootstrap --variant=minbase --include=libc6-dev,zlib1g-dev,libgcc-10-dev,libstdc++-10-dev \
-        bullseye "$SYSROOT" http://deb.debian.org/debian >"$ROOT/artifacts/debootstrap.log" 2>&1; then
-      # Absolute links would resolve against the host; make them relative to the sysroot.
-      find "$SYSROOT" -type l -lname '/*' | while read -r link; do
-        ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$SYSROOT$(readlink "$link")")" "$link"
-      done
-      touch "$SYSROOT/.complete"
-    else
-      echo "build.sh: debootstrap failed (see artifacts/debootstrap.log); linking against the host's glibc" >&2
+  local arch=$1 dir log
+  dir=$(sysroot_dir "$arch")
+  log="$ROOT/artifacts/debootstrap-$arch.log"
+  # .complete holds the package list the sysroot was made with: a changed list makes it again.
+  if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$SYSROOT_PACKAGES" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "build.sh: the Debian 11 ($arch) sysroot $dir is missing or out of date; the module binaries link against it so" >&2
+      echo "  that they need glibc <= $GLIBC_MAX on the targets. Making it needs root once (debootstrap): run './build.sh collection' as root" >&2
+      exit 3
     fi
+    need_apt debootstrap lld
+    rm -rf "$dir" && mkdir -p "$dir"
+    echo "build.sh: building the bullseye $arch sysroot (once) in $dir" >&2
+    if ! debootstrap --foreign --arch="$arch" --variant=minbase --include="$SYSROOT_PACKAGES" \
+        bullseye "$dir" http://deb.debian.org/debian >"$log" 2>&1; then
+      echo "build.sh: debootstrap failed for $arch (see $log)" >&2
+      exit 1
+    fi
+    local deb
+    for deb in "$dir"/var/cache/apt/archives/*.deb; do
+      dpkg-deb -x "$deb" "$dir"
+    done
+    # Absolute links would resolve against the host; make them relative to the sysroot.
+    find "$dir" -type l -lname '/*' | while read -r link; do
+      ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$dir$(readlink "$link")")" "$link"
+    done
+    local triple
+    triple=$(rid_triple "$arch")
+    if [ ! -e "$dir/usr/lib/$triple/libsqlite3.a" ] || [ ! -e "$dir/usr/lib/$triple/libc.so" ]; then
+      echo "build.sh: the $arch sysroot lacks libc.so or libsqlite3.a (see $log)" >&2
+      exit 1
+    fi
+    echo "$SYSROOT_PACKAGES" >"$dir/.complete"
   fi
-  if [ -e "$SYSROOT/.complete" ] && command -v ld.lld >/dev/null; then
-    echo "-p:SysRoot=$SYSROOT -p:LinkerFlavor=lld"
-  else
-    echo "build.sh: no glibc 2.31 sysroot (needs root once); the module will need glibc >= 2.34" >&2
+  need_apt lld
+  echo "-p:SysRoot=$dir -p:LinkerFlavor=lld"
+}
+
+rid_triple() { case $1 in amd64|linux-x64) echo x86_64-linux-gnu ;; arm64|linux-arm64) echo aarch64-linux-gnu ;; esac; }
+rid_arch() { case $1 in linux-x64) echo amd64 ;; linux-arm64) echo arm64 ;; esac; }
+
+# check_glibc FILE RID: fails when the binary needs a glibc symbol version newer than GLIBC_MAX.
+check_glibc() {
+  local file=$1 objdump newest
+  objdump="$(rid_triple "$2")-objdump"
+  newest=$("$objdump" -T "$file" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -V | tail -n 1)
+  if [ -z "$newest" ] || [ "$(printf '%s\n%s\n' "$newest" "$GLIBC_MAX" | sort -V | tail -n 1)" != "$GLIBC_MAX" ]; then
+    echo "build.sh: $file needs GLIBC_${newest:-?}, newer than the GLIBC_$GLIBC_MAX the collection promises; bind the old" >&2
+    echo "  symbol version in src/Native/glibc-compat.c:" >&2
+    "$objdump" -T "$file" | grep -E "GLIBC_${newest//./\\.}([) ]|\$)" >&2 || true
+    exit 1
   fi
 }
 
-# The collection tarball: the AOT module binary in bin/, one symlink per module in plugins/modules/.
+# check_static_sqlite FILE RID: fails unless SQLite is inside the binary: no DT_NEEDED on it, no sqlite3_* imports, and
+# SQLite's own code present (its file header string), so it is not dlopen()ed from a libe_sqlite3.so either.
+check_static_sqlite() {
+  local file=$1 objdump needed
+  objdump="$(rid_triple "$2")-objdump"
+  needed=$("$objdump" -p "$file" | awk '$1 == "NEEDED" { print $2 }')
+  if grep -qi 'sqlite' <<<"$needed" || "$objdump" -T "$file" | grep -q '\*UND\*.* sqlite3_'; then
+    echo "build.sh: $file loads SQLite dynamically (NEEDED: $(tr '\n' ' ' <<<"$needed")); it must be linked in" >&2
+    exit 1
+  fi
+  if ! grep -qa 'SQLite format 3' "$file"; then
+    echo "build.sh: $file does not contain SQLite (see src/Native/Solti.Native.targets: DirectPInvoke e_sqlite3)" >&2
+    exit 1
+  fi
+}
+
+# The collection tarball: an AOT module binary per architecture in bin/<rid>/, bin/solti-matrix-module a link to the
+# x86-64 one, bin/manifest.json naming them, and one symlink per module in plugins/modules/.
+MODULE_RIDS="linux-x64 linux-arm64"
 cmd_collection() {
-  need_apt ca-certificates clang zlib1g-dev ansible-core
+  need_apt ca-certificates clang lld llvm zlib1g-dev binutils binutils-aarch64-linux-gnu ansible-core python3
   need_dotnet
-  local stage="$ROOT/artifacts/collection/jackaltx/solti_matrix_mgr" link_args
-  link_args=$(sysroot_args)
-  # shellcheck disable=SC2086 # two MSBuild properties, or none
-  dotnet publish "$ROOT/src/Solti.Matrix.Ansible" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary $link_args -o "$ROOT/artifacts/module" >&2
+  local stage="$ROOT/artifacts/collection/jackaltx/solti_matrix_mgr" rid version
+  local -A link_args=()
+  # Every sysroot first: without one (no root to make it) nothing is built, rather than a tarball needing a newer glibc.
+  for rid in $MODULE_RIDS; do
+    link_args[$rid]=$(sysroot_args "$(rid_arch "$rid")")
+  done
   rm -rf "$stage" && mkdir -p "$stage/bin" "$ROOT/dist"
   cp -a "$ROOT/collection/." "$stage/"
-  cp "$ROOT/artifacts/module/solti-matrix-module" "$stage/bin/"
-  # SQLite for the outbox (spool); a binary copied alone to a target uses the system libsqlite3 instead.
-  cp "$ROOT/artifacts/module/libe_sqlite3.so" "$stage/bin/"
+  for rid in $MODULE_RIDS; do
+    # shellcheck disable=SC2086 # MSBuild properties
+    dotnet publish "$ROOT/src/Solti.Matrix.Ansible" -c Release -r "$rid" -nologo -v quiet -clp:NoSummary ${link_args[$rid]} \
+      -o "$ROOT/artifacts/module/$rid" >&2
+    mkdir -p "$stage/bin/$rid"
+    cp "$ROOT/artifacts/module/$rid/solti-matrix-module" "$stage/bin/$rid/"
+    check_glibc "$stage/bin/$rid/solti-matrix-module" "$rid"
+    check_static_sqlite "$stage/bin/$rid/solti-matrix-module" "$rid"
+    echo "build.sh: bin/$rid/solti-matrix-module: $(stat -c %s "$stage/bin/$rid/solti-matrix-module") bytes" >&2
+  done
+  ln -s linux-x64/solti-matrix-module "$stage/bin/solti-matrix-module"
+  version=$(sed -n 's/^version: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$ROOT/collection/galaxy.yml")
+  python3 - "$stage/bin" "$version" "$GLIBC_MAX" <<'PY'
+import hashlib, json, os, sys
+bin_dir, version, glibc = sys.argv[1:4]
+binaries = {}
+for machine, rid in (("x86_64", "linux-x64"), ("aarch64", "linux-arm64")):
+    path = f"{rid}/solti-matrix-module"
+    data = open(os.path.join(bin_dir, path), "rb").read()
+    binaries[machine] = {"rid": rid, "path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+with open(os.path.join(bin_dir, "manifest.json"), "w") as f:
+    json.dump({"version": version, "glibc_min": glibc, "binaries": binaries}, f, indent=2)
+    f.write("\n")
+PY
   for doc in "$stage"/plugins/modules/*.yml; do
     ln -s ../../bin/solti-matrix-module "$stage/plugins/modules/$(basename "$doc" .yml)"
   done
   ansible-galaxy collection build "$stage" --output-path "$ROOT/dist" --force >&2
-  ls "$ROOT"/dist/jackaltx-solti_matrix_mgr-*.tar.gz
+  # ansible-galaxy stores a link by its final target (realpath): put the modules' links back to
+  # ../../bin/solti-matrix-module. FILES.json is unchanged (it records the content a link resolves to, the same file).
+  python3 - "$ROOT/dist/jackaltx-solti_matrix_mgr-$version.tar.gz" <<'PY'
+import os, sys, tarfile
+path = sys.argv[1]
+with tarfile.open(path, "r:gz") as src, tarfile.open(path + ".tmp", "w:gz", format=src.format) as dst:
+    for member in src.getmembers():
+        if member.issym() and member.name.startswith("plugins/modules/") and member.linkname == "../../bin/linux-x64/solti-matrix-module":
+            member.linkname = "../../bin/solti-matrix-module"
+        dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+os.replace(path + ".tmp", path)
+PY
+  ls "$ROOT"/dist/jackaltx-solti_matrix_mgr-"$version".tar.gz
 }
 
 cmd_demo() {
@@ -109,7 +205,10 @@ cmd_test() {
   # The CLI and playbook tests run what ships: the Native AOT CLI and the collection tarball.
   SOLTI_MATRIX_CLI=$(build_cli)
   SOLTI_COLLECTION_TARBALL=$(cmd_collection | tail -n 1)
-  export SOLTI_MATRIX_CLI SOLTI_COLLECTION_TARBALL
+  # TargetBinaryTests run the arm64 binary under qemu-user in the Debian 11 arm64 sysroot (glibc 2.31, OpenSSL 1.1).
+  need_apt qemu-user-static binutils-aarch64-linux-gnu
+  SOLTI_ARM64_ROOT=$(sysroot_dir arm64)
+  export SOLTI_MATRIX_CLI SOLTI_COLLECTION_TARBALL SOLTI_ARM64_ROOT
   local results="$ROOT/artifacts/test-results"
   rm -rf "$results"
   local status=0
