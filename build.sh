@@ -11,7 +11,7 @@ usage: ./build.sh <command>
   demo        build and run the demo: the embedded homeserver and an end-to-end flow against it
   test        build and run every test; the last line is "N passed, N failed"
   collection  build the Ansible collection tarball into dist/
-  bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug; matrix_config no-op; relay against a bare client loop)
+  bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug, and over ssh against command and uri; matrix_config no-op; relay against a bare client loop)
 USAGE
 }
 
@@ -42,15 +42,36 @@ need_dotnet() {
   fi
 }
 
+# SQLite's amalgamation (sqlite3.c), compiled into every AOT binary by src/Native/Solti.Native.targets. It comes from
+# the npm package better-sqlite3, which ships it (the ordinary npm client, pinned version, checked digest).
+SQLITE_NPM_PACKAGE=better-sqlite3@12.11.1
+SQLITE_SHA256=60d2f39a3726cd6b9021da6f4e868608d66fbb6528a9f513dc8ffcc640493422 # SQLite 3.53.2
+sqlite_source() {
+  local dir="$ROOT/artifacts/sqlite" tgz
+  if [ "$(sha256sum "$dir/sqlite3.c" 2>/dev/null | cut -d' ' -f1)" != "$SQLITE_SHA256" ]; then
+    command -v npm >/dev/null || need_apt npm
+    rm -rf "$dir" && mkdir -p "$dir"
+    tgz=$(cd "$dir" && npm pack --silent "$SQLITE_NPM_PACKAGE" 2>/dev/null | tail -n 1)
+    tar -xzf "$dir/$tgz" -C "$dir" --strip-components=3 package/deps/sqlite3/sqlite3.c package/deps/sqlite3/sqlite3.h
+    if [ "$(sha256sum "$dir/sqlite3.c" | cut -d' ' -f1)" != "$SQLITE_SHA256" ]; then
+      echo "build.sh: $SQLITE_NPM_PACKAGE did not give the expected sqlite3.c (sha256 $SQLITE_SHA256)" >&2
+      exit 1
+    fi
+  fi
+  echo "-p:SoltiSqliteSource=$dir/sqlite3.c"
+}
+
 # The CLI as shipped: Native AOT binaries (need clang and zlib's headers to link).
 build_cli() {
-  need_apt ca-certificates clang binutils zlib1g-dev libsqlite3-dev
+  need_apt ca-certificates clang binutils zlib1g-dev
   need_dotnet
-  # SQLite is linked in (src/Native/Solti.Native.targets, the host's libsqlite3.a): no libe_sqlite3.so beside them.
+  local sqlite
+  sqlite=$(sqlite_source)
+  # SQLite is linked in (src/Native/Solti.Native.targets): no libe_sqlite3.so beside them.
   rm -f "$ROOT/artifacts/cli/libe_sqlite3.so"
-  dotnet publish "$ROOT/src/Solti.Matrix.Cli" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/cli" >&2
+  dotnet publish "$ROOT/src/Solti.Matrix.Cli" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary "$sqlite" -o "$ROOT/artifacts/cli" >&2
   # `solti-matrix relay` runs solti-matrix-relay from the same directory (the CLI plus the relay's HTTP server).
-  dotnet publish "$ROOT/src/Solti.Matrix.Relay" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary -o "$ROOT/artifacts/cli" >&2
+  dotnet publish "$ROOT/src/Solti.Matrix.Relay" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary "$sqlite" -o "$ROOT/artifacts/cli" >&2
   check_static_sqlite "$ROOT/artifacts/cli/solti-matrix" linux-x64
   check_static_sqlite "$ROOT/artifacts/cli/solti-matrix-relay" linux-x64
   echo "$ROOT/artifacts/cli/solti-matrix"
@@ -143,8 +164,9 @@ MODULE_RIDS="linux-x64 linux-arm64"
 cmd_collection() {
   need_apt ca-certificates clang lld llvm zlib1g-dev binutils binutils-aarch64-linux-gnu ansible-core python3
   need_dotnet
-  local stage="$ROOT/artifacts/collection/jackaltx/solti_matrix_mgr" rid version
+  local stage="$ROOT/artifacts/collection/jackaltx/solti_matrix_mgr" rid version sqlite
   local -A link_args=()
+  sqlite=$(sqlite_source)
   # Every sysroot first: without one (no root to make it) nothing is built, rather than a tarball needing a newer glibc.
   for rid in $MODULE_RIDS; do
     link_args[$rid]=$(sysroot_args "$(rid_arch "$rid")")
@@ -154,7 +176,7 @@ cmd_collection() {
   for rid in $MODULE_RIDS; do
     # shellcheck disable=SC2086 # MSBuild properties
     dotnet publish "$ROOT/src/Solti.Matrix.Ansible" -c Release -r "$rid" -nologo -v quiet -clp:NoSummary ${link_args[$rid]} \
-      -o "$ROOT/artifacts/module/$rid" >&2
+      "$sqlite" -o "$ROOT/artifacts/module/$rid" >&2
     mkdir -p "$stage/bin/$rid"
     cp "$ROOT/artifacts/module/$rid/solti-matrix-module" "$stage/bin/$rid/"
     check_glibc "$stage/bin/$rid/solti-matrix-module" "$rid"
@@ -206,7 +228,8 @@ cmd_test() {
   SOLTI_MATRIX_CLI=$(build_cli)
   SOLTI_COLLECTION_TARBALL=$(cmd_collection | tail -n 1)
   # TargetBinaryTests run the arm64 binary under qemu-user in the Debian 11 arm64 sysroot (glibc 2.31, OpenSSL 1.1).
-  need_apt qemu-user-static binutils-aarch64-linux-gnu
+  # qemu runs the arm64 build; sshd and sudo make this machine a remote target (RemoteTargetTests).
+  need_apt qemu-user-static binutils-aarch64-linux-gnu openssh-server openssh-client sudo
   SOLTI_ARM64_ROOT=$(sysroot_dir arm64)
   export SOLTI_MATRIX_CLI SOLTI_COLLECTION_TARBALL SOLTI_ARM64_ROOT
   local results="$ROOT/artifacts/test-results"
@@ -247,7 +270,7 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   collection) shift; cmd_collection "$@" ;;
-  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)" ;;
+  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; need_apt openssh-server openssh-client; bench/ansible-remote.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
