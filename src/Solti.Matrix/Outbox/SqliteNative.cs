@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 
 namespace Solti.Matrix.Outbox;
 
-/// <summary>Finds SQLite: the bundled <c>libe_sqlite3.so</c> next to the executable (the CLI and the collection ship
-/// it), else the system's <c>libsqlite3.so.0</c> (a binary module copied alone to a target). Same C API either way.</summary>
+/// <summary>Finds SQLite where it is loaded dynamically: the JIT (tests, a framework-dependent build) takes
+/// SQLitePCLRaw's <c>libe_sqlite3.so</c> next to the app, else the system's <c>libsqlite3.so.0</c>. The shipped AOT
+/// binaries never come here: SQLite is linked into them (src/Native/Solti.Native.targets). Same C API either way.</summary>
 internal static class SqliteNative
 {
     private static int _registered;
