@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
-using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Homeserver.Tests.Support;
 
 namespace Solti.Matrix.Ansible.Tests;
@@ -11,25 +10,20 @@ namespace Solti.Matrix.Ansible.Tests;
 [Collection("ansible")]
 public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget target) : IAsyncLifetime, IClassFixture<SshTarget>
 {
-    private const string BotPassword = "solti-bot-pass";
+    private const string BotPassword = LoggerRoom.BotPassword;
     private const int Tasks = 6;
     private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-    private Session _bot = null!;
-    private string _roomId = null!;
+    private LoggerRoom _world = null!;
+
+    private TestHomeserver Hs => _world.Hs;
+
+    private Session Admin => _world.Admin;
+
+    private Session Bot => _world.Bot;
 
     public async Task InitializeAsync()
     {
-        _hs = await TestHomeserver.StartAsync(o => o with
-        {
-            ServerName = "example.com",
-            SeedUsers = [.. o.SeedUsers, new SeedUser("solti-logger", BotPassword, false)],
-        });
-        _admin = await _hs.LoginAdminAsync("ADMIN");
-        _bot = await _hs.Client.LoginAsync("solti-logger", BotPassword, "DEPLOY");
-        _roomId = await _hs.Client.CreateRoomAsync(_bot.AccessToken, new JsonObject { ["room_alias_name"] = "solti-verify", ["invite"] = new JsonArray(_hs.AdminId) });
-        Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/join/" + MatrixTestClient.Enc(_roomId), null, _admin.AccessToken)).Code);
+        _world = await LoggerRoom.StartAsync();
         SshTarget.Reset(SshTarget.User);
         SshTarget.Reset(SshTarget.BecomeUser);
         target.ForgetCommands();
@@ -38,14 +32,14 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
     public async Task DisposeAsync()
     {
         target.RealHost();
-        await _hs.DisposeAsync();
+        await _world.DisposeAsync();
         Directory.Delete(_stateHome, recursive: true);
     }
 
     private Task<PlaybookRun> PlayAsync(string yaml, bool pipelining, string token, params string[] flags) =>
         new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining) }.RunAsync(yaml, new Dictionary<string, string>
         {
-            ["hs_url"] = _hs.Server.BaseAddress.ToString().TrimEnd('/'),
+            ["hs_url"] = Hs.Server.BaseAddress.ToString().TrimEnd('/'),
             ["matrix_bot_token"] = token,
             ["bot_password"] = BotPassword,
         }, true, flags);
@@ -66,17 +60,11 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
               loop: "{{ range(1, {{{Tasks}}} + 1) | list }}"
         """;
 
-    private async Task<List<string>> BodiesAsync()
-    {
-        var response = await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(_roomId)}/messages?dir=f&limit=200", _admin.AccessToken);
-        return [.. response.Object["chunk"]!.AsArray().Where(e => e!["type"]!.GetValue<string>() == "m.room.message").Select(e => e!["content"]!["body"]!.GetValue<string>())];
-    }
+    private async Task<List<string>> BodiesAsync() => [.. (await _world.MessagesAsync()).Select(e => e["content"]!["body"]!.GetValue<string>())];
 
-    private async Task<int> DevicesAsync() =>
-        (await _hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@solti-logger:example.com") + "/devices", _admin.AccessToken)).Object["total"]!.GetValue<int>();
+    private Task<int> DevicesAsync() => _world.DevicesAsync();
 
-    private async Task<long> LoginsAsync() =>
-        (await _hs.Client.GetAsync("/_solti/testing/v1/counters", _admin.AccessToken)).Object["counters"]!["login"]?.GetValue<long>() ?? 0;
+    private Task<long> LoginsAsync() => _world.LoginsAsync();
 
     private static bool IsInstall(string command) => command.Contains("sha256sum", StringComparison.Ordinal);
 
@@ -106,7 +94,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
     [InlineData(false)]
     public async Task Tasks_over_ssh_post_once_each_in_one_round_trip_and_the_binary_is_sent_once(bool pipelining)
     {
-        var first = await PlayAsync(Events(), pipelining, _bot.AccessToken);
+        var first = await PlayAsync(Events(), pipelining, Bot.AccessToken);
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.All(Results(first), r => Assert.True(r!["changed"]!.GetValue<bool>()));
         var commands = target.Commands();
@@ -116,7 +104,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         AssertInstalledFor(SshTarget.User);
 
         target.ForgetCommands();
-        var second = await PlayAsync(Events(), pipelining, _bot.AccessToken);
+        var second = await PlayAsync(Events(), pipelining, Bot.AccessToken);
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Equal(Tasks, target.Commands().Count); // one round-trip per task
         Assert.DoesNotContain(target.Commands(), IsInstall);
@@ -126,7 +114,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         Assert.All(commands.Concat(target.Commands()), c =>
         {
             // What the target's process list shows of a task: never an argument, a token or a password.
-            Assert.DoesNotContain(_bot.AccessToken, c, StringComparison.Ordinal);
+            Assert.DoesNotContain(Bot.AccessToken, c, StringComparison.Ordinal);
             Assert.DoesNotContain(BotPassword, c, StringComparison.Ordinal);
             Assert.DoesNotContain("ANSIBLE_MODULE_ARGS", c, StringComparison.Ordinal);
         });
@@ -137,7 +125,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
     [InlineData(false)]
     public async Task With_become_the_binary_and_the_credential_cache_belong_to_the_become_user_and_a_stale_token_heals(bool pipelining)
     {
-        Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/logout", null, _bot.AccessToken)).Code);
+        Assert.Equal(200, (await Hs.Client.PostAsync("/_matrix/client/v3/logout", null, Bot.AccessToken)).Code);
         var devices = await DevicesAsync();
         var logins = await LoginsAsync();
         var run = await PlayAsync(Events($"      become: true\n      become_user: {SshTarget.BecomeUser}"), pipelining, "syt_stale_" + Guid.NewGuid().ToString("N"));
@@ -182,7 +170,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
                     access_token: "{{ matrix_bot_token }}"
                     room_id: "#solti-verify:example.com"
                     content: { msgtype: m.text, body: "async" }
-            """, pipelining: false, _bot.AccessToken);
+            """, pipelining: false, Bot.AccessToken);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.StartsWith("$", run.Task("standard path", "target")["event_id"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -197,7 +185,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
     public async Task An_aarch64_host_is_sent_the_arm64_build()
     {
         target.FakeHost("aarch64", musl: false);
-        await PlayAsync(Events(), pipelining: true, _bot.AccessToken); // the build cannot run on this x86-64 machine
+        await PlayAsync(Events(), pipelining: true, Bot.AccessToken); // the build cannot run on this x86-64 machine
 
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(collection.CollectionsPath, "ansible_collections", "jackaltx", "solti_matrix_mgr", "bin", "manifest.json")))!;
         var arm64 = manifest["binaries"]!["aarch64"]!;
@@ -214,7 +202,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
     public async Task A_host_without_a_build_fails_with_what_it_is_and_the_remedy(string machine, bool musl, string problem)
     {
         target.FakeHost(machine, musl);
-        var run = await PlayAsync(Events(), pipelining: true, _bot.AccessToken);
+        var run = await PlayAsync(Events(), pipelining: true, Bot.AccessToken);
 
         Assert.Equal(2, run.ExitCode);
         var message = Results(run)[0]!["msg"]!.GetValue<string>();
@@ -248,8 +236,8 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
                     password: "{{ ops_password }}"
             """, new Dictionary<string, string>
         {
-            ["hs_url"] = _hs.Server.BaseAddress.ToString().TrimEnd('/'),
-            ["admin_token"] = _admin.AccessToken,
+            ["hs_url"] = Hs.Server.BaseAddress.ToString().TrimEnd('/'),
+            ["admin_token"] = Admin.AccessToken,
             ["ops_password"] = "ops-secret-pass",
         });
 
@@ -259,7 +247,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         Assert.True(wouldCreate["changed"]!.GetValue<bool>());
         Assert.NotNull(wouldCreate["diff"]);
         Assert.DoesNotContain("ops-secret-pass", run.Stdout, StringComparison.Ordinal);
-        Assert.Equal(404, (await _hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@ops:example.com"), _admin.AccessToken)).Code);
-        Assert.All(target.Commands(), c => Assert.DoesNotContain(_admin.AccessToken, c, StringComparison.Ordinal));
+        Assert.Equal(404, (await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@ops:example.com"), Admin.AccessToken)).Code);
+        Assert.All(target.Commands(), c => Assert.DoesNotContain(Admin.AccessToken, c, StringComparison.Ordinal));
     }
 }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Solti.Matrix.Homeserver.Configuration;
+using Solti.Matrix.Ansible.Tests.Support;
 using Solti.Matrix.Homeserver.Tests.Support;
 
 namespace Solti.Matrix.Ansible.Tests;
@@ -17,8 +17,8 @@ public sealed partial class CollectionTarball : IDisposable
     public CollectionTarball()
     {
         Root = Directory.CreateTempSubdirectory("solti-tarball-").FullName;
-        Tarball = Environment.GetEnvironmentVariable("SOLTI_COLLECTION_TARBALL") is { Length: > 0 } given ? given : Build();
-        var untar = Run("tar", ["-xzf", Tarball, "-C", Root], null);
+        Tarball = InstalledCollection.Tarball();
+        var untar = InstalledCollection.Run("tar", ["-xzf", Tarball, "-C", Root], null);
         if (untar.ExitCode != 0)
         {
             throw new InvalidOperationException("tar failed: " + untar.Output);
@@ -66,41 +66,6 @@ public sealed partial class CollectionTarball : IDisposable
         _ => throw new InvalidOperationException($"unexpected ELF machine {machine}"),
     };
 
-    public static (int ExitCode, string Output, string Stdout) Run(string file, IEnumerable<string> args, string? workingDirectory)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr, stdout.Result);
-    }
-
-    /// <summary>The checkout the tests run from: the first directory above them with <c>build.sh</c>.</summary>
-    public static string RepositoryRoot()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "build.sh")))
-        {
-            root = root.Parent;
-        }
-
-        return root?.FullName ?? throw new InvalidOperationException("build.sh not found above the test directory; set SOLTI_COLLECTION_TARBALL and SOLTI_ARM64_ROOT");
-    }
-
-    private static string Build()
-    {
-        var root = RepositoryRoot();
-        var build = Run("bash", [Path.Combine(root, "build.sh"), "collection"], root);
-        var tarball = build.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.EndsWith(".tar.gz", StringComparison.Ordinal));
-        return build.ExitCode == 0 && tarball is not null ? tarball.Trim() : throw new InvalidOperationException("./build.sh collection failed: " + build.Output);
-    }
-
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }
 
@@ -109,31 +74,25 @@ public sealed partial class CollectionTarball : IDisposable
 /// (under qemu-user) against the repo's homeserver: a send, a heal from a stale token, a spool into its own SQLite.</summary>
 public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClassFixture<CollectionTarball>, IAsyncLifetime
 {
-    private const string BotPassword = "solti-bot-pass";
-    private const string BotId = "@solti-logger:example.com";
-    private const string Room = "#solti-verify:example.com";
+    private const string BotPassword = LoggerRoom.BotPassword;
+    private const string BotId = LoggerRoom.BotId;
+    private const string Room = LoggerRoom.Alias;
     private readonly string _dir = Directory.CreateTempSubdirectory("solti-arm64-").FullName;
-    private TestHomeserver _hs = null!;
-    private Session _admin = null!;
-    private Session _bot = null!;
-    private string _roomId = null!;
+    private LoggerRoom _world = null!;
 
-    public async Task InitializeAsync()
-    {
-        _hs = await TestHomeserver.StartAsync(o => o with
-        {
-            ServerName = "example.com",
-            SeedUsers = [.. o.SeedUsers, new SeedUser("solti-logger", BotPassword, false)],
-        });
-        _admin = await _hs.LoginAdminAsync("ADMIN");
-        _bot = await _hs.Client.LoginAsync("solti-logger", BotPassword, "DEPLOY");
-        _roomId = await _hs.Client.CreateRoomAsync(_bot.AccessToken, new JsonObject { ["room_alias_name"] = "solti-verify", ["invite"] = new JsonArray(_hs.AdminId) });
-        Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/join/" + MatrixTestClient.Enc(_roomId), null, _admin.AccessToken)).Code);
-    }
+    private TestHomeserver Hs => _world.Hs;
+
+    private Session Admin => _world.Admin;
+
+    private Session Bot => _world.Bot;
+
+    private string RoomId => _world.RoomId;
+
+    public async Task InitializeAsync() => _world = await LoggerRoom.StartAsync();
 
     public async Task DisposeAsync()
     {
-        await _hs.DisposeAsync();
+        await _world.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -163,7 +122,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
             Assert.Equal(elfMachine, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(18)));
             Assert.True(File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute), path + " is not executable");
 
-            var sections = CollectionTarball.Run(CollectionTarball.Objdump(elfMachine), ["-h", path], null);
+            var sections = InstalledCollection.Run(CollectionTarball.Objdump(elfMachine), ["-h", path], null);
             Assert.Equal(0, sections.ExitCode);
             Assert.DoesNotContain(".symtab", sections.Stdout, StringComparison.Ordinal);
             Assert.DoesNotContain(".debug_", sections.Stdout, StringComparison.Ordinal);
@@ -188,7 +147,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
         var floor = Version.Parse(CollectionTarball.GlibcFloor);
         foreach (var (path, machine) in elves)
         {
-            var symbols = CollectionTarball.Run(CollectionTarball.Objdump(machine), ["-T", path], null);
+            var symbols = InstalledCollection.Run(CollectionTarball.Objdump(machine), ["-T", path], null);
             Assert.True(symbols.ExitCode == 0, symbols.Output);
             var versions = GlibcVersion().Matches(symbols.Stdout).Select(m => Version.Parse(m.Groups[1].Value)).ToList();
             Assert.NotEmpty(versions);
@@ -197,7 +156,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
             Assert.Contains(floor, versions); // fcntl64 and friends: the floor is real, not only a bound
             Assert.DoesNotContain(symbols.Stdout.Split('\n'), l => l.Contains("*UND*", StringComparison.Ordinal) && l.Contains(" sqlite3_", StringComparison.Ordinal));
 
-            var headers = CollectionTarball.Run(CollectionTarball.Objdump(machine), ["-p", path], null);
+            var headers = InstalledCollection.Run(CollectionTarball.Objdump(machine), ["-p", path], null);
             Assert.True(headers.ExitCode == 0, headers.Output);
             var needed = headers.Stdout.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("NEEDED", StringComparison.Ordinal)).Select(l => l["NEEDED".Length..].Trim()).ToList();
             Assert.Contains("libc.so.6", needed);
@@ -214,14 +173,14 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
         var result = await RunArm64Async(new JsonObject
         {
             ["homeserver_url"] = Url,
-            ["access_token"] = _bot.AccessToken,
+            ["access_token"] = Bot.AccessToken,
             ["room_id"] = Room,
             ["content"] = new JsonObject { ["msgtype"] = "m.notice", ["body"] = "hello from aarch64" },
         });
 
         Assert.True(result["changed"]!.GetValue<bool>(), result.ToJsonString());
         Assert.False(result["reauthenticated"]!.GetValue<bool>());
-        Assert.Equal(_roomId, result["room_id"]!.GetValue<string>());
+        Assert.Equal(RoomId, result["room_id"]!.GetValue<string>());
         var message = Assert.Single(await MessagesAsync());
         Assert.Equal(result["event_id"]!.GetValue<string>(), message["event_id"]!.GetValue<string>());
         Assert.Equal("hello from aarch64", message["content"]!["body"]!.GetValue<string>());
@@ -231,15 +190,15 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
     [Fact]
     public async Task The_aarch64_binary_heals_a_stale_token_on_the_same_device()
     {
-        Assert.Equal(200, (await _hs.Client.PostAsync("/_solti/testing/v1/expire_token", new JsonObject { ["user_id"] = BotId }, _admin.AccessToken)).Code);
-        Assert.Equal(401, (await _hs.Client.GetAsync("/_matrix/client/v3/account/whoami", _bot.AccessToken)).Code);
+        Assert.Equal(200, (await Hs.Client.PostAsync("/_solti/testing/v1/expire_token", new JsonObject { ["user_id"] = BotId }, Admin.AccessToken)).Code);
+        Assert.Equal(401, (await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", Bot.AccessToken)).Code);
         var devices = await DevicesAsync();
         var logins = await LoginsAsync();
 
         var result = await RunArm64Async(new JsonObject
         {
             ["homeserver_url"] = Url,
-            ["access_token"] = _bot.AccessToken,
+            ["access_token"] = Bot.AccessToken,
             ["user_id"] = BotId,
             ["password"] = BotPassword,
             ["device_id"] = "DEPLOY",
@@ -263,12 +222,12 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
     public async Task The_aarch64_binary_spools_into_its_own_SQLite_while_the_homeserver_answers_503()
     {
         var outbox = Path.Combine(_dir, "outbox.db");
-        Assert.Equal(200, (await _hs.Client.PostAsync("/_solti/testing/v1/faults", new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = null }, _admin.AccessToken)).Code);
+        Assert.Equal(200, (await Hs.Client.PostAsync("/_solti/testing/v1/faults", new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = null }, Admin.AccessToken)).Code);
 
         var result = await RunArm64Async(new JsonObject
         {
             ["homeserver_url"] = Url,
-            ["access_token"] = _bot.AccessToken,
+            ["access_token"] = Bot.AccessToken,
             ["room_id"] = Room,
             ["content"] = new JsonObject { ["msgtype"] = "m.notice", ["body"] = "queued on aarch64" },
             ["spool"] = "on_failure",
@@ -282,24 +241,24 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
         Assert.True(File.Exists(outbox), "no outbox database written by the aarch64 binary");
 
         // The database the aarch64 build's static SQLite wrote is one the library reads and delivers from.
-        await _hs.Client.DeleteAsync("/_solti/testing/v1/faults", _admin.AccessToken);
+        await Hs.Client.DeleteAsync("/_solti/testing/v1/faults", Admin.AccessToken);
         using var store = new Solti.Matrix.Outbox.OutboxStore(outbox);
         Assert.Equal(1, store.Stats().Pending);
-        using var client = new MatrixClient(new MatrixClientOptions(new Uri(Url)), new Solti.Matrix.Sessions.SessionOptions { AccessToken = _bot.AccessToken, UseCache = false });
+        using var client = new MatrixClient(new MatrixClientOptions(new Uri(Url)), new Solti.Matrix.Sessions.SessionOptions { AccessToken = Bot.AccessToken, UseCache = false });
         var delivery = new Solti.Matrix.Outbox.OutboxDelivery(store, client, Url);
         Assert.Equal(1, (await delivery.DeliverPendingAsync(CancellationToken.None)).Delivered);
         var message = Assert.Single(await MessagesAsync());
         Assert.Equal("queued on aarch64", message["content"]!["body"]!.GetValue<string>());
     }
 
-    private string Url => _hs.Server.BaseAddress.ToString().TrimEnd('/');
+    private string Url => _world.Url;
 
     /// <summary>The aarch64 system qemu-user runs the binary in: <c>SOLTI_ARM64_ROOT</c> (set by <c>./build.sh test</c>),
     /// else the Debian 11 arm64 sysroot <c>./build.sh collection</c> made: glibc 2.31 and OpenSSL 1.1, as on a Debian 11
     /// target. (Debian's libc6-arm64-cross has no OpenSSL, which the healing path loads for SHA-256.)</summary>
     private static string Arm64Root => Environment.GetEnvironmentVariable("SOLTI_ARM64_ROOT") is { Length: > 0 } root
         ? root
-        : Path.Combine(CollectionTarball.RepositoryRoot(), "artifacts", "sysroot-bullseye-arm64");
+        : Path.Combine(InstalledCollection.RepositoryRoot(), "artifacts", "sysroot-bullseye-arm64");
 
     /// <summary>Runs the aarch64 build as a target runs it: through a symlink named after the module, the arguments
     /// on stdin, one JSON object on stdout.</summary>
@@ -341,15 +300,9 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
         return node;
     }
 
-    private async Task<List<JsonObject>> MessagesAsync()
-    {
-        var response = await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(_roomId)}/messages?dir=f&limit=50", _admin.AccessToken);
-        return [.. response.Object["chunk"]!.AsArray().Select(e => (JsonObject)e!).Where(e => e["type"]!.GetValue<string>() == "m.room.message")];
-    }
+    private Task<List<JsonObject>> MessagesAsync() => _world.MessagesAsync();
 
-    private async Task<int> DevicesAsync() =>
-        (await _hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc(BotId) + "/devices", _admin.AccessToken)).Object["total"]!.GetValue<int>();
+    private Task<int> DevicesAsync() => _world.DevicesAsync();
 
-    private async Task<long> LoginsAsync() =>
-        (await _hs.Client.GetAsync("/_solti/testing/v1/counters", _admin.AccessToken)).Object["counters"]!["login"]?.GetValue<long>() ?? 0;
+    private Task<long> LoginsAsync() => _world.LoginsAsync();
 }
