@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 
+from ansible.release import __version__ as ansible_version
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -87,14 +87,22 @@ class ActionModule(ActionBase):
     # -- the three paths -----------------------------------------------------------------------------------------
 
     def _module_args(self, task_vars):
+        # The internal keys the binary reads (ActionBase._update_module_args sets more, at a cost on every task).
         args = dict(self._task.args)
-        self._update_module_args(self._module_name, args, task_vars)
+        args.update(
+            _ansible_check_mode=bool(self._task.check_mode),
+            _ansible_diff=bool(self._task.diff),
+            _ansible_no_log=bool(self._task.no_log),
+            _ansible_verbosity=display.verbosity,
+            _ansible_module_name=self._module_name,
+            _ansible_version=ansible_version,
+        )
         return json.dumps({"ANSIBLE_MODULE_ARGS": args})
 
     def _run_in_place(self, task_vars):
-        machine = normalize_machine(platform.machine())
+        machine = normalize_machine(os.uname().machine)
         if machine not in self._manifest.binaries:
-            raise HostNotServed(unsupported_message("the controller", Target(platform.system(), machine, " ".join(platform.libc_ver())), self._manifest))
+            raise HostNotServed(unsupported_message("the controller", self._controller(), self._manifest))
         environment = {}
         self._compute_environment_string(environment)
         env = dict(os.environ, **{k: to_text(v) for k, v in environment.items()}) if environment else None
@@ -145,7 +153,7 @@ class ActionModule(ActionBase):
             if self._target is None:
                 raise AnsibleError("solti_matrix: cannot tell what %s is: %s %s" % (task_vars.get("inventory_hostname"), res["stdout"], res["stderr"]))
         else:
-            self._target = Target(platform.system(), platform.machine(), "glibc " + platform.libc_ver()[1])
+            self._target = self._controller()
         if self._target.problem(self._manifest):
             raise HostNotServed(unsupported_message(task_vars.get("inventory_hostname", "the target"), self._target, self._manifest))
         wrap_async = self._task.async_val and not self._connection.has_native_async
@@ -160,6 +168,12 @@ class ActionModule(ActionBase):
         if style == "binary" and self._target is not None:
             path = self._manifest.local_path(self._target.machine)
         return style, shebang, data, path
+
+    @staticmethod
+    def _controller():
+        import platform  # only here: importing it costs every task a few milliseconds
+        libc, version = platform.libc_ver()
+        return Target(os.uname().sysname, os.uname().machine, ("glibc " + version) if libc == "glibc" else (libc or "unknown"))
 
     # -- results -------------------------------------------------------------------------------------------------
 
