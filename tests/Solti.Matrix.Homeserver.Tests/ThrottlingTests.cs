@@ -38,7 +38,8 @@ public sealed class ThrottlingTests
     [Fact]
     public async Task After_the_advertised_wait_the_next_action_is_allowed_and_a_429_is_not_a_transaction()
     {
-        await using var hs = await TestHomeserver.StartAsync(o => o with { RateLimits = RateLimits.None with { Message = new RateLimitSetting(5, 2) } });
+        var time = new ManualTime();
+        await using var hs = await TestHomeserver.StartAsync(o => o with { RateLimits = RateLimits.None with { Message = new RateLimitSetting(5, 2) } }, time);
         var bot = (await hs.LoginBotAsync()).AccessToken;
         var roomId = await hs.Client.CreateRoomAsync(bot);
         var path = $"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/send/m.room.message/";
@@ -46,7 +47,10 @@ public sealed class ThrottlingTests
         Assert.Equal(200, (await hs.Client.PutAsync(path + "a", new JsonObject { ["body"] = "a" }, bot)).Code);
         var limited = await hs.Client.PutAsync(path + "retry", new JsonObject { ["body"] = "r" }, bot);
         Assert.Equal(429, limited.Code);
-        await Task.Delay(TimeSpan.FromMilliseconds(limited.Object["retry_after_ms"]!.GetValue<long>() + 20));
+        var retryAfterMs = limited.Object["retry_after_ms"]!.GetValue<long>();
+        time.Advance(TimeSpan.FromMilliseconds(retryAfterMs - 1));
+        Assert.Equal(429, (await hs.Client.PutAsync(path + "early", new JsonObject { ["body"] = "e" }, bot)).Code); // not yet
+        time.Advance(TimeSpan.FromMilliseconds(1));
         var retried = await hs.Client.PutAsync(path + "retry", new JsonObject { ["body"] = "r" }, bot);
         Assert.Equal(200, retried.Code);
 

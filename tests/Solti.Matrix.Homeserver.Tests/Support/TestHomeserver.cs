@@ -25,7 +25,8 @@ public sealed class TestHomeserver : IAsyncDisposable
 
     public string BotId => $"@bot:{ServerName}";
 
-    public static async Task<TestHomeserver> StartAsync(Func<HomeserverOptions, HomeserverOptions>? configure = null)
+    /// <param name="time">The rate limiters' clock (a ManualTime lets a test move it), else the system's.</param>
+    public static async Task<TestHomeserver> StartAsync(Func<HomeserverOptions, HomeserverOptions>? configure = null, TimeProvider? time = null)
     {
         var options = new HomeserverOptions
         {
@@ -34,7 +35,7 @@ public sealed class TestHomeserver : IAsyncDisposable
             SeedUsers = [new SeedUser("admin", AdminPassword, true), new SeedUser("bot", BotPassword, false)],
             RoomDeletionStepDelay = TimeSpan.FromMilliseconds(20),
         };
-        return new TestHomeserver(await EmbeddedHomeserver.StartAsync(configure is null ? options : configure(options)));
+        return new TestHomeserver(await EmbeddedHomeserver.StartAsync(configure is null ? options : configure(options), time));
     }
 
     public Task<Session> LoginAdminAsync(string? deviceId = null) => Client.LoginAsync("admin", AdminPassword, deviceId);
