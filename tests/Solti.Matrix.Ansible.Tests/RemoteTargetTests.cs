@@ -72,12 +72,16 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
 
     private static JsonArray Results(PlaybookRun run) => run.Task("post", "target")["results"]!.AsArray();
 
+    /// <summary>The installed collection's bin/manifest.json: what the action sends to a host of each machine.</summary>
+    private JsonNode Manifest() =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(collection.CollectionsPath, "ansible_collections", "jackaltx", "solti_matrix_mgr", "bin", "manifest.json")))!;
+
     /// <summary>The installed build: a private directory of the account holding exactly the binary of the manifest.</summary>
     private void AssertInstalledFor(string user)
     {
         var root = Path.Combine(SshTarget.Home(user), ".ansible", "solti_matrix");
         var dir = Assert.Single(Directory.GetDirectories(root));
-        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(collection.CollectionsPath, "ansible_collections", "jackaltx", "solti_matrix_mgr", "bin", "manifest.json")))!;
+        var manifest = Manifest();
         var build = manifest["binaries"]!["x86_64"]!;
         Assert.EndsWith($"{manifest["version"]}-x86_64-{build["sha256"]!.GetValue<string>()[..16]}", dir, StringComparison.Ordinal);
         var binary = Assert.Single(Directory.GetFiles(dir));
@@ -187,7 +191,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         target.FakeHost("aarch64", musl: false);
         await PlayAsync(Events(), pipelining: true, Bot.AccessToken); // the build cannot run on this x86-64 machine
 
-        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(collection.CollectionsPath, "ansible_collections", "jackaltx", "solti_matrix_mgr", "bin", "manifest.json")))!;
+        var manifest = Manifest();
         var arm64 = manifest["binaries"]!["aarch64"]!;
         var dir = Assert.Single(Directory.GetDirectories(Path.Combine(SshTarget.Home(SshTarget.User), ".ansible", "solti_matrix")));
         Assert.EndsWith($"-aarch64-{arm64["sha256"]!.GetValue<string>()[..16]}", dir, StringComparison.Ordinal);

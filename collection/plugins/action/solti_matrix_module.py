@@ -173,7 +173,8 @@ class ActionModule(ActionBase):
     def _controller():
         import platform  # only here: importing it costs every task a few milliseconds
         libc, version = platform.libc_ver()
-        return Target(os.uname().sysname, os.uname().machine, ("glibc " + version) if libc == "glibc" else (libc or "unknown"))
+        uname = os.uname()
+        return Target(uname.sysname, uname.machine, ("glibc " + version) if libc == "glibc" else (libc or "unknown"))
 
     # -- results -------------------------------------------------------------------------------------------------
 
