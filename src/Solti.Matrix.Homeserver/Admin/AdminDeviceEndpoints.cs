@@ -67,7 +67,7 @@ public static class AdminDeviceEndpoints
         var name = Json.OptionalString(body, "display_name");
         if (name is { Length: > 100 })
         {
-            throw new MatrixException(400, "M_TOO_LARGE", "Device display name is too long (max 100)");
+            throw new HomeserverErrorException(400, "M_TOO_LARGE", "Device display name is too long (max 100)");
         }
 
         var device = scope.State.FindDevice(user.UserId, scope.Route("deviceId")) ?? throw Errors.NotFound("Not found");

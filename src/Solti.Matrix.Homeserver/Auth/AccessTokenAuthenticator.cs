@@ -55,7 +55,7 @@ public static class AccessTokenAuthenticator
 
         if (user.Locked)
         {
-            throw new MatrixException(401, "M_USER_LOCKED", "User account has been locked", new() { ["soft_logout"] = true });
+            throw new HomeserverErrorException(401, "M_USER_LOCKED", "User account has been locked", new() { ["soft_logout"] = true });
         }
 
         MarkUsed(state, record);

@@ -37,7 +37,7 @@ public static class LoginEndpoints
         var user = scope.State.FindUser(userId);
         if (user is { Deactivated: true })
         {
-            throw new MatrixException(403, "M_USER_DEACTIVATED", "This account has been deactivated");
+            throw new HomeserverErrorException(403, "M_USER_DEACTIVATED", "This account has been deactivated");
         }
 
         if (user is null || !PasswordHasher.Verify(password, user.PasswordHash))
@@ -48,7 +48,7 @@ public static class LoginEndpoints
 
         if (user.Locked)
         {
-            throw new MatrixException(401, "M_USER_LOCKED", "User account has been locked", new() { ["soft_logout"] = true });
+            throw new HomeserverErrorException(401, "M_USER_LOCKED", "User account has been locked", new() { ["soft_logout"] = true });
         }
 
         limiter.LoginSucceeded(userId);
@@ -94,7 +94,7 @@ public static class LoginEndpoints
         var token = Json.OptionalString(scope.Body, "refresh_token") ?? throw Errors.MissingParam("refresh_token");
         if (!scope.State.Data.RefreshTokens.TryGetValue(token, out var record))
         {
-            throw new MatrixException(401, "M_UNKNOWN_TOKEN", "refresh token does not exist");
+            throw new HomeserverErrorException(401, "M_UNKNOWN_TOKEN", "refresh token does not exist");
         }
 
         SessionTokens.RetirePredecessors(scope.State, token);

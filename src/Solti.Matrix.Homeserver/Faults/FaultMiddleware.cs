@@ -43,7 +43,7 @@ public sealed class FaultMiddleware(RequestDelegate next, ServerContext server)
             return;
         }
 
-        throw new MatrixException(
+        throw new HomeserverErrorException(
             status,
             rule.Errcode ?? (status == 429 ? "M_LIMIT_EXCEEDED" : "M_UNKNOWN"),
             rule.Error ?? (status == 429 ? "Too Many Requests" : "Injected fault"),

@@ -8,7 +8,7 @@ public sealed class MatrixErrorMiddleware(RequestDelegate next, ILogger<MatrixEr
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        MatrixException? error = null;
+        HomeserverErrorException? error = null;
         try
         {
             await next(context);
@@ -17,7 +17,7 @@ public sealed class MatrixErrorMiddleware(RequestDelegate next, ILogger<MatrixEr
                 error = Errors.Unrecognized(context.Response.StatusCode);
             }
         }
-        catch (MatrixException e)
+        catch (HomeserverErrorException e)
         {
             error = e;
         }
@@ -44,7 +44,7 @@ public sealed class MatrixErrorMiddleware(RequestDelegate next, ILogger<MatrixEr
         await WriteAsync(context, error);
     }
 
-    private async Task WriteAsync(HttpContext context, MatrixException error)
+    private async Task WriteAsync(HttpContext context, HomeserverErrorException error)
     {
         if (error.Status == 429)
         {

@@ -4,8 +4,6 @@ using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver.Rooms;
 
-public sealed record InitialStateEvent(string Type, string StateKey, JsonObject Content);
-
 /// <summary>The validated body of <c>POST /createRoom</c>.</summary>
 public sealed record CreateRoomRequest(
     string? Alias,

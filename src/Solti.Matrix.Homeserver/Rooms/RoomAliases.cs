@@ -50,7 +50,7 @@ public sealed class RoomAliases(ServerState state)
         Validate(alias);
         if (state.Data.Aliases.ContainsKey(alias))
         {
-            throw new MatrixException(409, "M_UNKNOWN", $"Room alias {alias} already exists");
+            throw new HomeserverErrorException(409, "M_UNKNOWN", $"Room alias {alias} already exists");
         }
 
         state.Data.Aliases[alias] = new AliasRecord { RoomId = roomId, Creator = creator };

@@ -17,7 +17,7 @@ public sealed class RoomCreation(ServerState state, RoomEvents events, Membershi
         var request = CreateRoomRequest.Parse(body, state.ServerName);
         if (request.RoomVersion is { } version && !KnownVersions.Contains(version))
         {
-            throw new MatrixException(400, "M_UNSUPPORTED_ROOM_VERSION", "Your homeserver does not support this room version");
+            throw new HomeserverErrorException(400, "M_UNSUPPORTED_ROOM_VERSION", "Your homeserver does not support this room version");
         }
 
         if (request.Alias is { } alias)
@@ -25,7 +25,7 @@ public sealed class RoomCreation(ServerState state, RoomEvents events, Membershi
             aliases.Validate(alias);
             if (state.Data.Aliases.ContainsKey(alias))
             {
-                throw new MatrixException(400, "M_ROOM_IN_USE", "Room alias already taken");
+                throw new HomeserverErrorException(400, "M_ROOM_IN_USE", "Room alias already taken");
             }
         }
 

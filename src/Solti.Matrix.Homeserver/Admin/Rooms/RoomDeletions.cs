@@ -5,8 +5,6 @@ namespace Solti.Matrix.Homeserver.Admin.Rooms;
 
 /// <summary>The async room deletion of the v2 admin API: <c>scheduled</c> → <c>active</c> → <c>complete</c> (or
 /// <c>failed</c>), each step after <c>RoomDeletionStepDelay</c>, in the background.</summary>
-public sealed record RoomDeletionRequest(bool Block, bool Purge, string? Message, string? NewRoomUserId, string? RoomName, string Requester);
-
 public static class RoomDeletions
 {
     public static RoomDeletionRecord Schedule(ServerContext server, RoomRecord room, RoomDeletionRequest request)
@@ -26,7 +24,7 @@ public static class RoomDeletions
                     Run(server, record, request);
                     record.Status = "complete";
                 }
-                catch (Http.MatrixException e)
+                catch (Http.HomeserverErrorException e)
                 {
                     record.Status = "failed";
                     record.Error = e.Message;

@@ -177,7 +177,7 @@ public static class AdminUserUpsert
         }
     }
 
-    private static bool? Bool(JsonObject body, string key, MatrixException error) => body[key] switch
+    private static bool? Bool(JsonObject body, string key, HomeserverErrorException error) => body[key] switch
     {
         null => null,
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
@@ -208,7 +208,7 @@ public static class AdminUserUpsert
             var missing = required.Where(r => obj[r] is not JsonValue v || v.GetValueKind() != JsonValueKind.String).ToList();
             if (missing.Count > 0)
             {
-                throw new MatrixException(400, "M_MISSING_PARAM", $"Missing params: [{string.Join(", ", missing.Select(m => $"'{m}'"))}]");
+                throw new HomeserverErrorException(400, "M_MISSING_PARAM", $"Missing params: [{string.Join(", ", missing.Select(m => $"'{m}'"))}]");
             }
 
             var copy = new JsonObject();

@@ -11,17 +11,17 @@ public static class Usernames
     {
         if (localpart.Length > 0 && !MatrixIds.IsLocalpart(localpart))
         {
-            throw new MatrixException(400, "M_INVALID_USERNAME", "User ID can only contain characters a-z, 0-9, or '=_-./+'");
+            throw new HomeserverErrorException(400, "M_INVALID_USERNAME", "User ID can only contain characters a-z, 0-9, or '=_-./+'");
         }
 
         if (localpart.Length == 0)
         {
-            throw new MatrixException(400, "M_INVALID_USERNAME", "User ID cannot be empty");
+            throw new HomeserverErrorException(400, "M_INVALID_USERNAME", "User ID cannot be empty");
         }
 
         if (localpart[0] == '_')
         {
-            throw new MatrixException(400, "M_INVALID_USERNAME", "User ID may not begin with _");
+            throw new HomeserverErrorException(400, "M_INVALID_USERNAME", "User ID may not begin with _");
         }
 
         var userId = $"@{localpart}:{state.ServerName}";
@@ -32,12 +32,12 @@ public static class Usernames
 
         if (localpart.All(char.IsAsciiDigit))
         {
-            throw new MatrixException(400, "M_INVALID_USERNAME", "Numeric user IDs are reserved for guest users.");
+            throw new HomeserverErrorException(400, "M_INVALID_USERNAME", "Numeric user IDs are reserved for guest users.");
         }
 
         if (userId.Length > 255)
         {
-            throw new MatrixException(400, "M_INVALID_USERNAME", "User ID may not be longer than 255 characters");
+            throw new HomeserverErrorException(400, "M_INVALID_USERNAME", "User ID may not be longer than 255 characters");
         }
 
         return userId;

@@ -1,0 +1,3 @@
+namespace Solti.Matrix.Homeserver.State;
+
+public sealed record RatelimitOverride(long MessagesPerSecond, long BurstCount);

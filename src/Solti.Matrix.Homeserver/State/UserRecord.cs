@@ -1,0 +1,21 @@
+using System.Text.Json.Nodes;
+
+namespace Solti.Matrix.Homeserver.State;
+
+public sealed class UserRecord
+{
+    public required string UserId { get; set; }
+    public string? PasswordHash { get; set; }
+    public string? DisplayName { get; set; }
+    public string? AvatarUrl { get; set; }
+    public bool Admin { get; set; }
+    public bool Deactivated { get; set; }
+    public bool Erased { get; set; }
+    public bool Locked { get; set; }
+    public bool ShadowBanned { get; set; }
+    public string? UserType { get; set; }
+    public long CreationTsMs { get; set; }
+    public JsonArray ThreePids { get; set; } = [];
+    public JsonArray ExternalIds { get; set; } = [];
+    public RatelimitOverride? RatelimitOverride { get; set; }
+}
