@@ -70,7 +70,7 @@ build_cli() {
   # SQLite is linked in (src/Native/Solti.Native.targets): no libe_sqlite3.so beside them.
   rm -f "$ROOT/artifacts/cli/libe_sqlite3.so"
   dotnet publish "$ROOT/src/Solti.Matrix.Cli" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary "$sqlite" -o "$ROOT/artifacts/cli" >&2
-  # `solti-matrix relay` runs solti-matrix-relay from the same directory (the CLI plus the relay's HTTP server).
+  # `solti-matrix relay` runs solti-matrix-relay from the same directory (the same commands plus the relay's HTTP server).
   dotnet publish "$ROOT/src/Solti.Matrix.Relay" -c Release -r linux-x64 -nologo -v quiet -clp:NoSummary "$sqlite" -o "$ROOT/artifacts/cli" >&2
   check_static_sqlite "$ROOT/artifacts/cli/solti-matrix" linux-x64
   check_static_sqlite "$ROOT/artifacts/cli/solti-matrix-relay" linux-x64

@@ -1,44 +1,5 @@
-using System.CommandLine;
 using Solti.Matrix.Cli;
-using Solti.Matrix.Cli.Commands;
-using Solti.Matrix.Hosting;
+using Solti.Matrix.Commands;
 
-// Raw bytes to fds 1 and 2: Console would emit the terminal's keypad_xmit first (ESC[?1h ESC=) under a real TERM.
-RawStandardStreams.ReplaceConsole();
-
-var root = new RootCommand("solti-matrix: send events to Matrix rooms with a self-healing session");
-foreach (var option in CliSettings.All)
-{
-    root.Options.Add(option);
-}
-
-root.Subcommands.Add(SendCommand.Create());
-root.Subcommands.Add(SessionCommands.Login());
-root.Subcommands.Add(SessionCommands.Logout());
-root.Subcommands.Add(SessionCommands.WhoAmI());
-root.Subcommands.Add(ConfigCommand.Create());
-root.Subcommands.Add(OutboxCommands.Create());
-root.Subcommands.Add(RelayCommand.Create());
-foreach (var command in EventCommands.All())
-{
-    root.Subcommands.Add(command);
-}
-
-foreach (var command in AdminCommands.All())
-{
-    root.Subcommands.Add(command);
-}
-
-// User ids start with '@': never read them as response files.
-var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-if (parse.Errors.Count > 0)
-{
-    foreach (var error in parse.Errors)
-    {
-        Console.Error.WriteLine($"solti-matrix: {error.Message}");
-    }
-
-    return ExitCodes.Usage;
-}
-
-return await parse.InvokeAsync();
+// `relay` hands this process over to solti-matrix-relay (the relay's HTTP server is not in this binary).
+return await SoltiMatrixCommandLine.RunAsync(args, (_, _) => Task.FromResult(RelayExec.Exec(Environment.GetCommandLineArgs()[1..])));

@@ -1,7 +1,7 @@
 using Solti.Matrix.Errors;
 using Solti.Matrix.Sessions;
 
-namespace Solti.Matrix.Cli;
+namespace Solti.Matrix.Commands;
 
 /// <summary>The documented exit codes of <c>solti-matrix</c>.</summary>
 public static class ExitCodes

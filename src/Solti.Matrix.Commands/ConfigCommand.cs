@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Solti.Matrix.Config;
 using Solti.Matrix.Sessions;
 
-namespace Solti.Matrix.Cli.Commands;
+namespace Solti.Matrix.Commands;
 
 /// <summary><c>config plan|apply FILE.yaml</c>: the <c>matrix_config</c> engine over a YAML file with the module's keys
 /// (domain, users, rooms, exclusive_members, update_password, tokens). The session is the admin's.</summary>

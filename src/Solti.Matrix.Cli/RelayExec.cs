@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Solti.Matrix.Cli.Relay;
+namespace Solti.Matrix.Cli;
 
 /// <summary>In the one-shot CLI, <c>relay</c> replaces this process with <c>solti-matrix-relay</c> (next to this
 /// binary, else on PATH) with the same arguments, so signals and exit codes are the relay's own.</summary>

@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Solti.Matrix.Cli;
+namespace Solti.Matrix.Commands;
 
 /// <summary>The connection settings every command shares: flags first, then the environment.</summary>
 public static class CliSettings

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Sessions;
 
-namespace Solti.Matrix.Cli.Commands;
+namespace Solti.Matrix.Commands;
 
 /// <summary>Runs a command body and maps its failure to a documented exit code; no stack trace ever reaches the user.</summary>
 public static class CommandRunner

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Solti.Matrix.Cli;
+namespace Solti.Matrix.Commands;
 
 /// <summary>Reads a YAML file into JSON with YAML's core schema for plain scalars (null, true/false, numbers); quoted
 /// scalars stay strings. Errors name the file, line and column.</summary>

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 
-namespace Solti.Matrix.Cli.Commands;
+namespace Solti.Matrix.Commands;
 
 /// <summary><c>login</c>, <c>logout</c> and <c>whoami</c>.</summary>
 public static class SessionCommands

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Solti.Matrix.Cli;
+namespace Solti.Matrix.Commands;
 
 /// <summary>Plain log lines on stderr for <c>--verbose</c>. The library never logs secrets; this adds nothing to them.</summary>
 public sealed class StderrLoggerFactory(LogLevel minimum) : ILoggerFactory

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Solti.Matrix.Cli.Commands;
+namespace Solti.Matrix.Commands;
 
 /// <summary><c>solti-matrix send ROOM (--json CONTENT | --text TEXT | --notice TEXT)</c></summary>
 public static class SendCommand

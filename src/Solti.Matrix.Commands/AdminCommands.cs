@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 
-namespace Solti.Matrix.Cli.Commands;
+namespace Solti.Matrix.Commands;
 
 /// <summary><c>info</c>, <c>user</c>, <c>device</c>, <c>room</c> and <c>token</c>: the admin API through the same library
 /// the modules use. The session is the admin's (token from the environment, healing with --user and a password).</summary>

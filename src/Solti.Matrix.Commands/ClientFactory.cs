@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Solti.Matrix.Sessions;
 
-namespace Solti.Matrix.Cli;
+namespace Solti.Matrix.Commands;
 
 /// <summary>Builds the client from flags and environment, failing with a message that names the missing setting.</summary>
 public static class ClientFactory

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Solti.Matrix.Events;
 using Solti.Matrix.Outbox;
 
-namespace Solti.Matrix.Cli.Commands;
+namespace Solti.Matrix.Commands;
 
 /// <summary><c>event build|validate|send</c> (structured SOLTI events), <c>schema list|show</c>, and <c>events tail ROOM</c>
 /// (the structured events of a room, decoded, newest last).</summary>

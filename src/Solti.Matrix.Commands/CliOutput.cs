@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 
-namespace Solti.Matrix.Cli;
+namespace Solti.Matrix.Commands;
 
 /// <summary>Prints a result as one JSON object (<c>--output json</c>) or as <c>key: value</c> lines.</summary>
 public static class CliOutput

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Outbox;
 
-namespace Solti.Matrix.Cli.Commands;
+namespace Solti.Matrix.Commands;
 
 /// <summary><c>outbox status|flush|purge</c>: what is queued, deliver it now, forget what is done.</summary>
 public static class OutboxCommands

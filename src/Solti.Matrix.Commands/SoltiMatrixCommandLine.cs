@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Solti.Matrix.Hosting;
+
+namespace Solti.Matrix.Commands;
+
+/// <summary>The command line of <c>solti-matrix</c>, which <c>solti-matrix-relay</c> carries too: the shared settings,
+/// every command, the parse and its usage errors (exit 2). Only <c>relay</c> differs between the two binaries.</summary>
+public static class SoltiMatrixCommandLine
+{
+    public static async Task<int> RunAsync(string[] args, Func<ParseResult, CancellationToken, Task> relay)
+    {
+        // Raw bytes to fds 1 and 2: Console would emit the terminal's keypad_xmit first (ESC[?1h ESC=) under a real TERM.
+        RawStandardStreams.ReplaceConsole();
+
+        var root = new RootCommand("solti-matrix: send events to Matrix rooms with a self-healing session");
+        foreach (var option in CliSettings.All)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Subcommands.Add(SendCommand.Create());
+        root.Subcommands.Add(SessionCommands.Login());
+        root.Subcommands.Add(SessionCommands.Logout());
+        root.Subcommands.Add(SessionCommands.WhoAmI());
+        root.Subcommands.Add(ConfigCommand.Create());
+        root.Subcommands.Add(OutboxCommands.Create());
+        root.Subcommands.Add(RelayCommand.Create(relay));
+        foreach (var command in EventCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        foreach (var command in AdminCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        // User ids start with '@': never read them as response files.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine($"solti-matrix: {error.Message}");
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync();
+    }
+}

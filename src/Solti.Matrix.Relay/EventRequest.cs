@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Events;
+using Solti.Matrix.Sending;
+
+namespace Solti.Matrix.Relay;
+
+/// <summary>A producer's event, parsed from the body of <c>POST /v1/events</c>: <c>{room, event_type?, content}</c> or
+/// <c>{room, schema, data, source?, validate?, html?}</c>, and <c>txn_id</c> to make a producer's retry safe.</summary>
+internal sealed record EventRequest(string Room, string EventType, JsonObject Content, string TxnId)
+{
+    /// <summary>The event, checked field by field (a wrong type is an <see cref="ArgumentException"/> naming the field;
+    /// a schema's refusal a <see cref="SchemaValidationException"/>), with the producer's <c>txn_id</c> or a new one.</summary>
+    public static EventRequest Parse(JsonObject body, SchemaRegistry schemas)
+    {
+        var room = Text(body, "room") ?? throw new ArgumentException("room is required (!id:server or #alias:server)");
+        if (!(room.StartsWith('!') || room.StartsWith('#')) || !room.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"room must be a room id (!id:server) or an alias (#alias:server), got '{room}'");
+        }
+
+        var eventType = Text(body, "event_type") ?? "m.room.message";
+        var txnId = Text(body, "txn_id") is { Length: > 0 } given ? given : TransactionIds.New();
+        if (Text(body, "schema") is { } schema)
+        {
+            if (body["content"] is not null)
+            {
+                throw new ArgumentException("give either content or schema and data, not both");
+            }
+
+            var data = body["data"] as JsonObject ?? throw new ArgumentException("schema needs data (a JSON object)");
+            return new(room, eventType, SoltiEvent.Build(schemas, schema, data, Text(body, "source") ?? Environment.MachineName,
+                validate: Flag(body, "validate") ?? true, html: Flag(body, "html") ?? false), txnId);
+        }
+
+        return new(room, eventType, body["content"] as JsonObject ?? throw new ArgumentException("content (a JSON object) or schema and data are required"), txnId);
+    }
+
+    private static string? Text(JsonObject body, string name) => body[name] switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        _ => throw new ArgumentException($"{name} must be a string"),
+    };
+
+    private static bool? Flag(JsonObject body, string name) => body[name] switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<bool>(out var flag) => flag,
+        _ => throw new ArgumentException($"{name} must be true or false"),
+    };
+}

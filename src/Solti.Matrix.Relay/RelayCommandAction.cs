@@ -1,0 +1,25 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Solti.Matrix.Commands;
+
+namespace Solti.Matrix.Relay;
+
+/// <summary><c>relay</c> in this binary: the outbox, the client and the options from the command line, then the relay
+/// until SIGTERM (or SIGINT).</summary>
+public static class RelayCommandAction
+{
+    public static async Task RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        using var store = CliSettings.OpenOutbox(parse);
+        using var client = ClientFactory.Create(parse);
+        var relay = new RelayService(store, client, CliSettings.Schemas(parse), new RelayOptions(parse.GetValue(RelayCommand.Listen)!, parse.GetValue(RelayCommand.MaxQueue), TimeSpan.FromSeconds(parse.GetValue(RelayCommand.Poll)), OutboxCommands.Duration(parse.GetValue(RelayCommand.KeepDelivered)!)));
+        await relay.RunAsync(address => Console.Error.WriteLine($"solti-matrix relay: listening on {address}, outbox {store.Path}, homeserver {client.Homeserver}"), stop.Token);
+        Console.Error.WriteLine("solti-matrix relay: stopped");
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Solti.Matrix.Events;
+using Solti.Matrix.Outbox;
+
+namespace Solti.Matrix.Relay;
+
+/// <summary>The relay's endpoints: <c>POST /v1/events</c>, <c>GET /v1/status</c>, <c>GET /metrics</c>; anything else
+/// is a 404 that names them.</summary>
+internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, SchemaRegistry schemas, OutboxDelivery delivery, GroupCommit commits, Backpressure backpressure, RelayMetrics metrics)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var (method, path) = (context.Request.Method, context.Request.Path.Value ?? "");
+        switch (method, path)
+        {
+            case ("POST", "/v1/events"):
+                await AcceptAsync(context);
+                break;
+            case ("GET", "/metrics"):
+                await Text(context, 200, metrics.Render(), "text/plain; version=0.0.4");
+                break;
+            case ("GET", "/v1/status"):
+                var stats = store.Stats(client.Homeserver.ToString());
+                await Json(context, 200, new JsonObject { ["pending"] = stats.Pending, ["delivered"] = stats.Delivered, ["dead"] = stats.Dead, ["oldest_pending_seconds"] = stats.OldestPendingAge?.TotalSeconds });
+                break;
+            default:
+                await Json(context, 404, new JsonObject { ["error"] = $"no such endpoint: {method} {path} (POST /v1/events, GET /v1/status, GET /metrics)" });
+                break;
+        }
+    }
+
+    /// <summary>Body: see <see cref="EventRequest"/>. 202 only after the commit is on disk.</summary>
+    private async Task AcceptAsync(HttpContext context)
+    {
+        JsonObject body;
+        try
+        {
+            body = await JsonNode.ParseAsync(context.Request.Body) as JsonObject ?? throw new JsonException("expected a JSON object");
+        }
+        catch (Exception e) when (e is JsonException or BadHttpRequestException)
+        {
+            await Reject(context, 400, "the body is not a JSON object: " + e.Message);
+            return;
+        }
+
+        EventRequest request;
+        try
+        {
+            request = EventRequest.Parse(body, schemas);
+        }
+        catch (Exception e) when (e is ArgumentException or SchemaValidationException)
+        {
+            var error = new JsonObject { ["error"] = e.Message };
+            if (e is SchemaValidationException invalid)
+            {
+                error["errors"] = new JsonArray([.. invalid.Errors.Select(x => (JsonNode)x)]);
+            }
+
+            metrics.Rejected();
+            await Json(context, 400, error);
+            return;
+        }
+
+        if (backpressure.IsFull(out var pending))
+        {
+            context.Response.Headers.RetryAfter = "5";
+            await Reject(context, 503, $"the outbox is full ({pending} events waiting for the homeserver); retry later");
+            return;
+        }
+
+        var id = await commits.EnqueueAsync(new OutboxItem(client.Homeserver.ToString(), client.Session.UserId, request.Room, request.EventType, request.Content, request.TxnId));
+        metrics.Accepted();
+        backpressure.Accepted();
+        delivery.Wake();
+        await Json(context, 202, new JsonObject { ["queued"] = true, ["id"] = id, ["transaction_id"] = request.TxnId });
+    }
+
+    private Task Reject(HttpContext context, int status, string message)
+    {
+        metrics.Rejected();
+        return Json(context, status, new JsonObject { ["error"] = message });
+    }
+
+    private static Task Json(HttpContext context, int status, JsonObject body) => Text(context, status, body.ToJsonString(), "application/json");
+
+    private static async Task Text(HttpContext context, int status, string body, string contentType)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        await context.Response.WriteAsync(body);
+    }
+}
