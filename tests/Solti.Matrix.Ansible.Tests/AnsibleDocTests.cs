@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
@@ -45,20 +45,11 @@ public sealed class AnsibleDocTests(InstalledCollection collection)
 
     private async Task<string> AnsibleDocAsync(string name, params string[] flags)
     {
-        var start = new ProcessStartInfo("ansible-doc") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var flag in flags)
-        {
-            start.ArgumentList.Add(flag);
-        }
-
-        start.ArgumentList.Add("jackaltx.solti_matrix_mgr." + name);
+        var start = ProcessRunner.StartInfo("ansible-doc", [.. flags, "jackaltx.solti_matrix_mgr." + name]);
         start.Environment["ANSIBLE_COLLECTIONS_PATH"] = collection.CollectionsPath;
         start.Environment["ANSIBLE_NOCOLOR"] = "1";
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        var text = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"ansible-doc {name} failed: {await errors}");
-        return text;
+        var run = await ProcessRunner.RunAsync(start);
+        Assert.True(run.ExitCode == 0, $"ansible-doc {name} failed: {run.Stderr}");
+        return run.Stdout;
     }
 }

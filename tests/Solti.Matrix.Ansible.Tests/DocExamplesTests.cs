@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Solti.Matrix.Ansible.Tests.Support;
 using Solti.Matrix.Homeserver.Configuration;
+using Solti.Matrix.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace Solti.Matrix.Ansible.Tests;
@@ -15,7 +16,7 @@ namespace Solti.Matrix.Ansible.Tests;
 [Collection("ansible")]
 public sealed partial class DocExamplesTests(InstalledCollection collection)
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root;
 
     /// <summary>Playbooks that only pass <c>ansible-playbook --syntax-check</c>, and why they are not run.</summary>
     private static readonly Dictionary<string, string> SyntaxCheckedOnly = new(StringComparer.Ordinal)
@@ -149,17 +150,6 @@ public sealed partial class DocExamplesTests(InstalledCollection collection)
                 yield return (Path.GetRelativePath(Root, path), 1, ((YamlScalarNode)examples).Value!);
             }
         }
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "build.sh")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("the repository root (with build.sh) was not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"^```yaml\n(.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]

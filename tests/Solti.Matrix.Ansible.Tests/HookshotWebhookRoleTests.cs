@@ -1,5 +1,5 @@
 using Solti.Matrix.Ansible.Tests.Support;
-using Solti.Matrix.Homeserver.Tests.Support;
+
 using YamlDotNet.RepresentationModel;
 
 namespace Solti.Matrix.Ansible.Tests;

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
 using Solti.Matrix.Homeserver.Configuration;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 

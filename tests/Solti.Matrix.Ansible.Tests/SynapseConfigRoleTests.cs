@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Solti.Matrix.Ansible.Tests.Support;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
@@ -278,9 +278,8 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
 
     private static async Task<int> ShAsync(string arguments)
     {
-        using var process = Process.Start(new ProcessStartInfo("sh") { Arguments = arguments, UseShellExecute = false })!;
-        await process.WaitForExitAsync();
-        return process.ExitCode;
+        var run = await ProcessRunner.RunAsync(new ProcessStartInfo("sh") { Arguments = arguments });
+        return run.ExitCode;
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
-using Solti.Matrix.Homeserver.Tests.Support;
+
 
 namespace Solti.Matrix.Ansible.Tests;
 

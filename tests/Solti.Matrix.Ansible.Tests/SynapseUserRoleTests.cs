@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 

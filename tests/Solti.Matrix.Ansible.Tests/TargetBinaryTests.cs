@@ -1,73 +1,11 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Solti.Matrix.Ansible.Tests.Support;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
-
-/// <summary>The module binaries as the tarball ships them (<c>SOLTI_COLLECTION_TARBALL</c>, else built with
-/// <c>./build.sh collection</c>), unpacked with tar into a temporary directory.</summary>
-public sealed partial class CollectionTarball : IDisposable
-{
-    public const string GlibcFloor = "2.28";
-
-    public CollectionTarball()
-    {
-        Root = Directory.CreateTempSubdirectory("solti-tarball-").FullName;
-        Tarball = InstalledCollection.Tarball();
-        var untar = InstalledCollection.Run("tar", ["-xzf", Tarball, "-C", Root], null);
-        if (untar.ExitCode != 0)
-        {
-            throw new InvalidOperationException("tar failed: " + untar.Output);
-        }
-    }
-
-    public string Root { get; }
-
-    public string Tarball { get; }
-
-    public string Bin => Path.Combine(Root, "bin");
-
-    /// <summary>Every regular file of the tarball that starts with the ELF magic, with its <c>e_machine</c>.</summary>
-    public IReadOnlyList<(string Path, ushort Machine)> ElfFiles()
-    {
-        var found = new List<(string, ushort)>();
-        var header = new byte[20];
-        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
-        {
-            if (new FileInfo(file).LinkTarget is not null)
-            {
-                continue; // the symlinks point at files listed on their own
-            }
-
-            using var stream = File.OpenRead(file);
-            if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header.AsSpan(0, 4).SequenceEqual(ElfMagic))
-            {
-                found.Add((file, BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(18))));
-            }
-        }
-
-        return found;
-    }
-
-    private static ReadOnlySpan<byte> ElfMagic => [0x7f, (byte)'E', (byte)'L', (byte)'F'];
-
-    public const ushort X86_64 = 62;
-    public const ushort Aarch64 = 183;
-
-    /// <summary>The binutils that read this machine's ELF files (Debian's plain objdump reads only the host's).</summary>
-    public static string Objdump(ushort machine) => machine switch
-    {
-        X86_64 => "x86_64-linux-gnu-objdump",
-        Aarch64 => "aarch64-linux-gnu-objdump",
-        _ => throw new InvalidOperationException($"unexpected ELF machine {machine}"),
-    };
-
-    public void Dispose() => Directory.Delete(Root, recursive: true);
-}
 
 /// <summary>What the tarball promises a target: one module binary per architecture named by <c>bin/manifest.json</c>,
 /// none needing a glibc symbol version newer than 2.28, SQLite inside each binary; and the aarch64 build run for real
@@ -122,7 +60,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
             Assert.Equal(elfMachine, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(18)));
             Assert.True(File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute), path + " is not executable");
 
-            var sections = InstalledCollection.Run(CollectionTarball.Objdump(elfMachine), ["-h", path], null);
+            var sections = ProcessRunner.Run(CollectionTarball.Objdump(elfMachine), ["-h", path]);
             Assert.Equal(0, sections.ExitCode);
             Assert.DoesNotContain(".symtab", sections.Stdout, StringComparison.Ordinal);
             Assert.DoesNotContain(".debug_", sections.Stdout, StringComparison.Ordinal);
@@ -147,7 +85,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
         var floor = Version.Parse(CollectionTarball.GlibcFloor);
         foreach (var (path, machine) in elves)
         {
-            var symbols = InstalledCollection.Run(CollectionTarball.Objdump(machine), ["-T", path], null);
+            var symbols = ProcessRunner.Run(CollectionTarball.Objdump(machine), ["-T", path]);
             Assert.True(symbols.ExitCode == 0, symbols.Output);
             var versions = GlibcVersion().Matches(symbols.Stdout).Select(m => Version.Parse(m.Groups[1].Value)).ToList();
             Assert.NotEmpty(versions);
@@ -156,7 +94,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
             Assert.Contains(floor, versions); // fcntl64 and friends: the floor is real, not only a bound
             Assert.DoesNotContain(symbols.Stdout.Split('\n'), l => l.Contains("*UND*", StringComparison.Ordinal) && l.Contains(" sqlite3_", StringComparison.Ordinal));
 
-            var headers = InstalledCollection.Run(CollectionTarball.Objdump(machine), ["-p", path], null);
+            var headers = ProcessRunner.Run(CollectionTarball.Objdump(machine), ["-p", path]);
             Assert.True(headers.ExitCode == 0, headers.Output);
             var needed = headers.Stdout.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("NEEDED", StringComparison.Ordinal)).Select(l => l["NEEDED".Length..].Trim()).ToList();
             Assert.Contains("libc.so.6", needed);
@@ -258,7 +196,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
     /// target. (Debian's libc6-arm64-cross has no OpenSSL, which the healing path loads for SHA-256.)</summary>
     private static string Arm64Root => Environment.GetEnvironmentVariable("SOLTI_ARM64_ROOT") is { Length: > 0 } root
         ? root
-        : Path.Combine(InstalledCollection.RepositoryRoot(), "artifacts", "sysroot-bullseye-arm64");
+        : Path.Combine(Repository.Root, "artifacts", "sysroot-bullseye-arm64");
 
     /// <summary>Runs the aarch64 build as a target runs it: through a symlink named after the module, the arguments
     /// on stdin, one JSON object on stdout.</summary>
@@ -273,30 +211,12 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
             File.CreateSymbolicLink(link, Path.Combine(tarball.Bin, "linux-arm64", "solti-matrix-module"));
         }
 
-        var start = new ProcessStartInfo("/usr/bin/qemu-aarch64-static")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _dir,
-        };
-        foreach (var arg in new[] { "-L", Arm64Root, link })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        var start = ProcessRunner.StartInfo("/usr/bin/qemu-aarch64-static", ["-L", Arm64Root, link], _dir);
         start.Environment["XDG_STATE_HOME"] = Path.Combine(_dir, "state");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(new JsonObject { ["ANSIBLE_MODULE_ARGS"] = args }.ToJsonString());
-        process.StandardInput.Close();
-        // A guard against a hung emulator only; nothing here depends on how fast the binary answers.
-        using var hang = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(hang.Token);
-        var output = await stdout;
-        var node = (output.TrimStart().StartsWith('{') ? JsonNode.Parse(output) : null) as JsonObject ?? throw new InvalidOperationException($"not one JSON object (exit {process.ExitCode}): {output} {await stderr}");
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output} {await stderr}");
+        var run = await ProcessRunner.RunAsync(start, stdin: new JsonObject { ["ANSIBLE_MODULE_ARGS"] = args }.ToJsonString());
+        var output = run.Stdout;
+        var node = (output.TrimStart().StartsWith('{') ? JsonNode.Parse(output) : null) as JsonObject ?? throw new InvalidOperationException($"not one JSON object (exit {run.ExitCode}): {output} {run.Stderr}");
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {output} {run.Stderr}");
         return node;
     }
 

@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using Solti.Matrix.Ansible.Tests.Support;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
@@ -56,20 +55,13 @@ public sealed class WithAdminTokenTests(InstalledCollection collection) : Module
 
     private async Task<(int Code, string Output)> RunWrappedAsync(string dir, params string[] command)
     {
-        var start = new ProcessStartInfo(Script) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var arg in command)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = ProcessRunner.StartInfo(Script, command, dir);
 
         start.Environment["MATRIX_HOMESERVER_URL"] = Hs.Server.BaseAddress.ToString();
         start.Environment["MATRIX_ADMIN_USER"] = Hs.AdminId;
         start.Environment["MATRIX_ADMIN_PASSWORD"] = TestHomeserver.AdminPassword;
         Playbook.Environment(start, Collection, dir, StateHome);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
+        var run = await ProcessRunner.RunAsync(start);
+        return (run.ExitCode, run.Output);
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Homeserver.Configuration;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
@@ -117,6 +117,6 @@ public sealed class AdminRatelimitTests
         Assert.Equal(429, carolCodes[10]);
     }
 
-    private static Task<MatrixResponse> Send(TestHomeserver hs, string roomId, string token, string txnId) =>
+    private static Task<ClientResponse> Send(TestHomeserver hs, string roomId, string token, string txnId) =>
         hs.Client.PutAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/send/m.room.message/{txnId}", new JsonObject { ["msgtype"] = "m.text", ["body"] = txnId }, token);
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
@@ -17,7 +17,7 @@ public sealed class AdminUserListTests
         }
     }
 
-    private static List<string> Names(MatrixResponse response) =>
+    private static List<string> Names(ClientResponse response) =>
         response.Object["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).ToList();
 
     [Fact]

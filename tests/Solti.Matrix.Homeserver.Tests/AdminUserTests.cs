@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Homeserver.Configuration;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
@@ -232,7 +232,7 @@ public sealed class AdminUserTests
         Assert.Equal(200, (await hs.Client.GetAsync(Whoami, session.AccessToken)).Code);
     }
 
-    private static Task<MatrixResponse> PasswordLoginAsync(TestHomeserver hs, string user, string password) =>
+    private static Task<ClientResponse> PasswordLoginAsync(TestHomeserver hs, string user, string password) =>
         hs.Client.PostAsync("/_matrix/client/v3/login", new JsonObject
         {
             ["type"] = "m.login.password",

@@ -1,6 +1,6 @@
 using System.Net;
 using Solti.Matrix.Homeserver.Configuration;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 

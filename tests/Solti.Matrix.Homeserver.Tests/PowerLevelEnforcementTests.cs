@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 

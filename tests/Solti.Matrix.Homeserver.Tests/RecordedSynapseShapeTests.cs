@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
@@ -122,7 +123,7 @@ public sealed class RecordedSynapseShapeTests
 
     private static string Enc(string segment) => MatrixTestClient.Enc(segment);
 
-    private static async Task<MatrixResponse> Replay(MatrixTestClient client, string title, ShapeCheck check, string? path = null, string? token = null, bool exact = false)
+    private static async Task<ClientResponse> Replay(MatrixTestClient client, string title, ShapeCheck check, string? path = null, string? token = null, bool exact = false)
     {
         var recorded = Recorded[title];
         var response = await client.SendAsync(new HttpMethod(recorded.Method), path ?? recorded.Path, recorded.RequestBody, token);
@@ -136,7 +137,7 @@ public sealed class RecordedSynapseShapeTests
         return response;
     }
 
-    private static async Task<MatrixResponse?> SendUntilLimitedAsync(MatrixTestClient client, string roomId, string token, int count)
+    private static async Task<ClientResponse?> SendUntilLimitedAsync(MatrixTestClient client, string roomId, string token, int count)
     {
         for (var i = 0; i < count; i++)
         {

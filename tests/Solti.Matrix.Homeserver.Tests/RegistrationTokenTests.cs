@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
@@ -8,7 +8,7 @@ public sealed class RegistrationTokenTests
 {
     private const string Tokens = "/_synapse/admin/v1/registration_tokens";
 
-    private static List<string> Listed(MatrixResponse response) =>
+    private static List<string> Listed(ClientResponse response) =>
         response.Object["registration_tokens"]!.AsArray().Select(t => t!["token"]!.GetValue<string>()).ToList();
 
     [Fact]

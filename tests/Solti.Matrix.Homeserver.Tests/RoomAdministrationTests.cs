@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
@@ -207,7 +207,7 @@ public sealed class RoomAdministrationTests
         }
     }
 
-    private static async Task<(int, string?)> Code(Task<MatrixResponse> response)
+    private static async Task<(int, string?)> Code(Task<ClientResponse> response)
     {
         var r = await response;
         return (r.Code, r.Errcode);

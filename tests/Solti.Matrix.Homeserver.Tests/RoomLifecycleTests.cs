@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
@@ -170,7 +170,7 @@ public sealed class RoomLifecycleTests
         Assert.Equal(403, (await hs.Client.GetAsync($"/_matrix/client/v3/rooms/{Enc(privateRoom)}/state", outsider.AccessToken)).Code);
     }
 
-    private static async Task<(int, string?)> Code(Task<MatrixResponse> response)
+    private static async Task<(int, string?)> Code(Task<ClientResponse> response)
     {
         var r = await response;
         return (r.Code, r.Errcode);

@@ -1,15 +1,15 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Homeserver.Configuration;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>Synapse's rate limiters and the forms a 429 takes.</summary>
 public sealed class ThrottlingTests
 {
-    private static async Task<List<MatrixResponse>> SendManyAsync(TestHomeserver hs, string roomId, string token, int count, string prefix)
+    private static async Task<List<ClientResponse>> SendManyAsync(TestHomeserver hs, string roomId, string token, int count, string prefix)
     {
-        var responses = new List<MatrixResponse>();
+        var responses = new List<ClientResponse>();
         for (var i = 0; i < count; i++)
         {
             responses.Add(await hs.Client.PutAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/send/m.room.message/{prefix}{i}", new JsonObject { ["body"] = "x" }, token));

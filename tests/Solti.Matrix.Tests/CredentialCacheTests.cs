@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Solti.Matrix.Sessions;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Tests;
 
@@ -110,11 +110,7 @@ public sealed class CredentialCacheTests : IDisposable
             return;
         }
 
-        using (var chown = Process.Start("chown", ["nobody", path]))
-        {
-            chown.WaitForExit();
-            Assert.Equal(0, chown.ExitCode);
-        }
+        Assert.Equal(0, ProcessRunner.Run("chown", ["nobody", path]).ExitCode);
 
         var error = Assert.Throws<CredentialCacheException>(() => cache.Read(Homeserver, "@bot:localhost"));
 

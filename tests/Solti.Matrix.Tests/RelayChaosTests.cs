@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Tests;
 
@@ -28,7 +29,7 @@ public sealed class RelayChaosTests
         {
             ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(),
             ["MATRIX_USER_ID"] = h.Hs.BotId,
-            ["MATRIX_PASSWORD"] = Homeserver.Tests.Support.TestHomeserver.BotPassword,
+            ["MATRIX_PASSWORD"] = TestHomeserver.BotPassword,
             ["XDG_STATE_HOME"] = state,
         };
         await using var relay = new RelayProcess(env, "--timeout", "1", "--budget", "4", "--max-wait", "1", "--poll", "0.5");

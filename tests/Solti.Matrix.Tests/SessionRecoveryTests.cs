@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Errors;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 using Solti.Matrix.Sessions;
 using Solti.Matrix.Tests.Support;
 

@@ -1,5 +1,5 @@
 using Solti.Matrix.Homeserver.Configuration;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests.Support;
 

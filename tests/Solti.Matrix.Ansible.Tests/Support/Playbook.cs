@@ -1,17 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests.Support;
-
-public sealed record PlaybookRun(int ExitCode, string Stdout, string Stderr, JsonObject? Json)
-{
-    /// <summary>The result of the task named <paramref name="name"/> on <paramref name="host"/> (json callback only).</summary>
-    public JsonObject Task(string name, string host = "localhost") =>
-        Json?["plays"]?[0]?["tasks"]?.AsArray().Select(t => t!).FirstOrDefault(t => t["task"]!["name"]!.GetValue<string>() == name)?["hosts"]?[host]?.AsObject()
-        ?? throw new InvalidOperationException($"no task '{name}' in: {Stdout}\n{Stderr}");
-
-    public override string ToString() => $"exit {ExitCode}\n{Stdout}\n{Stderr}";
-}
 
 /// <summary>Runs <c>ansible-playbook</c> on localhost with the installed collection; the module's credential cache
 /// lives in a directory of the test's own.</summary>
@@ -49,11 +40,7 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
             }
 
             await File.WriteAllTextAsync(varsFile, extra.ToJsonString());
-            var start = new ProcessStartInfo("ansible-playbook") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-            foreach (var arg in (Inventory is null ? new[] { "-i", "localhost,", "-c", "local" } : ["-i", Inventory]).Concat(["-e", "@" + varsFile, path]).Concat(flags))
-            {
-                start.ArgumentList.Add(arg);
-            }
+            var start = ProcessRunner.StartInfo("ansible-playbook", (Inventory is null ? new[] { "-i", "localhost,", "-c", "local" } : ["-i", Inventory]).Concat(["-e", "@" + varsFile, path]).Concat(flags), dir);
 
             Environment(start, collection, dir, stateHome);
             start.Environment["ANSIBLE_STDOUT_CALLBACK"] = json ? "solti_json" : "default";
@@ -65,19 +52,15 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
                 start.Environment[name] = value;
             }
 
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            await process.WaitForExitAsync(timeout.Token);
-            var text = await stdout;
+            var run = await ProcessRunner.RunAsync(start);
+            var text = run.Stdout;
             JsonObject? parsed = null;
             if (json && text.IndexOf('{', StringComparison.Ordinal) is var at and >= 0)
             {
                 parsed = JsonNode.Parse(text[at..]) as JsonObject;
             }
 
-            return new PlaybookRun(process.ExitCode, text, await stderr, parsed);
+            return new PlaybookRun(run.ExitCode, text, run.Stderr, parsed);
         }
         finally
         {

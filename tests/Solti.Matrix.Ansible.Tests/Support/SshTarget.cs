@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using Solti.Matrix.Homeserver.Tests.Support;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests.Support;
 
@@ -162,8 +162,8 @@ public sealed class SshTarget : IDisposable
 
     public static (int ExitCode, string Output) Run(string file, params string[] args)
     {
-        var (code, output, _) = InstalledCollection.Run(file, args, "/");
-        return (code, output);
+        var run = ProcessRunner.Run(file, args, "/");
+        return (run.ExitCode, run.Output);
     }
 
     private static void Check((int ExitCode, string Output) run)

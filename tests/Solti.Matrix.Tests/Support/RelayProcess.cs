@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Tests.Support;
 
@@ -15,7 +16,7 @@ public sealed class RelayProcess : IAsyncDisposable
     public RelayProcess(IReadOnlyDictionary<string, string?> env, params string[] extraArgs)
     {
         _env = env;
-        Port = Homeserver.Tests.Support.LoopbackPorts.Free();
+        Port = LoopbackPorts.Free();
         _args = extraArgs;
     }
 
@@ -31,11 +32,9 @@ public sealed class RelayProcess : IAsyncDisposable
     public async Task StartAsync()
     {
         var (file, prefix) = Environment.GetEnvironmentVariable("SOLTI_MATRIX_CLI") is { Length: > 0 } cli ? (cli, Array.Empty<string>()) : (RelayBuildOutput(), []);
-        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in prefix.Concat(["relay", "--listen", Listen ?? $"127.0.0.1:{Port}", .. _args]))
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = ProcessRunner.StartInfo(file, prefix.Concat(["relay", "--listen", Listen ?? $"127.0.0.1:{Port}", .. _args]));
+        start.RedirectStandardError = true;
+        start.RedirectStandardOutput = true;
 
         foreach (var (name, value) in _env)
         {
@@ -65,7 +64,7 @@ public sealed class RelayProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
         var exited = _process.WaitForExitAsync();
-        if (await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(30))) != listening.Task)
+        if (await Task.WhenAny(listening.Task, exited, Task.Delay(ProcessRunner.DefaultTimeout)) != listening.Task)
         {
             throw new InvalidOperationException("the relay did not start: " + Log);
         }
@@ -102,9 +101,8 @@ public sealed class RelayProcess : IAsyncDisposable
             return _process?.ExitCode ?? 0;
         }
 
-        Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(timeout.Token);
+        await ProcessRunner.RunAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await ProcessRunner.WaitForExitAsync(_process, "the relay (after SIGTERM)");
         return _process.ExitCode;
     }
 
@@ -121,7 +119,6 @@ public sealed class RelayProcess : IAsyncDisposable
     private static string RelayBuildOutput()
     {
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        return Path.Combine(root, "src", "Solti.Matrix.Relay", "bin", testBin.Parent!.Name, testBin.Name, "solti-matrix-relay");
+        return Path.Combine(Repository.Root, "src", "Solti.Matrix.Relay", "bin", testBin.Parent!.Name, testBin.Name, "solti-matrix-relay");
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Solti.Matrix.Homeserver.Tests.Support;
+namespace Solti.Matrix.Testing;
 
 /// <summary>Ports for servers the tests start as separate processes, which must be told their port up front.</summary>
 public static class LoopbackPorts

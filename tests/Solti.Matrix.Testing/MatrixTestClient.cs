@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Solti.Matrix.Homeserver.Tests.Support;
+namespace Solti.Matrix.Testing;
 
 /// <summary>Raw HTTP to the homeserver: the tests speak the wire protocol, nothing in between.</summary>
 public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
@@ -12,7 +12,7 @@ public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
 
     public Uri BaseAddress => baseAddress;
 
-    public async Task<MatrixResponse> SendAsync(HttpMethod method, string path, JsonNode? body = null, string? token = null, string? rawBody = null)
+    public async Task<ClientResponse> SendAsync(HttpMethod method, string path, JsonNode? body = null, string? token = null, string? rawBody = null)
     {
         using var request = new HttpRequestMessage(method, path);
         if (token is not null)
@@ -36,16 +36,16 @@ public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
         {
         }
 
-        return new MatrixResponse(response.StatusCode, response.Headers, response.Content.Headers.ContentType?.MediaType, text, json);
+        return new ClientResponse(response.StatusCode, response.Headers, response.Content.Headers.ContentType?.MediaType, text, json);
     }
 
-    public Task<MatrixResponse> GetAsync(string path, string? token = null) => SendAsync(HttpMethod.Get, path, null, token);
+    public Task<ClientResponse> GetAsync(string path, string? token = null) => SendAsync(HttpMethod.Get, path, null, token);
 
-    public Task<MatrixResponse> PostAsync(string path, JsonNode? body, string? token = null) => SendAsync(HttpMethod.Post, path, body ?? new JsonObject(), token);
+    public Task<ClientResponse> PostAsync(string path, JsonNode? body, string? token = null) => SendAsync(HttpMethod.Post, path, body ?? new JsonObject(), token);
 
-    public Task<MatrixResponse> PutAsync(string path, JsonNode? body, string? token = null) => SendAsync(HttpMethod.Put, path, body ?? new JsonObject(), token);
+    public Task<ClientResponse> PutAsync(string path, JsonNode? body, string? token = null) => SendAsync(HttpMethod.Put, path, body ?? new JsonObject(), token);
 
-    public Task<MatrixResponse> DeleteAsync(string path, string? token = null, JsonNode? body = null) => SendAsync(HttpMethod.Delete, path, body, token);
+    public Task<ClientResponse> DeleteAsync(string path, string? token = null, JsonNode? body = null) => SendAsync(HttpMethod.Delete, path, body, token);
 
     /// <summary>The body of an <c>m.login.password</c> login.</summary>
     public static JsonObject LoginBody(string user, string password) => new()
@@ -101,5 +101,3 @@ public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
-
-public sealed record Session(string UserId, string AccessToken, string DeviceId, string? RefreshToken);

@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 
-namespace Solti.Matrix.Homeserver.Tests.Support;
+namespace Solti.Matrix.Testing;
 
 /// <summary>A response as the tests look at it: status, headers and the JSON body (null when not JSON).</summary>
-public sealed record MatrixResponse(HttpStatusCode Status, HttpResponseHeaders Headers, string? ContentType, string Text, JsonNode? Json)
+public sealed record ClientResponse(HttpStatusCode Status, HttpResponseHeaders Headers, string? ContentType, string Text, JsonNode? Json)
 {
     public int Code => (int)Status;
 

@@ -1,6 +1,7 @@
+using Solti.Matrix.Homeserver;
 using Solti.Matrix.Homeserver.Configuration;
 
-namespace Solti.Matrix.Homeserver.Tests.Support;
+namespace Solti.Matrix.Testing;
 
 /// <summary>An in-process homeserver on 127.0.0.1:0 with an admin (<c>admin</c>/<c>admin-pass</c>) and a bot
 /// (<c>bot</c>/<c>bot-pass</c>). Rate limits are off unless a test passes its own.</summary>
@@ -25,7 +26,7 @@ public sealed class TestHomeserver : IAsyncDisposable
 
     public string BotId => $"@bot:{ServerName}";
 
-    /// <param name="time">The rate limiters' clock (a ManualTime lets a test move it), else the system's.</param>
+    /// <param name="time">The homeserver's clock (token expiry, rate limits, timestamps; a ManualTime lets a test move it), else the system's.</param>
     public static async Task<TestHomeserver> StartAsync(Func<HomeserverOptions, HomeserverOptions>? configure = null, TimeProvider? time = null)
     {
         var options = new HomeserverOptions
