@@ -8,6 +8,12 @@ namespace Solti.Matrix.Ansible.Tests;
 [Collection("ansible")]
 public sealed class MatrixTokenPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "matrix_token", "token", adminToken: false)
 {
+    /// <summary>The homeserver's clock stands still until a test moves it: a minted token's expiry is tested by moving
+    /// it past <c>expires_at</c>, not by sleeping (a playbook on a loaded machine took longer than a 1 s token lived).</summary>
+    private readonly ManualTime _clock = new();
+
+    protected override TimeProvider Time => _clock;
+
     private async Task<int> DevicesAsync() =>
         (await Hs.Client.GetAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc(Hs.BotId)}/devices", Admin.AccessToken)).Object["total"]!.GetValue<int>();
 
@@ -45,11 +51,16 @@ public sealed class MatrixTokenPlaybookTests(InstalledCollection collection) : M
     {
         var minted = (await RunAsync("action: mint\naccess_token: \"{{ admin_token }}\"\nuser_id: \"@bot:localhost\"\nvalid_for: 1")).Task("token");
         var token = minted["token"]!.GetValue<string>();
+        var expiresAt = DateTimeOffset.Parse(minted["expires_at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         var whoami = await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token);
         Assert.Equal(200, whoami.Code);
         Assert.False(whoami.Object.ContainsKey("device_id"));
         Assert.Equal(0, await DevicesAsync());
-        await Task.Delay(1200);
+
+        // The homeserver's clock to a millisecond before the expiry the module reported, then onto it.
+        _clock.Advance(expiresAt - _clock.GetUtcNow() - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(200, await WhoAmIAsync(token));
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(401, await WhoAmIAsync(token));
 
         var bot = await Hs.LoginBotAsync("TOREVOKE");

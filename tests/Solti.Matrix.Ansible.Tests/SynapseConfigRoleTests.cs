@@ -202,7 +202,7 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
             [ -f {pidFile} ] && kill $(cat {pidFile}) 2>/dev/null && sleep 0.5
             nohup {homeserver} --port {port} --seed-user ops:ops-pass -c {Main} -c {ConfD} >{_root}/hs.log 2>&1 &
             echo $! > {pidFile}
-            for i in $(seq 100); do curl -sf http://127.0.0.1:{port}/_matrix/client/versions >/dev/null && exit 0; sleep 0.1; done
+            for i in $(seq 600); do curl -sf http://127.0.0.1:{port}/_matrix/client/versions >/dev/null && exit 0; sleep 0.1; done
             exit 1
             """);
         try

@@ -321,16 +321,17 @@ public sealed class AdminUserTests
     [Fact]
     public async Task Login_as_user_token_expires_at_valid_until_ms_with_soft_logout()
     {
-        await using var hs = await TestHomeserver.StartAsync();
+        var clock = new ManualTime();
+        await using var hs = await TestHomeserver.StartAsync(time: clock);
         var admin = await hs.LoginAdminAsync();
-        var until = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 300;
+        var until = clock.GetUtcNow().ToUnixTimeMilliseconds() + 300;
 
         var response = await hs.Client.PostAsync($"/_synapse/admin/v1/users/{MatrixTestClient.Enc(hs.BotId)}/login", new JsonObject { ["valid_until_ms"] = until }, admin.AccessToken);
         Assert.Equal(200, response.Code);
         var token = response.Str("access_token");
         Assert.Equal(200, (await hs.Client.GetAsync(Whoami, token)).Code);
 
-        await Task.Delay(400);
+        clock.Advance(TimeSpan.FromMilliseconds(300));
         var expired = await hs.Client.GetAsync(Whoami, token);
         Assert.Equal(401, expired.Code);
         Assert.Equal("M_UNKNOWN_TOKEN", expired.Errcode);

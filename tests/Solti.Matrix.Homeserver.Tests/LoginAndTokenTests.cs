@@ -89,14 +89,17 @@ public sealed class LoginAndTokenTests
     [Fact]
     public async Task Refreshable_tokens_expire_into_a_soft_logout_and_refresh_rotates_the_pair()
     {
-        await using var hs = await TestHomeserver.StartAsync(o => o with { RefreshableAccessTokenLifetime = TimeSpan.FromMilliseconds(300) });
+        var clock = new ManualTime();
+        await using var hs = await TestHomeserver.StartAsync(o => o with { RefreshableAccessTokenLifetime = TimeSpan.FromMilliseconds(300) }, clock);
         var login = await hs.Client.PostAsync("/_matrix/client/v3/login", Login("bot", TestHomeserver.BotPassword, "REFRESH", refresh: true));
         Assert.Equal(300, login.Object["expires_in_ms"]!.GetValue<int>());
         var access = login.Str("access_token");
         var refresh = login.Str("refresh_token");
         Assert.Equal(200, (await hs.Client.GetAsync(WhoAmI, access)).Code);
 
-        await Task.Delay(400);
+        clock.Advance(TimeSpan.FromMilliseconds(299));
+        Assert.Equal(200, (await hs.Client.GetAsync(WhoAmI, access)).Code);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         var expired = await hs.Client.GetAsync(WhoAmI, access);
         Assert.Equal("{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Access token has expired\",\"soft_logout\":true}", expired.Text);
 

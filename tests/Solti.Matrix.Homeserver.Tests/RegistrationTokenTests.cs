@@ -152,13 +152,14 @@ public sealed class RegistrationTokenTests
     [Fact]
     public async Task List_filters_by_validity()
     {
-        await using var hs = await TestHomeserver.StartAsync();
+        var clock = new ManualTime();
+        await using var hs = await TestHomeserver.StartAsync(time: clock);
         var admin = await hs.LoginAdminAsync();
         await hs.Client.PostAsync($"{Tokens}/new", new JsonObject { ["token"] = "open" }, admin.AccessToken);
         await hs.Client.PostAsync($"{Tokens}/new", new JsonObject { ["token"] = "used", ["uses_allowed"] = 0 }, admin.AccessToken);
-        var soon = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 150;
-        await hs.Client.PostAsync($"{Tokens}/new", new JsonObject { ["token"] = "expiring", ["expiry_time"] = soon }, admin.AccessToken);
-        await Task.Delay(250);
+        var soon = clock.GetUtcNow().ToUnixTimeMilliseconds() + 150;
+        Assert.Equal(200, (await hs.Client.PostAsync($"{Tokens}/new", new JsonObject { ["token"] = "expiring", ["expiry_time"] = soon }, admin.AccessToken)).Code);
+        clock.Advance(TimeSpan.FromMilliseconds(250));
 
         var valid = await hs.Client.GetAsync($"{Tokens}?valid=true", admin.AccessToken);
         Assert.Equal(["open"], Listed(valid));

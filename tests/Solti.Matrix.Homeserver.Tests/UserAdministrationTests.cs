@@ -151,9 +151,10 @@ public sealed class UserAdministrationTests
     [Fact]
     public async Task Login_as_user_mints_a_device_less_token_that_expires_at_valid_until_ms()
     {
-        await using var hs = await TestHomeserver.StartAsync();
+        var clock = new ManualTime();
+        await using var hs = await TestHomeserver.StartAsync(time: clock);
         var admin = await hs.LoginAdminAsync();
-        var until = DateTimeOffset.UtcNow.AddMilliseconds(400).ToUnixTimeMilliseconds();
+        var until = clock.GetUtcNow().AddMilliseconds(400).ToUnixTimeMilliseconds();
 
         var minted = await hs.Client.PostAsync($"/_synapse/admin/v1/users/{MatrixTestClient.Enc(hs.BotId)}/login", new JsonObject { ["valid_until_ms"] = until }, admin.AccessToken);
         Assert.Equal(200, minted.Code);
@@ -165,7 +166,7 @@ public sealed class UserAdministrationTests
         var devices = await hs.Client.GetAsync(UserPath(hs.BotId) + "/devices", admin.AccessToken);
         Assert.Equal(0, devices.Object["total"]!.GetValue<int>());
 
-        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, until - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 50)));
+        clock.Advance(TimeSpan.FromMilliseconds(until - clock.GetUtcNow().ToUnixTimeMilliseconds()));
         var expired = await hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token);
         Assert.Equal(401, expired.Code);
         Assert.True(expired.Object["soft_logout"]!.GetValue<bool>());

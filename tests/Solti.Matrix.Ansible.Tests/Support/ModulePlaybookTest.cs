@@ -18,12 +18,15 @@ public abstract class ModulePlaybookTest(InstalledCollection collection, string 
     /// <summary>Homeserver options for this class (rate limits are off by default).</summary>
     protected virtual Func<HomeserverOptions, HomeserverOptions>? Configure => null;
 
+    /// <summary>The homeserver's clock for this class (a <see cref="ManualTime"/> to test expiry by moving it), else the system's.</summary>
+    protected virtual TimeProvider? Time => null;
+
     /// <summary>The admin's device: the module's own session uses it.</summary>
     protected virtual string AdminDevice => "ADMIN";
 
     public async Task InitializeAsync()
     {
-        Hs = await TestHomeserver.StartAsync(Configure);
+        Hs = await TestHomeserver.StartAsync(Configure, Time);
         Admin = await Hs.LoginAdminAsync(AdminDevice);
     }
 

@@ -177,7 +177,8 @@ public sealed class SshTarget : IDisposable
     private void WaitForPort()
     {
         var errors = new StringBuilder();
-        for (var attempt = 0; attempt < 200; attempt++)
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < ProcessRunner.DefaultTimeout)
         {
             if (_sshd.HasExited)
             {
