@@ -50,6 +50,28 @@ public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : M
     }
 
     [Fact]
+    public async Task An_override_of_the_users_keeps_the_creator_at_100_and_an_existing_room_is_converged_as_matrix_config_does()
+    {
+        const string Ops = "room_alias_name: \"ops:localhost\"\npower_level_content_override: {users: {\"@bot:localhost\": 50}, kick: 60}";
+        var created = (await RunAsync(Ops, "--diff")).Task("room");
+        Assert.True(created["created"]!.GetValue<bool>(), created.ToJsonString());
+        Assert.Equal("present", created["diff"]!["after"]!["state"]!.GetValue<string>());
+        var roomId = created["room_id"]!.GetValue<string>();
+        var levels = (await Hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/state/m.room.power_levels", Admin.AccessToken)).Object;
+        Assert.Equal(100, levels["users"]![Hs.AdminId]!.GetValue<int>());
+        Assert.Equal(50, levels["users"]!["@bot:localhost"]!.GetValue<int>());
+        Assert.Equal(60, levels["kick"]!.GetValue<int>());
+
+        // The override is for a new room only; moderators converge on the existing one, and 50 is 50.
+        Assert.False((await RunAsync(Ops + "\nmoderators: [\"@bot:localhost\"]")).Task("room")["changed"]!.GetValue<bool>());
+        var absent = (await RunAsync("room_alias_name: \"ops:localhost\"\nstate: absent", "--diff")).Task("room");
+        Assert.True(absent["changed"]!.GetValue<bool>());
+        Assert.Equal("absent", absent["diff"]!["after"]!["state"]!.GetValue<string>());
+        Assert.Equal("complete", absent["shutdown"]!["status"]!.GetValue<string>());
+        Assert.Equal(0, await RoomCountAsync());
+    }
+
+    [Fact]
     public async Task Join_info_members_and_absent()
     {
         var roomId = await Hs.Client.CreateRoomAsync(Admin.AccessToken, new JsonObject { ["room_alias_name"] = "lobby", ["name"] = "Lobby" });

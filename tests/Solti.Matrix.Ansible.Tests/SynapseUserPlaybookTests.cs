@@ -86,6 +86,26 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : M
     }
 
     [Fact]
+    public async Task User_type_none_clears_the_type_as_matrix_config_does_and_50_equals_50_point_0()
+    {
+        await RunAsync("user_id: \"@carol:localhost\"\nuser_type: bot");
+        Assert.Equal("bot", (await ServerUserAsync(Carol))!["user_type"]!.GetValue<string>());
+
+        var cleared = (await RunAsync("user_id: \"@carol:localhost\"\nuser_type: None", "--diff")).Task("user");
+        Assert.True(cleared["changed"]!.GetValue<bool>(), cleared.ToJsonString());
+        Assert.Equal(["user_type"], cleared["changes"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Equal("bot", cleared["diff"]!["before"]!["user_type"]!.GetValue<string>());
+        Assert.Null((await ServerUserAsync(Carol))!["user_type"]);
+        Assert.False((await RunAsync("user_id: \"@carol:localhost\"\nuser_type: none")).Task("user")["changed"]!.GetValue<bool>());
+
+        await RunAsync("user_id: \"@carol:localhost\"\nratelimit_override: {messages_per_second: 50, burst_count: 100}");
+        var same = (await RunAsync("user_id: \"@carol:localhost\"\nratelimit_override: {messages_per_second: 50.0, burst_count: \"100\"}", "--diff")).Task("user");
+        Assert.False(same["changed"]!.GetValue<bool>(), same.ToJsonString());
+        Assert.Empty(same["changes"]!.AsArray());
+        Assert.Null(same["diff"]);
+    }
+
+    [Fact]
     public async Task Absent_deactivates_once_and_an_unknown_user_is_unchanged()
     {
         Assert.False((await RunAsync("user_id: \"@nobody:localhost\"\nstate: absent")).Task("user")["changed"]!.GetValue<bool>());

@@ -73,6 +73,55 @@ public sealed class DesiredStateParserTests
     }
 
     [Fact]
+    public void Extra_state_of_a_managed_type_names_the_key_of_the_table()
+    {
+        var e = Assert.Throws<ConfigInputException>(() => Parse("""
+            {"domain": "example.com",
+             "rooms": [{"alias": "a", "extra_state": [{"type": "m.room.encryption", "content": {}}, {"type": "m.room.join_rules", "content": {}},
+                                                      {"type": "m.room.member", "state_key": "@x:example.com", "content": {}}, {"type": "m.room.create", "content": {}},
+                                                      {"type": "m.room.name", "state_key": "other", "content": {"name": "ok"}}]}]}
+            """));
+        Assert.Equal(
+        [
+            "rooms[0].extra_state[0].type: m.room.encryption is managed by its own key (encrypted); set it there",
+            "rooms[0].extra_state[1].type: m.room.join_rules is managed by its own key (join_rule); set it there",
+            "rooms[0].extra_state[2].type: m.room.member is managed by its own key (members); set it there",
+            "rooms[0].extra_state[3].type: m.room.create is managed by its own key (it cannot change); set it there",
+        ], e.Errors);
+        Assert.All(ManagedRoomState.Entries, entry => Assert.Contains(entry.Key, DesiredStateParser.RoomKeys));
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("None")]
+    [InlineData("NONE")]
+    [InlineData("null")]
+    [InlineData("")]
+    public void User_type_none_in_any_spelling_clears_the_type(string spelling)
+    {
+        var user = Parse($$"""{"domain": "example.com", "users": [{"user_id": "bot", "user_type": "{{spelling}}"}]}""").Users[0];
+        Assert.True(user.Fields.ContainsKey("user_type"));
+        Assert.Null(user.Fields["user_type"]);
+        Assert.True(UserTypes.TryParse(spelling, out var type) && type is null);
+        var e = Assert.Throws<ConfigInputException>(() => Parse("""{"domain": "example.com", "users": [{"user_id": "bot", "user_type": "robot"}]}"""));
+        Assert.Equal(["users[0].user_type: expected bot, support or none, got 'robot'"], e.Errors);
+    }
+
+    [Fact]
+    public void The_rate_limit_override_is_read_by_one_rule()
+    {
+        var errors = new List<string>();
+        Assert.Null(RatelimitOverrides.Parse(null, "r", errors));
+        Assert.Equal("{}", RatelimitOverrides.Parse(JsonValue.Create("absent"), "r", errors)!.ToJsonString());
+        Assert.Equal("{}", RatelimitOverrides.Parse(JsonNode.Parse("""{"messages_per_second": null, "burst_count": null}"""), "r", errors)!.ToJsonString());
+        Assert.Equal("""{"messages_per_second":50,"burst_count":0}""", RatelimitOverrides.Parse(JsonNode.Parse("""{"messages_per_second": 50.0}"""), "r", errors)!.ToJsonString());
+        Assert.Equal("""{"messages_per_second":5,"burst_count":7}""", RatelimitOverrides.Parse(JsonNode.Parse("""{"messages_per_second": "5", "burst_count": 7}"""), "r", errors)!.ToJsonString());
+        Assert.Empty(errors);
+        Assert.Null(RatelimitOverrides.Parse(JsonNode.Parse("""{"messages_per_second": -1, "messages": 2}"""), "r", errors));
+        Assert.Equal(["r.messages: unsupported key; supported: burst_count, messages_per_second", "r.messages_per_second: expected an integer of at least 0, got -1"], errors);
+    }
+
+    [Fact]
     public void Yaml_text_round_trips_strings_that_look_like_other_things()
     {
         var yaml = YamlText.Write(JsonNode.Parse("""{"topic": "deploys: and alerts", "flag": "yes", "n": "50", "empty": "", "list": ["a", {"b": 1}], "users": {"@carol:example.com": 50}}""")!);

@@ -1,12 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
+using Solti.Matrix.Config;
 
 namespace Solti.Matrix.Ansible.Modules;
 
-/// <summary><c>synapse_room</c>: a room by id or alias. <c>present</c> creates it only when its alias does not resolve and
-/// converges name, topic, guest access and power levels; <c>absent</c> deletes it (async, waited for); <c>info</c>,
-/// <c>members</c> read; <c>join</c> force-joins <c>user_id</c>.</summary>
+/// <summary><c>synapse_room</c>: a room by id or alias. <c>present</c>, <c>absent</c> and <c>join</c> express the task as one
+/// <see cref="DesiredRoom"/> planned by <see cref="RoomPlanner"/>, as <c>matrix_config</c> plans its rooms
+/// (<see cref="EngineRun"/>): <c>present</c> creates the room only when its alias does not resolve and converges name,
+/// topic, guest access and power levels; <c>absent</c> deletes it (async, waited for); <c>join</c> force-joins
+/// <c>user_id</c>. <c>info</c> and <c>members</c> read.</summary>
 public sealed class SynapseRoomModule : IModule
 {
     public string Name => "synapse_room";
@@ -43,6 +46,7 @@ public sealed class SynapseRoomModule : IModule
         var alias = Alias(module);
         var roomId = module.Str("room_id") ?? await admin.ResolveAliasAsync(alias!, cancellationToken);
         var room = roomId is null ? null : await admin.GetRoomAsync(roomId, cancellationToken);
+        var existing = room is null ? null : roomId;
         switch (module.Str("state"))
         {
             case "info":
@@ -50,13 +54,11 @@ public sealed class SynapseRoomModule : IModule
             case "members":
                 return new JsonObject { ["changed"] = false, ["room_id"] = roomId, ["members"] = room is null ? new JsonArray() : await admin.RoomMembersAsync(roomId!, cancellationToken) };
             case "join":
-                return await JoinAsync(module, admin, roomId, cancellationToken);
+                return await JoinAsync(module, admin, existing, cancellationToken);
             case "absent":
-                return await AbsentAsync(module, admin, roomId, room, cancellationToken);
+                return await AbsentAsync(module, admin, existing, roomId, cancellationToken);
             default:
-                return room is null
-                    ? await CreateAsync(module, client, admin, alias, cancellationToken)
-                    : await ConvergeAsync(module, admin, roomId!, cancellationToken);
+                return await PresentAsync(module, admin, alias, existing, cancellationToken);
         }
     }
 
@@ -78,142 +80,75 @@ public sealed class SynapseRoomModule : IModule
             : throw new ModuleFailedException($"room_alias_name '{name}' needs a server: write it as {local}:example.com or set server_name");
     }
 
-    private static async Task<JsonObject> CreateAsync(AnsibleModule module, MatrixClient client, SynapseAdminClient admin, string? alias, CancellationToken cancellationToken)
+    /// <summary>The task's options as one desired room, known by id when it exists (else by alias, to be created). The
+    /// levels of <c>admins</c> and <c>moderators</c> are desired power levels; <c>power_level_content_override</c>,
+    /// <c>preset</c> and <c>invite</c> are used only when the room is created.</summary>
+    private static DesiredRoom Desired(AnsibleModule module, string? alias, string? roomId, bool present) => new(alias ?? roomId ?? "room_id", alias ?? "", present)
     {
-        if (alias is null)
+        RoomId = roomId,
+        Name = module.Str("room_name"),
+        Topic = module.Str("topic"),
+        Preset = module.Str("preset"),
+        GuestAccess = module.Str("guest_access"),
+        PowerLevels = Levels(module) is { Count: > 0 } users ? new JsonObject { ["users"] = users } : null,
+        CreationPowerLevels = (JsonObject?)module.Params["power_level_content_override"]?.DeepClone(),
+        CreationInvites = [.. (module.Params["invite"] as JsonArray ?? []).Select(u => u!.GetValue<string>())],
+    };
+
+    private static DesiredState State(string domainOf, DesiredRoom room) =>
+        new(domainOf[(domainOf.IndexOf(':', StringComparison.Ordinal) + 1)..], [], [room], Tokens: false);
+
+    private static async Task<JsonObject> PresentAsync(AnsibleModule module, SynapseAdminClient admin, string? alias, string? roomId, CancellationToken cancellationToken)
+    {
+        if (roomId is null && alias is null)
         {
             throw new ModuleFailedException($"room {module.Str("room_id")} does not exist; give room_alias_name to create one");
         }
 
-        var request = new JsonObject { ["room_alias_name"] = alias[1..alias.IndexOf(':', StringComparison.Ordinal)] };
-        Copy(module, request, ("room_name", "name"), ("topic", "topic"), ("preset", "preset"), ("invite", "invite"), ("power_level_content_override", "power_level_content_override"));
-        var users = Levels(module);
-        if (users.Count > 0)
+        // A room that exists is converged by id; one that does not is created under its alias.
+        var desired = Desired(module, roomId is null ? alias : null, roomId, present: true);
+        var plan = await EngineRun.ConvergeAsync(module, admin, State(alias ?? roomId!, desired), cancellationToken);
+        var item = plan.Rooms[0];
+        var created = item.Action == "created";
+        var result = new JsonObject { ["changed"] = plan.Changed, ["created"] = created };
+        if (created)
         {
-            var overrides = request["power_level_content_override"] as JsonObject ?? [];
-            var levelUsers = overrides["users"] as JsonObject ?? [];
-
-            // An override's "users" replaces the whole map: keep the creating admin at 100, or it loses the room.
-            if (!module.CheckMode && (await client.WhoAmIAsync(cancellationToken))["user_id"]?.GetValue<string>() is { } creator)
-            {
-                levelUsers[creator] ??= 100;
-            }
-
-            foreach (var (user, level) in users)
-            {
-                levelUsers[user] = level;
-            }
-
-            overrides["users"] = levelUsers.DeepClone();
-            request["power_level_content_override"] = overrides.DeepClone();
+            result["room_alias"] = alias;
         }
 
-        if (module.Str("guest_access") is { } guest)
+        if (item.RoomId is not null)
         {
-            request["initial_state"] = new JsonArray(new JsonObject { ["type"] = "m.room.guest_access", ["state_key"] = "", ["content"] = new JsonObject { ["guest_access"] = guest } });
+            result["room_id"] = item.RoomId;
         }
 
-        var result = new JsonObject { ["changed"] = true, ["created"] = true, ["room_alias"] = alias };
-        if (!module.CheckMode)
-        {
-            result["room_id"] = await admin.CreateRoomAsync(request, cancellationToken);
-        }
-
-        if (module.DiffMode)
-        {
-            result["diff"] = new JsonObject { ["before"] = new JsonObject(), ["after"] = request.DeepClone() };
-        }
-
+        result["changes"] = EngineRun.Changes(item);
+        EngineRun.AddDiff(module, result, item);
         return result;
     }
 
-    /// <summary>Reads each managed state event and writes only the ones whose content differs.</summary>
-    private static async Task<JsonObject> ConvergeAsync(AnsibleModule module, SynapseAdminClient admin, string roomId, CancellationToken cancellationToken)
+    private static async Task<JsonObject> AbsentAsync(AnsibleModule module, SynapseAdminClient admin, string? roomId, string? given, CancellationToken cancellationToken)
     {
-        var before = new JsonObject();
-        var after = new JsonObject();
-        async Task Converge(string type, string key, JsonNode? wanted)
+        if (roomId is null)
         {
-            if (wanted is null)
-            {
-                return;
-            }
-
-            var current = await admin.GetStateAsync(roomId, type, cancellationToken);
-            if (JsonNode.DeepEquals(current?[key], wanted))
-            {
-                return;
-            }
-
-            before[key] = current?[key]?.DeepClone();
-            after[key] = wanted.DeepClone();
-            if (!module.CheckMode)
-            {
-                var content = (JsonObject?)current?.DeepClone() ?? [];
-                content[key] = wanted.DeepClone();
-                await admin.PutStateAsync(roomId, type, content, cancellationToken);
-            }
+            return new JsonObject { ["changed"] = false, ["room_id"] = given };
         }
 
-        await Converge("m.room.name", "name", module.Params["room_name"]);
-        await Converge("m.room.topic", "topic", module.Params["topic"]);
-        await Converge("m.room.guest_access", "guest_access", module.Params["guest_access"]);
-        var levels = Levels(module);
-        if (levels.Count > 0)
+        var options = new JsonObject { ["purge"] = module.Bool("purge"), ["block"] = module.Bool("block") };
+        Copy(module, options, ("new_room_user_id", "new_room_user_id"), ("message", "message"));
+        var desired = Desired(module, null, roomId, present: false) with { DeleteOptions = options };
+        var plan = await EngineRun.ConvergeAsync(module, admin, State(roomId, desired), cancellationToken);
+        var item = plan.Rooms[0];
+        var result = new JsonObject { ["changed"] = plan.Changed, ["room_id"] = roomId };
+        if (item.Server is not null)
         {
-            var current = await admin.GetStateAsync(roomId, "m.room.power_levels", cancellationToken) ?? [];
-            var users = (JsonObject?)current["users"]?.DeepClone() ?? [];
-            var changedUsers = levels.Where(l => !(users[l.Key] is JsonValue v && v.ToJsonString() == l.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
-            if (changedUsers.Count > 0)
-            {
-                before["power_levels"] = new JsonObject([.. changedUsers.Select(u => KeyValuePair.Create(u.Key, users[u.Key]?.DeepClone()))]);
-                after["power_levels"] = new JsonObject([.. changedUsers.Select(u => KeyValuePair.Create(u.Key, (JsonNode?)u.Value))]);
-                if (!module.CheckMode)
-                {
-                    foreach (var (user, level) in changedUsers)
-                    {
-                        users[user] = level;
-                    }
-
-                    current["users"] = users;
-                    await admin.PutStateAsync(roomId, "m.room.power_levels", current, cancellationToken);
-                }
-            }
+            result["shutdown"] = item.Server.DeepClone();
         }
 
-        var result = new JsonObject
-        {
-            ["changed"] = after.Count > 0,
-            ["created"] = false,
-            ["room_id"] = roomId,
-            ["changes"] = new JsonArray([.. after.Select(p => (JsonNode)p.Key)]),
-        };
-        if (module.DiffMode && after.Count > 0)
-        {
-            result["diff"] = new JsonObject { ["before"] = before, ["after"] = after };
-        }
-
+        EngineRun.AddDiff(module, result, item);
         return result;
     }
 
-    private static async Task<JsonObject> AbsentAsync(AnsibleModule module, SynapseAdminClient admin, string? roomId, JsonObject? room, CancellationToken cancellationToken)
-    {
-        if (room is null)
-        {
-            return new JsonObject { ["changed"] = false, ["room_id"] = roomId };
-        }
-
-        var result = new JsonObject { ["changed"] = true, ["room_id"] = roomId };
-        if (!module.CheckMode)
-        {
-            var options = new JsonObject { ["purge"] = module.Bool("purge"), ["block"] = module.Bool("block") };
-            Copy(module, options, ("new_room_user_id", "new_room_user_id"), ("message", "message"));
-            result["shutdown"] = await admin.DeleteRoomAsync(roomId!, options, TimeSpan.FromMilliseconds(200), cancellationToken);
-        }
-
-        return result;
-    }
-
+    /// <summary>Force-joins <c>user_id</c> as a desired member of the room, planned like <c>matrix_config</c>'s members.</summary>
     private static async Task<JsonObject> JoinAsync(AnsibleModule module, SynapseAdminClient admin, string? roomId, CancellationToken cancellationToken)
     {
         if (roomId is null)
@@ -221,21 +156,18 @@ public sealed class SynapseRoomModule : IModule
             throw new ModuleFailedException("the room does not exist");
         }
 
-        var userId = module.Str("user_id")!;
-        var members = await admin.RoomMembersAsync(roomId, cancellationToken);
-        var joined = members.Any(m => m?.GetValue<string>() == userId);
-        if (!joined && !module.CheckMode)
-        {
-            await admin.ForceJoinAsync(roomId, userId, cancellationToken);
-        }
-
-        return new JsonObject { ["changed"] = !joined, ["room_id"] = roomId, ["user_id"] = userId };
+        var userId = ModuleInputs.UserId(module.Str("user_id")!);
+        var desired = new DesiredRoom(roomId, "", Present: true) { RoomId = roomId, Members = [new DesiredMember("user_id", userId, null, "join")] };
+        var plan = await EngineRun.ConvergeAsync(module, admin, State(roomId, desired), cancellationToken);
+        var result = new JsonObject { ["changed"] = plan.Changed, ["room_id"] = roomId, ["user_id"] = userId };
+        EngineRun.AddDiff(module, result, plan.Rooms[0]);
+        return result;
     }
 
-    /// <summary><c>admins</c> get 100, <c>moderators</c> 50.</summary>
-    private static Dictionary<string, int> Levels(AnsibleModule module)
+    /// <summary><c>admins</c> get 100, <c>moderators</c> 50 (a user in both is an admin).</summary>
+    private static JsonObject Levels(AnsibleModule module)
     {
-        var levels = new Dictionary<string, int>(StringComparer.Ordinal);
+        var levels = new JsonObject();
         foreach (var (option, level) in new[] { ("moderators", 50), ("admins", 100) })
         {
             foreach (var user in module.Params[option] as JsonArray ?? [])

@@ -2,13 +2,15 @@ using System.Text.Json.Nodes;
 
 namespace Solti.Matrix.Config;
 
-/// <summary>One write, in plan order. <see cref="Details"/> never holds a secret.</summary>
-public sealed class PlanAction(string kind, string target, JsonObject details, Func<SynapseAdminClient, CancellationToken, Task> run)
+/// <summary>One write, in plan order: its typed <see cref="Kind"/>, the user or room it is for, and what the report shows
+/// of it. <see cref="Details"/> never holds a secret.</summary>
+public sealed class PlanAction(PlanActionKind kind, string target, JsonObject details, Func<SynapseAdminClient, CancellationToken, Task> run)
 {
-    public string Kind { get; } = kind;
+    public PlanActionKind Kind { get; } = kind;
 
     public string Target { get; } = target;
 
+    /// <summary>The report's fields besides <c>action</c>, <c>target</c> and <c>status</c>.</summary>
     public JsonObject Details { get; } = details;
 
     /// <summary><c>planned</c>, then <c>applied</c>, <c>failed</c> or <c>not_applied</c>.</summary>
@@ -18,7 +20,7 @@ public sealed class PlanAction(string kind, string target, JsonObject details, F
 
     public JsonObject ToJson()
     {
-        var json = new JsonObject { ["action"] = Kind, ["target"] = Target };
+        var json = new JsonObject { ["action"] = Kind.Name, ["target"] = Target };
         foreach (var (key, value) in Details)
         {
             json[key] = value?.DeepClone();
@@ -28,7 +30,7 @@ public sealed class PlanAction(string kind, string target, JsonObject details, F
         return json;
     }
 
-    public override string ToString() => Details["summary"] is JsonValue summary ? $"{Kind} {Target}: {summary}" : $"{Kind} {Target}";
+    public override string ToString() => $"{Kind} {Target}";
 }
 
 /// <summary>The outcome for one user or room: the upstream <c>action</c>, which fields change, and before/after for the diff.</summary>
@@ -47,21 +49,43 @@ public sealed class ItemResult(string key, string name, string action)
 
     public JsonObject After { get; } = [];
 
-    /// <summary>More result keys (room_id, members_added, members_removed).</summary>
-    public JsonObject Extra { get; } = [];
+    /// <summary>A room's id: as resolved, or once its planned creation has run.</summary>
+    public string? RoomId { get; set; }
+
+    /// <summary>Members joined or invited, when the input manages membership (null otherwise).</summary>
+    public List<string>? MembersAdded { get; set; }
+
+    /// <summary>Members kicked, when the input manages membership (null otherwise).</summary>
+    public List<string>? MembersRemoved { get; set; }
+
+    /// <summary>The item as the server reported it: as read in the plan phase, then as the server answered its last
+    /// write (the account after a create or update, the deletion's status after a room deletion).</summary>
+    public JsonObject? Server { get; set; }
 
     public bool Changed => Action != "unchanged";
 
     public JsonObject ToJson()
     {
-        var json = new JsonObject { [Key] = Name, ["action"] = Action, ["changes"] = new JsonArray([.. Changes.Select(c => (JsonNode)c)]) };
-        foreach (var (key, value) in Extra)
+        var json = new JsonObject { [Key] = Name, ["action"] = Action, ["changes"] = Strings(Changes) };
+        if (RoomId is not null)
         {
-            json[key] = value?.DeepClone();
+            json["room_id"] = RoomId;
+        }
+
+        if (MembersAdded is not null)
+        {
+            json["members_added"] = Strings(MembersAdded);
+        }
+
+        if (MembersRemoved is not null)
+        {
+            json["members_removed"] = Strings(MembersRemoved);
         }
 
         return json;
     }
+
+    private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)v)]);
 }
 
 /// <summary>The plan: ordered writes, per-item results, and problems that only the server's state reveals (they stop

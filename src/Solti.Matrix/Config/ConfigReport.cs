@@ -39,8 +39,8 @@ public static class ConfigReport
             ["rooms_members_added"] = Rooms("members_added"),
             ["rooms_unchanged"] = Rooms("unchanged"),
             ["rooms_deleted"] = Rooms("deleted"),
-            ["members_added"] = plan.Rooms.Sum(r => (r.Extra["members_added"] as JsonArray)?.Count ?? 0),
-            ["members_removed"] = plan.Rooms.Sum(r => (r.Extra["members_removed"] as JsonArray)?.Count ?? 0),
+            ["members_added"] = plan.Rooms.Sum(r => r.MembersAdded?.Count ?? 0),
+            ["members_removed"] = plan.Rooms.Sum(r => r.MembersRemoved?.Count ?? 0),
             ["actions"] = plan.Actions.Count,
         };
     }

@@ -2,21 +2,37 @@ using System.Text.Json.Nodes;
 
 namespace Solti.Matrix.Config;
 
-/// <summary>What a homeserver must have: the parsed, validated input of <c>matrix_config</c> and <c>solti-matrix config</c>.
-/// Every id is already full (<c>@bot:domain</c>, <c>#ops:domain</c>).</summary>
+/// <summary>What a homeserver must have: the parsed, validated input of <c>matrix_config</c> and <c>solti-matrix config</c>,
+/// or the one account or room of <c>synapse_user</c> and <c>synapse_room</c>. Every id is already full
+/// (<c>@bot:domain</c>, <c>#ops:domain</c>).</summary>
 public sealed record DesiredState(string Domain, IReadOnlyList<DesiredUser> Users, IReadOnlyList<DesiredRoom> Rooms, bool Tokens);
 
 /// <summary>One account. <see cref="Fields"/> holds only the account fields the input sets (displayname, admin,
-/// user_type, deactivated, avatar_url), as the admin API spells them; the rest is left as the server has it.</summary>
+/// user_type, deactivated, avatar_url), as the admin API spells them; the rest is left as the server has it. The
+/// password is sent on create, and on an existing account only with <paramref name="AlwaysUpdatePassword"/>.</summary>
 public sealed record DesiredUser(string Path, string UserId, bool Present, JsonObject Fields, string? Password, bool AlwaysUpdatePassword)
 {
-    /// <summary><c>{messages_per_second, burst_count}</c>, <c>{}</c> to remove the override, null when not managed.</summary>
+    /// <summary><c>{messages_per_second, burst_count}</c>, <c>{}</c> to remove the override, null when not managed
+    /// (see <see cref="RatelimitOverrides"/>).</summary>
     public JsonObject? RatelimitOverride { get; init; }
+
+    /// <summary>With a password update on an existing account, Synapse also logs out every device of the user.</summary>
+    public bool LogoutDevices { get; init; }
+
+    /// <summary>With <c>state: absent</c>, the deactivation also erases the account's profile and messages (GDPR erase).</summary>
+    public bool Erase { get; init; }
 }
 
-/// <summary>One room, by alias. Only what the input sets is compared and converged.</summary>
+/// <summary>One room, by alias (or by <see cref="RoomId"/> when the caller knows it). Only what the input sets is compared
+/// and converged; the settings kept in state events are listed in <see cref="ManagedRoomState"/>.</summary>
 public sealed record DesiredRoom(string Path, string Alias, bool Present)
 {
+    /// <summary>The room's id when it is known to exist (then the alias is not resolved, and may be empty).</summary>
+    public string? RoomId { get; init; }
+
+    /// <summary>What identifies the room in the snapshot: the alias, else the room id.</summary>
+    public string Key => Alias.Length > 0 ? Alias : RoomId ?? "";
+
     public string? Name { get; init; }
 
     public string? Topic { get; init; }
@@ -41,8 +57,19 @@ public sealed record DesiredRoom(string Path, string Alias, bool Present)
     /// <summary>Null when the input does not manage membership.</summary>
     public IReadOnlyList<DesiredMember>? Members { get; init; }
 
-    /// <summary>Keys merged into <c>m.room.power_levels</c> (<c>users</c> and <c>events</c> per entry).</summary>
+    /// <summary>Keys merged into <c>m.room.power_levels</c> (<c>users</c> and <c>events</c> per entry), see
+    /// <see cref="Config.PowerLevels.Merge"/>.</summary>
     public JsonObject? PowerLevels { get; init; }
+
+    /// <summary>Power levels used only when the room is created, under <see cref="PowerLevels"/> (<c>synapse_room</c>'s
+    /// <c>power_level_content_override</c>).</summary>
+    public JsonObject? CreationPowerLevels { get; init; }
+
+    /// <summary>Users invited by the <c>createRoom</c> request itself; used only when the room is created.</summary>
+    public IReadOnlyList<string> CreationInvites { get; init; } = [];
+
+    /// <summary>The options of the deletion for <c>state: absent</c> (Synapse's v2 delete API).</summary>
+    public JsonObject DeleteOptions { get; init; } = new() { ["purge"] = true };
 
     public IReadOnlyList<DesiredStateEvent> ExtraState { get; init; } = [];
 

@@ -122,18 +122,14 @@ public static partial class DesiredStateParser
 
         if (obj.ContainsKey("user_type"))
         {
-            var type = reader.Str(obj, "user_type", path);
-            switch (type)
+            var text = reader.Str(obj, "user_type", path);
+            if (UserTypes.TryParse(text, out var type))
             {
-                case "bot" or "support":
-                    fields["user_type"] = type;
-                    break;
-                case null or "" or "none" or "null" or "None":
-                    fields["user_type"] = null;
-                    break;
-                default:
-                    reader.Error(path + ".user_type", $"expected bot, support or none, got '{type}'");
-                    break;
+                fields["user_type"] = type;
+            }
+            else
+            {
+                reader.Error(path + ".user_type", $"expected {UserTypes.Expected}, got '{text}'");
             }
         }
 
@@ -149,38 +145,8 @@ public static partial class DesiredStateParser
 
         var password = reader.Str(obj, "password", path);
         var update = reader.Choice(obj, "update_password", path, "on_create", "always") is { } u ? u == "always" : alwaysUpdatePassword;
-        var ratelimit = Ratelimit(reader, obj, path);
+        var ratelimit = RatelimitOverrides.Parse(obj["ratelimit_override"], path + ".ratelimit_override", reader.Errors);
         return userId is null ? null : new DesiredUser(path, userId, present, fields, string.IsNullOrEmpty(password) ? null : password, update) { RatelimitOverride = ratelimit };
-    }
-
-    /// <summary><c>{messages_per_second, burst_count}</c>; <c>{}</c>, <c>absent</c> or both null removes the override.</summary>
-    private static JsonObject? Ratelimit(InputReader reader, JsonObject obj, string path)
-    {
-        var node = obj["ratelimit_override"];
-        var where = path + ".ratelimit_override";
-        if (InputReader.IsNull(node))
-        {
-            return null; // not managed: only {} or 'absent' removes an override
-        }
-
-        if (node is JsonValue v && v.ToJsonString() == "\"absent\"")
-        {
-            return [];
-        }
-
-        if (reader.Mapping(node, where, ["messages_per_second", "burst_count"]) is not { } limits)
-        {
-            return null;
-        }
-
-        var perSecond = reader.Int(limits, "messages_per_second", where, 0);
-        var burst = reader.Int(limits, "burst_count", where, 0);
-        if (perSecond is null && burst is null)
-        {
-            return [];
-        }
-
-        return new JsonObject { ["messages_per_second"] = perSecond ?? 0, ["burst_count"] = burst ?? 0 };
     }
 
     private static DesiredRoom? ParseRoom(InputReader reader, JsonNode? node, string path, string? domain, bool exclusiveDefault)
@@ -424,9 +390,9 @@ public static partial class DesiredStateParser
                 continue;
             }
 
-            if (ManagedTypes.Contains(type) && (key.Length == 0 || type == "m.room.member"))
+            if (ManagedRoomState.ManagedBy(type) is { } managedBy && (key.Length == 0 || type == "m.room.member"))
             {
-                reader.Error(where + ".type", $"{type} is managed by its own key ({ManagedTypeKey(type)}); set it there");
+                reader.Error(where + ".type", $"{type} is managed by its own key ({managedBy}); set it there");
                 continue;
             }
 
@@ -441,18 +407,6 @@ public static partial class DesiredStateParser
 
         return events;
     }
-
-    private static readonly string[] ManagedTypes =
-        ["m.room.name", "m.room.topic", "m.room.encryption", "m.room.retention", "m.room.join_rules", "m.room.history_visibility", "m.room.guest_access", "m.room.power_levels", "m.room.member", "m.room.create"];
-
-    private static string ManagedTypeKey(string type) => type switch
-    {
-        "m.room.join_rules" => "join_rule",
-        "m.room.power_levels" => "power_levels and members[].power_level",
-        "m.room.member" => "members",
-        "m.room.create" => "it cannot change",
-        _ => type["m.room.".Length..],
-    };
 
     [GeneratedRegex("^[a-z0-9._=\\-/+]+$")]
     private static partial Regex UserLocalpart();

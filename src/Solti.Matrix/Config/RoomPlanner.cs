@@ -2,62 +2,59 @@ using System.Text.Json.Nodes;
 
 namespace Solti.Matrix.Config;
 
-/// <summary>Plans one room: create it with everything in one <c>createRoom</c>, or converge each managed state event,
-/// the directory visibility and the membership; delete it for <c>state: absent</c>.</summary>
+/// <summary>Plans one room, for <c>matrix_config</c> and <c>synapse_room</c> alike: create it with everything in one
+/// <c>createRoom</c>, or converge each managed state event (<see cref="ManagedRoomState"/>), the power levels
+/// (<see cref="PowerLevels"/>), the directory visibility and the membership; delete it for <c>state: absent</c>.</summary>
 public static class RoomPlanner
 {
-    public const string Megolm = "m.megolm.v1.aes-sha2";
-
     public static void Plan(DesiredRoom room, ServerSnapshot snapshot, ConfigPlan plan, List<PlanAction> deletions)
     {
-        var current = snapshot.Rooms.GetValueOrDefault(room.Alias);
-        var result = new ItemResult("alias", room.Alias, "unchanged");
+        var current = snapshot.Rooms.GetValueOrDefault(room.Key);
+        var result = new ItemResult("alias", room.Key, "unchanged");
         plan.Rooms.Add(result);
         if (!room.Present)
         {
             if (current is not null)
             {
                 result.Action = "deleted";
-                result.Extra["room_id"] = current.RoomId;
+                result.RoomId = current.RoomId;
                 result.Changes.Add("state");
                 result.Before["state"] = "present";
                 result.After["state"] = "absent";
-                deletions.Add(new PlanAction("delete_room", room.Alias, new JsonObject { ["room_id"] = current.RoomId, ["purge"] = true }, (admin, ct) =>
-                    admin.DeleteRoomAsync(current.RoomId, new JsonObject { ["purge"] = true }, TimeSpan.FromMilliseconds(200), ct)));
+                var details = new JsonObject { ["room_id"] = current.RoomId };
+                foreach (var (key, value) in room.DeleteOptions.Where(o => o.Key != "message"))
+                {
+                    details[key] = value?.DeepClone();
+                }
+
+                deletions.Add(new PlanAction(PlanActionKind.DeleteRoom, room.Key, details, async (admin, ct) =>
+                    result.Server = await admin.DeleteRoomAsync(current.RoomId, (JsonObject)room.DeleteOptions.DeepClone(), TimeSpan.FromMilliseconds(200), ct)));
             }
 
             return;
         }
 
-        var target = new RoomTarget(current?.RoomId);
         if (current is null)
         {
-            Create(room, snapshot.AdminUserId, plan, result, target);
+            Create(room, snapshot.AdminUserId, plan, result);
         }
         else
         {
-            result.Extra["room_id"] = current.RoomId;
-            Converge(room, current, plan, result, target);
+            result.RoomId = current.RoomId;
+            Converge(room, current, plan, result);
         }
 
-        Members(room, current, snapshot.AdminUserId, plan, result, target);
+        Members(room, current, snapshot.AdminUserId, plan, result);
         if (result.Action == "unchanged" && result.Changes.Count > 0)
         {
-            result.Action = result.Changes.Count == 1 && result.Changes[0] == "members" && ((JsonArray?)result.Extra["members_removed"] ?? []).Count == 0
-                ? "members_added"
-                : "updated";
+            result.Action = result.Changes is ["members"] && result.MembersRemoved is null or [] ? "members_added" : "updated";
         }
     }
 
-    /// <summary>Holds the room id, known only after a planned creation has run.</summary>
-    private sealed class RoomTarget(string? roomId)
-    {
-        public string? RoomId { get; set; } = roomId;
+    /// <summary>The room's id for a write: known, or set once the planned creation has run.</summary>
+    private static string Id(ItemResult result) => result.RoomId ?? throw new InvalidOperationException("the room was not created");
 
-        public string Id => RoomId ?? throw new InvalidOperationException("the room was not created");
-    }
-
-    private static void Create(DesiredRoom room, string adminUserId, ConfigPlan plan, ItemResult result, RoomTarget target)
+    private static void Create(DesiredRoom room, string adminUserId, ConfigPlan plan, ItemResult result)
     {
         result.Action = "created";
         var request = new JsonObject { ["room_alias_name"] = room.Alias[1..room.Alias.IndexOf(':', StringComparison.Ordinal)] };
@@ -65,14 +62,21 @@ public static class RoomPlanner
         void State(string type, JsonObject content, string key = "") =>
             initialState.Add((JsonNode)new JsonObject { ["type"] = type, ["state_key"] = key, ["content"] = content });
 
-        if (room.Name is not null)
+        foreach (var entry in ManagedRoomState.Entries)
         {
-            request["name"] = room.Name;
-        }
+            if (entry.Desired(room) is not { } wanted)
+            {
+                continue;
+            }
 
-        if (room.Topic is not null)
-        {
-            request["topic"] = room.Topic;
+            if (entry.CreateRequestKey is { } requestKey)
+            {
+                request[requestKey] = wanted;
+            }
+            else if (entry.Content(null, wanted) is { } content)
+            {
+                State(entry.EventType, content);
+            }
         }
 
         if (room.Preset is not null)
@@ -85,29 +89,9 @@ public static class RoomPlanner
             request["visibility"] = room.Visibility;
         }
 
-        if (room.Encrypted == true)
+        if (room.CreationInvites.Count > 0)
         {
-            State("m.room.encryption", new JsonObject { ["algorithm"] = Megolm });
-        }
-
-        if (room.Retention is not null)
-        {
-            State("m.room.retention", (JsonObject)room.Retention.DeepClone());
-        }
-
-        if (room.JoinRule is not null)
-        {
-            State("m.room.join_rules", new JsonObject { ["join_rule"] = room.JoinRule });
-        }
-
-        if (room.HistoryVisibility is not null)
-        {
-            State("m.room.history_visibility", new JsonObject { ["history_visibility"] = room.HistoryVisibility });
-        }
-
-        if (room.GuestAccess is not null)
-        {
-            State("m.room.guest_access", new JsonObject { ["guest_access"] = room.GuestAccess });
+            request["invite"] = new JsonArray([.. room.CreationInvites.Select(u => (JsonNode)u)]);
         }
 
         foreach (var extra in room.ExtraState)
@@ -120,8 +104,7 @@ public static class RoomPlanner
             request["initial_state"] = initialState;
         }
 
-        var levels = CreationPowerLevels(room, adminUserId);
-        if (levels is not null)
+        if (PowerLevels.ForCreation(room, adminUserId) is { } levels)
         {
             request["power_level_content_override"] = levels;
         }
@@ -135,37 +118,11 @@ public static class RoomPlanner
         }
 
         var details = (JsonObject)request.DeepClone();
-        plan.Actions.Add(new PlanAction("create_room", room.Alias, new JsonObject { ["request"] = details }, async (admin, ct) =>
-            target.RoomId = await admin.CreateRoomAsync((JsonObject)request.DeepClone(), ct)));
+        plan.Actions.Add(new PlanAction(PlanActionKind.CreateRoom, room.Key, new JsonObject { ["request"] = details }, async (admin, ct) =>
+            result.RoomId = await admin.CreateRoomAsync((JsonObject)request.DeepClone(), ct)));
     }
 
-    /// <summary>The creating admin keeps 100 (an override's <c>users</c> replaces the whole map) unless the input says otherwise.</summary>
-    private static JsonObject? CreationPowerLevels(DesiredRoom room, string adminUserId)
-    {
-        var levels = (JsonObject?)room.PowerLevels?.DeepClone();
-        var memberLevels = (room.Members ?? []).Where(m => m.PowerLevel is not null).ToList();
-        if (levels is null && memberLevels.Count == 0)
-        {
-            return null;
-        }
-
-        levels ??= [];
-        var users = levels["users"] as JsonObject ?? [];
-        foreach (var member in memberLevels)
-        {
-            users[member.UserId] = member.PowerLevel;
-        }
-
-        if (users.Count > 0)
-        {
-            users[adminUserId] ??= 100;
-            levels["users"] = users.DeepClone();
-        }
-
-        return levels;
-    }
-
-    /// <summary>What the input sets, as the diff shows it.</summary>
+    /// <summary>What the input sets, as the diff of a new room shows it.</summary>
     private static JsonObject Described(DesiredRoom room)
     {
         var described = new JsonObject();
@@ -177,15 +134,18 @@ public static class RoomPlanner
             }
         }
 
-        Add("name", room.Name);
-        Add("topic", room.Topic);
-        Add("encrypted", room.Encrypted);
-        Add("retention", room.Retention?.DeepClone());
+        foreach (var entry in ManagedRoomState.Entries)
+        {
+            Add(entry.Key, entry.Desired(room));
+        }
+
         Add("preset", room.Preset);
-        Add("join_rule", room.JoinRule);
-        Add("history_visibility", room.HistoryVisibility);
-        Add("guest_access", room.GuestAccess);
         Add("visibility", room.Visibility);
+        if (room.CreationInvites.Count > 0)
+        {
+            Add("invite", new JsonArray([.. room.CreationInvites.Select(u => (JsonNode)u)]));
+        }
+
         Add("power_levels", room.PowerLevels?.DeepClone());
         foreach (var extra in room.ExtraState)
         {
@@ -197,55 +157,35 @@ public static class RoomPlanner
 
     private static string StateLabel(string type, string key) => key.Length == 0 ? $"state {type}" : $"state {type}/{key}";
 
-    private static void Converge(DesiredRoom room, RoomSnapshot current, ConfigPlan plan, ItemResult result, RoomTarget target)
+    private static void Converge(DesiredRoom room, RoomSnapshot current, ConfigPlan plan, ItemResult result)
     {
-        void Field(string label, string type, string key, string? wanted)
-        {
-            if (wanted is null)
-            {
-                return;
-            }
-
-            var content = current.Content(type);
-            if (JsonSemantics.Equal(content?[key], JsonValue.Create(wanted)))
-            {
-                return;
-            }
-
-            var next = (JsonObject?)content?.DeepClone() ?? [];
-            next[key] = wanted;
-            Put(label, type, "", content?[key]?.DeepClone(), JsonValue.Create(wanted), next);
-        }
-
         void Put(string label, string type, string stateKey, JsonNode? before, JsonNode? after, JsonObject content)
         {
             result.Changes.Add(label);
             result.Before[label] = before;
             result.After[label] = after;
-            plan.Actions.Add(new PlanAction("set_state", room.Alias, new JsonObject { ["room_id"] = current.RoomId, ["event_type"] = type, ["state_key"] = stateKey, ["field"] = label }, (admin, ct) =>
-                admin.PutStateAsync(target.Id, type, stateKey, (JsonObject)content.DeepClone(), ct)));
+            plan.Actions.Add(new PlanAction(PlanActionKind.SetState, room.Key, new JsonObject { ["room_id"] = current.RoomId, ["event_type"] = type, ["state_key"] = stateKey, ["field"] = label }, (admin, ct) =>
+                admin.PutStateAsync(Id(result), type, stateKey, (JsonObject)content.DeepClone(), ct)));
         }
 
-        Field("name", "m.room.name", "name", room.Name);
-        Field("topic", "m.room.topic", "topic", room.Topic);
-        var encryption = current.Content("m.room.encryption");
-        if (room.Encrypted == true && encryption?["algorithm"] is null)
+        foreach (var entry in ManagedRoomState.Entries)
         {
-            Put("encrypted", "m.room.encryption", "", false, true, new JsonObject { ["algorithm"] = Megolm });
-        }
-        else if (room.Encrypted == false && encryption?["algorithm"] is not null)
-        {
-            plan.Errors.Add($"{room.Path}.encrypted: {room.Alias} is encrypted, and encryption cannot be turned off once enabled (Matrix forbids it); remove encrypted or set it to true");
+            var content = current.Content(entry.EventType);
+            if (entry.Desired(room) is not { } wanted || entry.Matches(content, wanted))
+            {
+                continue;
+            }
+
+            if (entry.Content(content, wanted) is { } next)
+            {
+                Put(entry.Key, entry.EventType, "", entry.Read(content), wanted, next);
+            }
+            else
+            {
+                plan.Errors.Add($"{room.Path}.{entry.Key}: {entry.Refusal?.Invoke(room) ?? $"{entry.Key} cannot be set to {wanted.ToJsonString()} on an existing room"}");
+            }
         }
 
-        if (room.Retention is { } retention && !JsonSemantics.Equal(current.Content("m.room.retention") ?? [], retention))
-        {
-            Put("retention", "m.room.retention", "", current.Content("m.room.retention")?.DeepClone(), retention.DeepClone(), retention);
-        }
-
-        Field("join_rule", "m.room.join_rules", "join_rule", room.JoinRule);
-        Field("history_visibility", "m.room.history_visibility", "history_visibility", room.HistoryVisibility);
-        Field("guest_access", "m.room.guest_access", "guest_access", room.GuestAccess);
         foreach (var extra in room.ExtraState)
         {
             var content = current.Content(extra.Type, extra.StateKey);
@@ -255,14 +195,24 @@ public static class RoomPlanner
             }
         }
 
-        PowerLevels(room, current, plan, result, target);
+        if (PowerLevels.Managed(room))
+        {
+            var before = current.Content("m.room.power_levels") ?? [];
+            var after = PowerLevels.Merge(before, room.PowerLevels, room.Members ?? []);
+            if (!JsonSemantics.Equal(before, after))
+            {
+                var (changedBefore, changedAfter) = JsonSemantics.Changed(before, after);
+                Put("power_levels", "m.room.power_levels", "", changedBefore, changedAfter, after);
+            }
+        }
+
         if (room.Visibility is { } visibility && current.Visibility != visibility)
         {
             result.Changes.Add("visibility");
             result.Before["visibility"] = current.Visibility;
             result.After["visibility"] = visibility;
-            plan.Actions.Add(new PlanAction("set_visibility", room.Alias, new JsonObject { ["room_id"] = current.RoomId, ["visibility"] = visibility }, (admin, ct) =>
-                admin.SetDirectoryVisibilityAsync(target.Id, visibility, ct)));
+            plan.Actions.Add(new PlanAction(PlanActionKind.SetVisibility, room.Key, new JsonObject { ["room_id"] = current.RoomId, ["visibility"] = visibility }, (admin, ct) =>
+                admin.SetDirectoryVisibilityAsync(Id(result), visibility, ct)));
         }
 
         if (result.Changes.Count > 0)
@@ -271,66 +221,17 @@ public static class RoomPlanner
         }
     }
 
-    /// <summary>Merges the input's levels (and members' levels) into the current content; one write when anything differs.</summary>
-    private static void PowerLevels(DesiredRoom room, RoomSnapshot current, ConfigPlan plan, ItemResult result, RoomTarget target)
-    {
-        var memberLevels = (room.Members ?? []).Where(m => m.PowerLevel is not null).ToList();
-        if (room.PowerLevels is null && memberLevels.Count == 0)
-        {
-            return;
-        }
-
-        var before = current.Content("m.room.power_levels") ?? [];
-        var after = (JsonObject)before.DeepClone();
-        foreach (var (key, value) in room.PowerLevels ?? [])
-        {
-            if (value is JsonObject map)
-            {
-                var merged = after[key] as JsonObject ?? [];
-                foreach (var (entry, level) in map)
-                {
-                    merged[entry] = level?.DeepClone();
-                }
-
-                after[key] = merged.DeepClone();
-            }
-            else
-            {
-                after[key] = value?.DeepClone();
-            }
-        }
-
-        var users = after["users"] as JsonObject ?? [];
-        foreach (var member in memberLevels)
-        {
-            users[member.UserId] = member.PowerLevel;
-        }
-
-        after["users"] = users.DeepClone();
-        if (JsonSemantics.Equal(before, after))
-        {
-            return;
-        }
-
-        var (changedBefore, changedAfter) = JsonSemantics.Changed(before, after);
-        result.Changes.Add("power_levels");
-        result.Before["power_levels"] = changedBefore;
-        result.After["power_levels"] = changedAfter;
-        plan.Actions.Add(new PlanAction("set_state", room.Alias, new JsonObject { ["room_id"] = current.RoomId, ["event_type"] = "m.room.power_levels", ["state_key"] = "", ["field"] = "power_levels" }, (admin, ct) =>
-            admin.PutStateAsync(target.Id, "m.room.power_levels", "", (JsonObject)after.DeepClone(), ct)));
-    }
-
     /// <summary>Joins (admin API) or invites each listed member who is not there yet; with exclusive members, kicks the
     /// joined and invited users who are not listed — never the acting admin.</summary>
-    private static void Members(DesiredRoom room, RoomSnapshot? current, string adminUserId, ConfigPlan plan, ItemResult result, RoomTarget target)
+    private static void Members(DesiredRoom room, RoomSnapshot? current, string adminUserId, ConfigPlan plan, ItemResult result)
     {
         if (room.Members is null)
         {
             return;
         }
 
-        var added = new JsonArray();
-        var removed = new JsonArray();
+        var added = new List<string>();
+        var removed = new List<string>();
         var before = new JsonObject();
         var after = new JsonObject();
         foreach (var member in room.Members)
@@ -343,17 +244,17 @@ public static class RoomPlanner
 
             if (membership == "ban")
             {
-                plan.Errors.Add($"{member.Path}: {member.UserId} is banned from {room.Alias}; unban them first (the configuration never lifts a ban)");
+                plan.Errors.Add($"{member.Path}: {member.UserId} is banned from {room.Key}; unban them first (the configuration never lifts a ban)");
                 continue;
             }
 
-            added.Add((JsonNode)member.UserId);
+            added.Add(member.UserId);
             before[member.UserId] = membership ?? "none";
             after[member.UserId] = member.Membership;
-            var roomId = current?.RoomId;
+            var details = new JsonObject { ["room_id"] = current?.RoomId, ["user_id"] = member.UserId };
             plan.Actions.Add(member.Membership == "join"
-                ? new PlanAction("join_member", room.Alias, new JsonObject { ["room_id"] = roomId, ["user_id"] = member.UserId }, (admin, ct) => admin.ForceJoinAsync(target.Id, member.UserId, ct))
-                : new PlanAction("invite_member", room.Alias, new JsonObject { ["room_id"] = roomId, ["user_id"] = member.UserId }, (admin, ct) => admin.InviteAsync(target.Id, member.UserId, ct)));
+                ? new PlanAction(PlanActionKind.JoinMember, room.Key, details, (admin, ct) => admin.ForceJoinAsync(Id(result), member.UserId, ct))
+                : new PlanAction(PlanActionKind.InviteMember, room.Key, details, (admin, ct) => admin.InviteAsync(Id(result), member.UserId, ct)));
         }
 
         if (room.ExclusiveMembers && current is not null)
@@ -361,16 +262,16 @@ public static class RoomPlanner
             var listed = room.Members.Select(m => m.UserId).ToHashSet(StringComparer.Ordinal);
             foreach (var (userId, membership) in current.Members().Where(m => !listed.Contains(m.UserId) && m.UserId != adminUserId))
             {
-                removed.Add((JsonNode)userId);
+                removed.Add(userId);
                 before[userId] = membership;
                 after[userId] = "none";
-                plan.Actions.Add(new PlanAction("kick_member", room.Alias, new JsonObject { ["room_id"] = current.RoomId, ["user_id"] = userId }, (admin, ct) =>
-                    admin.KickAsync(target.Id, userId, "not in the managed member list", ct)));
+                plan.Actions.Add(new PlanAction(PlanActionKind.KickMember, room.Key, new JsonObject { ["room_id"] = current.RoomId, ["user_id"] = userId }, (admin, ct) =>
+                    admin.KickAsync(Id(result), userId, "not in the managed member list", ct)));
             }
         }
 
-        result.Extra["members_added"] = added;
-        result.Extra["members_removed"] = removed;
+        result.MembersAdded = added;
+        result.MembersRemoved = removed;
         if (before.Count > 0)
         {
             result.Changes.Add("members");

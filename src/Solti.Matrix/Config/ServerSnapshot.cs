@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Solti.Matrix.Config;
 
 /// <summary>What the read phase saw: the acting admin, each listed account (null: unknown), the rate-limit overrides that
-/// the input manages, and each listed room (null: the alias does not resolve).</summary>
+/// the input manages, and each listed room by <see cref="DesiredRoom.Key"/> (null: the alias does not resolve).</summary>
 public sealed class ServerSnapshot(string adminUserId)
 {
     public string AdminUserId { get; } = adminUserId;

@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 namespace Solti.Matrix.Config;
 
 /// <summary>The read phase: reads only what the input manages, choosing the cheaper of paging the user list and one
-/// request per account, and reading each room's whole state in one request.</summary>
+/// request per account, and reading each room's whole state in one request (a room whose id the caller gives is not
+/// resolved by alias).</summary>
 public static class SnapshotReader
 {
     private const int PageSize = 100;
@@ -81,7 +82,7 @@ public static class SnapshotReader
         await ForEachAsync(desired.Rooms, async (room, ct) =>
         {
             RoomSnapshot? read = null;
-            var roomId = await admin.ResolveAliasAsync(room.Alias, ct);
+            var roomId = room.RoomId ?? await admin.ResolveAliasAsync(room.Alias, ct);
             if (roomId is not null && !room.Present)
             {
                 read = new RoomSnapshot(roomId, []);
@@ -106,7 +107,7 @@ public static class SnapshotReader
 
             lock (snapshot.Rooms)
             {
-                snapshot.Rooms[room.Alias] = read;
+                snapshot.Rooms[room.Key] = read;
             }
         }, cancellationToken);
     }

@@ -3,14 +3,16 @@ using System.Text.Json.Nodes;
 
 namespace Solti.Matrix.Config;
 
-/// <summary>Plans one account: create, update only the fields that differ (a password only on create or when asked
-/// always), converge the rate-limit override, deactivate for <c>state: absent</c>.</summary>
+/// <summary>Plans one account, for <c>matrix_config</c> and <c>synapse_user</c> alike: create, update only the fields that
+/// differ (compared as the server means it, <see cref="JsonSemantics.Equal"/>), a password only on create or when asked
+/// always, converge the rate-limit override, deactivate for <c>state: absent</c>. <see cref="ItemResult.Server"/> holds
+/// the account as read, then as the server answers the create or update.</summary>
 public static class UserPlanner
 {
     public static void Plan(DesiredUser user, ServerSnapshot snapshot, ConfigPlan plan, List<PlanAction> deactivations)
     {
         var current = snapshot.Users.GetValueOrDefault(user.UserId);
-        var result = new ItemResult("user", user.UserId, "unchanged");
+        var result = new ItemResult("user", user.UserId, "unchanged") { Server = current };
         plan.Users.Add(result);
         if (!user.Present)
         {
@@ -20,7 +22,8 @@ public static class UserPlanner
                 result.Changes.Add("deactivated");
                 result.Before["deactivated"] = false;
                 result.After["deactivated"] = true;
-                deactivations.Add(new PlanAction("deactivate_user", user.UserId, [], (admin, ct) => admin.DeactivateUserAsync(user.UserId, erase: false, ct)));
+                var details = user.Erase ? new JsonObject { ["erase"] = true } : [];
+                deactivations.Add(new PlanAction(PlanActionKind.DeactivateUser, user.UserId, details, (admin, ct) => admin.DeactivateUserAsync(user.UserId, user.Erase, ct)));
             }
 
             return;
@@ -44,26 +47,32 @@ public static class UserPlanner
             }
         }
 
-        if (user.Password is not null && user.AlwaysUpdatePassword)
+        var sendPassword = user.Password is not null && user.AlwaysUpdatePassword;
+        if (sendPassword)
         {
             result.Changes.Add("password");
             result.Before["password"] = "(set)";
             result.After["password"] = "(updated)";
         }
 
-        if (write.Count > 0 || result.Changes.Contains("password"))
+        if (write.Count > 0 || sendPassword)
         {
-            var fields = new JsonArray([.. result.Changes.Select(c => (JsonNode)c)]);
-            plan.Actions.Add(new PlanAction("update_user", user.UserId, new JsonObject { ["fields"] = fields }, (admin, ct) =>
+            var details = new JsonObject { ["fields"] = new JsonArray([.. result.Changes.Select(c => (JsonNode)c)]) };
+            if (sendPassword && user.LogoutDevices)
+            {
+                details["logout_devices"] = true;
+            }
+
+            plan.Actions.Add(new PlanAction(PlanActionKind.UpdateUser, user.UserId, details, async (admin, ct) =>
             {
                 var body = (JsonObject)write.DeepClone();
-                if (user.Password is not null && user.AlwaysUpdatePassword)
+                if (sendPassword)
                 {
                     body["password"] = user.Password;
-                    body["logout_devices"] = false;
+                    body["logout_devices"] = user.LogoutDevices;
                 }
 
-                return admin.PutUserAsync(user.UserId, body, ct);
+                result.Server = await admin.PutUserAsync(user.UserId, body, ct);
             }));
         }
 
@@ -88,7 +97,7 @@ public static class UserPlanner
             result.After["password"] = "(set)";
         }
 
-        plan.Actions.Add(new PlanAction("create_user", user.UserId, new JsonObject { ["fields"] = new JsonArray([.. result.Changes.Select(c => (JsonNode)c)]) }, (admin, ct) =>
+        plan.Actions.Add(new PlanAction(PlanActionKind.CreateUser, user.UserId, new JsonObject { ["fields"] = new JsonArray([.. result.Changes.Select(c => (JsonNode)c)]) }, async (admin, ct) =>
         {
             var body = (JsonObject)user.Fields.DeepClone();
             if (user.Password is not null)
@@ -96,29 +105,25 @@ public static class UserPlanner
                 body["password"] = user.Password;
             }
 
-            return admin.PutUserAsync(user.UserId, body, ct);
+            result.Server = await admin.PutUserAsync(user.UserId, body, ct);
         }));
         Ratelimit(user, [], plan, result);
     }
 
     private static void Ratelimit(DesiredUser user, JsonObject current, ConfigPlan plan, ItemResult result)
     {
-        if (user.RatelimitOverride is not { } wanted || JsonSemantics.Equal(Normalize(current), wanted))
+        var normalized = RatelimitOverrides.Normalize(current);
+        if (user.RatelimitOverride is not { } wanted || JsonSemantics.Equal(normalized, wanted))
         {
             return;
         }
 
         result.Changes.Add("ratelimit_override");
-        result.Before["ratelimit_override"] = Normalize(current);
+        result.Before["ratelimit_override"] = normalized;
         result.After["ratelimit_override"] = wanted.DeepClone();
         plan.Actions.Add(wanted.Count == 0
-            ? new PlanAction("remove_ratelimit_override", user.UserId, [], (admin, ct) => admin.DeleteRatelimitOverrideAsync(user.UserId, ct))
-            : new PlanAction("set_ratelimit_override", user.UserId, (JsonObject)wanted.DeepClone(), (admin, ct) =>
+            ? new PlanAction(PlanActionKind.RemoveRatelimitOverride, user.UserId, [], (admin, ct) => admin.DeleteRatelimitOverrideAsync(user.UserId, ct))
+            : new PlanAction(PlanActionKind.SetRatelimitOverride, user.UserId, (JsonObject)wanted.DeepClone(), (admin, ct) =>
                 admin.SetRatelimitOverrideAsync(user.UserId, wanted["messages_per_second"]!.GetValue<long>(), wanted["burst_count"]!.GetValue<long>(), ct)));
     }
-
-    /// <summary>The server answers <c>{}</c> when no override is set; otherwise both numbers.</summary>
-    private static JsonObject Normalize(JsonObject current) => current.Count == 0
-        ? []
-        : new JsonObject { ["messages_per_second"] = current["messages_per_second"]?.DeepClone() ?? 0, ["burst_count"] = current["burst_count"]?.DeepClone() ?? 0 };
 }
