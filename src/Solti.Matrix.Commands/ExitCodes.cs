@@ -26,13 +26,16 @@ public static class ExitCodes
     /// <summary>5xx, timeouts, connection failures after every retry; or the credential cache refused a path.</summary>
     public const int ServerError = 6;
 
+    /// <summary>A Matrix failure by its <see cref="FailureKind"/> (a final 404 has its own code); the rest by type.</summary>
     public static int For(Exception e) => e switch
     {
-        SessionRecoveryException => Auth,
-        MatrixException { IsTokenError: true } => Auth,
-        MatrixException { Status: 404 } => NotFound,
-        MatrixException { Status: 429 } => RateLimited,
-        MatrixException { Status: 0 or >= 500 } => ServerError,
+        MatrixException m => m.Kind switch
+        {
+            FailureKind.Token => Auth,
+            FailureKind.RateLimited => RateLimited,
+            FailureKind.Transient => ServerError,
+            _ => m.Status == 404 ? NotFound : Failed,
+        },
         CredentialCacheException => ServerError,
         ArgumentException or FormatException or Events.SchemaValidationException or Events.SchemaException => Usage,
         _ => Failed,

@@ -24,7 +24,7 @@ public sealed class SessionRecoveryTests
         var result = await client.SendEventAsync(alias, "m.room.message", Text("from cache"));
 
         Assert.True(result.Reauthenticated);
-        Assert.Equal(["cache"], client.Session.RecoverySteps);
+        Assert.Equal([RecoveryStep.Cache], client.Session.RecoverySteps);
         Assert.Equal(roomId, result.RoomId);
         Assert.Equal(0, await h.CounterAsync("login"));
         var messages = await h.MessagesAsync(roomId, bot.AccessToken);
@@ -41,7 +41,7 @@ public sealed class SessionRecoveryTests
         using (var first = h.Bot(refresh: true))
         {
             await first.WhoAmIAsync();
-            Assert.Equal(["password login"], first.Session.RecoverySteps);
+            Assert.Equal([RecoveryStep.PasswordLogin], first.Session.RecoverySteps);
             await h.ExpireAsync(first.Session.AccessToken!);
         }
 
@@ -49,11 +49,31 @@ public sealed class SessionRecoveryTests
         using var client = h.Bot(password: false);
         var result = await client.SendEventAsync(roomId, "m.room.message", Text("after refresh"));
 
-        Assert.Equal(["cache", "refresh"], client.Session.RecoverySteps);
+        Assert.Equal([RecoveryStep.Cache, RecoveryStep.Refresh], client.Session.RecoverySteps);
         Assert.Equal(0, await h.CounterAsync("login"));
         Assert.Equal(1, await h.CounterAsync("refresh"));
         Assert.Single(await h.MessagesAsync(roomId, seed.AccessToken));
         Assert.Equal(result.EventId, (await h.MessagesAsync(roomId, seed.AccessToken))[0]["event_id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_heal_does_not_restart_the_call_s_budget()
+    {
+        // Each wait fits the budget alone; together (the send's, the login's) they do not. A budget restarted by the
+        // heal would deliver the message.
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("BUDGETHEAL");
+        var (roomId, _) = await h.BotRoomAsync(bot.AccessToken);
+        await h.ExpireAsync(bot.AccessToken);
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "login", ["status"] = 429, ["retry_after_ms"] = 2000, ["count"] = 1 });
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 429, ["retry_after_ms"] = 2000, ["count"] = 1 });
+
+        using var client = h.Bot(token: bot.AccessToken, deviceId: "BUDGETHEAL", retry: new RetryOptions { TotalBudget = TimeSpan.FromSeconds(3), MaxDelay = TimeSpan.FromSeconds(5) });
+        var error = await Assert.ThrowsAnyAsync<MatrixException>(() => client.SendEventAsync(roomId, "m.room.message", Text("too late")));
+
+        Assert.Contains("budget of 3 s", error.Message, StringComparison.Ordinal);
+        var reader = await h.Hs.LoginBotAsync("READER");
+        Assert.Empty(await h.MessagesAsync(roomId, reader.AccessToken));
     }
 
     [Fact]
@@ -69,7 +89,7 @@ public sealed class SessionRecoveryTests
         var result = await client.SendEventAsync(alias, "m.room.message", Text("after soft logout"));
 
         Assert.True(result.Reauthenticated);
-        Assert.Equal(["password login"], client.Session.RecoverySteps);
+        Assert.Equal([RecoveryStep.PasswordLogin], client.Session.RecoverySteps);
         Assert.Equal("STABLEDEV", client.Session.DeviceId);
         Assert.Equal(devicesBefore, await h.BotDeviceCountAsync());
         var whoami = await h.Raw.GetAsync("/_matrix/client/v3/account/whoami", client.Session.AccessToken);

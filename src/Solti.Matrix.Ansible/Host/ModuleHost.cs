@@ -123,7 +123,7 @@ public static class ModuleHost
     {
         SessionRecoveryException => "authentication failed: " + e.Error,
         { Status: 403, Errcode: MatrixErrorCodes.Forbidden } => $"permission denied by the homeserver (HTTP 403 {e.Errcode}): {e.Error}",
-        { Status: 0 } => $"no answer from the homeserver ({e.Errcode}): {e.Error}",
+        { Kind: FailureKind.Transient, Status: 0 } => $"no answer from the homeserver ({e.Errcode}): {e.Error}",
         _ => $"the homeserver refused (HTTP {e.Status} {e.Errcode}): {e.Error}",
     };
 

@@ -123,7 +123,7 @@ public sealed class MatrixEventModule : IModule
                 throw new ModuleFailedException($"check mode: {me} is not joined to {roomId}, so the event could not be posted", new JsonObject { ["room_id"] = roomId });
             }
         }
-        catch (MatrixException e) when (e.IsTokenError || e is SessionRecoveryException)
+        catch (MatrixException e) when (e.Kind == FailureKind.Token)
         {
             module.Warn("check mode: the given access_token was rejected, so the room and membership were not verified (check mode never logs in)");
         }

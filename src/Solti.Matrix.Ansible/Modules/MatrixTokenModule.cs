@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Http;
+using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix.Ansible.Modules;
 
@@ -64,7 +65,7 @@ public sealed class MatrixTokenModule : IModule
         var whoami = await client.WhoAmIAsync(cancellationToken);
         return new JsonObject
         {
-            ["changed"] = client.Session.RecoverySteps.Contains("password login"),
+            ["changed"] = client.Session.RecoverySteps.Contains(RecoveryStep.PasswordLogin),
             ["token"] = client.Session.AccessToken,
             ["user_id"] = whoami["user_id"]?.DeepClone(),
             ["device_id"] = whoami["device_id"]?.DeepClone(),

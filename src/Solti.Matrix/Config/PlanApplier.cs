@@ -3,8 +3,12 @@ namespace Solti.Matrix.Config;
 /// <summary>Progress while applying: how many actions are done, of how many, and the one that just ran.</summary>
 public readonly record struct ApplyProgress(int Done, int Total, PlanAction Action);
 
-/// <summary>What applying did: the first failure (null when every action was applied).</summary>
-public sealed record ApplyOutcome(int Applied, PlanAction? FailedAction, Exception? Error);
+/// <summary>What applying did: the first failure (null when every action was applied) and what kind of failure it was
+/// (<see cref="Errors.FailureClassification"/>: a transient or rate-limited one is worth a re-run later).</summary>
+public sealed record ApplyOutcome(int Applied, PlanAction? FailedAction, Exception? Error)
+{
+    public Errors.FailureKind? Failure => Error is null ? null : Errors.FailureClassification.Of(Error);
+}
 
 /// <summary>Runs the plan's actions in order and stops at the first failure, marking each action applied, failed or
 /// not applied. Rate limits are waited out by the HTTP pipeline, not skipped; a re-run plans only what is left.</summary>
@@ -19,7 +23,7 @@ public static class PlanApplier
             {
                 await action.Run(admin, cancellationToken);
             }
-            catch (Exception e) when (e is Errors.MatrixException or HttpRequestException or TimeoutException or InvalidOperationException)
+            catch (Exception e) when (Errors.FailureClassification.Of(e) is not null || e is InvalidOperationException)
             {
                 action.Status = "failed";
                 foreach (var rest in plan.Actions.Where(a => a.Status == "planned"))

@@ -27,10 +27,12 @@ public class MatrixException : Exception
     /// <summary>How long the server asked to wait (429), when it said.</summary>
     public TimeSpan? RetryAfter { get; }
 
-    /// <summary>Only these two mean "this access token is no good"; 403 never does.</summary>
-    public bool IsTokenError => Status == 401 && Errcode is MatrixErrorCodes.UnknownToken or MatrixErrorCodes.MissingToken;
+    /// <summary>Whether this failure is transient, a rate limit, a token problem or final (<see cref="FailureClassification"/>).</summary>
+    public virtual FailureKind Kind => FailureClassification.Of(Status, Errcode);
 
-    public bool IsRateLimited => Status == 429;
+    /// <summary>The server rejected the access token itself (<c>401 M_UNKNOWN_TOKEN</c>/<c>M_MISSING_TOKEN</c>; 403 never
+    /// is): the one failure that starts session recovery.</summary>
+    public bool IsTokenError => FailureClassification.Of(Status, Errcode) == FailureKind.Token;
 
     private static string Describe(int status, string errcode, string error) =>
         status == 0 ? $"{errcode}: {error}" : $"{errcode} (HTTP {status}): {error}";

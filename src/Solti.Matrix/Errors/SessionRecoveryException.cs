@@ -9,7 +9,8 @@ public sealed class SessionRecoveryException(string userId, IReadOnlyList<string
         $"session for {userId} could not be recovered: {string.Join("; ", steps)}",
         inner: last)
 {
-    public IReadOnlyList<string> Steps { get; } = steps;
+    /// <summary>A session that cannot get a working token is a token problem, whatever the last login attempt answered.</summary>
+    public override FailureKind Kind => FailureKind.Token;
 
     /// <summary>True when the account itself is the problem (deactivated, locked, bad credentials): retrying cannot help.</summary>
     public bool IsTerminal => last?.Errcode is MatrixErrorCodes.UserDeactivated or MatrixErrorCodes.UserLocked or MatrixErrorCodes.Forbidden;

@@ -38,42 +38,71 @@ public sealed class MatrixHttpPipeline : IDisposable
 
     public MatrixClientOptions Options => _options;
 
-    /// <summary>Sends with retries; returns the JSON body of a 2xx or throws <see cref="MatrixException"/>.</summary>
-    public async Task<JsonNode> SendAsync(MatrixRequest request, string? accessToken, CancellationToken cancellationToken)
+    /// <summary>Sends with retries within a budget of its own; returns the JSON body of a 2xx or throws <see cref="MatrixException"/>.</summary>
+    public Task<JsonNode> SendAsync(MatrixRequest request, string? accessToken, CancellationToken cancellationToken) =>
+        SendAsync(request, accessToken, CallBudget.Start(_options.Retry.TotalBudget), cancellationToken);
+
+    /// <summary>Sends with retries within <paramref name="budget"/>, which the caller may share across several requests
+    /// (a session's heal and the retry after it).</summary>
+    public async Task<JsonNode> SendAsync(MatrixRequest request, string? accessToken, CallBudget budget, CancellationToken cancellationToken)
     {
-        var state = new CallState(request, Stopwatch.StartNew(), _options.Retry.TotalBudget);
+        if (budget.Remaining <= TimeSpan.Zero)
+        {
+            throw new MatrixException(0, MatrixErrorCodes.BudgetExhausted, $"{request}: not sent: the call's budget of {RetryAfter.Describe(budget.Total)} ran out");
+        }
+
+        var state = new CallState(request, budget);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(StateKey, state);
-        MatrixResponse response;
+        Outcome<MatrixResponse> outcome;
         try
         {
-            response = await _pipeline.ExecuteAsync(
-                static (ctx, arg) => new ValueTask<MatrixResponse>(arg.Self.AttemptAsync(arg.Request, arg.Token, ctx.CancellationToken)),
+            outcome = await _pipeline.ExecuteOutcomeAsync(
+                static async (ctx, arg) =>
+                {
+                    arg.State.Attempts++;
+                    try
+                    {
+                        return Outcome.FromResult(await arg.Self.AttemptAsync(arg.Request, arg.Token, ctx.CancellationToken));
+                    }
+                    catch (MatrixException e)
+                    {
+                        return Outcome.FromException<MatrixResponse>(e);
+                    }
+                },
                 context,
-                (Self: this, Request: request, Token: accessToken));
-        }
-        catch (TimeoutRejectedException e)
-        {
-            var note = $"the call's budget of {RetryAfter.Describe(_options.Retry.TotalBudget)} ran out";
-            if (state.LastResponse is { IsSuccess: false } last)
-            {
-                // The budget ended while waiting to retry: report what the server last said.
-                throw last.ToException(note, state.AskedWait);
-            }
-
-            throw new MatrixException(0, MatrixErrorCodes.BudgetExhausted, $"{request}: no answer: {note}", inner: e);
+                (Self: this, Request: request, Token: accessToken, State: state));
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
 
+        if (outcome.Exception is TimeoutRejectedException timedOut)
+        {
+            var note = $"the call's budget of {RetryAfter.Describe(budget.Total)} ran out";
+
+            // The budget ended while waiting to retry: report what the server last said.
+            throw state.LastFailure is { Result: { } last }
+                ? last.ToException(note)
+                : new MatrixException(0, MatrixErrorCodes.BudgetExhausted, $"{request}: no answer: {note}", inner: timedOut);
+        }
+
+        outcome.ThrowIfException();
+        var response = outcome.Result!;
         if (response.IsSuccess)
         {
             return response.Body ?? new JsonObject();
         }
 
-        throw response.ToException(state.StopReason, state.AskedWait);
+        throw response.ToException(StopReason(outcome, state));
+    }
+
+    /// <summary>Why the last failed answer was not retried: what the rule says of it, or the attempts ran out.</summary>
+    private string? StopReason(Outcome<MatrixResponse> outcome, CallState state)
+    {
+        var decision = RetryRule.Decide(outcome, state.Request, state.Attempts - 1, state.Budget.Elapsed, state.Budget.Total, _options.Retry, state.Jitter(state.Attempts - 1));
+        return decision.Retry ? $"gave up after {state.Attempts} attempts" : decision.StopReason;
     }
 
     public void Dispose() => _http.Dispose();
@@ -98,7 +127,8 @@ public sealed class MatrixHttpPipeline : IDisposable
         {
             using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
             var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-            return new MatrixResponse((int)response.StatusCode, ParseJson(bytes), response.Headers.RetryAfter);
+            var body = ParseJson(bytes);
+            return new MatrixResponse((int)response.StatusCode, body, RetryAfter.From(response.Headers.RetryAfter, body, DateTimeOffset.UtcNow));
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -127,24 +157,34 @@ public sealed class MatrixHttpPipeline : IDisposable
         }
     }
 
+    /// <summary>The call's budget as a timeout around every attempt and wait; inside it, the retries
+    /// <see cref="RetryRule"/> decides.</summary>
     private ResiliencePipeline<MatrixResponse> BuildPipeline(RetryOptions retry)
     {
         var builder = new ResiliencePipelineBuilder<MatrixResponse>();
-        builder.AddTimeout(retry.TotalBudget);
+        builder.AddTimeout(new TimeoutStrategyOptions
+        {
+            TimeoutGenerator = args => ValueTask.FromResult(Positive(args.Context.Properties.GetValue(StateKey, null!).Budget.Remaining)),
+        });
         if (retry.MaxAttempts > 1)
         {
             builder.AddRetry(new RetryStrategyOptions<MatrixResponse>
             {
                 MaxRetryAttempts = retry.MaxAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = retry.BaseDelay,
-                MaxDelay = retry.MaxDelay,
-                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.Properties.GetValue(StateKey, null!), args.AttemptNumber)),
-                DelayGenerator = args => ValueTask.FromResult(args.Context.Properties.GetValue(StateKey, null!).NextDelay),
+                ShouldHandle = args =>
+                {
+                    var state = args.Context.Properties.GetValue(StateKey, null!);
+                    return ValueTask.FromResult(RetryRule.Decide(args.Outcome, state.Request, args.AttemptNumber, state.Budget.Elapsed, state.Budget.Total, retry, state.Jitter(args.AttemptNumber)).Retry);
+                },
+                DelayGenerator = args =>
+                {
+                    var state = args.Context.Properties.GetValue(StateKey, null!);
+                    return ValueTask.FromResult(RetryRule.Delay(args.Outcome, state.Request, args.AttemptNumber, retry, state.Jitter(args.AttemptNumber)));
+                },
                 OnRetry = args =>
                 {
                     var state = args.Context.Properties.GetValue(StateKey, null!);
+                    state.LastFailure = args.Outcome;
                     _logger.LogInformation("{Request}: {Reason}; retry {Attempt} in {Delay}", state.Request, Describe(args.Outcome), args.AttemptNumber + 1, RetryAfter.Describe(args.RetryDelay));
                     return ValueTask.CompletedTask;
                 },
@@ -154,54 +194,8 @@ public sealed class MatrixHttpPipeline : IDisposable
         return builder.Build();
     }
 
-    /// <summary>Decides one retry and the wait before it. A null <see cref="CallState.NextDelay"/> lets Polly back off with jitter.</summary>
-    private bool ShouldRetry(Outcome<MatrixResponse> outcome, CallState state, int attempt)
-    {
-        state.NextDelay = null;
-        if (outcome.Exception is MatrixException { Status: 0 })
-        {
-            return state.Request.Idempotent && WithinBudget(state, Backoff(attempt));
-        }
-
-        if (outcome.Result is not { } response)
-        {
-            return false;
-        }
-
-        state.LastResponse = response;
-
-        if (response.Status == 429)
-        {
-            var asked = RetryAfter.From(response.RetryAfterHeader, response.Body, DateTimeOffset.UtcNow);
-            var wait = asked ?? _options.Retry.DefaultRateLimitDelay;
-            state.AskedWait = asked;
-            if (wait > _options.Retry.MaxDelay)
-            {
-                state.StopReason = $"the server asked to wait {RetryAfter.Describe(wait)}, more than the longest wait allowed ({RetryAfter.Describe(_options.Retry.MaxDelay)})";
-                return false;
-            }
-
-            state.NextDelay = wait;
-            return WithinBudget(state, wait);
-        }
-
-        return response.Status >= 500 && state.Request.Idempotent && WithinBudget(state, Backoff(attempt));
-    }
-
-    private TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromTicks(Math.Min(_options.Retry.MaxDelay.Ticks, _options.Retry.BaseDelay.Ticks << Math.Min(attempt, 20)));
-
-    private bool WithinBudget(CallState state, TimeSpan wait)
-    {
-        var left = _options.Retry.TotalBudget - state.Clock.Elapsed;
-        if (wait < left)
-        {
-            return true;
-        }
-
-        state.StopReason = $"waiting {RetryAfter.Describe(wait)} more would exceed the call's budget of {RetryAfter.Describe(_options.Retry.TotalBudget)}";
-        return false;
-    }
+    /// <summary>Polly applies no timeout at all for zero; a spent budget still has to end the call.</summary>
+    private static TimeSpan Positive(TimeSpan remaining) => remaining > TimeSpan.Zero ? remaining : TimeSpan.FromTicks(1);
 
     private static string Describe(Outcome<MatrixResponse> outcome) =>
         outcome.Exception is MatrixException e ? e.Errcode : $"HTTP {outcome.Result?.Status}";
@@ -220,20 +214,20 @@ public sealed class MatrixHttpPipeline : IDisposable
         return handler;
     }
 
-    private sealed class CallState(MatrixRequest request, Stopwatch clock, TimeSpan budget)
+    /// <summary>One call: its request, budget, attempts so far, a jitter seed (so the rule's answers for one attempt
+    /// agree), and the last failure a retry followed (what to report when the budget ends during the wait).</summary>
+    private sealed class CallState(MatrixRequest request, CallBudget budget)
     {
+        private readonly int _seed = Random.Shared.Next();
+
         public MatrixRequest Request => request;
 
-        public Stopwatch Clock => clock;
+        public CallBudget Budget => budget;
 
-        public TimeSpan Budget => budget;
+        public int Attempts { get; set; }
 
-        public TimeSpan? NextDelay { get; set; }
+        public Outcome<MatrixResponse>? LastFailure { get; set; }
 
-        public TimeSpan? AskedWait { get; set; }
-
-        public string? StopReason { get; set; }
-
-        public MatrixResponse? LastResponse { get; set; }
+        public double Jitter(int attempt) => (uint)HashCode.Combine(_seed, attempt) / (double)(1L << 32);
     }
 }

@@ -162,8 +162,7 @@ public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, strin
             Metrics.AddDead();
             return Outcome.Dead;
         }
-        catch (Exception e) when (e is MatrixException or HttpRequestException or TimeoutException or IOException
-            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (FailureClassification.Of(e) is not null && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             store.MarkRetry(entry.Id, e is MatrixException m ? $"HTTP {m.Status} {m.Errcode}: {m.Error}" : e.Message);
             Metrics.AddRetry();
@@ -171,8 +170,7 @@ public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, strin
         }
     }
 
-    /// <summary>Refused for good: a 4xx that is neither a rate limit nor a token problem (403 not in the room, 400 bad
-    /// content, 404 unknown room, 413 too large). A session that cannot heal is retried: the server may be coming back.</summary>
-    private static bool IsFinal(MatrixException e) =>
-        e is not SessionRecoveryException && e.Status is >= 400 and < 500 && e.Status != 429 && !e.IsTokenError;
+    /// <summary>Refused for good (<see cref="FailureKind.Final"/>: 403 not in the room, 400 bad content, 404 unknown room,
+    /// 413 too large). A session that cannot heal is a token problem and is retried: the server may be coming back.</summary>
+    private static bool IsFinal(MatrixException e) => e.Kind == FailureKind.Final;
 }

@@ -17,14 +17,14 @@ public sealed class OutboxStore : IDisposable
     {
         Path = System.IO.Path.GetFullPath(path);
         var directory = System.IO.Path.GetDirectoryName(Path)!;
-        CreatePrivateDirectories(directory);
+        Storage.PrivateDirectory.Create(directory);
 
         SqliteNative.EnsureLoaded();
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         _db.Open();
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(Path, Storage.PrivateDirectory.FileMode);
         }
 
         Execute("""
@@ -52,27 +52,10 @@ public sealed class OutboxStore : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Creates every missing level as 0700 (.NET gives only the last level the mode asked for): the outbox
-    /// shares <c>$XDG_STATE_HOME/solti-matrix</c> with the credential cache, which refuses a directory others can read.</summary>
-    private static void CreatePrivateDirectories(string directory)
-    {
-        if (Directory.Exists(directory))
-        {
-            return;
-        }
-
-        CreatePrivateDirectories(System.IO.Path.GetDirectoryName(directory)!);
-        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
-
-    /// <summary><c>$XDG_STATE_HOME/solti-matrix/outbox/outbox.db</c> (else <c>~/.local/state/…</c>).</summary>
-    public static string DefaultPath()
-    {
-        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg
-            ? xdg
-            : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        return System.IO.Path.Combine(state, "solti-matrix", "outbox", "outbox.db");
-    }
+    /// <summary><see cref="Storage.StatePaths.Outbox"/>: beside the credential cache, whose directory rule
+    /// (<see cref="Storage.PrivateDirectory"/>) also makes the outbox's missing directories. An existing directory that
+    /// bots share on purpose is used as it is.</summary>
+    public static string DefaultPath() => Storage.StatePaths.Outbox();
 
     /// <summary>Stores the event durably (the call returns after the commit is synced) and returns its id. Enqueuing
     /// a transaction id that is already stored returns the stored entry's id: a producer's retry is not a second event.</summary>

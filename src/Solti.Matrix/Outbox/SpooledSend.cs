@@ -36,14 +36,9 @@ public static class SpooledSend
     }
 
     /// <summary>Worth queuing: the server is unreachable, failing, rate limiting past the budget, or the session cannot
-    /// heal right now. A 4xx refusal (403, 400, 404) is not: queuing it would only delay the same error.</summary>
-    public static bool IsUndeliverableNow(Exception e) => e switch
-    {
-        SessionRecoveryException => true,
-        MatrixException m => m.Status is 0 or 429 or >= 500,
-        HttpRequestException or TimeoutException or TaskCanceledException => true,
-        _ => false,
-    };
+    /// heal right now (any <see cref="FailureKind"/> but <see cref="FailureKind.Final"/>). A final refusal (403, 400,
+    /// 404) is not: queuing it would only delay the same error.</summary>
+    public static bool IsUndeliverableNow(Exception e) => FailureClassification.Of(e) is { } kind && kind != FailureKind.Final;
 
     private static JsonObject Queue(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string txnId, string? reason)
     {

@@ -1,18 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Solti.Matrix.Storage;
 
 namespace Solti.Matrix.Sessions;
 
-/// <summary>Per-OS-user session cache: one 0600 file per (homeserver, user) in a 0700 directory under
-/// <c>$XDG_STATE_HOME/solti-matrix</c> (else <c>~/.local/state/solti-matrix</c>). Files are replaced through a temp
-/// file and a rename; a symlink, a path owned by someone else, or one with group/other access is refused, never used.</summary>
+/// <summary>Per-OS-user session cache: one 0600 file per (homeserver, user) in a 0700 directory
+/// (<see cref="StatePaths.CredentialCache"/>). Files are replaced through a temp file and a rename; a symlink, a path
+/// owned by someone else, or one with group/other access is refused, never used (<see cref="PrivateDirectory"/>).</summary>
 public sealed class CredentialCache
 {
-    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode GroupOrOther = (UnixFileMode)0x3F; // 0077
-
     public CredentialCache(string? directory = null)
     {
         Directory = Path.GetFullPath(directory ?? DefaultDirectory());
@@ -20,16 +17,7 @@ public sealed class CredentialCache
 
     public string Directory { get; }
 
-    public static string DefaultDirectory()
-    {
-        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        if (string.IsNullOrEmpty(state) || !Path.IsPathRooted(state))
-        {
-            state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        }
-
-        return Path.Combine(state, "solti-matrix");
-    }
+    public static string DefaultDirectory() => StatePaths.CredentialCache();
 
     /// <summary>The file for one (homeserver, user): readable name plus a hash so distinct keys never collide.</summary>
     public string PathFor(Uri homeserver, string userId)
@@ -85,7 +73,7 @@ public sealed class CredentialCache
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
                 Share = FileShare.None,
-                UnixCreateMode = PrivateFile,
+                UnixCreateMode = PrivateDirectory.FileMode,
             }))
             {
                 JsonSerializer.Serialize(stream, session, SessionJsonContext.Default.StoredSession);
@@ -125,7 +113,7 @@ public sealed class CredentialCache
                     Mode = FileMode.OpenOrCreate,
                     Access = FileAccess.ReadWrite,
                     Share = FileShare.None,
-                    UnixCreateMode = PrivateFile,
+                    UnixCreateMode = PrivateDirectory.FileMode,
                 });
                 CheckFile(path);
                 return stream;
@@ -152,7 +140,7 @@ public sealed class CredentialCache
                 return false;
             }
 
-            System.IO.Directory.CreateDirectory(Directory, PrivateDirectory);
+            PrivateDirectory.Create(Directory);
             info = UnixFileInfo.OfPath(Directory);
         }
 
@@ -178,19 +166,9 @@ public sealed class CredentialCache
 
     private static void Trust(string path, UnixFileInfo info, string what)
     {
-        if (info.IsSymlink)
+        if (PrivateDirectory.Distrust(path, info, what == "directory") is { } reason)
         {
-            throw new CredentialCacheException($"credential cache {what} {path} is a symbolic link; refusing it");
-        }
-
-        if (info.OwnerUid != UnixFileInfo.CurrentUid)
-        {
-            throw new CredentialCacheException($"credential cache {what} {path} is owned by uid {info.OwnerUid}, not by the current user (uid {UnixFileInfo.CurrentUid}); refusing it");
-        }
-
-        if ((info.Mode & GroupOrOther) != 0)
-        {
-            throw new CredentialCacheException($"credential cache {what} {path} has mode {Convert.ToString((int)info.Mode, 8)}: group or others have access; refusing it (expected {(what == "directory" ? "0700" : "0600")})");
+            throw new CredentialCacheException($"credential cache {what} {path} {reason}; refusing it");
         }
     }
 }

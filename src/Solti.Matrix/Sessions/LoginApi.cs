@@ -7,7 +7,7 @@ namespace Solti.Matrix.Sessions;
 /// <summary>The unauthenticated session calls: password login and refresh.</summary>
 internal sealed class LoginApi(MatrixHttpPipeline http)
 {
-    public async Task<StoredSession> PasswordLoginAsync(string userId, string password, string deviceId, string displayName, bool refreshToken, CancellationToken cancellationToken)
+    public async Task<SessionCredentials> PasswordLoginAsync(string userId, string password, string deviceId, string displayName, bool refreshToken, CallBudget budget, CancellationToken cancellationToken)
     {
         var body = new JsonObject
         {
@@ -22,27 +22,27 @@ internal sealed class LoginApi(MatrixHttpPipeline http)
             body["refresh_token"] = true;
         }
 
-        var reply = await http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/login", body), null, cancellationToken);
+        var reply = await http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/login", body), null, budget, cancellationToken);
         return Read(reply, userId, deviceId, null);
     }
 
-    public async Task<StoredSession> RefreshAsync(StoredSession current, CancellationToken cancellationToken)
+    public async Task<SessionCredentials> RefreshAsync(SessionCredentials current, CallBudget budget, CancellationToken cancellationToken)
     {
         var body = new JsonObject { ["refresh_token"] = current.RefreshToken };
-        var reply = await http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/refresh", body), null, cancellationToken);
+        var reply = await http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/refresh", body), null, budget, cancellationToken);
         return Read(reply, current.UserId, current.DeviceId, current.RefreshToken);
     }
 
-    private static StoredSession Read(JsonNode reply, string userId, string? deviceId, string? previousRefresh)
+    private static SessionCredentials Read(JsonNode reply, string? userId, string? deviceId, string? previousRefresh)
     {
         var token = reply["access_token"]?.GetValue<string>()
             ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "the server's answer has no access_token");
         var expiresIn = reply["expires_in_ms"]?.GetValue<long>();
-        return new StoredSession(
-            reply["user_id"]?.GetValue<string>() ?? userId,
+        return new SessionCredentials(
             token,
             reply["device_id"]?.GetValue<string>() ?? deviceId,
             reply["refresh_token"]?.GetValue<string>() ?? previousRefresh,
-            expiresIn is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null);
+            expiresIn is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null,
+            reply["user_id"]?.GetValue<string>() ?? userId);
     }
 }

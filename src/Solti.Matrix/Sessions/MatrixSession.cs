@@ -9,7 +9,8 @@ namespace Solti.Matrix.Sessions;
 /// <summary>A self-healing session for one (homeserver, user). Only <c>401 M_UNKNOWN_TOKEN</c>/<c>M_MISSING_TOKEN</c>
 /// start recovery, which tries in order: (1) the cached token if it differs from the one that failed, (2) the refresh
 /// token, (3) password login with the same device_id; the original request is retried once after each success.
-/// Steps 2 and 3 run under an inter-process lock, re-reading the cache first, so N processes make one login.</summary>
+/// Steps 2 and 3 run under an inter-process lock, re-reading the cache first, so N processes make one login. The
+/// request, the recovery and the retry after it share one <see cref="CallBudget"/>: a heal never restarts the clock.</summary>
 public sealed class MatrixSession
 {
     private readonly MatrixHttpPipeline _http;
@@ -18,8 +19,8 @@ public sealed class MatrixSession
     private readonly LoginApi _login;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _heal = new(1, 1);
-    private readonly List<string> _steps = [];
-    private StoredSession? _current;
+    private readonly List<RecoveryStep> _steps = [];
+    private SessionCredentials? _current;
 
     public MatrixSession(MatrixHttpPipeline http, SessionOptions options, CredentialCache? cache)
     {
@@ -30,11 +31,11 @@ public sealed class MatrixSession
         _logger = http.Options.LoggerFactory.CreateLogger("Solti.Matrix.Session");
         if (!string.IsNullOrEmpty(options.AccessToken))
         {
-            _current = new StoredSession(options.UserId ?? "", options.AccessToken, options.DeviceId, null, null);
+            _current = new SessionCredentials(options.AccessToken, options.DeviceId, null, null, null);
         }
     }
 
-    public string? UserId => _current?.UserId is { Length: > 0 } id ? id : _options.UserId;
+    public string? UserId => _current?.UserId ?? _options.UserId;
 
     public string? DeviceId => _current?.DeviceId;
 
@@ -44,15 +45,15 @@ public sealed class MatrixSession
     /// <summary>True once any recovery step replaced the token.</summary>
     public bool Reauthenticated { get; private set; }
 
-    /// <summary>Which recovery steps ran, in order ("cache", "refresh", "password login").</summary>
-    public IReadOnlyList<string> RecoverySteps => _steps;
+    /// <summary>Which recovery steps ran, in order.</summary>
+    public IReadOnlyList<RecoveryStep> RecoverySteps => _steps;
 
     public MatrixHttpPipeline Http => _http;
 
     /// <summary>Sends an authenticated request, healing the session on a token error.</summary>
     public async Task<JsonNode> SendAsync(MatrixRequest request, CancellationToken cancellationToken)
     {
-        var log = new RecoveryLog();
+        var log = new RecoveryLog(CallBudget.Start(_http.Options.Retry.TotalBudget));
         if (_current is null && !await HealAsync(null, log, cancellationToken))
         {
             throw new SessionRecoveryException(_options.UserId ?? "(no user_id)", ["no access token was given", .. log.Failures], log.LastError);
@@ -63,7 +64,7 @@ public sealed class MatrixSession
             var token = _current!.AccessToken;
             try
             {
-                return await _http.SendAsync(request, token, cancellationToken);
+                return await _http.SendAsync(request, token, log.Budget, cancellationToken);
             }
             catch (MatrixException e) when (e.IsTokenError)
             {
@@ -81,7 +82,7 @@ public sealed class MatrixSession
     /// <summary>A password login now, with the same device as always (rotation); the old token of that device dies.</summary>
     public async Task LoginAsync(CancellationToken cancellationToken)
     {
-        var log = new RecoveryLog();
+        var log = new RecoveryLog(CallBudget.Start(_http.Options.Retry.TotalBudget));
         await _heal.WaitAsync(cancellationToken);
         try
         {
@@ -104,16 +105,12 @@ public sealed class MatrixSession
         }
     }
 
-    private enum RecoveryStep
+    /// <summary>One call's recovery: its budget, the steps tried, why each failed, and the error to report (a login's,
+    /// when one failed).</summary>
+    private sealed class RecoveryLog(CallBudget budget)
     {
-        Cache,
-        Refresh,
-        Password,
-    }
+        public CallBudget Budget => budget;
 
-    /// <summary>One call's recovery: the steps tried, why each failed, and the error to report (a login's, when one failed).</summary>
-    private sealed class RecoveryLog
-    {
         public HashSet<RecoveryStep> Tried { get; } = [];
 
         public List<string> Failures { get; } = [];
@@ -148,7 +145,7 @@ public sealed class MatrixSession
             // A process that held the lock before us may have logged in already.
             if (_cache.Read(_http.Options.Homeserver, _options.UserId) is { } fresh && fresh.AccessToken != failedToken && fresh.AccessToken != _current?.AccessToken)
             {
-                Adopt(fresh, "cache");
+                Adopt(fresh.ToCredentials(), RecoveryStep.Cache);
                 return true;
             }
 
@@ -170,17 +167,17 @@ public sealed class MatrixSession
         var stored = _cache.Read(_http.Options.Homeserver, _options.UserId!);
         if (stored is null || stored.AccessToken == failedToken)
         {
-            log.Failures.Add(stored is null ? "cache: no cached session" : "cache: the cached token is the one that failed");
+            log.Failures.Add($"{RecoveryStep.Cache.Name()}: {(stored is null ? "no cached session" : "the cached token is the one that failed")}");
             if (stored is not null)
             {
                 // Same token: the cache still knows its device and refresh token.
-                _current = _current is null ? stored : _current with { DeviceId = _current.DeviceId ?? stored.DeviceId, RefreshToken = _current.RefreshToken ?? stored.RefreshToken };
+                _current = _current is null ? stored.ToCredentials() : _current with { DeviceId = _current.DeviceId ?? stored.DeviceId, RefreshToken = _current.RefreshToken ?? stored.RefreshToken };
             }
 
             return false;
         }
 
-        Adopt(stored, "cache");
+        Adopt(stored.ToCredentials(), RecoveryStep.Cache);
         return true;
     }
 
@@ -194,13 +191,13 @@ public sealed class MatrixSession
 
         try
         {
-            var refreshed = await _login.RefreshAsync(refreshable, cancellationToken);
-            Adopt(refreshed, "refresh");
+            var refreshed = await _login.RefreshAsync(refreshable, log.Budget, cancellationToken);
+            Adopt(refreshed, RecoveryStep.Refresh);
             return true;
         }
-        catch (MatrixException e) when (e.Status is >= 400 and < 500)
+        catch (MatrixException e) when (e.Kind != FailureKind.Transient)
         {
-            log.Failures.Add($"refresh: {e.Errcode}: {e.Error}");
+            log.Failures.Add($"{RecoveryStep.Refresh.Name()}: {e.Errcode}: {e.Error}");
             _current = _current! with { RefreshToken = null };
             return false;
         }
@@ -208,14 +205,14 @@ public sealed class MatrixSession
 
     private async Task<bool> TryPasswordAsync(RecoveryLog log, CancellationToken cancellationToken)
     {
-        if (!log.Tried.Add(RecoveryStep.Password))
+        if (!log.Tried.Add(RecoveryStep.PasswordLogin))
         {
             return false;
         }
 
         if (_options.UserId is null || string.IsNullOrEmpty(_options.Password))
         {
-            log.Failures.Add("password login: no user_id and password were given");
+            log.Failures.Add($"{RecoveryStep.PasswordLogin.Name()}: no user_id and password were given");
             return false;
         }
 
@@ -227,14 +224,14 @@ public sealed class MatrixSession
                 await precreate(_options.UserId, deviceId, cancellationToken);
             }
 
-            var session = await _login.PasswordLoginAsync(_options.UserId, _options.Password, deviceId, _options.DeviceDisplayName, _options.RequestRefreshToken, cancellationToken);
-            Adopt(session, "password login");
+            var session = await _login.PasswordLoginAsync(_options.UserId, _options.Password, deviceId, _options.DeviceDisplayName, _options.RequestRefreshToken, log.Budget, cancellationToken);
+            Adopt(session, RecoveryStep.PasswordLogin);
             return true;
         }
-        catch (MatrixException e) when (e.Status is >= 400 and < 500)
+        catch (MatrixException e) when (e.Kind != FailureKind.Transient)
         {
             log.LastError = e;
-            log.Failures.Add($"password login as {_options.UserId} (device {deviceId}): {Terminal(e)}{e.Errcode}: {e.Error}");
+            log.Failures.Add($"{RecoveryStep.PasswordLogin.Name()} as {_options.UserId} (device {deviceId}): {Terminal(e)}{e.Errcode}: {e.Error}");
             return false;
         }
     }
@@ -248,16 +245,16 @@ public sealed class MatrixSession
         _ => "",
     };
 
-    private void Adopt(StoredSession session, string step)
+    private void Adopt(SessionCredentials session, RecoveryStep step)
     {
         // Keep the device we know when the server's answer (refresh) does not repeat it.
         _current = session with { DeviceId = session.DeviceId ?? _current?.DeviceId };
         Reauthenticated = true;
         _steps.Add(step);
-        _logger.LogInformation("session of {User} recovered by {Step} (device {Device})", _current.UserId, step, _current.DeviceId);
-        if (_cache is not null && step != "cache")
+        _logger.LogInformation("session of {User} recovered by {Step} (device {Device})", UserId, step.Name(), _current.DeviceId);
+        if (_cache is not null && step != RecoveryStep.Cache)
         {
-            _cache.Write(_http.Options.Homeserver, _current with { UserId = _options.UserId! });
+            _cache.Write(_http.Options.Homeserver, StoredSession.Of(_options.UserId!, _current));
         }
     }
 

@@ -10,6 +10,11 @@ public sealed record StoredSession(
     [property: JsonPropertyName("refresh_token")] string? RefreshToken,
     [property: JsonPropertyName("expires_at")] DateTimeOffset? ExpiresAt)
 {
+    /// <summary>The cache's record of a live session, keyed by the user the session was configured for.</summary>
+    internal static StoredSession Of(string userId, SessionCredentials live) => new(userId, live.AccessToken, live.DeviceId, live.RefreshToken, live.ExpiresAt);
+
+    internal SessionCredentials ToCredentials() => new(AccessToken, DeviceId, RefreshToken, ExpiresAt, UserId);
+
     /// <summary>Never prints the tokens.</summary>
     public override string ToString() => $"StoredSession {{ UserId = {UserId}, DeviceId = {DeviceId}, ExpiresAt = {ExpiresAt} }}";
 }

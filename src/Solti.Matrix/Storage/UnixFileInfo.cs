@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Solti.Matrix.Sessions;
+namespace Solti.Matrix.Storage;
 
 /// <summary>What <c>statx(2)</c> says of a path without following a final symlink: type, owner, mode and identity.</summary>
 internal readonly partial record struct UnixFileInfo(bool IsSymlink, bool IsDirectory, uint OwnerUid, UnixFileMode Mode, ulong Inode, uint DevMajor, uint DevMinor)
