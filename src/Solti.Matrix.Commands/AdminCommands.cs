@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Commands;
 
@@ -20,7 +21,7 @@ public static class AdminCommands
     {
         var userId = new Argument<string>("user_id") { Description = "Full user id" };
         var get = new Command("get", "Show one account") { userId };
-        get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["user"] = await admin.GetUserAsync(parse.GetValue(userId)!, ct) }));
+        get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["user"] = await admin.GetUserAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id"), ct) }));
         var name = new Option<string?>("--name") { Description = "Part of the user id or display name" };
         var list = new Command("list", "List accounts (every page)") { name };
         list.SetAction((parse, ct) => Run(parse, async admin =>
@@ -35,14 +36,14 @@ public static class AdminCommands
     {
         var userId = new Argument<string>("user_id") { Description = "Full user id" };
         var list = new Command("list", "List a user's devices") { userId };
-        list.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["devices"] = (await admin.ListDevicesAsync(parse.GetValue(userId)!, ct)).DeepClone() }));
+        list.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["devices"] = (await admin.ListDevicesAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id"), ct)).DeepClone() }));
         var revokeUser = new Argument<string>("user_id") { Description = "Full user id" };
         var devices = new Argument<string[]>("device_id") { Description = "Devices to revoke", Arity = ArgumentArity.OneOrMore };
         var revoke = new Command("revoke", "Revoke devices in bulk") { revokeUser, devices };
         revoke.SetAction((parse, ct) => Run(parse, async admin =>
         {
             var ids = parse.GetValue(devices)!;
-            await admin.DeleteDevicesAsync(parse.GetValue(revokeUser)!, ids, ct);
+            await admin.DeleteDevicesAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(revokeUser), "user_id"), ids, ct);
             return new JsonObject { ["revoked_devices"] = new JsonArray([.. ids.Select(id => (JsonNode)id)]) };
         }));
         return new Command("device", "Devices") { list, revoke };
@@ -59,7 +60,7 @@ public static class AdminCommands
         }));
         var roomId = new Argument<string>("room_id") { Description = "Room id" };
         var get = new Command("get", "Show one room") { roomId };
-        get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["room"] = await admin.GetRoomAsync(parse.GetValue(roomId)!, ct) }));
+        get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["room"] = await admin.GetRoomAsync(MatrixId.Require(MatrixIdKind.Room, parse.GetValue(roomId), "room_id"), ct) }));
         return new Command("room", "Rooms") { list, get };
     }
 
@@ -71,7 +72,7 @@ public static class AdminCommands
         mint.SetAction((parse, ct) => Run(parse, async admin =>
         {
             long? until = parse.GetValue(validFor) is { } seconds ? DateTimeOffset.UtcNow.AddSeconds(seconds).ToUnixTimeMilliseconds() : null;
-            return new JsonObject { ["token"] = await admin.LoginAsUserAsync(parse.GetValue(userId)!, until, ct) };
+            return new JsonObject { ["token"] = await admin.LoginAsUserAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id"), until, ct) };
         }));
         return new Command("token", "Tokens") { mint };
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Solti.Matrix.Identifiers;
 using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix.Commands;
@@ -22,9 +23,9 @@ public static class ClientFactory
         }
 
         var user = parse.GetValue(CliSettings.User) ?? Environment.GetEnvironmentVariable("MATRIX_USER_ID");
-        if (user is not null && (!user.StartsWith('@') || !user.Contains(':', StringComparison.Ordinal)))
+        if (user is not null)
         {
-            throw new ArgumentException($"--user must be a full user id like @bot:example.com, got '{user}'");
+            MatrixId.Require(MatrixIdKind.User, user, "--user");
         }
 
         var password = ReadPassword(parse.GetValue(CliSettings.PasswordFile)) ?? Environment.GetEnvironmentVariable("MATRIX_PASSWORD");

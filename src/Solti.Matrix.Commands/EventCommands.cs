@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Events;
+using Solti.Matrix.Identifiers;
 using Solti.Matrix.Outbox;
 
 namespace Solti.Matrix.Commands;
@@ -65,9 +66,10 @@ public static class EventCommands
         sendOptions.AddTo(send);
         send.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
         {
+            var roomId = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
             var content = sendOptions.Build(parse);
             using var client = ClientFactory.Create(parse);
-            var result = await SpooledSend.SendAsync(client, () => CliSettings.OpenOutbox(parse), parse.GetValue(room)!, "m.room.message", content, parse.GetValue(txnId), parse.GetValue(spool)!, ct);
+            var result = await SpooledSend.SendAsync(client, () => CliSettings.OpenOutbox(parse), roomId, "m.room.message", content, parse.GetValue(txnId), parse.GetValue(spool)!, ct);
             CliOutput.Write(parse, result);
         }));
         return new Command("event", "Structured SOLTI events: build, validate, send") { build, validate, send };
@@ -113,8 +115,9 @@ public static class EventCommands
         var tail = new Command("tail", "Print the structured events of a room, oldest first (JSON lines with --output json)") { room, schema, source, limit };
         tail.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
         {
+            var given = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
             using var client = ClientFactory.Create(parse);
-            var roomId = await client.ResolveRoomAsync(parse.GetValue(room)!, ct);
+            var roomId = await client.ResolveRoomAsync(given, ct);
             var found = new List<(JsonObject Event, (string Schema, string? Timestamp, string? Source, JsonObject Data) Solti)>();
             string? from = null;
             var wanted = Math.Max(1, parse.GetValue(limit));

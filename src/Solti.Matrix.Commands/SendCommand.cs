@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Commands;
 
@@ -19,9 +20,11 @@ public static class SendCommand
         var command = new Command("send", "Send one event to a room") { room, json, text, notice, eventType, txnId, join };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async () =>
         {
+            var roomId = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
+            var type = MatrixId.Require(MatrixIdKind.EventType, parse.GetValue(eventType), "--event-type");
             var content = Content(parse.GetValue(json), parse.GetValue(text), parse.GetValue(notice));
             using var client = ClientFactory.Create(parse);
-            var result = await client.SendEventAsync(parse.GetValue(room)!, parse.GetValue(eventType)!, content, parse.GetValue(txnId), parse.GetValue(join), cancellationToken);
+            var result = await client.SendEventAsync(roomId, type, content, parse.GetValue(txnId), parse.GetValue(join), cancellationToken);
             CliOutput.Write(parse, new JsonObject
             {
                 ["event_id"] = result.EventId,

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Events;
+using Solti.Matrix.Identifiers;
 using Solti.Matrix.Sending;
 
 namespace Solti.Matrix.Relay;
@@ -13,12 +14,8 @@ internal sealed record EventRequest(string Room, string EventType, JsonObject Co
     public static EventRequest Parse(JsonObject body, SchemaRegistry schemas)
     {
         var room = Text(body, "room") ?? throw new ArgumentException("room is required (!id:server or #alias:server)");
-        if (!(room.StartsWith('!') || room.StartsWith('#')) || !room.Contains(':', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"room must be a room id (!id:server) or an alias (#alias:server), got '{room}'");
-        }
-
-        var eventType = Text(body, "event_type") ?? "m.room.message";
+        MatrixId.Require(MatrixIdKind.RoomOrAlias, room, "room");
+        var eventType = MatrixId.Require(MatrixIdKind.EventType, Text(body, "event_type") ?? "m.room.message", "event_type");
         var txnId = Text(body, "txn_id") is { Length: > 0 } given ? given : TransactionIds.New();
         if (Text(body, "schema") is { } schema)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Http;
+using Solti.Matrix.Identifiers;
 using Solti.Matrix.Sending;
 using Solti.Matrix.Sessions;
 
@@ -33,14 +34,9 @@ public class MatrixClient : IDisposable
     /// <summary><c>!id</c> as is; <c>#alias:server</c> through the directory, cached for the life of this client.</summary>
     public virtual async Task<string> ResolveRoomAsync(string roomIdOrAlias, CancellationToken cancellationToken = default)
     {
-        if (roomIdOrAlias.StartsWith('!'))
+        if (MatrixId.Require(MatrixIdKind.RoomOrAlias, roomIdOrAlias, "room")[0] == '!')
         {
             return roomIdOrAlias;
-        }
-
-        if (!roomIdOrAlias.StartsWith('#') || !roomIdOrAlias.Contains(':', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"room must be a room id (!id:server) or an alias (#alias:server), got '{roomIdOrAlias}'", nameof(roomIdOrAlias));
         }
 
         if (_aliases.TryGetValue(roomIdOrAlias, out var cached))

@@ -47,7 +47,12 @@ public sealed class MatrixEventModuleTests : IDisposable
     [Theory]
     [InlineData("homeserver_url", "matrix.example.com", "homeserver_url must be an http(s) URL")]
     [InlineData("user_id", "bot", "user_id must be a full Matrix user id")]
-    [InlineData("room_id", "!nocolon", "room_id must be a room id (!id:server) or an alias (#alias:server)")]
+    [InlineData("room_id", "!nocolon", "room_id must be a room id (!id:server) or an alias (#alias:server): it has no :server part")]
+    [InlineData("room_id", "!abc:local host", "room_id must be a room id (!id:server) or an alias (#alias:server): the server name 'local host' is not")]
+    [InlineData("user_id", "@:localhost", "user_id must be a full Matrix user id such as @bot:example.com: the local part is empty")]
+    [InlineData("user_id", "@bo b:localhost", "user_id must be a full Matrix user id such as @bot:example.com: the local part has a space")]
+    [InlineData("event_type", "", "event_type must be an event type such as m.room.message: it is empty")]
+    [InlineData("event_type", "m.room message", "event_type must be an event type such as m.room.message: it has a space")]
     public async Task Malformed_values_fail_naming_the_parameter(string key, string value, string expected)
     {
         var args = Args((key, value));

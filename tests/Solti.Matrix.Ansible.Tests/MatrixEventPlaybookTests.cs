@@ -394,7 +394,7 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
         var expected = new Dictionary<string, string>
         {
             ["missing content"] = "one of the following is required: content, schema",
-            ["wrong room id"] = "room_id must be a room id (!id:server) or an alias (#alias:server), got 'solti-verify'",
+            ["wrong room id"] = "room_id must be a room id (!id:server) or an alias (#alias:server): it starts with neither ! nor #, got 'solti-verify'",
             ["wrong type"] = "argument 'content' is of type <class 'str'> and we were unable to convert to dict",
             ["wrong number"] = "argument 'timeout' is of type <class 'str'> and we were unable to convert to float",
             ["unknown parameter"] = "Unsupported parameters for (matrix_event) module: colour.",

@@ -203,6 +203,13 @@ public sealed class CliTests
         Assert.Equal(2, usage.ExitCode);
         Assert.Contains("MATRIX_HOMESERVER_URL", usage.Stderr, StringComparison.Ordinal);
 
+        var badRoom = await CliRunner.RunAsync(Send(h, "!abc:local host", "x"), env);
+        Assert.Equal(2, badRoom.ExitCode);
+        Assert.Contains("room must be a room id (!id:server) or an alias (#alias:server): the server name 'local host'", badRoom.Stderr, StringComparison.Ordinal);
+        var badUser = await CliRunner.RunAsync([.. Send(h, roomId, "x"), "--user", "@bo b:localhost"], env);
+        Assert.Equal(2, badUser.ExitCode);
+        Assert.Contains("--user must be a full Matrix user id such as @bot:example.com: the local part has a space", badUser.Stderr, StringComparison.Ordinal);
+
         var notFound = await CliRunner.RunAsync(Send(h, "#missing:localhost", "x"), env);
         Assert.Equal(4, notFound.ExitCode);
         Assert.Equal("M_NOT_FOUND", JsonNode.Parse(notFound.Stdout)!["errcode"]!.GetValue<string>());

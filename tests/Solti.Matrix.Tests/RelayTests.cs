@@ -32,6 +32,11 @@ public sealed class RelayTests
         var noRoom = await PostAsync(http, new JsonObject { ["content"] = new JsonObject { ["body"] = "x" } });
         Assert.Equal(HttpStatusCode.BadRequest, noRoom.Status);
         Assert.Contains("room is required", noRoom.Body["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        var badRoom = await PostAsync(http, new JsonObject { ["room"] = "!abc:local host", ["content"] = new JsonObject { ["body"] = "x" } });
+        Assert.Equal(HttpStatusCode.BadRequest, badRoom.Status);
+        Assert.StartsWith("room must be a room id (!id:server) or an alias (#alias:server): the server name 'local host'", badRoom.Body["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        var emptyEventType = await PostAsync(http, new JsonObject { ["room"] = roomId, ["event_type"] = "", ["content"] = new JsonObject { ["body"] = "x" } });
+        Assert.Equal((HttpStatusCode.BadRequest, "event_type must be an event type such as m.room.message: it is empty, got ''"), (emptyEventType.Status, emptyEventType.Body["error"]!.GetValue<string>()));
         var badType = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject(), ["txn_id"] = 7 });
         Assert.Equal((HttpStatusCode.BadRequest, "txn_id must be a string"), (badType.Status, badType.Body["error"]!.GetValue<string>()));
         var invalid = await PostAsync(http, new JsonObject { ["room"] = roomId, ["schema"] = "deploy.start.v1", ["data"] = new JsonObject { ["service"] = 5 } });
@@ -48,7 +53,7 @@ public sealed class RelayTests
         var metrics = await http.GetStringAsync("/metrics");
         Assert.Contains("# TYPE solti_relay_queued gauge\nsolti_relay_queued 0\n", metrics, StringComparison.Ordinal);
         Assert.Contains("solti_relay_accepted_total 3\n", metrics, StringComparison.Ordinal);
-        Assert.Contains("solti_relay_rejected_total 4\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("solti_relay_rejected_total 6\n", metrics, StringComparison.Ordinal);
         Assert.Contains("solti_relay_delivered_total 2\n", metrics, StringComparison.Ordinal);
         Assert.Contains("solti_relay_oldest_age_seconds 0\n", metrics, StringComparison.Ordinal);
         Assert.Equal(0, await relay.StopAsync());

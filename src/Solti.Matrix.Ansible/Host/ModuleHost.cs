@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Sessions;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Host;
 
@@ -81,6 +82,10 @@ public static class ModuleHost
         catch (CredentialCacheException e)
         {
             result = Failed("credential cache: " + e.Message);
+        }
+        catch (MatrixIdException e)
+        {
+            result = Failed(e.Message);
         }
         catch (Exception e)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
+using Solti.Matrix.Identifiers;
 using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix.Ansible.Modules;
@@ -27,7 +28,8 @@ public static class ConnectionOptions
     /// <summary>The admin API over a session for <c>admin_user</c> (which heals with <c>admin_password</c>).</summary>
     public static (MatrixClient Client, SynapseAdminClient Admin) AdminClient(AnsibleModule module)
     {
-        var client = Client(module, module.Str("admin_user"), module.Str("admin_password"), deviceId: null);
+        var adminUser = module.Str("admin_user") is { } user ? MatrixId.Require(MatrixIdKind.User, user, "admin_user") : null;
+        var client = Client(module, adminUser, module.Str("admin_password"), deviceId: null);
         return (client, new SynapseAdminClient(client.Session));
     }
 
@@ -46,7 +48,7 @@ public static class ConnectionOptions
 
         if (userId is not null)
         {
-            ModuleInputs.UserId(userId);
+            MatrixId.Require(MatrixIdKind.User, userId, "user_id");
         }
 
         var timeout = module.Number("timeout") ?? 30;

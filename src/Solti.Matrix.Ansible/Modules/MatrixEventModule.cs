@@ -3,6 +3,7 @@ using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Events;
 using Solti.Matrix.Outbox;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Modules;
 
@@ -40,13 +41,8 @@ public sealed class MatrixEventModule : IModule
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
-        var room = module.Str("room_id")!;
-        if (!(room.StartsWith('!') || room.StartsWith('#')) || !room.Contains(':', StringComparison.Ordinal))
-        {
-            throw new ModuleFailedException($"room_id must be a room id (!id:server) or an alias (#alias:server), got '{room}'");
-        }
-
-        var eventType = module.Str("event_type") ?? "m.room.message";
+        var room = MatrixId.Require(MatrixIdKind.RoomOrAlias, module.Str("room_id"), "room_id");
+        var eventType = MatrixId.Require(MatrixIdKind.EventType, module.Str("event_type") ?? "m.room.message", "event_type");
         if (module.Str("state") == "absent")
         {
             return new JsonObject { ["changed"] = false, ["msg"] = "state=absent: events cannot be removed; nothing to do", ["event_type"] = eventType };

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Http;
+using Solti.Matrix.Identifiers;
 using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix.Ansible.Modules;
@@ -39,7 +40,7 @@ public sealed class MatrixTokenModule : IModule
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
         var action = module.Str("action")!;
-        var userId = module.Str("user_id");
+        var userId = module.Str("user_id") is { } given ? MatrixId.Require(MatrixIdKind.User, given, "user_id") : null;
         return action switch
         {
             "obtain" or "rotate" => await ObtainAsync(module, userId!, rotate: action == "rotate", cancellationToken),

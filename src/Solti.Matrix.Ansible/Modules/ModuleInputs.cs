@@ -1,15 +1,15 @@
+using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary>Checks of option values that several modules share, each with one wording.</summary>
 public static class ModuleInputs
 {
-    /// <summary>A full Matrix user id (<c>@bot:example.com</c>), else a failure naming the option.</summary>
-    public static string UserId(string value, string option = "user_id") =>
-        value.StartsWith('@') && value.Contains(':', StringComparison.Ordinal)
-            ? value
-            : throw new ModuleFailedException($"{option} must be a full Matrix user id such as @bot:example.com, got '{value}'");
+    /// <summary>A list option of user ids, each checked by the Matrix grammar and named by its place (<c>admins[1]</c>).</summary>
+    public static IReadOnlyList<string> UserIds(AnsibleModule module, string option) =>
+        [.. (module.Params[option] as JsonArray ?? []).Select((u, i) => MatrixId.Require(MatrixIdKind.User, u?.GetValue<string>(), $"{option}[{i}]"))];
 
     /// <summary>The <c>limit</c> option as a cap (unset: no cap), at least 1.</summary>
     public static int Limit(AnsibleModule module, int unset = int.MaxValue)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Modules;
 
@@ -22,7 +23,7 @@ public sealed class SynapseDeviceInfoModule : IModule
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
-        var userId = ModuleInputs.UserId(module.Str("user_id")!);
+        var userId = MatrixId.Require(MatrixIdKind.User, module.Str("user_id"), "user_id");
 
         var olderThanDays = (long?)module.Number("older_than_days");
         var keepLatest = (int)(module.Number("keep_latest") ?? 0);

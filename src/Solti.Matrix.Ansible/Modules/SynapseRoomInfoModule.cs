@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Modules;
 
@@ -23,6 +24,10 @@ public sealed class SynapseRoomInfoModule : IModule
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
         var limit = ModuleInputs.Limit(module);
+        if (module.Str("room_id") is { } given)
+        {
+            MatrixId.Require(MatrixIdKind.Room, given, "room_id");
+        }
 
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
@@ -38,11 +43,6 @@ public sealed class SynapseRoomInfoModule : IModule
 
         if (roomId is not null)
         {
-            if (!roomId.StartsWith('!') || !roomId.Contains(':', StringComparison.Ordinal))
-            {
-                throw new ModuleFailedException($"room_id must be a room id such as !abc:example.com, got '{roomId}'");
-            }
-
             var room = await admin.GetRoomAsync(roomId, cancellationToken);
             if (room is not null)
             {
@@ -62,11 +62,11 @@ public sealed class SynapseRoomInfoModule : IModule
         var full = alias.StartsWith('#') ? alias : "#" + alias;
         if (full.Contains(':', StringComparison.Ordinal))
         {
-            return full;
+            return MatrixId.Require(MatrixIdKind.Alias, full, "room_alias");
         }
 
         return serverName is not null
-            ? $"{full}:{serverName}"
+            ? MatrixId.Require(MatrixIdKind.Alias, $"{full}:{MatrixId.Require(MatrixIdKind.ServerName, serverName, "server_name")}", "room_alias")
             : throw new ModuleFailedException($"room_alias '{alias}' has no server name: write it as #{full.TrimStart('#')}:example.com or set server_name");
     }
 }

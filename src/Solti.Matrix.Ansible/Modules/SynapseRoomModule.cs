@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Config;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Modules;
 
@@ -41,10 +42,12 @@ public sealed class SynapseRoomModule : IModule
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
+        var alias = Alias(module);
+        var given = module.Str("room_id") is { } id ? MatrixId.Require(MatrixIdKind.RoomOrAlias, id, "room_id") : null;
+        CheckUserIds(module);
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
-        var alias = Alias(module);
-        var roomId = module.Str("room_id") ?? await admin.ResolveAliasAsync(alias!, cancellationToken);
+        var roomId = given is not null && given[0] == '!' ? given : await admin.ResolveAliasAsync(given ?? alias!, cancellationToken);
         var room = roomId is null ? null : await admin.GetRoomAsync(roomId, cancellationToken);
         var existing = room is null ? null : roomId;
         switch (module.Str("state"))
@@ -62,6 +65,23 @@ public sealed class SynapseRoomModule : IModule
         }
     }
 
+    /// <summary>Every option that names users, checked by the Matrix grammar before any request.</summary>
+    private static void CheckUserIds(AnsibleModule module)
+    {
+        foreach (var option in new[] { "user_id", "new_room_user_id" })
+        {
+            if (module.Str(option) is { } userId)
+            {
+                MatrixId.Require(MatrixIdKind.User, userId, option);
+            }
+        }
+
+        foreach (var option in new[] { "invite", "admins", "moderators" })
+        {
+            ModuleInputs.UserIds(module, option);
+        }
+    }
+
     private static string? Alias(AnsibleModule module)
     {
         if (module.Str("room_alias_name") is not { } name)
@@ -72,11 +92,11 @@ public sealed class SynapseRoomModule : IModule
         var local = name.TrimStart('#');
         if (local.Contains(':', StringComparison.Ordinal))
         {
-            return "#" + local;
+            return MatrixId.Require(MatrixIdKind.Alias, "#" + local, "room_alias_name");
         }
 
         return module.Str("server_name") is { } server
-            ? $"#{local}:{server}"
+            ? MatrixId.Require(MatrixIdKind.Alias, $"#{local}:{MatrixId.Require(MatrixIdKind.ServerName, server, "server_name")}", "room_alias_name")
             : throw new ModuleFailedException($"room_alias_name '{name}' needs a server: write it as {local}:example.com or set server_name");
     }
 
@@ -92,7 +112,7 @@ public sealed class SynapseRoomModule : IModule
         GuestAccess = module.Str("guest_access"),
         PowerLevels = Levels(module) is { Count: > 0 } users ? new JsonObject { ["users"] = users } : null,
         CreationPowerLevels = (JsonObject?)module.Params["power_level_content_override"]?.DeepClone(),
-        CreationInvites = [.. (module.Params["invite"] as JsonArray ?? []).Select(u => u!.GetValue<string>())],
+        CreationInvites = [.. ModuleInputs.UserIds(module, "invite")],
     };
 
     private static DesiredState State(string domainOf, DesiredRoom room) =>
@@ -156,7 +176,7 @@ public sealed class SynapseRoomModule : IModule
             throw new ModuleFailedException("the room does not exist");
         }
 
-        var userId = ModuleInputs.UserId(module.Str("user_id")!);
+        var userId = MatrixId.Require(MatrixIdKind.User, module.Str("user_id"), "user_id");
         var desired = new DesiredRoom(roomId, "", Present: true) { RoomId = roomId, Members = [new DesiredMember("user_id", userId, null, "join")] };
         var plan = await EngineRun.ConvergeAsync(module, admin, State(roomId, desired), cancellationToken);
         var result = new JsonObject { ["changed"] = plan.Changed, ["room_id"] = roomId, ["user_id"] = userId };
@@ -170,9 +190,9 @@ public sealed class SynapseRoomModule : IModule
         var levels = new JsonObject();
         foreach (var (option, level) in new[] { ("moderators", 50), ("admins", 100) })
         {
-            foreach (var user in module.Params[option] as JsonArray ?? [])
+            foreach (var user in ModuleInputs.UserIds(module, option))
             {
-                levels[user!.GetValue<string>()] = level;
+                levels[user] = level;
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Modules;
 
@@ -22,10 +23,11 @@ public sealed class SynapseUserInfoModule : IModule
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
         var limit = ModuleInputs.Limit(module);
+        var wanted = module.Str("user_id") is { } given ? MatrixId.Require(MatrixIdKind.User, given, "user_id") : null;
 
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
-        if (module.Str("user_id") is { } userId)
+        if (wanted is { } userId)
         {
             var user = await admin.GetUserAsync(userId, cancellationToken);
             return new JsonObject { ["changed"] = false, ["user"] = user, ["users"] = new JsonArray([.. user is null ? [] : new[] { (JsonNode)user.DeepClone() }]) };

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Config;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Modules;
 
@@ -59,7 +60,7 @@ public sealed class SynapseUserModule : IModule
     /// as in <c>matrix_config</c> (<see cref="UserTypes"/>, <see cref="RatelimitOverrides"/>).</summary>
     private static DesiredUser Desired(AnsibleModule module)
     {
-        var userId = ModuleInputs.UserId(module.Str("user_id")!);
+        var userId = MatrixId.Require(MatrixIdKind.User, module.Str("user_id"), "user_id");
         var fields = new JsonObject();
         foreach (var field in Fields)
         {

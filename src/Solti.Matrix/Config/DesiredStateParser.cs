@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Config;
 
 /// <summary>Turns <c>matrix_config</c> input (module parameters or a YAML file, as JSON) into a <see cref="DesiredState"/>,
 /// or fails with every problem at once, each naming its path. Nothing is read from the server here.</summary>
-public static partial class DesiredStateParser
+public static class DesiredStateParser
 {
     public static readonly string[] TopKeys = ["domain", "users", "rooms", "exclusive_members", "tokens", "update_password"];
 
@@ -35,9 +35,9 @@ public static partial class DesiredStateParser
             reader.Error("domain", "required: the server name that short ids get (example.com)");
             domain = null;
         }
-        else if (domain.StartsWith('@') || domain.StartsWith('#') || domain.Contains('/', StringComparison.Ordinal))
+        else if (MatrixId.Problem(MatrixIdKind.ServerName, domain) is { } problem)
         {
-            reader.Error("domain", $"expected a server name such as example.com, got '{domain}'");
+            reader.Error("domain", $"expected {MatrixId.Describe(MatrixIdKind.ServerName)}: {problem}, got '{domain}'");
             domain = null;
         }
 
@@ -83,12 +83,7 @@ public static partial class DesiredStateParser
     }
 
     /// <summary><c>@bot</c>, <c>bot</c> → <c>@bot:domain</c>; <c>@bot:server</c> as given.</summary>
-    public static string FullUserId(string value, string domain)
-    {
-        var id = value.Trim();
-        id = id.StartsWith('@') ? id : "@" + id;
-        return id.Contains(':', StringComparison.Ordinal) ? id : $"{id}:{domain}";
-    }
+    public static string FullUserId(string value, string domain) => MatrixId.Qualify('@', value.Trim(), domain);
 
     private static DesiredUser? ParseUser(InputReader reader, JsonNode? node, string path, string? domain, bool alwaysUpdatePassword)
     {
@@ -193,21 +188,16 @@ public static partial class DesiredStateParser
             return null;
         }
 
-        var alias = value.StartsWith('#') ? value : "#" + value;
-        var colon = alias.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
+        var alias = MatrixId.Qualify('#', value, domain);
+        if (MatrixId.Problem(MatrixIdKind.Alias, alias) is { } problem)
         {
-            alias = $"{alias}:{domain}";
-        }
-        else if (alias[(colon + 1)..] != domain)
-        {
-            reader.Error(path + ".alias", $"'{value}' is on another server; rooms are managed on {domain} only");
+            reader.Error(path + ".alias", $"'{value}' is not a valid alias: {problem}");
             return null;
         }
 
-        if (!AliasLocalpart().IsMatch(alias[1..alias.IndexOf(':', StringComparison.Ordinal)]))
+        if (MatrixId.Server(alias) != domain)
         {
-            reader.Error(path + ".alias", $"'{value}' is not a valid alias (no spaces, ':' or '#' in the local part)");
+            reader.Error(path + ".alias", $"'{value}' is on another server; rooms are managed on {domain} only");
             return null;
         }
 
@@ -229,17 +219,21 @@ public static partial class DesiredStateParser
         }
 
         var id = FullUserId(value, domain);
-        var server = id[(id.IndexOf(':', StringComparison.Ordinal) + 1)..];
-        var localpart = id[1..id.IndexOf(':', StringComparison.Ordinal)];
-        if (localOnly && server != domain)
+        if (MatrixId.Problem(MatrixIdKind.User, id) is { } problem)
+        {
+            reader.Error(path + ".user_id", $"'{value}' is not a valid user id: {problem}");
+            return null;
+        }
+
+        if (localOnly && MatrixId.Server(id) != domain)
         {
             reader.Error(path + ".user_id", $"'{value}' is on another server; accounts are managed on {domain} only");
             return null;
         }
 
-        if (!(localOnly ? UserLocalpart() : AnyLocalpart()).IsMatch(localpart) || server.Length == 0)
+        if (localOnly && !MatrixId.IsConformingUserLocalpart(MatrixId.Localpart(id)))
         {
-            reader.Error(path + ".user_id", $"'{value}' is not a valid user id (local part: a-z, 0-9, . _ = - / +)");
+            reader.Error(path + ".user_id", $"'{value}' is not a valid user id for a new account (local part: a-z, 0-9, . _ = - / +)");
             return null;
         }
 
@@ -390,6 +384,12 @@ public static partial class DesiredStateParser
                 continue;
             }
 
+            if (MatrixId.Problem(MatrixIdKind.EventType, type) is { } problem)
+            {
+                reader.Error(where + ".type", $"'{type}' is not a valid event type: {problem}");
+                continue;
+            }
+
             if (ManagedRoomState.ManagedBy(type) is { } managedBy && (key.Length == 0 || type == "m.room.member"))
             {
                 reader.Error(where + ".type", $"{type} is managed by its own key ({managedBy}); set it there");
@@ -407,13 +407,4 @@ public static partial class DesiredStateParser
 
         return events;
     }
-
-    [GeneratedRegex("^[a-z0-9._=\\-/+]+$")]
-    private static partial Regex UserLocalpart();
-
-    [GeneratedRegex("^[^:\\s]+$")]
-    private static partial Regex AnyLocalpart();
-
-    [GeneratedRegex("^[^:#\\s]+$")]
-    private static partial Regex AliasLocalpart();
 }
