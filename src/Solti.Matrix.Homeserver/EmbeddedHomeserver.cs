@@ -1,11 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Solti.Matrix.Homeserver.Auth;
 using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Homeserver.Faults;
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver;
 

@@ -1,7 +1,6 @@
 using Solti.Matrix.Homeserver.Faults;
 using Solti.Matrix.Homeserver.RateLimiting;
 using Solti.Matrix.Homeserver.Rooms;
-using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver;
 

@@ -1,8 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver.Admin;
 

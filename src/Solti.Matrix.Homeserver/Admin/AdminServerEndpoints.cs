@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.Http;
-
 namespace Solti.Matrix.Homeserver.Admin;
 
 /// <summary><c>GET /_synapse/admin/v1/server_version</c>.</summary>

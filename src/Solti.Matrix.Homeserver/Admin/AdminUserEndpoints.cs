@@ -1,9 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Solti.Matrix.Homeserver.Admin.Users;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver.Admin;
 

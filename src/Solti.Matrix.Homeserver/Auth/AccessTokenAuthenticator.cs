@@ -1,6 +1,3 @@
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Auth;
 
 /// <summary>Resolves the bearer token of a request the way Synapse does, with Synapse's 401s.</summary>

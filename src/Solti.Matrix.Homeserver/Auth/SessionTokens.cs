@@ -1,5 +1,3 @@
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Auth;
 
 /// <summary>Issues and revokes access tokens, refresh tokens and devices.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.Http;
-
 namespace Solti.Matrix.Homeserver.Endpoints;
 
 /// <summary><c>account/whoami</c>: <c>device_id</c> is absent for device-less tokens.</summary>

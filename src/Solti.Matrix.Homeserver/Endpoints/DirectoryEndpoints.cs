@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.Http;
-
 namespace Solti.Matrix.Homeserver.Endpoints;
 
 /// <summary>Room aliases in the directory (resolve, create, delete) and whether a room is published in the room list.</summary>

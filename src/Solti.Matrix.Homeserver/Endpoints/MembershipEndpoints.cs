@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Endpoints;
 
 /// <summary>Join, leave, invite, kick, ban, unban and the member lists.</summary>

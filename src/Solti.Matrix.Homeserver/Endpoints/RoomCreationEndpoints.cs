@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.Http;
-
 namespace Solti.Matrix.Homeserver.Endpoints;
 
 /// <summary><c>POST /createRoom</c>, limited by <c>rc_message</c> as Synapse does.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.Http;
-
 namespace Solti.Matrix.Homeserver.Endpoints;
 
 /// <summary><c>GET /_matrix/client/versions</c>.</summary>

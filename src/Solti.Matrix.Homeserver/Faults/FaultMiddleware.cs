@@ -1,5 +1,3 @@
-using Solti.Matrix.Homeserver.Http;
-
 namespace Solti.Matrix.Homeserver.Faults;
 
 /// <summary>Counts every request by endpoint, then applies a matching fault rule before the endpoint runs.

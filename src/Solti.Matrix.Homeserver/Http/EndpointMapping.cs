@@ -1,5 +1,3 @@
-using Solti.Matrix.Homeserver.Auth;
-
 namespace Solti.Matrix.Homeserver.Http;
 
 /// <summary>Maps handlers: read the body, then under the state lock authenticate, handle and persist.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Homeserver.Http;
 
 /// <summary>The errors Synapse returns, with Synapse's codes and wording.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Homeserver.Http;
 
 /// <summary>A Matrix error response, shaped as Synapse shapes it: <c>{"errcode","error",...}</c>.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Homeserver.Http;
 
 /// <summary>What an endpoint answers: a status and a JSON body.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Http;
 
 /// <summary>One request as a handler sees it: the server, the caller and the parsed inputs.</summary>

@@ -1,6 +1,4 @@
 using Solti.Matrix.Homeserver.Configuration;
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver.RateLimiting;
 

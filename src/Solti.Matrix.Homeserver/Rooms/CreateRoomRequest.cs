@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Rooms;
 
 /// <summary>The validated body of <c>POST /createRoom</c>.</summary>

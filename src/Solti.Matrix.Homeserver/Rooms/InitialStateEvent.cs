@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Homeserver.Rooms;
 
 /// <summary>One entry of <c>initial_state</c> in <c>POST /createRoom</c>.</summary>

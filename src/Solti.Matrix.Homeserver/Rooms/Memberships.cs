@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Rooms;
 
 /// <summary>Join, leave, invite, kick, ban and unban, with the membership auth rules.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Homeserver.Rooms;
 
 /// <summary>Reads an <c>m.room.power_levels</c> content with the spec's defaults.</summary>

@@ -1,6 +1,3 @@
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Rooms;
 
 /// <summary>The room directory's aliases, and the id-or-alias lookup every room endpoint uses.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Rooms;
 
 /// <summary>The event authorization rules for local rooms: membership, send levels and power-level changes.</summary>

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Rooms;
 
 /// <summary><c>createRoom</c>: the state events Synapse sends for a new room, in Synapse's order.</summary>

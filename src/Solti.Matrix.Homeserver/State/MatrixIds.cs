@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Solti.Matrix.Homeserver.Http;
 
 namespace Solti.Matrix.Homeserver.State;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Homeserver.State;
 
 public sealed class UserRecord

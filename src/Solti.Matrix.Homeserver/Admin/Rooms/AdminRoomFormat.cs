@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Admin.Rooms;
 
 /// <summary>The admin API's room objects, computed from the room's current state.</summary>

@@ -1,5 +1,4 @@
 using Solti.Matrix.Homeserver.Admin.Users;
-using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver.Admin.Rooms;
 

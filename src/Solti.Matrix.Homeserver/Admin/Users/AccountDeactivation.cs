@@ -1,6 +1,3 @@
-using Solti.Matrix.Homeserver.Auth;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Admin.Users;
 
 /// <summary>What Synapse does on deactivation: logout everywhere, leave every room, drop 3PIDs and password.</summary>

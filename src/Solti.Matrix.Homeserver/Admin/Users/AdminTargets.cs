@@ -1,6 +1,3 @@
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Admin.Users;
 
 /// <summary>Resolves the <c>{userId}</c> of an admin route with Synapse's 400 for remote and 404 for unknown users.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Admin.Users;
 
 /// <summary>The admin API's user objects, current Synapse or 1.67 (0/1 integers, creation_ts in seconds).</summary>

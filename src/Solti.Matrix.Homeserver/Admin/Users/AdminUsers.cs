@@ -1,6 +1,3 @@
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Admin.Users;
 
 /// <summary>Local-user checks for ids that come from a request body (route ids go through <see cref="AdminTargets"/>).</summary>

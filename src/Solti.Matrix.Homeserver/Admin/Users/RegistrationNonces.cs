@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using Solti.Matrix.Homeserver.State;
 
 namespace Solti.Matrix.Homeserver.Admin.Users;
 

@@ -1,6 +1,3 @@
-using Solti.Matrix.Homeserver.Http;
-using Solti.Matrix.Homeserver.State;
-
 namespace Solti.Matrix.Homeserver.Admin.Users;
 
 /// <summary>Localpart rules applied when an account is created, with Synapse's M_INVALID_USERNAME wording.</summary>
