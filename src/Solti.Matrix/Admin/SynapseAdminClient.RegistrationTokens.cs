@@ -9,17 +9,8 @@ public partial class SynapseAdminClient
 {
     private static string TokenPath(string token) => MatrixPath.Build(MatrixPath.Admin, "v1", "registration_tokens", PathPart.Value(token));
 
-    public virtual async Task<JsonObject?> GetRegistrationTokenAsync(string token, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return (JsonObject)await Session.SendAsync(MatrixRequest.Get(TokenPath(token)), cancellationToken);
-        }
-        catch (MatrixException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    public virtual Task<JsonObject?> GetRegistrationTokenAsync(string token, CancellationToken cancellationToken = default)
+        => GetOrNullAsync(TokenPath(token), cancellationToken);
 
     /// <summary><c>POST …/new</c> with the given fields (<c>token</c>, <c>uses_allowed</c>, <c>expiry_time</c>, <c>length</c>).</summary>
     public virtual async Task<JsonObject> CreateRegistrationTokenAsync(JsonObject fields, CancellationToken cancellationToken = default) =>

@@ -11,17 +11,8 @@ public partial class SynapseAdminClient
         (await Session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/createRoom", request, idempotent: false), cancellationToken))["room_id"]!.GetValue<string>();
 
     /// <summary>A state event's content, or null when the room has none.</summary>
-    public virtual async Task<JsonObject?> GetStateAsync(string roomId, string type, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return (JsonObject)await Session.SendAsync(MatrixRequest.Get(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(type), "")), cancellationToken);
-        }
-        catch (MatrixException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    public virtual Task<JsonObject?> GetStateAsync(string roomId, string type, CancellationToken cancellationToken = default)
+        => GetOrNullAsync(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(type), ""), cancellationToken);
 
     public virtual Task PutStateAsync(string roomId, string type, JsonObject content, CancellationToken cancellationToken = default) =>
         PutStateAsync(roomId, type, "", content, cancellationToken);

@@ -16,13 +16,19 @@ public partial class SynapseAdminClient(MatrixSession session)
 
     /// <summary>The account, or null when the server does not know it.</summary>
     public virtual async Task<JsonObject?> GetUserAsync(string userId, CancellationToken cancellationToken = default)
+        => await GetOrNullAsync(MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId)), cancellationToken) is { } user
+            ? NormalizeFlags(user)
+            : null;
+
+    /// <summary>The one rule for reads of things that may not exist: <c>404 M_NOT_FOUND</c> is "absent" (null); any
+    /// other failure, a 404 for an unknown endpoint among them, propagates.</summary>
+    private async Task<JsonObject?> GetOrNullAsync(string path, CancellationToken cancellationToken)
     {
         try
         {
-            var user = (JsonObject)await session.SendAsync(MatrixRequest.Get(MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId))), cancellationToken);
-            return NormalizeFlags(user);
+            return (JsonObject)await session.SendAsync(MatrixRequest.Get(path), cancellationToken);
         }
-        catch (Errors.MatrixException e) when (e.Status == 404)
+        catch (Errors.MatrixException e) when (e.Status == 404 && e.Errcode == Errors.MatrixErrorCodes.NotFound)
         {
             return null;
         }
