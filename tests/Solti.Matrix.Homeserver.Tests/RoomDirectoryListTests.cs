@@ -3,7 +3,7 @@ using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
-/// <summary>Room directory visibility (<c>/directory/list/room/{roomId}</c>) as Synapse answers it, and the <c>writes</c> counter.</summary>
+/// <summary>Room directory visibility (<c>/directory/list/room/{roomId}</c>) as Synapse answers it, and the testing API's <c>writes</c> and <c>in_flight</c> counters.</summary>
 public sealed class RoomDirectoryListTests
 {
     private static string ListPath(string roomId) => "/_matrix/client/v3/directory/list/room/" + MatrixTestClient.Enc(roomId);
@@ -42,6 +42,41 @@ public sealed class RoomDirectoryListTests
         Assert.Equal(404, (await hs.Client.GetAsync(ListPath("!nope:localhost"))).Code);
         Assert.Equal(400, (await hs.Client.PutAsync(ListPath("!nope:localhost"), new JsonObject { ["visibility"] = "public" }, admin)).Code);
         Assert.Equal(401, (await hs.Client.PutAsync(ListPath(roomId), new JsonObject { ["visibility"] = "public" })).Code);
+    }
+
+    [Fact]
+    public async Task The_in_flight_counter_counts_requests_being_served_until_they_end()
+    {
+        await using var hs = await TestHomeserver.StartAsync();
+        var admin = (await hs.LoginAdminAsync()).AccessToken;
+        await hs.Client.PostAsync("/_solti/testing/v1/faults", new JsonObject { ["endpoint"] = "whoami", ["delay_ms"] = 600_000, ["count"] = 1 }, admin);
+        using var raw = new HttpClient { BaseAddress = hs.Client.BaseAddress };
+        using var abandon = new CancellationTokenSource();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/_matrix/client/v3/account/whoami");
+        request.Headers.Authorization = new("Bearer", admin);
+        var slow = raw.SendAsync(request, abandon.Token);
+
+        Assert.True(await InFlightBecomesAsync(hs, admin, 1), "the held request was never counted");
+        await abandon.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
+        Assert.True(await InFlightBecomesAsync(hs, admin, 0), "the abandoned request was never finished");
+    }
+
+    /// <summary>Polls the counter until it reads <paramref name="expected"/>; false after the one test timeout.</summary>
+    private static async Task<bool> InFlightBecomesAsync(TestHomeserver hs, string admin, long expected)
+    {
+        using var bound = new CancellationTokenSource(ProcessRunner.DefaultTimeout);
+        while ((await hs.Client.GetAsync("/_solti/testing/v1/counters", admin)).Object["in_flight"]!.GetValue<long>() != expected)
+        {
+            if (bound.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        return true;
     }
 
     [Fact]

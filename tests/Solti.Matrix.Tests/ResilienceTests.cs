@@ -82,8 +82,8 @@ public sealed class ResilienceTests
         using var client = h.Bot(token: bot.AccessToken, timeout: TimeSpan.FromMilliseconds(400));
         var result = await client.SendEventAsync(roomId, "m.room.message", Content);
 
-        // The slow first attempt is still running on the server; let it finish before counting.
-        await Task.Delay(1800);
+        // The slow first attempt may still be running on the server; wait until it is done before counting.
+        await h.QuiescentAsync();
         Assert.Equal(result.EventId, Assert.Single(await h.MessagesAsync(roomId, bot.AccessToken))["event_id"]!.GetValue<string>());
     }
 

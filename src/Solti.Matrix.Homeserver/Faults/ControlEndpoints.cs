@@ -28,6 +28,7 @@ public static class ControlEndpoints
         {
             ["counters"] = new JsonObject([.. scope.Server.Counters.Snapshot().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))]),
             ["writes"] = scope.Server.Counters.Writes,
+            ["in_flight"] = scope.Server.Counters.InFlight,
         }));
         routes.Map("DELETE", Prefix + "/counters", "control.counters.reset", AuthMode.Admin, scope =>
         {

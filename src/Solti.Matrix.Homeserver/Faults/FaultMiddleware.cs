@@ -17,8 +17,26 @@ public sealed class FaultMiddleware(RequestDelegate next, ServerContext server)
             server.Counters.IncrementWrites();
         }
 
-        if (path.StartsWith(ControlPrefix, StringComparison.Ordinal)
-            || server.Faults.Take(context.Request.Method, path, endpoint) is not { } rule)
+        if (path.StartsWith(ControlPrefix, StringComparison.Ordinal))
+        {
+            await next(context);
+            return;
+        }
+
+        server.Counters.Arrived();
+        try
+        {
+            await FaultedAsync(context, path, endpoint);
+        }
+        finally
+        {
+            server.Counters.Finished();
+        }
+    }
+
+    private async Task FaultedAsync(HttpContext context, string path, string? endpoint)
+    {
+        if (server.Faults.Take(context.Request.Method, path, endpoint) is not { } rule)
         {
             await next(context);
             return;

@@ -74,6 +74,17 @@ public sealed class LibraryHarness : IAsyncDisposable
         return counters.Object["counters"]![label]?.GetValue<long>() ?? 0;
     }
 
+    /// <summary>Returns once no request is being served (the homeserver's <c>in_flight</c> counter is 0): what an
+    /// abandoned slow attempt did is then done. Polls; bounded by the one test timeout, never by a guess of how long.</summary>
+    public async Task QuiescentAsync()
+    {
+        using var bound = new CancellationTokenSource(ProcessRunner.DefaultTimeout);
+        while ((await Raw.GetAsync("/_solti/testing/v1/counters", Admin.AccessToken)).Object["in_flight"]!.GetValue<long>() > 0)
+        {
+            await Task.Delay(20, bound.Token);
+        }
+    }
+
     public Task ResetCountersAsync() => Raw.DeleteAsync("/_solti/testing/v1/counters", Admin.AccessToken);
 
     public async Task AddFaultAsync(JsonObject fault)
