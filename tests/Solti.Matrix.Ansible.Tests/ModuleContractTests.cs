@@ -147,7 +147,7 @@ public sealed class ModuleContractTests
         {
             if (code != sidecar)
             {
-                problems.Add($"option '{path}': {what} differs: C# spec says {code}, sidecar says {sidecar}");
+                problems.Add($"option '{path}': {what} {(what.Split(' ')[0].EndsWith('s') ? "differ" : "differs")}: C# spec says {code}, sidecar says {sidecar}");
             }
         }
 
@@ -187,7 +187,7 @@ public sealed class ModuleContractTests
                 problems.Add($"option '{path}': the sidecar documents suboptions of a {TypeName(option.Type)}");
             }
 
-            Differs("secret suboptions (NoLogKeys)", Set(option.NoLogKeys), Set(secrets));
+            Differs("secret suboptions (NoLogKeys in C#, the no_log sentence in the sidecar)", Set(option.NoLogKeys), Set(secrets));
         }
         else if (option.NoLogKeys.Count > 0)
         {
