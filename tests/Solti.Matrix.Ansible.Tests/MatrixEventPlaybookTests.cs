@@ -153,6 +153,82 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
     }
 
     [Fact]
+    public async Task Without_an_access_token_user_id_and_password_log_in_and_post()
+    {
+        var (roomId, _) = await BotRoomAsync();
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: no token
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    user_id: "@solti-logger:example.com"
+                    password: "{{ bot_password }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "posted without a token" }
+            """, Vars("unused"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var posted = run.Task("no token");
+        Assert.True(posted["changed"]!.GetValue<bool>());
+        Assert.True(posted["reauthenticated"]!.GetValue<bool>());
+        Assert.Equal(roomId, posted["room_id"]!.GetValue<string>());
+        var message = Assert.Single(await MessagesAsync(roomId));
+        Assert.Equal(posted["event_id"]!.GetValue<string>(), message["event_id"]!.GetValue<string>());
+        Assert.Equal("posted without a token", message["content"]!["body"]!.GetValue<string>());
+        Assert.Equal("@solti-logger:example.com", message["sender"]!.GetValue<string>());
+        Assert.DoesNotContain(BotPassword, run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_token_or_a_password_the_task_fails_naming_access_token_and_check_mode_only_warns()
+    {
+        var (roomId, _) = await BotRoomAsync();
+        await _hs.Client.DeleteAsync("/_solti/testing/v1/counters", _admin.AccessToken);
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: nothing
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { body: x }
+                  ignore_errors: true
+                - name: empty token
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: ""
+                    room_id: "#solti-verify:example.com"
+                    content: { body: x }
+                  ignore_errors: true
+                - name: check without a token
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    user_id: "@solti-logger:example.com"
+                    password: "{{ bot_password }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { body: x }
+                  check_mode: true
+            """, Vars("unused"));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        foreach (var task in new[] { "nothing", "empty token" })
+        {
+            var failed = run.Task(task);
+            Assert.True(failed["failed"]!.GetValue<bool>(), task);
+            Assert.Equal("access_token is required unless user_id and password are given", failed["msg"]!.GetValue<string>());
+        }
+
+        var check = run.Task("check without a token");
+        Assert.False(check.ContainsKey("failed") && check["failed"]!.GetValue<bool>(), check.ToJsonString());
+        Assert.Contains("no access_token was given, so the room and membership were not verified (check mode never logs in)", check["warnings"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(await MessagesAsync(roomId));
+        Assert.Equal(0, await LoginsAsync());
+    }
+
+    [Fact]
     public async Task A_schema_and_data_become_a_validated_solti_event_with_its_body()
     {
         var (roomId, bot) = await BotRoomAsync();

@@ -74,7 +74,7 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : M
 
         var bad = (await RunAsync("gather: [everything]")).Task("info");
         Assert.True(bad["failed"]!.GetValue<bool>());
-        Assert.Contains("gather may only hold", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("value of gather must be one or more of: version, users, rooms, registration_tokens, all. Got no match for: everything", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         var badLimit = (await RunAsync("limit: 0")).Task("info");
         Assert.Contains("limit must be 1 or more", badLimit["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }

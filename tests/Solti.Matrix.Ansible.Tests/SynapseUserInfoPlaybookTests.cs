@@ -47,4 +47,34 @@ public sealed class SynapseUserInfoPlaybookTests(InstalledCollection collection)
         var bad = (await RunAsync("limit: 0")).Task("info");
         Assert.Contains("limit must be 1 or more", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Admin_user_and_admin_password_without_an_access_token_work()
+    {
+        var run = await new Playbook(Collection, StateHome).RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: info
+                  jackaltx.solti_matrix_mgr.synapse_user_info:
+                    homeserver_url: "{{ hs_url }}"
+                    admin_user: "{{ admin_user }}"
+                    admin_password: "{{ admin_password }}"
+                    user_id: "{{ bot }}"
+                - name: without a password
+                  jackaltx.solti_matrix_mgr.synapse_user_info:
+                    homeserver_url: "{{ hs_url }}"
+                    user_id: "{{ bot }}"
+                  ignore_errors: true
+            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_user"] = Hs.AdminId, ["admin_password"] = TestHomeserver.AdminPassword, ["bot"] = Hs.BotId });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var info = run.Task("info");
+        Assert.False(info.ContainsKey("failed") && info["failed"]!.GetValue<bool>(), info.ToJsonString());
+        Assert.Equal(Hs.BotId, info["user"]!["name"]!.GetValue<string>());
+        Assert.DoesNotContain(TestHomeserver.AdminPassword, run.Stdout, StringComparison.Ordinal);
+        var failed = run.Task("without a password");
+        Assert.True(failed["failed"]!.GetValue<bool>());
+        Assert.Equal("access_token is required unless admin_user and admin_password are given", failed["msg"]!.GetValue<string>());
+    }
 }

@@ -139,10 +139,22 @@ public sealed class ArgumentValidator(string moduleName)
                 }
             }
         }
-        else if (converted is JsonObject dict && option.Options is { } nested)
+
+        if (option.Choices is { } listChoices && converted is JsonArray values)
+        {
+            // As Ansible: each element of a list must be one of the choices.
+            var unmatched = values.Select(v => v is JsonValue e && e.GetValueKind() == JsonValueKind.String ? e.GetValue<string>() : v?.ToJsonString() ?? "None")
+                .Where(v => !listChoices.Contains(v)).ToList();
+            if (unmatched.Count > 0)
+            {
+                result.Errors.Add($"value of {name} must be one or more of: {string.Join(", ", listChoices)}. Got no match for: {string.Join(", ", unmatched)}{suffix}");
+            }
+        }
+
+        if (converted is JsonObject dict && option.Options is { } dictSpec)
         {
             var validated = new JsonObject();
-            Validate(nested, dict, validated, result, context is null ? name : $"{context}.{name}");
+            Validate(dictSpec, dict, validated, result, context is null ? name : $"{context}.{name}");
             converted = validated;
         }
 

@@ -49,7 +49,7 @@ public sealed class MatrixEventModule : IModule
         }
 
         var content = Content(module);
-        using var client = ConnectionOptions.Client(module, module.Str("user_id"), module.Str("password"), module.Str("device_id"));
+        using var client = ConnectionOptions.Client(module, "user_id", "password", module.Str("device_id"));
         var result = new JsonObject { ["changed"] = true, ["event_type"] = eventType };
         if (module.DiffMode)
         {
@@ -104,10 +104,17 @@ public sealed class MatrixEventModule : IModule
         }
     }
 
-    /// <summary>Resolves the room and checks membership with the given token when it works; never logs in, posts nothing.</summary>
+    /// <summary>Resolves the room and checks membership with the given token when there is one and it works; never logs in,
+    /// posts nothing.</summary>
     private static async Task CheckAsync(AnsibleModule module, MatrixClient client, string room, JsonObject result, CancellationToken cancellationToken)
     {
         result["reauthenticated"] = false;
+        if (!ConnectionOptions.HasToken(module))
+        {
+            module.Warn("check mode: no access_token was given, so the room and membership were not verified (check mode never logs in)");
+            return;
+        }
+
         try
         {
             var roomId = await client.ResolveRoomAsync(room, cancellationToken);
