@@ -77,7 +77,7 @@ public sealed class AccessTokenOptionalTests : IDisposable
         Assert.Equal("access_token is required unless admin_user and admin_password are given (admin_password is not given and the credential cache holds no session of @admin:example.com)", Msg(userOnly));
 
         var badUser = await RunAsync("synapse_user_info", new JsonObject { ["admin_user"] = "admin", ["admin_password"] = "admin-pass-1" });
-        Assert.Equal("admin_user must be a full Matrix user id such as @bot:example.com, got 'admin'", Msg(badUser));
+        Assert.Equal("admin_user must be a full Matrix user id such as @bot:example.com: it does not start with @, got 'admin'", Msg(badUser));
     }
 
     [Fact]
