@@ -1,4 +1,3 @@
-using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Ansible.Modules;
 using Solti.Matrix.Hosting;
 

@@ -1,6 +1,3 @@
-using System.CommandLine;
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Commands;
 
 /// <summary>Prints a result as one JSON object (<c>--output json</c>) or as <c>key: value</c> lines.</summary>

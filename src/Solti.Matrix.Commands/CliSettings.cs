@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace Solti.Matrix.Commands;
 
 /// <summary>The connection settings every command shares: flags first, then the environment.</summary>

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Sessions;
 

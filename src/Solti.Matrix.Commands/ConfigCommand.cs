@@ -1,5 +1,3 @@
-using System.CommandLine;
-using System.Text.Json.Nodes;
 using Solti.Matrix.Config;
 using Solti.Matrix.Sessions;
 

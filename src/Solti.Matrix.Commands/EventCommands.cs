@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Solti.Matrix.Events;
 using Solti.Matrix.Identifiers;
 using Solti.Matrix.Outbox;

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Solti.Matrix.Outbox;
 
 namespace Solti.Matrix.Commands;

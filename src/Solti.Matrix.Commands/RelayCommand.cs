@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace Solti.Matrix.Commands;
 
 /// <summary><c>solti-matrix relay [--listen 127.0.0.1:8787 | --listen unix:/run/solti/relay.sock]</c>: the same options

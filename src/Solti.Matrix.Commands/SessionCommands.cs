@@ -1,6 +1,3 @@
-using System.CommandLine;
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Commands;
 
 /// <summary><c>login</c>, <c>logout</c> and <c>whoami</c>.</summary>

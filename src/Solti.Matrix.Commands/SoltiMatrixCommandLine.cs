@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Solti.Matrix.Hosting;
 
 namespace Solti.Matrix.Commands;

@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
-using Solti.Matrix.Errors;
-using Solti.Matrix.Http;
 using Solti.Matrix.Identifiers;
 using Solti.Matrix.Sending;
 using Solti.Matrix.Sessions;

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Ansible.Host;
 
 /// <summary>What a module sees of its invocation: validated parameters, check and diff mode, and the

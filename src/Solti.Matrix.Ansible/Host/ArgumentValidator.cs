@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Ansible.Host;
 
 /// <summary>Validates raw module arguments against an <see cref="ArgumentSpec"/> the way Ansible's

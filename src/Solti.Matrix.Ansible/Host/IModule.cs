@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Ansible.Host;
 
 /// <summary>A module: a name, an argument spec, and a run that returns the result keys.</summary>

@@ -1,8 +1,5 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Sessions;
-using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Host;
 

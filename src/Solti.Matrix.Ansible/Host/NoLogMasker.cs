@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Ansible.Host;
 
 /// <summary>Ansible cannot mask a binary module's secrets, so the module does: every no_log value is replaced by

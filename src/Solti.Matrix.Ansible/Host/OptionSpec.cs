@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Ansible.Host;
 
 /// <summary>One option of a module's argument spec, as in Ansible's <c>argument_spec</c>.</summary>

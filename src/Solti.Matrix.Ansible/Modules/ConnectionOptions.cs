@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
-using Solti.Matrix.Identifiers;
 using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix.Ansible.Modules;

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Config;
 
 namespace Solti.Matrix.Ansible.Modules;

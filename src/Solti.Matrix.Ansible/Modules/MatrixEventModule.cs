@@ -1,9 +1,6 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Events;
 using Solti.Matrix.Outbox;
-using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Modules;
 

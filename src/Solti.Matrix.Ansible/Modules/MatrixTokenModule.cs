@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Http;
-using Solti.Matrix.Identifiers;
 using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix.Ansible.Modules;

@@ -1,5 +1,3 @@
-using Solti.Matrix.Ansible.Host;
-
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary>Every module this binary serves, by name.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
-using Solti.Matrix.Identifiers;
-
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary>Checks of option values that several modules share, each with one wording.</summary>

@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
-using Solti.Matrix.Identifiers;
-
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary><c>synapse_device_info</c>: audit a user's devices and optionally revoke the matched ones in bulk,

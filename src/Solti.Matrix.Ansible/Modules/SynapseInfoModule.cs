@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
-
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary><c>synapse_info</c>: homeserver facts (version, users, rooms, registration tokens), every page up to

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
-
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary><c>synapse_registration_token</c>: ensure a registration token exists with the given limits, or not at

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
-using Solti.Matrix.Identifiers;
-
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary><c>synapse_room_info</c>: one room by id or alias, or a search across every page. Read-only.</summary>

@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
-using Solti.Matrix.Identifiers;
-
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary><c>synapse_user_info</c>: one account, or a filtered list across every page. Read-only.</summary>

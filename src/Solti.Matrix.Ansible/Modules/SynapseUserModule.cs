@@ -1,7 +1,4 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Ansible.Host;
 using Solti.Matrix.Config;
-using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Ansible.Modules;
 

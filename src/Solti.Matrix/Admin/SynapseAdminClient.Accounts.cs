@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Http;
-
 namespace Solti.Matrix;
 
 /// <summary>Accounts: upsert, deactivate, rate-limit overrides.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Errors;
-using Solti.Matrix.Http;
-
 namespace Solti.Matrix;
 
 /// <summary>Room state in one read, invites and kicks as the admin, and room directory visibility.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Errors;
-using Solti.Matrix.Http;
-
 namespace Solti.Matrix;
 
 /// <summary>Registration tokens: get (null when unknown), create, update, delete.</summary>

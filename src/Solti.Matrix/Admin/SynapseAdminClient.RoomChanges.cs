@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Errors;
-using Solti.Matrix.Http;
-
 namespace Solti.Matrix;
 
 /// <summary>Room changes as the admin: create, state, force join, async delete with its status.</summary>

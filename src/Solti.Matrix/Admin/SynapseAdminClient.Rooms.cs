@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Errors;
-using Solti.Matrix.Http;
-
 namespace Solti.Matrix;
 
 /// <summary>Rooms: details, members, state; alias resolution through the client API.</summary>

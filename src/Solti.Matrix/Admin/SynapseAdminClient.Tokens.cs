@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Http;
-
 namespace Solti.Matrix;
 
 /// <summary>Admin login-as-user: a device-less token for a user without a password.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Solti.Matrix.Http;
 using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix;

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>One write, in plan order: its typed <see cref="Kind"/>, the user or room it is for, and what the report shows

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>The result in the upstream shape (<c>users</c>, <c>rooms</c>, <c>summary</c>) plus <c>plan</c> and, when asked, a

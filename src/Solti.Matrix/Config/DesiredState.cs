@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>What a homeserver must have: the parsed, validated input of <c>matrix_config</c> and <c>solti-matrix config</c>,

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Config;

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>One room setting that lives in a state event (state key <c>""</c>): the config key (also the diff label and

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>The one power-level merge: what the input sets laid over a base content, for a new room and an existing one.</summary>

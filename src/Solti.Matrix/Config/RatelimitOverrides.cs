@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>The one reading of a per-user rate-limit override, shared by <c>matrix_config</c> and <c>synapse_user</c>, and

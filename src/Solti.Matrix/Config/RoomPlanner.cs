@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>Plans one room, for <c>matrix_config</c> and <c>synapse_room</c> alike: create it with everything in one

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>What the read phase saw: the acting admin, each listed account (null: unknown), the rate-limit overrides that

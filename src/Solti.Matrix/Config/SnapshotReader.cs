@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>The read phase: reads only what the input manages, choosing the cheaper of paging the user list and one

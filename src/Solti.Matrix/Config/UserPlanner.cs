@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Config;
 
 /// <summary>Plans one account, for <c>matrix_config</c> and <c>synapse_user</c> alike: create, update only the fields that

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Events;
 
 /// <summary>One event schema: its name (<c>{category}.{name}.v{N}</c>), the JSON Schema of its <c>data</c>, where it

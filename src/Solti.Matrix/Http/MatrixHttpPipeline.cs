@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
-using Solti.Matrix.Errors;
 
 namespace Solti.Matrix.Http;
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Http;
 
 /// <summary>One logical call. <paramref name="Idempotent"/> false (e.g. createRoom) retries only 429s,

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Errors;
-
 namespace Solti.Matrix.Http;
 
 /// <summary>An HTTP answer: status, JSON body (null when none or not JSON) and how long it asked the caller to wait

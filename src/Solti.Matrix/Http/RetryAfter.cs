@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 
 namespace Solti.Matrix.Http;
 

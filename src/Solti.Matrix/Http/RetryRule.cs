@@ -1,5 +1,4 @@
 using Polly;
-using Solti.Matrix.Errors;
 
 namespace Solti.Matrix.Http;
 

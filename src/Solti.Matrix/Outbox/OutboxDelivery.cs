@@ -1,5 +1,3 @@
-using Solti.Matrix.Errors;
-
 namespace Solti.Matrix.Outbox;
 
 /// <summary>Counters of a delivery loop (read by <c>/metrics</c>).</summary>

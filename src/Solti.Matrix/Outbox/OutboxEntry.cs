@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Solti.Matrix.Outbox;
 
 /// <summary>One accepted event: where it goes, what it is, and the transaction id every delivery attempt reuses.</summary>

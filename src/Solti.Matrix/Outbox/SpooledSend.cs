@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Errors;
 using Solti.Matrix.Sending;
 
 namespace Solti.Matrix.Outbox;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Solti.Matrix.Storage;
 
 namespace Solti.Matrix.Sessions;

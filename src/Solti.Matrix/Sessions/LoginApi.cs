@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Solti.Matrix.Errors;
-using Solti.Matrix.Http;
-
 namespace Solti.Matrix.Sessions;
 
 /// <summary>The unauthenticated session calls: password login and refresh.</summary>

@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Solti.Matrix.Errors;
-using Solti.Matrix.Http;
 
 namespace Solti.Matrix.Sessions;
 
