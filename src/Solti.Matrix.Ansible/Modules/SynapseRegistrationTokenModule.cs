@@ -1,3 +1,5 @@
+using Solti.Matrix.Config;
+
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary><c>synapse_registration_token</c>: ensure a registration token exists with the given limits, or not at
@@ -75,7 +77,7 @@ public sealed class SynapseRegistrationTokenModule : IModule
         var changes = new JsonObject();
         foreach (var (field, value) in wanted)
         {
-            if (!JsonNode.DeepEquals(before[field], value))
+            if (!JsonSemantics.Equal(before[field], value))
             {
                 changes[field] = value?.DeepClone();
             }
