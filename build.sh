@@ -244,7 +244,9 @@ cmd_lint() {
   local collections=${1:-} cache status=0
   if [ -z "$collections" ]; then
     local tarball=${SOLTI_COLLECTION_TARBALL:-}
-    [ -n "$tarball" ] || tarball=$(cmd_collection | tail -n 1)
+    if [ -z "$tarball" ]; then
+      tarball=$(cmd_collection | tail -n 1)
+    fi
     collections="$ROOT/artifacts/lint/collections"
     rm -rf "$collections" && mkdir -p "$collections"
     ansible-galaxy collection install --force -p "$collections" "$tarball" >&2
