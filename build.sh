@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one entry point for every build step: ./build.sh demo|test|collection|bench
+# The one entry point for every build step: ./build.sh demo|test|collection|changelog|lint|bench
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -10,7 +10,12 @@ usage() {
 usage: ./build.sh <command>
   demo        build and run the demo: the embedded homeserver and an end-to-end flow against it
   test        build and run every test; the last line is "N passed, N failed"
-  collection  build the Ansible collection tarball into dist/
+  collection  build the Ansible collection tarball into dist/ (its CHANGELOG.md rendered from collection/changelogs/)
+  changelog   render collection/CHANGELOG.md from changelogs/changelog.yaml and the fragments; --check: fail when the
+              committed file or galaxy.yml's version disagrees with them; --release: release the fragments as
+              galaxy.yml's version (bump it first)
+  lint        ansible-lint --profile production on collection/, its modules resolved from the built collection
+              (lint COLLECTIONS_PATH: from a collection already installed there)
   bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug, and over ssh against command and uri; matrix_config no-op; relay against a bare client loop)
 USAGE
 }
@@ -29,6 +34,11 @@ need_apt() {
     echo "build.sh: missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
     exit 3
   fi
+}
+
+# Debian's python3, the one python3-yaml (ansible-core's dependency) is installed for, even with another python3 on PATH.
+system_python() {
+  if [ -x /usr/bin/python3 ]; then echo /usr/bin/python3; else echo python3; fi
 }
 
 need_dotnet() {
@@ -173,6 +183,8 @@ cmd_collection() {
   done
   rm -rf "$stage" && mkdir -p "$stage/bin" "$ROOT/dist"
   cp -a "$ROOT/collection/." "$stage/"
+  # The CHANGELOG.md that ships is rendered from the YAML it ships with (the committed one is checked by the tests).
+  "$(system_python)" "$stage/scripts/render_changelog.py" "$stage" >/dev/null
   for rid in $MODULE_RIDS; do
     # shellcheck disable=SC2086 # MSBuild properties
     dotnet publish "$ROOT/src/Solti.Matrix.Ansible" -c Release -r "$rid" -nologo -v quiet -clp:NoSummary ${link_args[$rid]} \
@@ -216,6 +228,41 @@ PY
   ls "$ROOT"/dist/jackaltx-solti_matrix_mgr-"$version".tar.gz
 }
 
+# collection/CHANGELOG.md from collection/changelogs/ (antsibull-changelog's format; collection/scripts/render_changelog.py).
+cmd_changelog() {
+  need_apt python3 python3-yaml
+  "$(system_python)" "$ROOT/collection/scripts/render_changelog.py" "$@" "$ROOT/collection"
+}
+
+# ansible-lint (Debian's, 6.13) with the production profile, run as it runs on a collection: from its root, where
+# galaxy.yml is (so the galaxy rules see the tags, the version and the changelog), with collection/.ansible-lint
+# (production profile, offline). The source tree has no module symlinks (the build makes them), so the modules
+# resolve from the built collection: COLLECTIONS_PATH when given (a path `ansible-galaxy collection install -p` wrote),
+# else the tarball (SOLTI_COLLECTION_TARBALL, else built) installed under artifacts/lint.
+cmd_lint() {
+  need_apt ansible-lint
+  local collections=${1:-} cache status=0
+  if [ -z "$collections" ]; then
+    local tarball=${SOLTI_COLLECTION_TARBALL:-}
+    if [ -z "$tarball" ]; then
+      tarball=$(cmd_collection | tail -n 1)
+    fi
+    collections="$ROOT/artifacts/lint/collections"
+    rm -rf "$collections" && mkdir -p "$collections"
+    ansible-galaxy collection install --force -p "$collections" "$tarball" >&2
+  fi
+  collections=$(realpath "$collections")
+  cache=$(mktemp -d)
+  # ANSIBLE_COLLECTIONS_PATH ends in ansible_collections: with ansible-core 2.14, ansible-compat 3.0 configures
+  # ansible-lint's own plugin loader with the *parent* of that variable (the fqcn rule resolves modules through it);
+  # Ansible accepts either form. XDG_CACHE_HOME: ansible-lint's cache keyed by the directory's basename ("collection")
+  # would otherwise be shared with every other checkout and could hold a stale copy of this collection.
+  (cd "$ROOT/collection" && XDG_CACHE_HOME="$cache" ANSIBLE_COLLECTIONS_PATH="$collections/ansible_collections" ANSIBLE_NOCOLOR=1 \
+    ansible-lint --profile production --nocolor) || status=$?
+  rm -rf "$cache"
+  return "$status"
+}
+
 cmd_demo() {
   local cli
   cli=$(build_cli)
@@ -230,6 +277,8 @@ cmd_test() {
   # TargetBinaryTests run the arm64 binary under qemu-user in the Debian 11 arm64 sysroot (glibc 2.31, OpenSSL 1.1).
   # qemu runs the arm64 build; sshd and sudo make this machine a remote target (RemoteTargetTests).
   need_apt qemu-user-static binutils-aarch64-linux-gnu openssh-server openssh-client sudo
+  # AnsibleLintTests runs ./build.sh lint on the installed collection; ChangelogTests ./build.sh changelog --check.
+  need_apt ansible-lint python3-yaml
   SOLTI_ARM64_ROOT=$(sysroot_dir arm64)
   export SOLTI_MATRIX_CLI SOLTI_COLLECTION_TARBALL SOLTI_ARM64_ROOT
   local results="$ROOT/artifacts/test-results"
@@ -270,6 +319,8 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   collection) shift; cmd_collection "$@" ;;
+  changelog) shift; cmd_changelog "$@" ;;
+  lint) shift; cmd_lint "$@" ;;
   bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; need_apt openssh-server openssh-client; bench/ansible-remote.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
