@@ -183,6 +183,7 @@ cmd_collection() {
   done
   rm -rf "$stage" && mkdir -p "$stage/bin" "$ROOT/dist"
   cp -a "$ROOT/collection/." "$stage/"
+  cp "$ROOT/LICENSE" "$stage/LICENSE" # the MIT text galaxy.yml declares ships with the collection
   # The CHANGELOG.md that ships is rendered from the YAML it ships with (the committed one is checked by the tests).
   "$(system_python)" "$stage/scripts/render_changelog.py" "$stage" >/dev/null
   for rid in $MODULE_RIDS; do
