@@ -43,7 +43,7 @@ public static class ModuleInputs
     /// first of <paramref name="servers"/> that is set (e.g. the server of a <c>room_id</c>, <c>server_name</c>), else on the
     /// homeserver's own name (the server part of the session user's id, as whoami names it), as Synapse qualifies
     /// <c>room_alias_name</c> at createRoom.</summary>
-    public static async Task<string> QualifyAliasAsync((string Local, string? Alias) alias, string option, MatrixClient client, CancellationToken cancellationToken, params string?[] servers)
+    public static async Task<string> QualifyAliasAsync((string Local, string? Alias) alias, string option, MatrixClient client, string?[] servers, CancellationToken cancellationToken)
     {
         if (alias.Alias is { } full)
         {

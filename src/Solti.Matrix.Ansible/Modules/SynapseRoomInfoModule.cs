@@ -32,7 +32,7 @@ public sealed class SynapseRoomInfoModule : IModule
         var roomId = module.Str("room_id");
         if (aliasName is { } named)
         {
-            var alias = await ModuleInputs.QualifyAliasAsync(named, "room_alias", client, cancellationToken, serverName);
+            var alias = await ModuleInputs.QualifyAliasAsync(named, "room_alias", client, [serverName], cancellationToken);
             roomId = await admin.ResolveAliasAsync(alias, cancellationToken);
             if (roomId is null)
             {

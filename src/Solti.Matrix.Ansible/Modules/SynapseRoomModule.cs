@@ -48,7 +48,7 @@ public sealed class SynapseRoomModule : IModule
         // A bare local part: the server of room_id when it names one (an alias, or a room id with a server part), else
         // server_name, else the homeserver's own.
         var alias = aliasName is { } named
-            ? await ModuleInputs.QualifyAliasAsync(named, "room_alias_name", client, cancellationToken, given is null ? null : MatrixId.Server(given), server)
+            ? await ModuleInputs.QualifyAliasAsync(named, "room_alias_name", client, [given is null ? null : MatrixId.Server(given), server], cancellationToken)
             : null;
 
         var roomId = given is not null && given[0] == '!' ? given : await admin.ResolveAliasAsync(given ?? alias!, cancellationToken);
