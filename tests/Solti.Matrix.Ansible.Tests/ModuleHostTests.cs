@@ -137,6 +137,22 @@ public sealed class ModuleHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_revealed_secret_stays_in_its_own_key_and_is_masked_everywhere_else()
+    {
+        var (code, result, _) = await RunAsync(new JsonObject { ["name"] = "reveal", ["other"] = "abc123" });
+        Assert.Equal(0, code);
+        Assert.Equal("tok-abc123", result["token"]!.GetValue<string>());
+        Assert.Equal("the token is ********", result["echo"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_valid_token_reference_is_not_masked_and_anything_else_under_its_scheme_is()
+    {
+        var masker = new NoLogMasker(["solti-cache:v1:@admin:example.com", "solti-cache:v2:@admin:example.com", "s3cr3t"]);
+        Assert.Equal("solti-cache:v1:@admin:example.com ******** ********", masker.Apply("solti-cache:v1:@admin:example.com solti-cache:v2:@admin:example.com s3cr3t"));
+    }
+
+    [Fact]
     public async Task The_module_is_chosen_by_argv0_and_an_unknown_name_fails_clearly()
     {
         var (code, result, _) = await RunAsync(new JsonObject { ["name"] = "x" }, invokedAs: "/usr/lib/collection/plugins/modules/sample");

@@ -24,10 +24,16 @@ public sealed class SynapseRoomInfoPlaybookTests(InstalledCollection collection)
         var shortAlias = (await RunAsync("room_alias: ops\nserver_name: example.com")).Task("info");
         Assert.Equal(roomId, shortAlias["room"]!["room_id"]!.GetValue<string>());
 
+        Assert.Equal(1, shortAlias["total"]!.GetValue<int>());
+
+        // Without a server anywhere, the homeserver's own name (whoami: the admin is @admin:example.com here).
         var noServer = (await RunAsync("room_alias: ops")).Task("info");
-        Assert.Contains("has no server name", noServer["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(roomId, noServer["room"]!["room_id"]!.GetValue<string>());
+        var noRoom = (await RunAsync("room_alias: nope")).Task("info");
+        Assert.Equal("no room has the alias #nope:example.com", noRoom["msg"]!.GetValue<string>());
         var unknown = (await RunAsync("room_alias: \"#nope:example.com\"")).Task("info");
         Assert.Null(unknown["room"]);
+        Assert.Equal(0, unknown["total"]!.GetValue<int>());
         var both = (await RunAsync($"room_id: \"{roomId}\"\nsearch_term: x")).Task("info");
         Assert.Contains("parameters are mutually exclusive: room_id|room_alias|search_term", both["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }

@@ -97,10 +97,43 @@ public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : M
     {
         var neither = (await RunAsync("room_name: x")).Task("room");
         Assert.Contains("one of the following is required: room_id, room_alias_name", neither["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var noServer = (await RunAsync("room_alias_name: ops")).Task("room");
-        Assert.Contains("needs a server", noServer["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var joinWithoutUser = (await RunAsync("room_alias_name: \"ops:localhost\"\nstate: join")).Task("room");
-        Assert.Contains("state is join but all of the following are missing: user_id", joinWithoutUser["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        var badLocal = (await RunAsync("room_alias_name: \"o ps\"")).Task("room");
+        Assert.Contains("room_alias_name must be a room alias", badLocal["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        var joinMissing = (await RunAsync("room_alias_name: ops\nstate: join")).Task("room");
+        Assert.Contains("the room does not exist", joinMissing["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(0, await RoomCountAsync());
+    }
+
+    [Fact]
+    public async Task A_bare_alias_takes_its_server_from_room_id_then_server_name_then_the_homeserver()
+    {
+        // No room_id, no server_name: the homeserver's own name (the server of the admin's id, by whoami).
+        var created = (await RunAsync("room_alias_name: ops\nroom_name: Ops")).Task("room");
+        Assert.True(created["created"]!.GetValue<bool>(), created.ToJsonString());
+        Assert.Equal("#ops:localhost", created["room_alias"]!.GetValue<string>());
+        var roomId = created["room_id"]!.GetValue<string>();
+        Assert.Equal(200, (await Hs.Client.GetAsync("/_matrix/client/v3/directory/room/" + MatrixTestClient.Enc("#ops:localhost"))).Code);
+
+        // The server of an alias given as room_id, as the Python collection's scenarios write it.
+        var byRoomId = (await RunAsync("room_id: \"#ops:localhost\"\nroom_alias_name: ops\nroom_name: Ops")).Task("room");
+        Assert.False(byRoomId["changed"]!.GetValue<bool>(), byRoomId.ToJsonString());
+        Assert.Equal(roomId, byRoomId["room_id"]!.GetValue<string>());
+
+        var byServerName = (await RunAsync("room_alias_name: ops\nserver_name: localhost\nstate: info")).Task("room");
+        Assert.Equal(roomId, byServerName["room_id"]!.GetValue<string>());
+        Assert.Equal(1, await RoomCountAsync());
+    }
+
+    [Fact]
+    public async Task Join_without_user_id_joins_the_user_whose_session_the_task_runs_in()
+    {
+        var bot = await Hs.LoginBotAsync();
+        var roomId = await Hs.Client.CreateRoomAsync(bot.AccessToken, new JsonObject { ["room_alias_name"] = "lobby", ["preset"] = "public_chat" });
+        var join = (await RunAsync($"room_id: \"{roomId}\"\nstate: join")).Task("room");
+        Assert.True(join["changed"]!.GetValue<bool>(), join.ToJsonString());
+        Assert.Equal(Hs.AdminId, join["user_id"]!.GetValue<string>());
+        var members = (await RunAsync("room_alias_name: lobby\nstate: members")).Task("room");
+        Assert.Contains(Hs.AdminId, members["members"]!.AsArray().Select(m => m!.GetValue<string>()));
+        Assert.False((await RunAsync("room_id: \"#lobby:localhost\"\nstate: join")).Task("room")["changed"]!.GetValue<bool>());
     }
 }

@@ -23,6 +23,7 @@ public sealed class SynapseUserInfoPlaybookTests(InstalledCollection collection)
         var all = (await RunAsync("name: member")).Task("info");
         Assert.False(all["changed"]!.GetValue<bool>());
         Assert.Equal(329, all["count"]!.GetValue<int>());
+        Assert.Equal(329, all["total"]!.GetValue<int>());
         Assert.Equal(329, all["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).Distinct().Count());
         var counters = (await Hs.Client.GetAsync("/_solti/testing/v1/counters", Admin.AccessToken)).Object["counters"]!;
         Assert.Equal(4, counters["admin.users.list"]!.GetValue<long>());
@@ -41,9 +42,11 @@ public sealed class SynapseUserInfoPlaybookTests(InstalledCollection collection)
         var bot = (await RunAsync($"user_id: \"{Hs.BotId}\"")).Task("info");
         Assert.Equal(Hs.BotId, bot["user"]!["name"]!.GetValue<string>());
         Assert.False(bot["user"]!["admin"]!.GetValue<bool>());
+        Assert.Equal(1, bot["total"]!.GetValue<int>());
         var missing = (await RunAsync("user_id: \"@nobody:localhost\"")).Task("info");
         Assert.Null(missing["user"]);
         Assert.Empty(missing["users"]!.AsArray());
+        Assert.Equal(0, missing["total"]!.GetValue<int>());
         var bad = (await RunAsync("limit: 0")).Task("info");
         Assert.Contains("limit must be 1 or more", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }

@@ -135,4 +135,68 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : M
         Assert.Contains("ratelimit_override must be {messages_per_second: N, burst_count: N}", badOverride["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(await ServerUserAsync(Carol));
     }
+
+    [Fact]
+    public async Task The_result_names_the_admin_session_by_a_reference_that_the_other_modules_resolve_and_never_holds_a_token()
+    {
+        var run = await new Playbook(Collection, StateHome).RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: create
+                  jackaltx.solti_matrix_mgr.synapse_user:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ admin_token }}"
+                    user_id: "@carol:localhost"
+                    password: carol-pass
+                  register: created
+                - name: by reference
+                  jackaltx.solti_matrix_mgr.synapse_user_info:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ created.access_token }}"
+                    user_id: "@carol:localhost"
+                - name: the reference passed on
+                  jackaltx.solti_matrix_mgr.synapse_user:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ created.access_token }}"
+                    user_id: "@carol:localhost"
+                - name: the token itself
+                  jackaltx.solti_matrix_mgr.synapse_user:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ created.access_token }}"
+                    user_id: "@carol:localhost"
+                    return_access_token: true
+                - name: uncached
+                  jackaltx.solti_matrix_mgr.synapse_user_info:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "solti-cache:v1:@nobody:localhost"
+                  ignore_errors: true
+                - name: uncached with credentials
+                  jackaltx.solti_matrix_mgr.synapse_user_info:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "solti-cache:v1:@nobody:localhost"
+                    admin_user: "@admin:localhost"
+                    admin_password: "{{ admin_password }}"
+                    user_id: "@carol:localhost"
+                - name: malformed
+                  jackaltx.solti_matrix_mgr.synapse_user_info:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "solti-cache:v9:@admin:localhost"
+                  ignore_errors: true
+            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken, ["admin_password"] = TestHomeserver.AdminPassword });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("solti-cache:v1:" + Hs.AdminId, run.Task("create")["access_token"]!.GetValue<string>());
+        Assert.Equal("@carol:localhost", run.Task("by reference")["user"]!["name"]!.GetValue<string>());
+        Assert.Equal("solti-cache:v1:" + Hs.AdminId, run.Task("the reference passed on")["access_token"]!.GetValue<string>());
+        var token = run.Task("the token itself");
+        Assert.Equal(Admin.AccessToken, token["access_token"]!.GetValue<string>());
+        Assert.Equal("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", token["invocation"]!["module_args"]!["access_token"]!.GetValue<string>());
+        Assert.Equal(1, run.Stdout.Split(Admin.AccessToken).Length - 1);
+        var uncached = run.Task("uncached");
+        Assert.StartsWith("access_token is a reference to the cached session of @nobody:localhost", uncached["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("@carol:localhost", run.Task("uncached with credentials")["user"]!["name"]!.GetValue<string>());
+        Assert.StartsWith("access_token starts with solti-cache:", run.Task("malformed")["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(TestHomeserver.AdminPassword, run.Stdout, StringComparison.Ordinal);
+    }
 }

@@ -6,6 +6,7 @@ public sealed class AnsibleModule
 {
     private readonly List<string> _warnings = [];
     private readonly JsonArray _deprecations = [];
+    private readonly Dictionary<string, string> _revealed = new(StringComparer.Ordinal);
 
     public AnsibleModule(string name, JsonObject parameters, bool checkMode, bool diffMode, int verbosity)
     {
@@ -42,6 +43,17 @@ public sealed class AnsibleModule
     public JsonObject? Dict(string name) => Params[name] as JsonObject;
 
     public void Warn(string message) => _warnings.Add(message);
+
+    /// <summary>Secrets that a parameter explicitly asked for, by the top-level result key that carries each: the host keeps
+    /// them in that key and masks them everywhere else in the result, as it masks no_log values.</summary>
+    public IReadOnlyDictionary<string, string> Revealed => _revealed;
+
+    /// <summary>Puts <paramref name="secret"/> in <paramref name="result"/>[<paramref name="key"/>], the one place it may appear.</summary>
+    public void Reveal(JsonObject result, string key, string secret)
+    {
+        _revealed[key] = secret;
+        result[key] = secret;
+    }
 
     public void Deprecate(string message, string version) =>
         _deprecations.Add((JsonNode)new JsonObject { ["msg"] = message, ["version"] = version, ["collection_name"] = ModuleHost.CollectionName });

@@ -105,7 +105,9 @@ public static class ModuleHost
             result["deprecations"] = context.Deprecations.DeepClone();
         }
 
-        return Write(stdout, result, masker);
+        return context.Revealed.Count == 0
+            ? Write(stdout, result, masker)
+            : Write(stdout, result, new NoLogMasker([.. validation.NoLogValues, .. context.Revealed.Values]), context.Revealed);
     }
 
     /// <summary><c>AnsiballZ_matrix_event</c>, <c>/path/matrix_event</c> or <c>matrix_event.py</c> → <c>matrix_event</c>.</summary>
@@ -163,12 +165,22 @@ public static class ModuleHost
         return result;
     }
 
-    private static int Write(TextWriter stdout, JsonObject result, NoLogMasker masker)
+    /// <param name="revealed">Secrets a parameter asked for, kept in their own top-level key (and masked everywhere else).</param>
+    private static int Write(TextWriter stdout, JsonObject result, NoLogMasker masker, IReadOnlyDictionary<string, string>? revealed = null)
     {
+        var masked = (JsonObject)masker.Apply(result)!;
+        foreach (var (key, secret) in revealed ?? new Dictionary<string, string>())
+        {
+            if (result.ContainsKey(key))
+            {
+                masked[key] = secret;
+            }
+        }
+
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            masker.Apply(result)!.WriteTo(writer);
+            masked.WriteTo(writer);
         }
 
         stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));

@@ -1,14 +1,18 @@
+using Solti.Matrix.Sessions;
+
 namespace Solti.Matrix.Ansible.Host;
 
 /// <summary>Ansible cannot mask a binary module's secrets, so the module does: every no_log value is replaced by
-/// <c>********</c> wherever it occurs inside any string of the result, keys included.</summary>
+/// <c>********</c> wherever it occurs inside any string of the result, keys included. A valid token reference
+/// (<see cref="TokenReference"/>, <c>solti-cache:v1:@user:server</c>) given to a no_log option is not masked: it holds no
+/// secret, and a module returns it for the next task to use.</summary>
 public sealed class NoLogMasker(IEnumerable<string> secrets)
 {
     public const string Mask = "********";
     public const string InvocationPlaceholder = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER";
 
     // Longest first, so a secret that contains another is masked whole.
-    private readonly string[] _secrets = [.. secrets.Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length)];
+    private readonly string[] _secrets = [.. secrets.Where(s => s.Length > 0 && TokenReference.UserOf(s) is null).Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length)];
 
     public string Apply(string text)
     {

@@ -23,46 +23,131 @@ public static class ConnectionOptions
     ];
 
     /// <summary>The admin API over a session for <c>admin_user</c> (which heals with <c>admin_password</c>). Check mode
-    /// never logs in, so there it needs a given token.</summary>
+    /// never logs in, so there it needs a given token (or a token reference that resolves).</summary>
     public static (MatrixClient Client, SynapseAdminClient Admin) AdminClient(AnsibleModule module)
     {
-        var (userId, password) = StartCredentials(module, "admin_user", "admin_password");
-        if (module.CheckMode && !HasToken(module))
+        var start = StartCredentials(module, "admin_user", "admin_password");
+        if (module.CheckMode && start.Token is null)
         {
             throw new ModuleFailedException("check mode never logs in: access_token (an admin's working token) is required in check mode; admin_user and admin_password are used only outside check mode");
         }
 
-        var client = Client(module, userId, password, deviceId: null, module.Str("access_token"));
+        var client = Client(module, start.UserId, start.Password, deviceId: null, start.Token);
         return (client, new SynapseAdminClient(client.Session));
     }
 
     /// <summary>A client for the session of the user named by <paramref name="userOption"/> (which heals with the password
     /// in <paramref name="passwordOption"/>), starting from <c>access_token</c>; in check mode it never logs in and never
     /// writes the cache. Without a token the session must be able to start: the user and a password, or a session of that
-    /// user in the credential cache; else this fails naming the options.</summary>
+    /// user in the credential cache; else this fails naming the options. An <c>access_token</c> that is a token reference
+    /// (<see cref="TokenReference"/>) is resolved first (<see cref="StartCredentials"/>).</summary>
     public static MatrixClient Client(AnsibleModule module, string userOption, string passwordOption, string? deviceId)
     {
-        var (userId, password) = StartCredentials(module, userOption, passwordOption);
-        return Client(module, userId, password, deviceId, module.Str("access_token"));
+        var start = StartCredentials(module, userOption, passwordOption);
+        return Client(module, start.UserId, start.Password, deviceId, start.Token);
     }
 
-    /// <summary>The user and password of the options named, after checking that a session can start with them.</summary>
-    private static (string? UserId, string? Password) StartCredentials(AnsibleModule module, string userOption, string passwordOption)
+    /// <summary>Who the session starts as, with what password to heal and which token to start from.</summary>
+    private sealed record Start(string? UserId, string? Password, string? Token);
+
+    /// <summary>The session to start from the options named, after checking that it can start. A token reference given as
+    /// <c>access_token</c> (<c>solti-cache:v1:@user:server</c>) is the cached session of that user on
+    /// <c>homeserver_url</c>: when the cache holds it, the session is that user's, starting from the cached token (and
+    /// healing as the cache allows: its refresh token, and the given password only when the options name the same user).
+    /// When it does not, the reference is a stale token: the session starts from the given credentials, and without them
+    /// the task fails naming access_token.</summary>
+    private static Start StartCredentials(AnsibleModule module, string userOption, string passwordOption)
     {
         var homeserver = Homeserver(module);
         var userId = module.Str(userOption) is { } given ? MatrixId.Require(MatrixIdKind.User, given, userOption) : null;
         var password = module.Str(passwordOption);
-        if (!HasToken(module) && (userId is null || (string.IsNullOrEmpty(password) && !HasCachedSession(module, homeserver, userId))))
+        var token = module.Str("access_token");
+        if (string.IsNullOrEmpty(token))
+        {
+            token = null;
+        }
+        else if (TokenReference.IsReference(token))
+        {
+            var referenced = Referenced(token);
+            if (Cached(module, homeserver, referenced) is { } cached)
+            {
+                return new Start(referenced, referenced == userId ? password : null, cached.AccessToken);
+            }
+
+            if (userId is null || (string.IsNullOrEmpty(password) && !HasCachedSession(module, homeserver, userId)))
+            {
+                throw new ModuleFailedException($"access_token is a reference to the cached session of {referenced} on {homeserver.AbsoluteUri.TrimEnd('/')}, " +
+                    $"which the credential cache ({new CredentialCache(module.Str("token_cache")).Directory}) does not hold; give a working access_token, or {userOption} and {passwordOption}");
+            }
+
+            token = null;
+        }
+
+        if (token is null && (userId is null || (string.IsNullOrEmpty(password) && !HasCachedSession(module, homeserver, userId))))
         {
             throw new ModuleFailedException($"access_token is required unless {userOption} and {passwordOption} are given" +
                 (userId is null ? "" : $" ({passwordOption} is not given and the credential cache holds no session of {userId})"));
         }
 
-        return (userId, password);
+        return new Start(userId, password, token);
     }
 
-    /// <summary>True when <c>access_token</c> is given and not empty.</summary>
-    public static bool HasToken(AnsibleModule module) => !string.IsNullOrEmpty(module.Str("access_token"));
+    /// <summary>The user a token reference names; a malformed one fails naming access_token (the value is not secret).</summary>
+    private static string Referenced(string reference) =>
+        TokenReference.UserOf(reference) ?? throw new ModuleFailedException(
+            $"access_token starts with {TokenReference.Scheme}, so it is a reference to a cached session such as {TokenReference.Prefix}@admin:example.com, but {TokenReference.Problem(reference)}: got '{reference}'");
+
+    /// <summary>True when the session starts from a token: <c>access_token</c> is given and is a token or a token reference
+    /// that the credential cache resolves.</summary>
+    public static bool HasToken(AnsibleModule module)
+    {
+        var token = module.Str("access_token");
+        if (string.IsNullOrEmpty(token))
+        {
+            return false;
+        }
+
+        return !TokenReference.IsReference(token) || (TokenReference.UserOf(token) is { } user && Cached(module, Homeserver(module), user) is not null);
+    }
+
+    /// <summary>What <c>access_token</c> gives back to the playbook, as the Python collection's modules did with their
+    /// session's token: a token reference to the session the module used (<c>solti-cache:v1:</c> and the token owner's id,
+    /// as whoami names it), which this collection's modules resolve from the credential cache — the session is put there
+    /// when it is not (<see cref="MatrixSession.Remember"/>; not in check mode, which writes no cache). With
+    /// <c>return_access_token: true</c> the token itself, a secret kept in this key only and masked in the rest of the result.</summary>
+    public static async Task<string?> ReturnedTokenAsync(AnsibleModule module, MatrixClient client, JsonObject result, CancellationToken cancellationToken)
+    {
+        if (client.Session.AccessToken is null)
+        {
+            return null;
+        }
+
+        if (module.Bool("return_access_token"))
+        {
+            module.Reveal(result, "access_token", client.Session.AccessToken);
+            return client.Session.AccessToken;
+        }
+
+        var whoami = await client.WhoAmIAsync(cancellationToken);
+        var owner = MatrixId.Require(MatrixIdKind.User, whoami["user_id"]?.GetValue<string>(), "whoami user_id");
+        client.Session.Remember(owner, whoami["device_id"]?.GetValue<string>());
+        var reference = TokenReference.For(owner);
+        result["access_token"] = reference;
+        return reference;
+    }
+
+    /// <summary>The cached session of a user (read only; an unreadable cache fails as the session would report it).</summary>
+    private static StoredSession? Cached(AnsibleModule module, Uri homeserver, string userId)
+    {
+        try
+        {
+            return new CredentialCache(module.Str("token_cache")).Read(homeserver, userId);
+        }
+        catch (CredentialCacheException e)
+        {
+            throw new ModuleFailedException($"access_token is a reference to the cached session of {userId}, but the credential cache cannot be read: {e.Message}");
+        }
+    }
 
     /// <summary>Whether the session could start from the cache (read only; an unreadable cache is left to the session to report).</summary>
     private static bool HasCachedSession(AnsibleModule module, Uri homeserver, string userId)

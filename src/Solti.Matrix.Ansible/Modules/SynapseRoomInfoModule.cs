@@ -25,15 +25,18 @@ public sealed class SynapseRoomInfoModule : IModule
             MatrixId.Require(MatrixIdKind.Room, given, "room_id");
         }
 
+        var aliasName = ModuleInputs.AliasOption(module, "room_alias");
+        var serverName = module.Str("server_name") is { } name ? MatrixId.Require(MatrixIdKind.ServerName, name, "server_name") : null;
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
         var roomId = module.Str("room_id");
-        if (module.Str("room_alias") is { } alias)
+        if (aliasName is { } named)
         {
-            roomId = await admin.ResolveAliasAsync(QualifiedAlias(alias, module.Str("server_name")), cancellationToken);
+            var alias = await ModuleInputs.QualifyAliasAsync(named, "room_alias", client, [serverName], cancellationToken);
+            roomId = await admin.ResolveAliasAsync(alias, cancellationToken);
             if (roomId is null)
             {
-                return new JsonObject { ["changed"] = false, ["room"] = null, ["rooms"] = new JsonArray(), ["msg"] = $"no room has the alias {QualifiedAlias(alias, module.Str("server_name"))}" };
+                return new JsonObject { ["changed"] = false, ["room"] = null, ["rooms"] = new JsonArray(), ["total"] = 0, ["msg"] = $"no room has the alias {alias}" };
             }
         }
 
@@ -45,24 +48,10 @@ public sealed class SynapseRoomInfoModule : IModule
                 room["members"] = await admin.RoomMembersAsync(roomId, cancellationToken);
             }
 
-            return new JsonObject { ["changed"] = false, ["room"] = room, ["rooms"] = new JsonArray([.. room is null ? [] : new[] { (JsonNode)room.DeepClone() }]) };
+            return new JsonObject { ["changed"] = false, ["room"] = room, ["rooms"] = new JsonArray([.. room is null ? [] : new[] { (JsonNode)room.DeepClone() }]), ["total"] = room is null ? 0 : 1 };
         }
 
         var (rooms, total) = await admin.ListRoomsAsync(module.Str("search_term"), limit, cancellationToken);
         return new JsonObject { ["changed"] = false, ["rooms"] = new JsonArray([.. rooms]), ["total"] = total };
-    }
-
-    /// <summary>The server name comes from the alias itself, else from <c>server_name</c>; never from the URL.</summary>
-    private static string QualifiedAlias(string alias, string? serverName)
-    {
-        var full = alias.StartsWith('#') ? alias : "#" + alias;
-        if (full.Contains(':', StringComparison.Ordinal))
-        {
-            return MatrixId.Require(MatrixIdKind.Alias, full, "room_alias");
-        }
-
-        return serverName is not null
-            ? MatrixId.Require(MatrixIdKind.Alias, $"{full}:{MatrixId.Require(MatrixIdKind.ServerName, serverName, "server_name")}", "room_alias")
-            : throw new ModuleFailedException($"room_alias '{alias}' has no server name: write it as #{full.TrimStart('#')}:example.com or set server_name");
     }
 }

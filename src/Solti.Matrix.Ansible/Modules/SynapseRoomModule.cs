@@ -6,7 +6,8 @@ namespace Solti.Matrix.Ansible.Modules;
 /// <see cref="DesiredRoom"/> planned by <see cref="RoomPlanner"/>, as <c>matrix_config</c> plans its rooms
 /// (<see cref="EngineRun"/>): <c>present</c> creates the room only when its alias does not resolve and converges name,
 /// topic, guest access and power levels; <c>absent</c> deletes it (async, waited for); <c>join</c> force-joins
-/// <c>user_id</c>. <c>info</c> and <c>members</c> read.</summary>
+/// <c>user_id</c>, else the session's own user. <c>info</c> and <c>members</c> read. A bare <c>room_alias_name</c> takes its
+/// server from <c>room_id</c>, <c>server_name</c> or the homeserver's own name (<see cref="ModuleInputs.QualifyAliasAsync"/>).</summary>
 public sealed class SynapseRoomModule : IModule
 {
     public string Name => "synapse_room";
@@ -33,16 +34,23 @@ public sealed class SynapseRoomModule : IModule
     })
     {
         RequiredOneOf = [["room_id", "room_alias_name"]],
-        RequiredIf = [new RequiredIf("state", "join", ["user_id"])],
     };
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
-        var alias = Alias(module);
         var given = module.Str("room_id") is { } id ? MatrixId.Require(MatrixIdKind.RoomOrAlias, id, "room_id") : null;
+        var aliasName = ModuleInputs.AliasOption(module, "room_alias_name");
+        var server = module.Str("server_name") is { } name ? MatrixId.Require(MatrixIdKind.ServerName, name, "server_name") : null;
         CheckUserIds(module);
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
+
+        // A bare local part: the server of room_id when it names one (an alias, or a room id with a server part), else
+        // server_name, else the homeserver's own.
+        var alias = aliasName is { } named
+            ? await ModuleInputs.QualifyAliasAsync(named, "room_alias_name", client, [given is null ? null : MatrixId.Server(given), server], cancellationToken)
+            : null;
+
         var roomId = given is not null && given[0] == '!' ? given : await admin.ResolveAliasAsync(given ?? alias!, cancellationToken);
         var room = roomId is null ? null : await admin.GetRoomAsync(roomId, cancellationToken);
         var existing = room is null ? null : roomId;
@@ -53,7 +61,7 @@ public sealed class SynapseRoomModule : IModule
             case "members":
                 return new JsonObject { ["changed"] = false, ["room_id"] = roomId, ["members"] = room is null ? new JsonArray() : await admin.RoomMembersAsync(roomId!, cancellationToken) };
             case "join":
-                return await JoinAsync(module, admin, existing, cancellationToken);
+                return await JoinAsync(module, client, admin, existing, cancellationToken);
             case "absent":
                 return await AbsentAsync(module, admin, existing, roomId, cancellationToken);
             default:
@@ -76,24 +84,6 @@ public sealed class SynapseRoomModule : IModule
         {
             ModuleInputs.UserIds(module, option);
         }
-    }
-
-    private static string? Alias(AnsibleModule module)
-    {
-        if (module.Str("room_alias_name") is not { } name)
-        {
-            return null;
-        }
-
-        var local = name.TrimStart('#');
-        if (local.Contains(':', StringComparison.Ordinal))
-        {
-            return MatrixId.Require(MatrixIdKind.Alias, "#" + local, "room_alias_name");
-        }
-
-        return module.Str("server_name") is { } server
-            ? MatrixId.Require(MatrixIdKind.Alias, $"#{local}:{MatrixId.Require(MatrixIdKind.ServerName, server, "server_name")}", "room_alias_name")
-            : throw new ModuleFailedException($"room_alias_name '{name}' needs a server: write it as {local}:example.com or set server_name");
     }
 
     /// <summary>The task's options as one desired room, known by id when it exists (else by alias, to be created). The
@@ -164,15 +154,16 @@ public sealed class SynapseRoomModule : IModule
         return result;
     }
 
-    /// <summary>Force-joins <c>user_id</c> as a desired member of the room, planned like <c>matrix_config</c>'s members.</summary>
-    private static async Task<JsonObject> JoinAsync(AnsibleModule module, SynapseAdminClient admin, string? roomId, CancellationToken cancellationToken)
+    /// <summary>Force-joins <c>user_id</c> (without it, the session's own user, as the Python collection joined the token's
+    /// owner) as a desired member of the room, planned like <c>matrix_config</c>'s members.</summary>
+    private static async Task<JsonObject> JoinAsync(AnsibleModule module, MatrixClient client, SynapseAdminClient admin, string? roomId, CancellationToken cancellationToken)
     {
         if (roomId is null)
         {
             throw new ModuleFailedException("the room does not exist");
         }
 
-        var userId = MatrixId.Require(MatrixIdKind.User, module.Str("user_id"), "user_id");
+        var userId = module.Str("user_id") is { } given ? MatrixId.Require(MatrixIdKind.User, given, "user_id") : await ModuleInputs.OwnUserAsync(client, cancellationToken);
         var desired = new DesiredRoom(roomId, "", Present: true) { RoomId = roomId, Members = [new DesiredMember("user_id", userId, null, "join")] };
         var plan = await EngineRun.ConvergeAsync(module, admin, State(roomId, desired), cancellationToken);
         var result = new JsonObject { ["changed"] = plan.Changed, ["room_id"] = roomId, ["user_id"] = userId };

@@ -25,7 +25,7 @@ public sealed class SynapseUserInfoModule : IModule
         if (wanted is { } userId)
         {
             var user = await admin.GetUserAsync(userId, cancellationToken);
-            return new JsonObject { ["changed"] = false, ["user"] = user, ["users"] = new JsonArray([.. user is null ? [] : new[] { (JsonNode)user.DeepClone() }]) };
+            return new JsonObject { ["changed"] = false, ["user"] = user, ["users"] = new JsonArray([.. user is null ? [] : new[] { (JsonNode)user.DeepClone() }]), ["total"] = user is null ? 0 : 1, ["count"] = user is null ? 0 : 1 };
         }
 
         // Synapse filters by name, admin flag and deactivation; the user type is filtered here.
@@ -43,7 +43,7 @@ public sealed class SynapseUserInfoModule : IModule
             .Where(u => module.Params["admin"] is not JsonValue a || (u["admin"] is JsonValue ua && Flag(ua) == (a.GetValueKind() == JsonValueKind.True)))
             .Take(limit)
             .ToList();
-        return new JsonObject { ["changed"] = false, ["users"] = new JsonArray([.. selected]), ["count"] = selected.Count };
+        return new JsonObject { ["changed"] = false, ["users"] = new JsonArray([.. selected]), ["total"] = selected.Count, ["count"] = selected.Count };
     }
 
     /// <summary>Synapse 1.67 answers 0/1 in lists.</summary>

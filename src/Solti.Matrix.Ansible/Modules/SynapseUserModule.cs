@@ -5,7 +5,9 @@ namespace Solti.Matrix.Ansible.Modules;
 /// <summary><c>synapse_user</c>: ensure one account. The task's options are one <see cref="DesiredUser"/>, planned by
 /// <see cref="UserPlanner"/> as <c>matrix_config</c> plans its users (<see cref="EngineRun"/>): only the fields the task
 /// sets are compared; a password is sent only on create or with <c>update_password: always</c>; the rate-limit override
-/// is read, compared and written only when it differs; <c>absent</c> deactivates (and with <c>erase</c> erases).</summary>
+/// is read, compared and written only when it differs; <c>absent</c> deactivates (and with <c>erase</c> erases).
+/// <c>access_token</c> in the result is a token reference to the admin session the task used (the Python collection
+/// returned that session's token), or the token itself with <c>return_access_token</c>.</summary>
 public sealed class SynapseUserModule : IModule
 {
     private static readonly string[] Fields = ["displayname", "admin", "user_type", "deactivated", "avatar_url"];
@@ -26,6 +28,7 @@ public sealed class SynapseUserModule : IModule
         ["erase"] = new(OptionType.Bool) { Default = false },
         ["avatar_url"] = new(),
         ["ratelimit_override"] = new(OptionType.Raw),
+        ["return_access_token"] = new(OptionType.Bool) { Default = false },
     });
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
@@ -50,6 +53,7 @@ public sealed class SynapseUserModule : IModule
         }
 
         EngineRun.AddDiff(module, result, item);
+        await ConnectionOptions.ReturnedTokenAsync(module, client, result, cancellationToken);
         return result;
     }
 

@@ -13,6 +13,7 @@ public sealed class MatrixSession
     private readonly MatrixHttpPipeline _http;
     private readonly SessionOptions _options;
     private readonly CredentialCache? _cache;
+    private readonly CredentialCache? _store;
     private readonly LoginApi _login;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _heal = new(1, 1);
@@ -24,6 +25,7 @@ public sealed class MatrixSession
         _http = http;
         _options = options;
         _cache = options.UseCache && options.UserId is not null ? cache : null;
+        _store = options.UseCache ? cache : null;
         _login = new LoginApi(http);
         _logger = http.Options.LoggerFactory.CreateLogger("Solti.Matrix.Session");
         if (!string.IsNullOrEmpty(options.AccessToken))
@@ -92,6 +94,27 @@ public sealed class MatrixSession
         {
             _heal.Release();
         }
+    }
+
+    /// <summary>Makes the live session findable in the credential cache under <paramref name="owner"/>, the user whose
+    /// token it holds (as whoami names it), so that a <see cref="TokenReference"/> to it resolves: a session that healed
+    /// is there already; one that started from a given token and was never rejected is written when the cache holds no
+    /// session of that user (one it holds is left as it is). True when the cache holds a session of the user afterwards;
+    /// false without a cache (<see cref="SessionOptions.UseCache"/> off, as in check mode) or without a token.</summary>
+    public bool Remember(string owner, string? deviceId)
+    {
+        if (_store is null || _current is null)
+        {
+            return false;
+        }
+
+        var homeserver = _http.Options.Homeserver;
+        if (_store.Read(homeserver, owner) is null)
+        {
+            _store.Write(homeserver, StoredSession.Of(owner, _current with { DeviceId = _current.DeviceId ?? deviceId }));
+        }
+
+        return true;
     }
 
     public void ForgetCached()

@@ -48,13 +48,21 @@ public sealed class SampleModule : IModule
             module.Deprecate("old option", "2.0.0");
         }
 
-        return Task.FromResult(new JsonObject
+        var result = new JsonObject
         {
             ["changed"] = !module.CheckMode,
             ["params"] = module.Params.DeepClone(),
             ["check_mode"] = module.CheckMode,
             ["diff_mode"] = module.DiffMode,
             ["echo"] = "the secret is " + module.Str("secret"),
-        });
+        };
+        if (module.Str("name") == "reveal")
+        {
+            // A secret that a parameter asked for: in its own key, and nowhere else.
+            module.Reveal(result, "token", "tok-" + module.Str("other"));
+            result["echo"] = "the token is tok-" + module.Str("other");
+        }
+
+        return Task.FromResult(result);
     }
 }
