@@ -97,7 +97,7 @@ public sealed class SynapseUserRoleTests(InstalledCollection collection) : Modul
             Assert.Equal(("Bob (Test User)", false), (bob["displayname"]!.GetValue<string>(), bob["admin"]!.GetValue<bool>()));
             var report = run.Task("jackaltx.solti_matrix_mgr.synapse_user : Report user changes")["results"]!.AsArray().Select(r => r!["msg"]!.GetValue<string>());
             Assert.Equal(["User @hookshot:localhost: changed", "User @bob:localhost: changed"], report);
-            Assert.Equal("[\"@hookshot:localhost\", \"@bob:localhost\"]", run.Task("results")["msg"]!.ToJsonString());
+            Assert.Equal("[\"@hookshot:localhost\",\"@bob:localhost\"]", run.Task("results")["msg"]!.ToJsonString());
             Assert.DoesNotContain("hookshot-secret-1", run.Stdout + run.Stderr, StringComparison.Ordinal);
         }
         finally
