@@ -164,7 +164,7 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
 
         var main = File.ReadAllText(homeserver);
         Assert.StartsWith("# Synapse's main file: comments and keys the role is not told about stay as they are.\nserver_name: \"example.test\"\n", main, StringComparison.Ordinal);
-        Assert.EndsWith("\n\n# Statistics\nreport_stats: false", main, StringComparison.Ordinal);
+        Assert.EndsWith("\n\n# Statistics\nreport_stats: false\nmax_upload_size: 50M\n", main, StringComparison.Ordinal); // a key it lacked is added at the end
         var parsed = Load(homeserver);
         Assert.Equal("false", parsed["enable_registration"].ToString());
         Assert.Equal("50M", parsed["max_upload_size"].ToString());
