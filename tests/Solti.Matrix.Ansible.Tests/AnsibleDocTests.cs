@@ -35,6 +35,10 @@ public sealed class AnsibleDocTests(InstalledCollection collection)
     [InlineData("synapse_user", "synapse_users")]
     [InlineData("hookshot_webhook", "hookshot_webhooks")]
     [InlineData("matrix_state", "matrix_state_rooms")]
+    [InlineData("synapse_config", "synapse_homeserver_yaml")]
+    [InlineData("synapse_config", "synapse_restart_on_config_change")]
+    [InlineData("synapse_user", "synapse_admin_token")]
+    [InlineData("hookshot_webhook", "hookshot_is_containerized")]
     public async Task Ansible_doc_shows_the_role_arguments(string role, string option)
     {
         var text = await AnsibleDocAsync(role, "-t", "role");

@@ -28,7 +28,8 @@ public sealed partial class DocExamplesTests(InstalledCollection collection)
     private static readonly Dictionary<string, string> Snippets = new(StringComparer.Ordinal)
     {
         ["collection/roles/matrix_state/README.md#1"] = "group_vars: the inventory of the same README's #2 when that runs",
-        ["collection/roles/synapse_config/README.md#2"] = "variables choosing the pct restart handler: SynapseConfigRoleTests runs that handler",
+        ["collection/roles/synapse_config/README.md#2"] = "group_vars written for the original role: SynapseConfigRoleTests runs an inventory with these variables (and a registration file it has)",
+        ["collection/roles/synapse_config/README.md#3"] = "variables choosing the pct restart handler: SynapseConfigRoleTests runs that handler",
         ["docs/homeserver.md#1"] = "a homeserver configuration: read and checked by the homeserver's configuration reader",
     };
 

@@ -97,6 +97,100 @@ public sealed class HookshotWebhookRoleTests(InstalledCollection collection) : M
         }
     }
 
+    /// <summary>An inventory written for the original role: <c>hookshot_config_dir</c> (the file is its
+    /// <c>config.yml</c>), <c>hookshot_webhook_url_prefix</c> without a trailing slash (used because the file has no
+    /// <c>urlPrefix</c>), webhooks by <c>room_id</c> with <c>enabled</c>, <c>transformation</c> and <c>template</c>,
+    /// <c>hookshot_allow_js_transformations</c>, <c>hookshot_webhook_secret_length</c>, <c>hookshot_existing_secrets</c>,
+    /// and <c>hookshot_is_containerized</c> with <c>hookshot_container_name</c> (a fake <c>docker</c> first on the
+    /// PATH).</summary>
+    [Fact]
+    public async Task An_inventory_written_for_the_original_role_creates_the_webhooks_with_its_meanings()
+    {
+        var bot = await Hs.LoginBotAsync();
+        var ciId = await Hs.Client.CreateRoomAsync(bot.AccessToken);
+        var alertsId = await Hs.Client.CreateRoomAsync(bot.AccessToken);
+        var dir = Directory.CreateTempSubdirectory("solti-hookshot-").FullName;
+        try
+        {
+            var configDir = Directory.CreateDirectory(Path.Combine(dir, "matrix", "hookshot")).FullName;
+            var config = Path.Combine(configDir, "config.yml");
+            await File.WriteAllTextAsync(config, Existing);
+            var inventory = Directory.CreateDirectory(Path.Combine(dir, "inventory")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(inventory, "hosts"), "[matrix_servers]\nlocalhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n");
+            Directory.CreateDirectory(Path.Combine(inventory, "group_vars"));
+            await File.WriteAllTextAsync(Path.Combine(inventory, "group_vars", "all.yml"), $$$"""
+                matrix_domain: localhost
+                synapse_homeserver_url: "{{{Hs.Server.BaseAddress}}}"
+                hookshot_config_dir: "{{{configDir}}}"
+                hookshot_webhook_url_prefix: "https://matrix.{{ matrix_domain }}/hookshot/webhook"
+                hookshot_is_containerized: true
+                hookshot_container_name: "matrix-hookshot"
+                hookshot_allow_js_transformations: true
+                hookshot_webhook_secret_length: 32
+                hookshot_existing_secrets:
+                  alerts: "KnownAlertsSecret0123456789abcdef"
+                hookshot_webhooks:
+                  - name: "ci-builds"
+                    room_id: "{{{ciId}}}"
+                    enabled: true
+                    transformation: |
+                      result = {plain: data.text};
+                  - name: "alerts"
+                    room_id: "{{{alertsId}}}"
+                    enabled: true
+                    template: "alertmanager"
+                  - name: "notifications"
+                    room_id: "{{{ciId}}}"
+                    enabled: false
+                """);
+            var bin = Directory.CreateDirectory(Path.Combine(dir, "bin")).FullName;
+            var calls = Path.Combine(dir, "calls");
+            await FakeTools.WriteAsync(bin, "docker", calls);
+            var playbook = new Playbook(Collection, StateHome)
+            {
+                Inventory = Path.Combine(inventory, "hosts"),
+                ExtraEnvironment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") },
+            };
+            const string Site = """
+                - hosts: matrix_servers
+                  gather_facts: false
+                  roles:
+                    - role: jackaltx.solti_matrix_mgr.hookshot_webhook
+                  post_tasks:
+                    - name: urls
+                      ansible.builtin.debug:
+                        var: hookshot_webhook_urls
+                """;
+
+            var first = await playbook.RunAsync(Site);
+            Assert.True(first.ExitCode == 0, first.ToString());
+            var urls = first.Task("urls")["hookshot_webhook_urls"]!.AsObject();
+            Assert.Equal(["alerts", "ci-builds"], urls.Select(u => u.Key).Order(StringComparer.Ordinal));
+            Assert.Matches("^https://matrix\\.localhost/hookshot/webhook/[A-Za-z0-9]{32}$", urls["ci-builds"]!.GetValue<string>());
+            Assert.Equal("https://matrix.localhost/hookshot/webhook/KnownAlertsSecret0123456789abcdef", urls["alerts"]!.GetValue<string>());
+            var warnings = first.Task("jackaltx.solti_matrix_mgr.hookshot_webhook : Warn about what hookshot static connections do not have")["results"]!.AsArray();
+            Assert.Equal(["WARNING: webhook alerts sets template: hookshot has no built-in templates, use transformation"], warnings.Select(w => w!["msg"]!.GetValue<string>()));
+
+            var root = Load(config);
+            var generic = (YamlMappingNode)root["generic"];
+            Assert.Equal(("true", "https://matrix.localhost/hookshot/webhook", "true"), (generic["enabled"].ToString(), generic["urlPrefix"].ToString(), generic["allowJsTransformationFunctions"].ToString()));
+            var connections = ((YamlSequenceNode)root["connections"]).Cast<YamlMappingNode>().ToList();
+            Assert.Equal(3, connections.Count); // the feed, ci-builds and alerts; notifications is not enabled
+            var ci = connections.Single(c => c["roomId"].ToString() == ciId);
+            Assert.Equal("result = {plain: data.text};\n", ((YamlMappingNode)ci["state"])["transformationFunction"].ToString());
+            Assert.Equal(["docker restart matrix-hookshot"], File.ReadAllLines(calls));
+
+            var second = await playbook.RunAsync(Site);
+            Assert.True(second.ExitCode == 0, second.ToString());
+            Assert.Equal(urls.ToJsonString(), second.Task("urls")["hookshot_webhook_urls"]!.ToJsonString());
+            Assert.Equal(["docker restart matrix-hookshot"], File.ReadAllLines(calls));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static YamlMappingNode Load(string path)
     {
         var stream = new YamlStream();

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Solti.Matrix.Ansible.Tests.Support;
 using Solti.Matrix.Testing;
+using YamlDotNet.RepresentationModel;
 
 namespace Solti.Matrix.Ansible.Tests;
 
@@ -33,7 +34,8 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
             ["synapse_config_check_command"] = check is null ? "null" : $"'{check}'",
         }, json, null, flags);
 
-    /// <summary>The role on localhost with the test's main file and <c>conf.d</c>, and these role variables (YAML
+    /// <summary>The role on localhost with the test's directory as <c>synapse_config_dir</c> (the directory that holds
+    /// <c>homeserver.yaml</c> and <c>conf.d</c>) unless <paramref name="vars"/> sets it, and these role variables (YAML
     /// values).</summary>
     private Task<PlaybookRun> RoleAsync(Dictionary<string, string> vars, bool json = true, IReadOnlyDictionary<string, string>? environment = null, params string[] flags) =>
         new Playbook(collection, _root) { ExtraEnvironment = environment ?? new Dictionary<string, string>() }.RunAsync($"""
@@ -42,9 +44,7 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
               roles:
                 - role: jackaltx.solti_matrix_mgr.synapse_config
                   vars:
-                    synapse_config_main_file: {Main}
-                    synapse_config_dir: {ConfD}
-            {string.Join('\n', vars.Select(v => $"        {v.Key}: {v.Value}"))}
+            {string.Join('\n', new Dictionary<string, string> { ["synapse_config_dir"] = _root }.Where(d => !vars.ContainsKey(d.Key)).Concat(vars).Select(v => $"        {v.Key}: {v.Value}"))}
             """, null, json, flags);
 
     private static string RateLimit(int perSecond) => $"{{ratelimits: {{rc_message: {{per_second: {perSecond}, burst_count: 50}}}}}}";
@@ -73,7 +73,8 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
         Assert.StartsWith(Marker, rates, StringComparison.Ordinal);
         Assert.Contains("per_second: 5", rates, StringComparison.Ordinal);
         Assert.Contains("max_lifetime: 1y", File.ReadAllText(Path.Combine(ConfD, "50-solti-retention.yaml")), StringComparison.Ordinal);
-        Assert.Contains("- /etc/matrix-synapse/appservices/hookshot.yaml", File.ReadAllText(Path.Combine(ConfD, "50-solti-appservices.yaml")), StringComparison.Ordinal);
+        Assert.EndsWith("\napp_service_config_files:\n- /etc/matrix-synapse/appservices/hookshot.yaml\n", File.ReadAllText(Main), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(ConfD, "50-solti-appservices.yaml")));
         Assert.Equal("640", Convert.ToString((int)File.GetUnixFileMode(Path.Combine(ConfD, "50-solti-ratelimits.yaml")), 8));
         Assert.Equal(1, RestartCount);
 
@@ -85,10 +86,140 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
         var fewer = await RunRoleAsync("{ratelimits: {rc_message: {per_second: 5, burst_count: 50}}}");
         Assert.True(fewer.ExitCode == 0, fewer.ToString());
         Assert.False(File.Exists(Path.Combine(ConfD, "50-solti-retention.yaml")));
-        Assert.False(File.Exists(Path.Combine(ConfD, "50-solti-appservices.yaml")));
+        Assert.Contains("- /etc/matrix-synapse/appservices/hookshot.yaml", File.ReadAllText(Main), StringComparison.Ordinal); // never unlisted
         Assert.True(File.Exists(Path.Combine(ConfD, "50-solti-ratelimits.yaml")));
         Assert.Equal(2, RestartCount);
         Assert.All(untouched, f => Assert.Equal(f.Value, File.ReadAllText(Path.Combine(ConfD, f.Key))));
+    }
+
+    /// <summary>An inventory written for the original role, with only its variable names and meanings:
+    /// <c>synapse_config_dir</c> is the directory that holds <c>homeserver.yaml</c> (a Proxmox helper-script LXC's
+    /// <c>/etc/synapse</c>, here under the test's directory), overlays go to its <c>conf.d</c>, appservices are installed
+    /// into its <c>appservices</c> and listed in <c>homeserver.yaml</c>, patches change <c>homeserver.yaml</c>, and
+    /// <c>synapse_service_name</c> is the unit restarted (a fake <c>systemctl</c> first on the PATH).</summary>
+    [Fact]
+    public async Task An_inventory_written_for_the_original_role_configures_the_files_synapse_reads()
+    {
+        var etc = Directory.CreateDirectory(Path.Combine(_root, "etc", "synapse")).FullName;
+        var homeserver = Path.Combine(etc, "homeserver.yaml");
+        await File.WriteAllTextAsync(homeserver, """
+            # Synapse's main file: comments and keys the role is not told about stay as they are.
+            server_name: "example.test"
+            enable_registration: true
+            app_service_config_files: []
+
+            # Statistics
+            report_stats: false
+            """);
+        Directory.CreateDirectory(Path.Combine(etc, "conf.d"));
+        // What the original role wrote there before: a file of the overlay's name, without this role's marker.
+        await File.WriteAllTextAsync(Path.Combine(etc, "conf.d", "federation.yaml"), "allow_public_rooms_over_federation: true\n");
+        var registration = Path.Combine(Directory.CreateDirectory(Path.Combine(_root, "files")).FullName, "hookshot-registration.yaml");
+        await File.WriteAllTextAsync(registration, "id: hookshot\nurl: http://127.0.0.1:9993\nas_token: as-secret\nhs_token: hs-secret\nsender_localpart: hookshot\nnamespaces: {users: [], rooms: [], aliases: []}\n");
+        var inventory = Directory.CreateDirectory(Path.Combine(_root, "inventory")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(inventory, "hosts"), "[matrix_servers]\nlocalhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n");
+        Directory.CreateDirectory(Path.Combine(inventory, "group_vars"));
+        await File.WriteAllTextAsync(Path.Combine(inventory, "group_vars", "all.yml"), $"""
+            synapse_config_dir: "{etc}"
+            synapse_service_name: "matrix-synapse"
+            synapse_restart_on_config_change: true
+            synapse_config_overlays:
+              federation:
+                allow_public_rooms_over_federation: false
+              rate_limiting:
+                rc_message:
+                  per_second: 1
+                  burst_count: 20
+            synapse_config_patches:
+              - key: "enable_registration"
+                value: false
+              - key: "max_upload_size"
+                value: "50M"
+            synapse_appservices:
+              - name: hookshot
+                registration_file: "{registration}"
+            """);
+        var bin = Directory.CreateDirectory(Path.Combine(_root, "bin")).FullName;
+        var calls = Path.Combine(_root, "calls");
+        await FakeTools.WriteAsync(bin, "systemctl", calls);
+        var environment = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+        Task<PlaybookRun> SiteAsync(IReadOnlyDictionary<string, string>? extra = null) =>
+            new Playbook(collection, _root) { Inventory = Path.Combine(inventory, "hosts"), ExtraEnvironment = environment }.RunAsync("""
+                - hosts: matrix_servers
+                  gather_facts: false
+                  roles:
+                    - role: jackaltx.solti_matrix_mgr.synapse_config
+                """, extra);
+        string[] Calls() => File.Exists(calls) ? File.ReadAllLines(calls) : [];
+
+        var first = await SiteAsync();
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var federation = File.ReadAllText(Path.Combine(etc, "conf.d", "50-solti-federation.yaml"));
+        Assert.StartsWith(Marker, federation, StringComparison.Ordinal);
+        Assert.Contains("allow_public_rooms_over_federation: false", federation, StringComparison.Ordinal);
+        Assert.Contains("per_second: 1", File.ReadAllText(Path.Combine(etc, "conf.d", "50-solti-rate_limiting.yaml")), StringComparison.Ordinal);
+        var installed = Path.Combine(etc, "appservices", "hookshot.yaml");
+        Assert.Equal(File.ReadAllText(registration), File.ReadAllText(installed));
+        Assert.Equal("640", Convert.ToString((int)File.GetUnixFileMode(installed), 8));
+
+        var main = File.ReadAllText(homeserver);
+        Assert.StartsWith("# Synapse's main file: comments and keys the role is not told about stay as they are.\nserver_name: \"example.test\"\n", main, StringComparison.Ordinal);
+        Assert.EndsWith("\n\n# Statistics\nreport_stats: false\nmax_upload_size: 50M\n", main, StringComparison.Ordinal); // a key it lacked is added at the end
+        var parsed = Load(homeserver);
+        Assert.Equal("false", parsed["enable_registration"].ToString());
+        Assert.Equal("50M", parsed["max_upload_size"].ToString());
+        Assert.Equal([installed], ((YamlSequenceNode)parsed["app_service_config_files"]).Select(n => n.ToString()));
+        Assert.DoesNotContain("hs-secret", first.Stdout, StringComparison.Ordinal);
+
+        // The file the original role left sorts after the role's overlay and overrides it: the play says so.
+        var warning = first.Task("jackaltx.solti_matrix_mgr.synapse_config : Warn about settings that a file Synapse reads later overrides");
+        Assert.Contains($"WARNING: allow_public_rooms_over_federation in {etc}/conf.d/50-solti-federation.yaml is overridden by {etc}/conf.d/federation.yaml",
+            warning["results"]![0]!["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["systemctl restart matrix-synapse"], Calls());
+
+        var again = await SiteAsync();
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.DoesNotContain(again.Json!["plays"]![0]!["tasks"]!.AsArray(), t => t!["hosts"]?["localhost"]?["changed"]?.GetValue<bool>() == true);
+        Assert.Equal(main, File.ReadAllText(homeserver));
+
+        // synapse_restart_on_config_change: false writes the change and restarts nothing.
+        File.WriteAllText(homeserver, main.Replace("max_upload_size: 50M", "max_upload_size: 10M", StringComparison.Ordinal));
+        var quiet = await SiteAsync(new Dictionary<string, string> { ["synapse_restart_on_config_change"] = "false" });
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.Equal("50M", Load(homeserver)["max_upload_size"].ToString());
+        Assert.Equal(["systemctl restart matrix-synapse"], Calls());
+    }
+
+    /// <summary>This role's earlier meaning of <c>synapse_config_dir</c> (the <c>conf.d</c> directory): a warning that
+    /// says what the variable means now and what this run does, and the play goes on with the value as the
+    /// <c>conf.d</c> directory and <c>homeserver.yaml</c> in its parent.</summary>
+    [Fact]
+    public async Task A_synapse_config_dir_ending_in_conf_d_gets_a_warning_and_is_taken_as_the_conf_d_directory()
+    {
+        Seed();
+        var run = await RoleAsync(new()
+        {
+            ["synapse_config_dir"] = ConfD,
+            ["synapse_config_overlays"] = RateLimit(5),
+            ["synapse_appservices"] = "[/etc/matrix-synapse/appservices/hookshot.yaml]",
+            ["synapse_config_restart"] = "command",
+            ["synapse_config_restart_command"] = $"\"echo restarted >> {Restarts}\"",
+            ["synapse_config_check_command"] = "null",
+        });
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var warning = run.Task("jackaltx.solti_matrix_mgr.synapse_config : Warn that synapse_config_dir looks like a conf.d directory")["msg"]!.GetValue<string>();
+        Assert.StartsWith($"WARNING: synapse_config_dir is {ConfD}, which looks like a conf.d directory.", warning, StringComparison.Ordinal);
+        Assert.Contains($"it reads {Main} and writes the overlays into {ConfD}", warning, StringComparison.Ordinal);
+        Assert.Contains($"Set synapse_config_dir to {_root}", warning, StringComparison.Ordinal);
+        Assert.Contains("per_second: 5", File.ReadAllText(Path.Combine(ConfD, "50-solti-ratelimits.yaml")), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(ConfD, "conf.d")));
+        Assert.Contains("- /etc/matrix-synapse/appservices/hookshot.yaml", File.ReadAllText(Main), StringComparison.Ordinal);
+        Assert.Equal(1, RestartCount);
+
+        var fixedUp = await RunRoleAsync(RateLimit(5), "[/etc/matrix-synapse/appservices/hookshot.yaml]");
+        Assert.True(fixedUp.ExitCode == 0, fixedUp.ToString());
+        Assert.True(fixedUp.Task("jackaltx.solti_matrix_mgr.synapse_config : Warn that synapse_config_dir looks like a conf.d directory")["skipped"]!.GetValue<bool>());
+        Assert.Equal(1, RestartCount);
     }
 
     [Fact]
@@ -229,7 +360,8 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
     /// <c>systemctl</c> answers <c>show</c> as systemd does for a running unit). Once on a change, never on a re-run
     /// or in check mode.</summary>
     [Theory]
-    [InlineData("systemd", "synapse_config_service: synapse-main", "systemctl restart synapse-main")]
+    [InlineData("systemd", "synapse_service_name: synapse-main", "systemctl restart synapse-main")]
+    [InlineData("systemd", "synapse_config_service: synapse-old", "systemctl restart synapse-old")]
     [InlineData("mdad", "synapse_config_mdad_service: matrix-synapse", "systemctl restart matrix-synapse")]
     [InlineData("docker", "synapse_config_container: matrix-synapse-app", "docker restart matrix-synapse-app")]
     [InlineData("pct", "synapse_config_pct_vmid: 105", "pct exec 105 -- systemctl restart matrix-synapse")]
@@ -280,6 +412,13 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
     {
         var run = await ProcessRunner.RunAsync(new ProcessStartInfo("sh") { Arguments = arguments });
         return run.ExitCode;
+    }
+
+    private static YamlMappingNode Load(string path)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(path)));
+        return (YamlMappingNode)stream.Documents[0].RootNode;
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

@@ -111,8 +111,7 @@ public sealed class DocExampleWorld : IAsyncDisposable
         // The Synapse and hookshot installs the roles' examples configure, in this directory instead of /etc.
         var synapse = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "matrix-synapse", "conf.d")).Parent!.FullName;
         await File.WriteAllTextAsync(Path.Combine(synapse, "homeserver.yaml"), "server_name: example.com\nreport_stats: false\n");
-        Vars["synapse_config_main_file"] = Path.Combine(synapse, "homeserver.yaml");
-        Vars["synapse_config_dir"] = Path.Combine(synapse, "conf.d");
+        Vars["synapse_config_dir"] = synapse;
         var hookshot = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "matrix-hookshot")).FullName;
         await File.WriteAllTextAsync(Path.Combine(hookshot, "config.yml"), "bridge: {domain: example.com, url: http://127.0.0.1:8008}\npassFile: passkey.pem\n");
         Vars["hookshot_config_file"] = Path.Combine(hookshot, "config.yml");
