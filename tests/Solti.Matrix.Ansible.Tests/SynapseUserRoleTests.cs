@@ -110,30 +110,27 @@ public sealed class SynapseUserRoleTests(InstalledCollection collection) : Modul
     [Fact]
     public async Task The_admin_credentials_are_enough_without_a_token()
     {
-        var run = await new Playbook(Collection, StateHome).RunAsync($$$"""
-            - hosts: localhost
-              gather_facts: false
-              roles:
-                - role: jackaltx.solti_matrix_mgr.synapse_user
-                  vars:
-                    synapse_homeserver_url: "{{{Hs.Server.BaseAddress}}}"
-                    synapse_user_admin_user: "@admin:localhost"
-                    synapse_user_admin_password: "{{{TestHomeserver.AdminPassword}}}"
-                    synapse_users: [{user_id: "@carol:localhost", displayname: Carol}]
+        var run = await RoleAsync($$$"""
+            synapse_user_admin_user: "@admin:localhost"
+            synapse_user_admin_password: "{{{TestHomeserver.AdminPassword}}}"
+            synapse_users: [{user_id: "@carol:localhost", displayname: Carol}]
             """);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("Carol", (await UserAsync("@carol:localhost"))["displayname"]!.GetValue<string>());
 
-        var none = await new Playbook(Collection, StateHome).RunAsync($$$"""
-            - hosts: localhost
-              gather_facts: false
-              roles:
-                - role: jackaltx.solti_matrix_mgr.synapse_user
-                  vars:
-                    synapse_homeserver_url: "{{{Hs.Server.BaseAddress}}}"
-                    synapse_users: [{user_id: "@carol:localhost"}]
-            """);
+        var none = await RoleAsync("""synapse_users: [{user_id: "@carol:localhost"}]""");
         Assert.NotEqual(0, none.ExitCode);
         Assert.Contains("either an admin's token", none.Stdout, StringComparison.Ordinal);
     }
+
+    /// <summary>The role with <c>synapse_homeserver_url</c> and the given role variables (YAML lines).</summary>
+    private Task<PlaybookRun> RoleAsync(string vars) => new Playbook(Collection, StateHome).RunAsync($$$"""
+        - hosts: localhost
+          gather_facts: false
+          roles:
+            - role: jackaltx.solti_matrix_mgr.synapse_user
+              vars:
+                synapse_homeserver_url: "{{{Hs.Server.BaseAddress}}}"
+        {{{string.Join('\n', vars.Split('\n').Select(l => "        " + l))}}}
+        """);
 }
