@@ -1,6 +1,7 @@
 namespace Solti.Matrix.Commands;
 
-/// <summary>Prints a result as one JSON object (<c>--output json</c>) or as <c>key: value</c> lines.</summary>
+/// <summary>Prints a result as one JSON object (<c>--output json</c>) or as <c>key: value</c> lines (a list of
+/// sentences as one <c>  - sentence</c> line each).</summary>
 public static class CliOutput
 {
     public static void Write(ParseResult parse, JsonObject result)
@@ -13,6 +14,17 @@ public static class CliOutput
 
         foreach (var (key, value) in result)
         {
+            if (value is JsonArray { Count: > 0 } lines && lines.All(l => l is JsonValue v && v.TryGetValue<string>(out _)))
+            {
+                Console.Out.WriteLine($"{key}:");
+                foreach (var line in lines)
+                {
+                    Console.Out.WriteLine($"  - {line!.GetValue<string>()}");
+                }
+
+                continue;
+            }
+
             Console.Out.WriteLine($"{key}: {(value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString() ?? "null")}");
         }
     }

@@ -8,25 +8,18 @@ namespace Solti.Matrix.Commands;
 /// <summary>Builds the client from flags and environment, failing with a message that names the missing setting.</summary>
 public static class ClientFactory
 {
-    public static MatrixClient Create(ParseResult parse, bool requireCredentials = false)
+    public static MatrixClient Create(ParseResult parse, bool requireCredentials = false) =>
+        TryCreate(parse, requireCredentials) ?? throw new ArgumentException("no homeserver: pass --homeserver URL or set MATRIX_HOMESERVER_URL");
+
+    /// <summary>The client the flags and environment describe; null when they name no homeserver.</summary>
+    public static MatrixClient? TryCreate(ParseResult parse, bool requireCredentials = false)
     {
-        var homeserver = parse.GetValue(CliSettings.Homeserver) ?? Environment.GetEnvironmentVariable("MATRIX_HOMESERVER_URL");
-        if (string.IsNullOrWhiteSpace(homeserver))
+        if (Homeserver(parse) is not { } url)
         {
-            throw new ArgumentException("no homeserver: pass --homeserver URL or set MATRIX_HOMESERVER_URL");
+            return null;
         }
 
-        if (!Uri.TryCreate(homeserver, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-        {
-            throw new ArgumentException($"--homeserver must be an http(s) URL, got '{homeserver}'");
-        }
-
-        var user = parse.GetValue(CliSettings.User) ?? Environment.GetEnvironmentVariable("MATRIX_USER_ID");
-        if (user is not null)
-        {
-            MatrixId.Require(MatrixIdKind.User, user, "--user");
-        }
-
+        var user = User(parse);
         var password = ReadPassword(parse.GetValue(CliSettings.PasswordFile)) ?? Environment.GetEnvironmentVariable("MATRIX_PASSWORD");
         var token = Environment.GetEnvironmentVariable("MATRIX_ACCESS_TOKEN");
         if (requireCredentials && (user is null || string.IsNullOrEmpty(password)))
@@ -34,10 +27,81 @@ public static class ClientFactory
             throw new ArgumentException("login needs --user (or MATRIX_USER_ID) and a password (--password-file or MATRIX_PASSWORD)");
         }
 
+        var session = new SessionOptions
+        {
+            UserId = user,
+            AccessToken = requireCredentials ? null : token,
+            Password = password,
+            DeviceId = parse.GetValue(CliSettings.DeviceId),
+            UseCache = !parse.GetValue(CliSettings.NoCache),
+        };
+        return new MatrixClient(Options(parse, url), session, Cache(parse));
+    }
+
+    /// <summary>True when the flags or the environment hold credentials (a token, a user id or a password).</summary>
+    public static bool HasCredentials(ParseResult parse) =>
+        User(parse) is not null || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MATRIX_ACCESS_TOKEN"));
+
+    /// <summary>The client of an outbox entry's sender: the connection settings of the flags, that user's session from
+    /// the credential cache (its device for a login), no other credentials.</summary>
+    public static MatrixClient ForSender(ParseResult parse, Uri homeserver, string userId, string? deviceId) =>
+        new(Options(parse, homeserver), new SessionOptions { UserId = userId, DeviceId = deviceId }, Cache(parse));
+
+    /// <summary>Who delivers an outbox: the client the flags describe (when they give credentials), then each other
+    /// sender's cached session (unless <c>--no-cache</c>).</summary>
+    public static Outbox.OutboxSenders Senders(ParseResult parse) =>
+        Senders(parse, HasCredentials(parse) ? TryCreate(parse) : null, owned: true);
+
+    /// <summary>As <see cref="Senders(ParseResult)"/>, with <paramref name="given"/> (the caller's, not disposed here)
+    /// as the session of its own user.</summary>
+    public static Outbox.OutboxSenders Senders(ParseResult parse, MatrixClient given) => Senders(parse, given, owned: false);
+
+    private static Outbox.OutboxSenders Senders(ParseResult parse, MatrixClient? given, bool owned)
+    {
+        var cache = parse.GetValue(CliSettings.NoCache) ? null : Cache(parse);
+        var senders = new Outbox.OutboxSenders(cache is null ? null : (hs, user, device) => ForSender(parse, hs, user, device), cache);
+        if (given is not null)
+        {
+            senders.Add(given, owned);
+        }
+
+        return senders;
+    }
+
+    public static CredentialCache Cache(ParseResult parse) => new(parse.GetValue(CliSettings.CacheDir));
+
+    /// <summary><c>--homeserver</c> or <c>MATRIX_HOMESERVER_URL</c>; null when neither is set.</summary>
+    public static Uri? Homeserver(ParseResult parse)
+    {
+        var homeserver = parse.GetValue(CliSettings.Homeserver) ?? Environment.GetEnvironmentVariable("MATRIX_HOMESERVER_URL");
+        if (string.IsNullOrWhiteSpace(homeserver))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(homeserver, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url
+            : throw new ArgumentException($"--homeserver must be an http(s) URL, got '{homeserver}'");
+    }
+
+    /// <summary><c>--user</c> or <c>MATRIX_USER_ID</c>, checked as a user id.</summary>
+    public static string? User(ParseResult parse)
+    {
+        var user = parse.GetValue(CliSettings.User) ?? Environment.GetEnvironmentVariable("MATRIX_USER_ID");
+        if (user is not null)
+        {
+            MatrixId.Require(MatrixIdKind.User, user, "--user");
+        }
+
+        return user;
+    }
+
+    private static MatrixClientOptions Options(ParseResult parse, Uri url)
+    {
         var loggers = parse.GetValue(CliSettings.Verbose)
             ? new StderrLoggerFactory(LogLevel.Information)
             : (ILoggerFactory)NullLoggerFactory.Instance;
-        var options = new MatrixClientOptions(url)
+        return new MatrixClientOptions(url)
         {
             RequestTimeout = Seconds(parse.GetValue(CliSettings.Timeout), "--timeout"),
             Retry = new RetryOptions
@@ -48,15 +112,6 @@ public static class ClientFactory
             ValidateCertificates = !parse.GetValue(CliSettings.Insecure),
             LoggerFactory = loggers,
         };
-        var session = new SessionOptions
-        {
-            UserId = user,
-            AccessToken = requireCredentials ? null : token,
-            Password = password,
-            DeviceId = parse.GetValue(CliSettings.DeviceId),
-            UseCache = !parse.GetValue(CliSettings.NoCache),
-        };
-        return new MatrixClient(options, session, new CredentialCache(parse.GetValue(CliSettings.CacheDir)));
     }
 
     private static string? ReadPassword(string? file)

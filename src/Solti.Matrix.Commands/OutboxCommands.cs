@@ -8,11 +8,13 @@ public static class OutboxCommands
 {
     public static Command Create()
     {
-        var status = new Command("status", "Counts by state, the oldest undelivered event's age, and the dead events with their errors");
+        var status = new Command("status", "Counts by state, the oldest undelivered event's age, who the pending events are waiting for, and the dead events with their errors");
         status.SetAction((parse, _) => CommandRunner.RunAsync(parse, () =>
         {
             using var store = CliSettings.OpenOutbox(parse);
             var stats = store.Stats();
+            var cache = parse.GetValue(CliSettings.NoCache) ? null : ClientFactory.Cache(parse);
+            var senders = store.Senders(OutboxScope.All);
             CliOutput.Write(parse, new JsonObject
             {
                 ["outbox"] = store.Path,
@@ -20,23 +22,37 @@ public static class OutboxCommands
                 ["delivered"] = stats.Delivered,
                 ["dead"] = stats.Dead,
                 ["oldest_pending_seconds"] = stats.OldestPendingAge is { } age ? Math.Round(age.TotalSeconds, 1) : null,
-                ["dead_events"] = new JsonArray([.. store.Dead(20).Select(d => (JsonNode)new JsonObject { ["id"] = d.Id, ["room"] = d.Room, ["transaction_id"] = d.TransactionId, ["error"] = d.LastError })]),
+                ["senders"] = new JsonArray([.. senders.Select(sender => (JsonNode)Describe(sender, SessionOf(cache, sender)))]),
+                ["waiting"] = new JsonArray([.. senders.Select(sender => WaitingNote(sender, SessionOf(cache, sender))).OfType<string>().Select(n => (JsonNode)n)]),
+                ["dead_events"] = new JsonArray([.. store.Dead(20).Select(d => (JsonNode)new JsonObject { ["id"] = d.Id, ["room"] = d.Room, ["sender"] = d.UserId, ["transaction_id"] = d.TransactionId, ["error"] = d.LastError })]),
             });
             return Task.CompletedTask;
         }));
 
-        var flush = new Command("flush", "Deliver the pending events of --homeserver now, in order per room (once; the relay does it continuously)");
+        var room = new Option<string?>("--room") { Description = "Only the events queued for this room (as it was given: a room id or an alias)" };
+        var adopt = new Option<bool>("--adopt-unattributed") { Description = "Deliver the events that record no sender (queued by an older version) as the user the flags log in as" };
+        var flush = new Command("flush", "Deliver every pending event now, each to its own homeserver as its own sender, in order per room (once; the relay does it continuously). --homeserver, --user and --room only narrow it") { room, adopt };
         flush.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
         {
             using var store = CliSettings.OpenOutbox(parse);
-            using var client = ClientFactory.Create(parse);
-            var delivery = new OutboxDelivery(store, client, client.Homeserver.ToString());
+            using var senders = ClientFactory.Senders(parse);
+            var scope = new OutboxScope(parse.GetValue(CliSettings.Homeserver) is not null ? ClientFactory.Homeserver(parse)!.ToString() : null, parse.GetValue(CliSettings.User), parse.GetValue(room));
+            var adopted = parse.GetValue(adopt) ? await AdoptAsync(parse, store, ct) : 0;
+            var delivery = new OutboxDelivery(store, senders, scope);
             var (delivered, blocked, _) = await delivery.DeliverPendingAsync(ct);
-            var stats = store.Stats(client.Homeserver.ToString());
-            CliOutput.Write(parse, new JsonObject { ["delivered"] = delivered, ["dead"] = delivery.Metrics.Dead, ["pending"] = stats.Pending, ["blocked"] = blocked });
-            if (stats.Pending > 0)
+            var left = store.Senders(scope);
+            var pending = left.Sum(s => s.Pending);
+            var waiting = left.Select(s => WaitingNote(s, s.UserId is null ? "unknown sender" : senders.Unavailable.GetValueOrDefault((OutboxStore.Key(s.Homeserver), s.UserId)) ?? "the homeserver is not accepting them yet")).OfType<string>().ToList();
+            var result = new JsonObject { ["delivered"] = delivered, ["dead"] = delivery.Metrics.Dead, ["pending"] = pending, ["blocked"] = blocked, ["waiting"] = new JsonArray([.. waiting.Select(w => (JsonNode)w)]) };
+            if (parse.GetValue(adopt))
             {
-                throw new IOException($"{stats.Pending} event(s) still pending (the homeserver is not accepting them yet); they stay queued");
+                result["adopted"] = adopted;
+            }
+
+            CliOutput.Write(parse, result);
+            if (pending > 0)
+            {
+                throw new IOException($"{pending} event(s) still pending; they stay queued: {string.Join("; ", waiting)}");
             }
         }));
 
@@ -50,6 +66,63 @@ public static class OutboxCommands
             return Task.CompletedTask;
         }));
         return new Command("outbox", "The durable outbox of events waiting for the homeserver") { status, flush, purge };
+    }
+
+    /// <summary>What the cache says of a sender's session: null when it holds one.</summary>
+    private static string? SessionOf(Sessions.CredentialCache? cache, OutboxSender sender)
+    {
+        if (sender.UserId is null)
+        {
+            return "unknown sender";
+        }
+
+        if (cache is null)
+        {
+            return "no session (--no-cache)";
+        }
+
+        try
+        {
+            return cache.Read(new Uri(sender.Homeserver), sender.UserId) is null ? "no session" : null;
+        }
+        catch (Sessions.CredentialCacheException e)
+        {
+            return "no usable session: " + e.Message;
+        }
+    }
+
+    private static JsonObject Describe(OutboxSender sender, string? problem) => new()
+    {
+        ["homeserver"] = sender.Homeserver,
+        ["user_id"] = sender.UserId,
+        ["pending"] = sender.Pending,
+        ["oldest_pending_seconds"] = Math.Round(sender.OldestPendingAge.TotalSeconds, 1),
+        ["session"] = problem is null ? "cached" : problem,
+    };
+
+    /// <summary>"2 pending for @bot-a on https://hs: no session; run …", or null when nothing stops the sender.</summary>
+    private static string? WaitingNote(OutboxSender sender, string? problem) => (sender.UserId, problem) switch
+    {
+        (_, null) => null,
+        (null, _) => $"{sender.Pending} pending on {sender.Homeserver} with no recorded sender (queued with a bare access token while the homeserver could not say whose it is, or by an older version): "
+            + "run `solti-matrix outbox flush` with that token (MATRIX_ACCESS_TOKEN), or `outbox flush --adopt-unattributed` with the credentials of the user they belong to",
+        (var user, var why) when why.StartsWith("no session", StringComparison.Ordinal) || why.StartsWith("no usable session", StringComparison.Ordinal) =>
+            $"{sender.Pending} pending for {user} on {sender.Homeserver}: {why}; run `solti-matrix login --homeserver {sender.Homeserver} --user {user}` or a task with its credentials",
+        (var user, var why) => $"{sender.Pending} pending for {user} on {sender.Homeserver}: {why}",
+    };
+
+    /// <summary><c>--adopt-unattributed</c>: the flags' user (asked of the server) becomes the sender of the events
+    /// that record none on the flags' homeserver.</summary>
+    private static async Task<int> AdoptAsync(ParseResult parse, OutboxStore store, CancellationToken ct)
+    {
+        if (!ClientFactory.HasCredentials(parse))
+        {
+            throw new ArgumentException("--adopt-unattributed needs the credentials of the user the events belong to (--user with a password, or MATRIX_ACCESS_TOKEN)");
+        }
+
+        using var client = ClientFactory.Create(parse);
+        var user = (await client.WhoAmIAsync(ct))["user_id"]!.GetValue<string>();
+        return OutboxSenders.Adopt(store, client.Homeserver.ToString(), user, client.Session.DeviceId);
     }
 
     /// <summary><c>90</c>/<c>90s</c>, <c>15m</c>, <c>24h</c>, <c>7d</c>.</summary>

@@ -3,7 +3,7 @@ using Solti.Matrix.Outbox;
 namespace Solti.Matrix.Relay;
 
 /// <summary>When the relay refuses new events: at <c>--max-queue</c> pending ones (a 503 with <c>Retry-After</c>).</summary>
-internal sealed class Backpressure(OutboxStore store, string homeserver, long maxQueue)
+internal sealed class Backpressure(OutboxStore store, long maxQueue)
 {
     private long _queuedCounted;
     private long _queuedSinceCount;
@@ -27,7 +27,7 @@ internal sealed class Backpressure(OutboxStore store, string homeserver, long ma
         if (now - Interlocked.Read(ref _countedAt) > 100)
         {
             Interlocked.Exchange(ref _queuedSinceCount, 0);
-            Interlocked.Exchange(ref _queuedCounted, store.PendingCount(homeserver));
+            Interlocked.Exchange(ref _queuedCounted, store.PendingCount());
             Interlocked.Exchange(ref _countedAt, now);
         }
 

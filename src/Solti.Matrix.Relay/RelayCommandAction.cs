@@ -18,7 +18,8 @@ public static class RelayCommandAction
         });
         using var store = CliSettings.OpenOutbox(parse);
         using var client = ClientFactory.Create(parse);
-        var relay = new RelayService(store, client, CliSettings.Schemas(parse), new RelayOptions(parse.GetValue(RelayCommand.Listen)!, parse.GetValue(RelayCommand.MaxQueue), TimeSpan.FromSeconds(parse.GetValue(RelayCommand.Poll)), OutboxCommands.Duration(parse.GetValue(RelayCommand.KeepDelivered)!)));
+        using var senders = ClientFactory.Senders(parse, client);
+        var relay = new RelayService(store, client, senders, CliSettings.Schemas(parse), new RelayOptions(parse.GetValue(RelayCommand.Listen)!, parse.GetValue(RelayCommand.MaxQueue), TimeSpan.FromSeconds(parse.GetValue(RelayCommand.Poll)), OutboxCommands.Duration(parse.GetValue(RelayCommand.KeepDelivered)!)));
         await relay.RunAsync(address => Console.Error.WriteLine($"solti-matrix relay: listening on {address}, outbox {store.Path}, homeserver {client.Homeserver}"), stop.Token);
         Console.Error.WriteLine("solti-matrix relay: stopped");
     }

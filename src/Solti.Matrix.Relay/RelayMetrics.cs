@@ -5,7 +5,7 @@ using Solti.Matrix.Outbox;
 namespace Solti.Matrix.Relay;
 
 /// <summary><c>GET /metrics</c>: the outbox's backlog and this process's counters in Prometheus' text format.</summary>
-internal sealed class RelayMetrics(OutboxStore store, string homeserver, OutboxDelivery delivery)
+internal sealed class RelayMetrics(OutboxStore store, OutboxDelivery delivery)
 {
     private long _accepted;
     private long _rejected;
@@ -16,7 +16,7 @@ internal sealed class RelayMetrics(OutboxStore store, string homeserver, OutboxD
 
     public string Render()
     {
-        var (queued, oldest) = store.PendingSummary(homeserver);
+        var (queued, oldest) = store.PendingSummary();
         var text = new StringBuilder();
         void Metric(string name, string type, string help, double value)
         {

@@ -22,7 +22,7 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
                 await Text(context, 200, metrics.Render(), "text/plain; version=0.0.4");
                 break;
             case ("GET", "/v1/status"):
-                var stats = store.Stats(client.Homeserver.ToString());
+                var stats = store.Stats();
                 await Json(context, 200, new JsonObject { ["pending"] = stats.Pending, ["delivered"] = stats.Delivered, ["dead"] = stats.Dead, ["oldest_pending_seconds"] = stats.OldestPendingAge?.TotalSeconds });
                 break;
             default:
@@ -70,7 +70,7 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
             return;
         }
 
-        var id = await commits.EnqueueAsync(new OutboxItem(client.Homeserver.ToString(), client.Session.UserId, request.Room, request.EventType, request.Content, request.TxnId));
+        var id = await commits.EnqueueAsync(SenderIdentity.Item(client, request.Room, request.EventType, request.Content, request.TxnId));
         metrics.Accepted();
         backpressure.Accepted();
         delivery.Wake();

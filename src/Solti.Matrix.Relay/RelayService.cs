@@ -4,8 +4,8 @@ using Solti.Matrix.Outbox;
 namespace Solti.Matrix.Relay;
 
 /// <summary><c>solti-matrix relay</c>: accepts events from local producers over HTTP (127.0.0.1 or a Unix socket),
-/// acknowledges each only once it is durable in the outbox, and drains the outbox to the homeserver (order kept per
-/// room, rooms independent). A full outbox answers 503 with <c>Retry-After</c>. SIGTERM/SIGINT: stop accepting,
+/// acknowledges each only once it is durable in the outbox, and drains the outbox, each entry to its own homeserver as
+/// its own sender (order kept per sender and room, rooms independent). A full outbox answers 503 with <c>Retry-After</c>. SIGTERM/SIGINT: stop accepting,
 /// finish the requests in flight, stop delivering (what is not delivered stays queued for the next start).</summary>
 /// <remarks>The pieces: <see cref="RelayServer"/> (Kestrel), <see cref="RelayRoutes"/> (the endpoints),
 /// <see cref="EventRequest"/> (a producer's body), <see cref="Backpressure"/>, <see cref="RelayMetrics"/> and
@@ -17,14 +17,16 @@ public sealed class RelayService
     private readonly OutboxDelivery _delivery;
     private readonly RelayRoutes _routes;
 
-    public RelayService(OutboxStore store, MatrixClient client, SchemaRegistry schemas, RelayOptions options)
+    /// <param name="client">The relay's own session: events producers post are queued as its user.</param>
+    /// <param name="senders">Who delivers: the relay's own session and every other sender's cached one (each entry of
+    /// the outbox goes out as its own sender, whoever queued it).</param>
+    public RelayService(OutboxStore store, MatrixClient client, OutboxSenders senders, SchemaRegistry schemas, RelayOptions options)
     {
         _store = store;
         _options = options;
-        var homeserver = client.Homeserver.ToString();
-        _delivery = new OutboxDelivery(store, client, homeserver);
+        _delivery = new OutboxDelivery(store, senders);
         _routes = new RelayRoutes(store, client, schemas, _delivery, new GroupCommit(store),
-            new Backpressure(store, homeserver, options.MaxQueue), new RelayMetrics(store, homeserver, _delivery));
+            new Backpressure(store, options.MaxQueue), new RelayMetrics(store, _delivery));
     }
 
     public async Task RunAsync(Action<string> announce, CancellationToken stop)

@@ -302,7 +302,7 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
         using var store = new Solti.Matrix.Outbox.OutboxStore(outbox);
         Assert.Equal(1, store.Stats().Pending);
         using var client = new MatrixClient(new MatrixClientOptions(new Uri(Url)), new Solti.Matrix.Sessions.SessionOptions { AccessToken = bot.AccessToken, UseCache = false });
-        var delivery = new Solti.Matrix.Outbox.OutboxDelivery(store, client, Url);
+        var delivery = new Solti.Matrix.Outbox.OutboxDelivery(store, client);
         Assert.Equal(1, (await delivery.DeliverPendingAsync(CancellationToken.None)).Delivered);
         Assert.Equal(0, (await delivery.DeliverPendingAsync(CancellationToken.None)).Delivered);
         var message = Assert.Single(await MessagesAsync(roomId));

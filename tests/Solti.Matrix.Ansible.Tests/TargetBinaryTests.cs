@@ -183,7 +183,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
         using var store = new Solti.Matrix.Outbox.OutboxStore(outbox);
         Assert.Equal(1, store.Stats().Pending);
         using var client = new MatrixClient(new MatrixClientOptions(new Uri(Url)), new Solti.Matrix.Sessions.SessionOptions { AccessToken = Bot.AccessToken, UseCache = false });
-        var delivery = new Solti.Matrix.Outbox.OutboxDelivery(store, client, Url);
+        var delivery = new Solti.Matrix.Outbox.OutboxDelivery(store, client);
         Assert.Equal(1, (await delivery.DeliverPendingAsync(CancellationToken.None)).Delivered);
         var message = Assert.Single(await MessagesAsync());
         Assert.Equal("queued on aarch64", message["content"]!["body"]!.GetValue<string>());

@@ -55,7 +55,7 @@ public sealed class OutboxTests
 
         // Two 503s for the open room's first event: retried with the same transaction id, so it lands once.
         await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["path"] = open[1..open.IndexOf(':', StringComparison.Ordinal)], ["status"] = 503, ["count"] = 2 });
-        var delivery = new OutboxDelivery(store, client, hs);
+        var delivery = new OutboxDelivery(store, client);
         for (var round = 0; round < 20 && store.Stats(hs).Pending > 0; round++)
         {
             var result = await delivery.DeliverPendingAsync(CancellationToken.None);
@@ -105,8 +105,8 @@ public sealed class OutboxTests
         using var store = new OutboxStore(path);
         var hs = client.Homeserver.ToString();
         Assert.Equal(1, store.Stats(hs).Pending);
-        await new OutboxDelivery(store, client, hs).DeliverPendingAsync(CancellationToken.None);
-        await new OutboxDelivery(store, client, hs).DeliverPendingAsync(CancellationToken.None);
+        await new OutboxDelivery(store, client).DeliverPendingAsync(CancellationToken.None);
+        await new OutboxDelivery(store, client).DeliverPendingAsync(CancellationToken.None);
         Assert.Equal(["spooled"], (await h.MessagesAsync(room, bot.AccessToken)).Select(m => m["content"]!["body"]!.GetValue<string>()));
         Assert.Equal(1, store.Stats(hs).Delivered);
     }

@@ -20,53 +20,76 @@ public sealed class DeliveryMetrics
     internal void AddDead() => Interlocked.Increment(ref _dead);
 }
 
-/// <summary>Drains the outbox for one homeserver through one self-healing session. Per room, events go one at a time
-/// in the order they were accepted, each with its stored transaction id (so a retry after any crash is de-duplicated
-/// by the server); rooms do not wait for each other. An event the server refuses for good (4xx other than 429 and
-/// token errors) is marked dead with the server's error and the room moves on; anything else is retried in place.</summary>
-public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, string homeserver, int maxRoomsInParallel = 8)
+/// <summary>Drains the outbox: every entry in <paramref name="scope"/> goes to its own homeserver as its own sender,
+/// with that sender's self-healing session (<see cref="OutboxSenders"/>), never as anyone else. Per lane (homeserver,
+/// sender, room), events go one at a time in the order they were accepted, each with its stored transaction id (so a
+/// retry after any crash is de-duplicated by the server); lanes do not wait for each other. An event the server refuses
+/// for good (4xx other than 429 and token errors) is marked dead with the server's error and the lane moves on;
+/// anything else is retried in place. A sender without a session keeps its events pending.</summary>
+public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, OutboxScope? scope = null, int maxLanesInParallel = 8)
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private const int MarkBatch = 64;
-    private const int PerRoom = 500; // events read per room and pass: enough to keep each room busy, little memory
+    private const int PerLane = 500; // events read per lane and pass: enough to keep each room busy, little memory
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Until, TimeSpan Backoff)> _blocked = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<OutboxLane, (DateTimeOffset Until, TimeSpan Backoff)> _blocked = new();
+    private readonly OutboxScope _scope = scope ?? OutboxScope.All;
+
+    /// <summary>Delivers <paramref name="client"/>'s own events only (its homeserver and user).</summary>
+    public OutboxDelivery(OutboxStore store, MatrixClient client)
+        : this(store, OutboxSenders.Of(client), new OutboxScope(client.Homeserver.ToString(), client.Session.UserId))
+    {
+    }
+
+    public OutboxSenders Senders => senders;
 
     public DeliveryMetrics Metrics { get; } = new();
 
     /// <summary>Tells a waiting loop that there is something new.</summary>
     public void Wake() => _wake.Release();
 
-    /// <summary>One pass over every room that is not backing off: its pending events in order, until one fails in a
-    /// way worth retrying (the room then backs off, doubling up to 30 s; other rooms go on). Returns how many were
-    /// delivered, whether some room is blocked, and when the earliest blocked room may try again.</summary>
+    /// <summary>One pass over every lane that is not backing off: its pending events in order, until one fails in a
+    /// way worth retrying (the lane then backs off, doubling up to 30 s; other lanes go on). First, events queued with a
+    /// bare token are attributed to their sender once a given session can say whose the token is. Returns how many were
+    /// delivered, whether some lane is blocked, and when the earliest blocked lane may try again. A lane whose sender
+    /// has no session is skipped (and counts as blocked).</summary>
     public async Task<(int Delivered, bool Blocked, DateTimeOffset? RetryAt)> DeliverPendingAsync(CancellationToken cancellationToken)
     {
+        await senders.AttributeAsync(store, cancellationToken);
         var now = DateTimeOffset.UtcNow;
         var waiting = _blocked.Where(b => b.Value.Until > now).Select(b => b.Key).ToList();
-        var rooms = store.Pending(homeserver, PerRoom, waiting)
-            .GroupBy(e => e.Room, StringComparer.Ordinal)
+        var lanes = store.Pending(_scope, PerLane, waiting)
+            .GroupBy(OutboxLane.Of)
             .ToList();
         var delivered = 0;
-        await Parallel.ForEachAsync(rooms, new ParallelOptions { MaxDegreeOfParallelism = maxRoomsInParallel, CancellationToken = cancellationToken }, async (room, ct) =>
+        var withoutSession = 0;
+        await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = maxLanesInParallel, CancellationToken = cancellationToken }, async (lane, ct) =>
         {
+            var first = lane.First();
+            var client = await senders.ForAsync(first.Homeserver, first.UserId!, first.DeviceId, ct);
+            if (client is null)
+            {
+                Interlocked.Increment(ref withoutSession); // never sent as anyone else: it waits for its sender's session
+                return;
+            }
+
             // Delivered marks are written in batches, not synced one by one: a mark lost in a crash only means the
             // event is sent again with its stored transaction id, which the server answers with the event it has.
             var marks = new List<(long Id, string EventId)>();
             try
             {
-                foreach (var entry in room)
+                foreach (var entry in lane)
                 {
-                    var outcome = await DeliverAsync(entry, marks, ct);
+                    var outcome = await DeliverAsync(client, entry, marks, ct);
                     if (outcome == Outcome.Retry)
                     {
-                        var backoff = _blocked.TryGetValue(room.Key, out var b) ? TimeSpan.FromTicks(Math.Min(b.Backoff.Ticks * 2, MaxBackoff.Ticks)) : FirstBackoff;
-                        _blocked[room.Key] = (DateTimeOffset.UtcNow + backoff, backoff);
-                        return; // keep this room's order: nothing after it goes first
+                        var backoff = _blocked.TryGetValue(lane.Key, out var b) ? TimeSpan.FromTicks(Math.Min(b.Backoff.Ticks * 2, MaxBackoff.Ticks)) : FirstBackoff;
+                        _blocked[lane.Key] = (DateTimeOffset.UtcNow + backoff, backoff);
+                        return; // keep this lane's order: nothing after it goes first
                     }
 
-                    _blocked.TryRemove(room.Key, out _);
+                    _blocked.TryRemove(lane.Key, out _);
                     if (outcome == Outcome.Delivered)
                     {
                         Interlocked.Increment(ref delivered);
@@ -85,10 +108,10 @@ public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, strin
             }
         });
         DateTimeOffset? retryAt = _blocked.IsEmpty ? null : _blocked.Values.Min(b => b.Until);
-        return (delivered, !_blocked.IsEmpty, retryAt);
+        return (delivered, !_blocked.IsEmpty || withoutSession > 0, retryAt);
     }
 
-    /// <summary>Delivers until cancelled: drains, then waits for <see cref="Wake"/>, the next blocked room's retry time,
+    /// <summary>Delivers until cancelled: drains, then waits for <see cref="Wake"/>, the next blocked lane's retry time,
     /// or <paramref name="poll"/> (events another process queued), whichever comes first. A pass that fails for a
     /// reason no event is to blame for (the outbox file, a bug) is reported to <paramref name="onError"/> and tried
     /// again after <paramref name="poll"/>: the loop never dies quietly while the service looks alive.</summary>
@@ -145,7 +168,7 @@ public sealed class OutboxDelivery(OutboxStore store, MatrixClient client, strin
         Dead,
         Retry,
     }
-    private async Task<Outcome> DeliverAsync(OutboxEntry entry, List<(long Id, string EventId)> marks, CancellationToken cancellationToken)
+    private async Task<Outcome> DeliverAsync(MatrixClient client, OutboxEntry entry, List<(long Id, string EventId)> marks, CancellationToken cancellationToken)
     {
         try
         {

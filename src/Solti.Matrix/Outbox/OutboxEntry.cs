@@ -1,8 +1,14 @@
 namespace Solti.Matrix.Outbox;
 
-/// <summary>One accepted event: where it goes, what it is, and the transaction id every delivery attempt reuses.</summary>
+/// <summary>One accepted event: where it goes (<see cref="Homeserver"/>, <see cref="Room"/>), who sends it
+/// (<see cref="UserId"/> and <see cref="DeviceId"/>: it is only ever delivered as that user), what it is, and the
+/// transaction id every delivery attempt reuses. <see cref="UserId"/> is null only for an event queued with a bare
+/// access token while the homeserver could not say whose it is (see <see cref="OutboxItem.TokenFingerprint"/>), or
+/// by a version that did not record it: such an event waits until its sender is known.</summary>
 public sealed record OutboxEntry(long Id, string Homeserver, string? UserId, string Room, string EventType, JsonObject Content, string TransactionId)
 {
+    public string? DeviceId { get; init; }
+
     public DateTimeOffset EnqueuedAt { get; init; }
 
     public int Attempts { get; init; }
@@ -13,5 +19,29 @@ public sealed record OutboxEntry(long Id, string Homeserver, string? UserId, str
 /// <summary>Counts by state and the age of the oldest undelivered event.</summary>
 public sealed record OutboxStats(long Pending, long Delivered, long Dead, TimeSpan? OldestPendingAge);
 
-/// <summary>An event to store: where it goes, what it is, and the transaction id every delivery attempt will reuse.</summary>
-public sealed record OutboxItem(string Homeserver, string? UserId, string Room, string EventType, JsonObject Content, string TransactionId);
+/// <summary>An event to store: where it goes, who sends it, what it is, and the transaction id every delivery attempt
+/// will reuse.</summary>
+public sealed record OutboxItem(string Homeserver, string? UserId, string Room, string EventType, JsonObject Content, string TransactionId)
+{
+    /// <summary>The sender's device, when known: a password login for a delivery uses the same one.</summary>
+    public string? DeviceId { get; init; }
+
+    /// <summary>For an event whose sender is not known yet: <see cref="SenderIdentity.Fingerprint"/> of the access token
+    /// it was queued with (never the token), so that only a session holding that same token claims it.</summary>
+    public string? TokenFingerprint { get; init; }
+}
+
+/// <summary>The pending events of one sender on one homeserver (<see cref="UserId"/> null: not known yet).</summary>
+public sealed record OutboxSender(string Homeserver, string? UserId, long Pending, TimeSpan OldestPendingAge);
+
+/// <summary>Which entries a delivery or a report covers; null matches every value.</summary>
+public sealed record OutboxScope(string? Homeserver = null, string? UserId = null, string? Room = null)
+{
+    public static OutboxScope All { get; } = new();
+}
+
+/// <summary>What delivery keeps in order: the events of one sender to one room of one homeserver.</summary>
+public sealed record OutboxLane(string Homeserver, string UserId, string Room)
+{
+    public static OutboxLane Of(OutboxEntry entry) => new(OutboxStore.Key(entry.Homeserver), entry.UserId!, entry.Room);
+}

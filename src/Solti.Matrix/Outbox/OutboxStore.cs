@@ -5,8 +5,9 @@ namespace Solti.Matrix.Outbox;
 
 /// <summary>The durable outbox: SQLite in WAL mode with full sync, so an event is accepted only once its room, type,
 /// content and transaction id are on disk. Several processes may share one file (a module spooling, a relay
-/// draining). States: <c>pending</c> → <c>delivered</c> (with the event id) or <c>dead</c> (refused for good, kept
-/// with the server's error until purged).</summary>
+/// draining). Every entry records its homeserver and its sender (user and device), and is delivered to that
+/// homeserver as that sender only (<see cref="OutboxDelivery"/>). States: <c>pending</c> → <c>delivered</c> (with the
+/// event id) or <c>dead</c> (refused for good, kept with the server's error until purged).</summary>
 public sealed class OutboxStore : IDisposable
 {
     private readonly SqliteConnection _db;
@@ -45,8 +46,61 @@ public sealed class OutboxStore : IDisposable
                 event_id TEXT,
                 done_at INTEGER
             );
-            CREATE INDEX IF NOT EXISTS events_pending ON events (state, homeserver, id);
             """);
+        Migrate();
+    }
+
+    /// <summary>The file's layout version (<c>PRAGMA user_version</c>): 2 records each sender's device and, while
+    /// its user is unknown, its token's fingerprint, and indexes pending events by sender.</summary>
+    public const int Version = 2;
+
+    /// <summary>Brings a file written by an earlier version up to <see cref="Version"/>, in place and in one
+    /// transaction: its events keep their ids, states and transaction ids.</summary>
+    private void Migrate()
+    {
+        lock (_gate)
+        {
+            using var version = Command("PRAGMA user_version");
+            if ((long)version.ExecuteScalar()! >= Version)
+            {
+                return;
+            }
+
+            using var transaction = _db.BeginTransaction();
+            var columns = new HashSet<string>(StringComparer.Ordinal);
+            using (var info = Command("SELECT name FROM pragma_table_info('events')"))
+            {
+                info.Transaction = transaction;
+                using var reader = info.ExecuteReader();
+                while (reader.Read())
+                {
+                    columns.Add(reader.GetString(0));
+                }
+            }
+
+            var steps = new List<string>();
+            if (!columns.Contains("device_id"))
+            {
+                steps.Add("ALTER TABLE events ADD COLUMN device_id TEXT");
+            }
+
+            if (!columns.Contains("token_fp"))
+            {
+                steps.Add("ALTER TABLE events ADD COLUMN token_fp TEXT");
+            }
+
+            steps.Add("DROP INDEX IF EXISTS events_pending");
+            steps.Add("CREATE INDEX IF NOT EXISTS events_pending_by_sender ON events (state, homeserver, user_id, room, id)");
+            steps.Add($"PRAGMA user_version = {Version}");
+            foreach (var step in steps)
+            {
+                using var command = Command(step);
+                command.Transaction = transaction;
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
     }
 
     public string Path { get; }
@@ -61,6 +115,9 @@ public sealed class OutboxStore : IDisposable
     public long Enqueue(string homeserver, string? userId, string room, string eventType, JsonObject content, string transactionId) =>
         Enqueue([new OutboxItem(homeserver, userId, room, eventType, content, transactionId)])[0];
 
+    /// <summary>Stores one event durably and returns its id (see <see cref="Enqueue(IReadOnlyList{OutboxItem})"/>).</summary>
+    public long Enqueue(OutboxItem item) => Enqueue([item])[0];
+
     /// <summary>Stores several events in one transaction, synced once (group commit), and returns their ids in order.</summary>
     public long[] Enqueue(IReadOnlyList<OutboxItem> items)
     {
@@ -68,8 +125,8 @@ public sealed class OutboxStore : IDisposable
         {
             using var transaction = _db.BeginTransaction();
             using var insert = Command("""
-                INSERT INTO events (homeserver, user_id, room, event_type, content, txn_id, enqueued_at)
-                VALUES ($hs, $user, $room, $type, $content, $txn, $now)
+                INSERT INTO events (homeserver, user_id, device_id, token_fp, room, event_type, content, txn_id, enqueued_at)
+                VALUES ($hs, $user, $device, $fp, $room, $type, $content, $txn, $now)
                 ON CONFLICT (txn_id) DO NOTHING;
                 SELECT id FROM events WHERE txn_id = $txn;
                 """);
@@ -81,6 +138,8 @@ public sealed class OutboxStore : IDisposable
                 insert.Parameters.Clear();
                 insert.Parameters.AddWithValue("$hs", Key(item.Homeserver));
                 insert.Parameters.AddWithValue("$user", (object?)item.UserId ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$device", (object?)item.DeviceId ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$fp", (object?)(item.UserId is null ? item.TokenFingerprint : null) ?? DBNull.Value);
                 insert.Parameters.AddWithValue("$room", item.Room);
                 insert.Parameters.AddWithValue("$type", item.EventType);
                 insert.Parameters.AddWithValue("$content", item.Content.ToJsonString());
@@ -94,26 +153,27 @@ public sealed class OutboxStore : IDisposable
         }
     }
 
-    /// <summary>Undelivered events for a homeserver, oldest first: at most <paramref name="perRoom"/> of each room (so
-    /// a busy room does not crowd the others out of a pass), leaving out <paramref name="skipRooms"/> (rooms backing
-    /// off: their events are not read until they may go again).</summary>
-    public List<OutboxEntry> Pending(string homeserver, int perRoom, IReadOnlyCollection<string>? skipRooms = null)
+    /// <summary>Undelivered events of known senders in <paramref name="scope"/>, oldest first: at most
+    /// <paramref name="perLane"/> of each lane (homeserver, sender, room: the unit whose order delivery keeps), so a busy
+    /// room does not crowd the others out of a pass, leaving out <paramref name="skipLanes"/> (lanes backing off: their
+    /// events are not read until they may go again). Events whose sender is not known yet are not delivered.</summary>
+    public List<OutboxEntry> Pending(OutboxScope scope, int perLane, IReadOnlyCollection<OutboxLane>? skipLanes = null)
     {
         lock (_gate)
         {
-            var skip = skipRooms ?? [];
+            var skip = skipLanes?.ToList() ?? [];
             using var select = Command($"""
-                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error FROM (
-                  SELECT *, ROW_NUMBER() OVER (PARTITION BY room ORDER BY id) AS place
-                  FROM events WHERE state = 'pending' AND homeserver = $hs
-                  {(skip.Count == 0 ? "" : "AND room NOT IN (" + string.Join(", ", skip.Select((_, i) => "$skip" + i)) + ")")})
+                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error, device_id FROM (
+                  SELECT *, ROW_NUMBER() OVER (PARTITION BY homeserver, user_id, room ORDER BY id) AS place
+                  FROM events WHERE state = 'pending' AND user_id IS NOT NULL{Where(scope)}
+                  {(skip.Count == 0 ? "" : "AND (homeserver || char(10) || user_id || char(10) || room) NOT IN (" + string.Join(", ", skip.Select((_, i) => "$skip" + i)) + ")")})
                 WHERE place <= $limit ORDER BY id
                 """);
-            select.Parameters.AddWithValue("$hs", Key(homeserver));
-            select.Parameters.AddWithValue("$limit", perRoom);
-            foreach (var (room, i) in skip.Select((room, i) => (room, i)))
+            Bind(select, scope);
+            select.Parameters.AddWithValue("$limit", perLane);
+            foreach (var (lane, i) in skip.Select((lane, i) => (lane, i)))
             {
-                select.Parameters.AddWithValue("$skip" + i, room);
+                select.Parameters.AddWithValue("$skip" + i, Key(lane.Homeserver) + "\n" + lane.UserId + "\n" + lane.Room);
             }
 
             using var reader = select.ExecuteReader();
@@ -126,10 +186,92 @@ public sealed class OutboxStore : IDisposable
                     EnqueuedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
                     Attempts = reader.GetInt32(8),
                     LastError = reader.IsDBNull(9) ? null : reader.GetString(9),
+                    DeviceId = reader.IsDBNull(10) ? null : reader.GetString(10),
                 });
             }
 
             return entries;
+        }
+    }
+
+    /// <summary>The pending events of <paramref name="homeserver"/>, every sender (see <see cref="Pending(OutboxScope, int, IReadOnlyCollection{OutboxLane}?)"/>).</summary>
+    public List<OutboxEntry> Pending(string homeserver, int perLane) => Pending(new OutboxScope(homeserver), perLane);
+
+    /// <summary>Who has events waiting in <paramref name="scope"/>: one row per homeserver and sender (a null
+    /// <see cref="OutboxSender.UserId"/> for the events whose sender is not known yet), oldest first.</summary>
+    public List<OutboxSender> Senders(OutboxScope scope)
+    {
+        lock (_gate)
+        {
+            using var select = Command($"""
+                SELECT homeserver, user_id, COUNT(*), MIN(enqueued_at) FROM events
+                WHERE state = 'pending'{Where(scope with { UserId = null })}{(scope.UserId is null ? "" : " AND (user_id = $user OR user_id IS NULL)")}
+                GROUP BY homeserver, user_id ORDER BY MIN(id)
+                """);
+            Bind(select, scope);
+            using var reader = select.ExecuteReader();
+            var senders = new List<OutboxSender>();
+            var now = DateTimeOffset.UtcNow;
+            while (reader.Read())
+            {
+                senders.Add(new OutboxSender(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2), now - DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
+            }
+
+            return senders;
+        }
+    }
+
+    /// <summary>Pending events on <paramref name="homeserver"/> whose sender is not known: those queued with the access
+    /// token of <paramref name="tokenFingerprint"/>, or (null) all of them.</summary>
+    public long UnattributedCount(string homeserver, string? tokenFingerprint)
+    {
+        lock (_gate)
+        {
+            using var count = Command("SELECT COUNT(*) FROM events WHERE state = 'pending' AND user_id IS NULL AND homeserver = $hs AND ($fp IS NULL OR token_fp = $fp)");
+            count.Parameters.AddWithValue("$hs", Key(homeserver));
+            count.Parameters.AddWithValue("$fp", (object?)tokenFingerprint ?? DBNull.Value);
+            return (long)count.ExecuteScalar()!;
+        }
+    }
+
+    /// <summary>Records <paramref name="userId"/> (and its device) as the sender of the pending events on
+    /// <paramref name="homeserver"/> whose sender is not known: those queued with the access token of
+    /// <paramref name="tokenFingerprint"/> (the session that holds that token has said whose it is), or, when null, all
+    /// of them (an operator's explicit choice). Returns how many.</summary>
+    public int Attribute(string homeserver, string? tokenFingerprint, string userId, string? deviceId)
+    {
+        lock (_gate)
+        {
+            using var update = Command("""
+                UPDATE events SET user_id = $user, device_id = COALESCE(device_id, $device), token_fp = NULL
+                WHERE state = 'pending' AND user_id IS NULL AND homeserver = $hs AND ($fp IS NULL OR token_fp = $fp)
+                """);
+            update.Parameters.AddWithValue("$hs", Key(homeserver));
+            update.Parameters.AddWithValue("$fp", (object?)tokenFingerprint ?? DBNull.Value);
+            update.Parameters.AddWithValue("$user", userId);
+            update.Parameters.AddWithValue("$device", (object?)deviceId ?? DBNull.Value);
+            return update.ExecuteNonQuery();
+        }
+    }
+
+    private static string Where(OutboxScope scope) =>
+        (scope.Homeserver is null ? "" : " AND homeserver = $hs") + (scope.UserId is null ? "" : " AND user_id = $user") + (scope.Room is null ? "" : " AND room = $room");
+
+    private static void Bind(SqliteCommand command, OutboxScope scope)
+    {
+        if (scope.Homeserver is not null)
+        {
+            command.Parameters.AddWithValue("$hs", Key(scope.Homeserver));
+        }
+
+        if (scope.UserId is not null)
+        {
+            command.Parameters.AddWithValue("$user", scope.UserId);
+        }
+
+        if (scope.Room is not null)
+        {
+            command.Parameters.AddWithValue("$room", scope.Room);
         }
     }
 
@@ -170,8 +312,8 @@ public sealed class OutboxStore : IDisposable
         }
     }
 
-    /// <summary>Undelivered events for a homeserver (an index range: the relay checks it for every event it accepts).</summary>
-    public long PendingCount(string homeserver)
+    /// <summary>Undelivered events, of one homeserver or all (an index range: the relay checks it for every event it accepts).</summary>
+    public long PendingCount(string? homeserver = null)
     {
         lock (_gate)
         {
@@ -252,7 +394,7 @@ public sealed class OutboxStore : IDisposable
     {
         lock (_gate)
         {
-            using var select = Command("SELECT id, homeserver, user_id, room, event_type, txn_id, attempts, last_error FROM events WHERE state = 'dead' ORDER BY id LIMIT $limit");
+            using var select = Command("SELECT id, homeserver, user_id, room, event_type, txn_id, attempts, last_error, device_id FROM events WHERE state = 'dead' ORDER BY id LIMIT $limit");
             select.Parameters.AddWithValue("$limit", limit);
             using var reader = select.ExecuteReader();
             var entries = new List<OutboxEntry>();
@@ -262,6 +404,7 @@ public sealed class OutboxStore : IDisposable
                 {
                     Attempts = reader.GetInt32(6),
                     LastError = reader.IsDBNull(7) ? null : reader.GetString(7),
+                    DeviceId = reader.IsDBNull(8) ? null : reader.GetString(8),
                 });
             }
 

@@ -3,7 +3,8 @@ using Solti.Matrix.Sending;
 namespace Solti.Matrix.Outbox;
 
 /// <summary>A send with the outbox as a safety net: <c>never</c> sends or fails; <c>on_failure</c> queues the event
-/// (same transaction id) when it cannot be delivered within the call's budget; <c>always</c> queues it for the relay.</summary>
+/// (same transaction id) when it cannot be delivered within the call's budget; <c>always</c> queues it for the relay.
+/// A queued event records its homeserver and sender (<see cref="SenderIdentity"/>): it is delivered as that sender only.</summary>
 public static class SpooledSend
 {
     public static async Task<JsonObject> SendAsync(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string? transactionId, string spool, CancellationToken cancellationToken)
@@ -41,8 +42,9 @@ public static class SpooledSend
     private static JsonObject Queue(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string txnId, string? reason)
     {
         using var store = outbox();
-        var id = store.Enqueue(client.Homeserver.ToString(), client.Session.UserId, room, eventType, content, txnId);
-        var result = new JsonObject { ["queued"] = true, ["outbox_id"] = id, ["transaction_id"] = txnId, ["event_type"] = eventType, ["room"] = room };
+        var item = SenderIdentity.Item(client, room, eventType, content, txnId);
+        var id = store.Enqueue(item);
+        var result = new JsonObject { ["queued"] = true, ["outbox_id"] = id, ["transaction_id"] = txnId, ["event_type"] = eventType, ["room"] = room, ["sender"] = item.UserId };
         if (reason is not null)
         {
             result["queued_because"] = reason;
