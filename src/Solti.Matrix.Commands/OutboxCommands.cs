@@ -69,27 +69,12 @@ public static class OutboxCommands
     }
 
     /// <summary>What the cache says of a sender's session: null when it holds one.</summary>
-    private static string? SessionOf(Sessions.CredentialCache? cache, OutboxSender sender)
+    private static string? SessionOf(Sessions.CredentialCache? cache, OutboxSender sender) => (sender.UserId, cache) switch
     {
-        if (sender.UserId is null)
-        {
-            return "unknown sender";
-        }
-
-        if (cache is null)
-        {
-            return "no session (--no-cache)";
-        }
-
-        try
-        {
-            return cache.Read(new Uri(sender.Homeserver), sender.UserId) is null ? "no session" : null;
-        }
-        catch (Sessions.CredentialCacheException e)
-        {
-            return "no usable session: " + e.Message;
-        }
-    }
+        (null, _) => "unknown sender",
+        (_, null) => Sessions.CredentialCache.NoSession + " (--no-cache)",
+        var (user, c) => c.Probe(new Uri(sender.Homeserver), user).Problem,
+    };
 
     private static JsonObject Describe(OutboxSender sender, string? problem) => new()
     {
@@ -106,7 +91,7 @@ public static class OutboxCommands
         (_, null) => null,
         (null, _) => $"{sender.Pending} pending on {sender.Homeserver} with no recorded sender (queued with a bare access token while the homeserver could not say whose it is, or by an older version): "
             + "run `solti-matrix outbox flush` with that token (MATRIX_ACCESS_TOKEN), or `outbox flush --adopt-unattributed` with the credentials of the user they belong to",
-        (var user, var why) when why.StartsWith("no session", StringComparison.Ordinal) || why.StartsWith("no usable session", StringComparison.Ordinal) =>
+        (var user, var why) when why.StartsWith(Sessions.CredentialCache.NoSession, StringComparison.Ordinal) || why.StartsWith(Sessions.CredentialCache.Unreadable, StringComparison.Ordinal) =>
             $"{sender.Pending} pending for {user} on {sender.Homeserver}: {why}; run `solti-matrix login --homeserver {sender.Homeserver} --user {user}` or a task with its credentials",
         (var user, var why) => $"{sender.Pending} pending for {user} on {sender.Homeserver}: {why}",
     };

@@ -128,9 +128,8 @@ public static class ConnectionOptions
             return client.Session.AccessToken;
         }
 
-        var whoami = await client.WhoAmIAsync(cancellationToken);
-        var owner = MatrixId.Require(MatrixIdKind.User, whoami["user_id"]?.GetValue<string>(), "whoami user_id");
-        client.Session.Remember(owner, whoami["device_id"]?.GetValue<string>());
+        var (owner, device) = await ModuleInputs.OwnSessionAsync(client, cancellationToken);
+        client.Session.Remember(owner, device);
         var reference = TokenReference.For(owner);
         result["access_token"] = reference;
         return reference;
@@ -139,28 +138,15 @@ public static class ConnectionOptions
     /// <summary>The cached session of a user (read only; an unreadable cache fails as the session would report it).</summary>
     private static StoredSession? Cached(AnsibleModule module, Uri homeserver, string userId)
     {
-        try
-        {
-            return new CredentialCache(module.Str("token_cache")).Read(homeserver, userId);
-        }
-        catch (CredentialCacheException e)
-        {
-            throw new ModuleFailedException($"access_token is a reference to the cached session of {userId}, but the credential cache cannot be read: {e.Message}");
-        }
+        var (session, problem) = new CredentialCache(module.Str("token_cache")).Probe(homeserver, userId);
+        return session is null && problem!.StartsWith(CredentialCache.Unreadable, StringComparison.Ordinal)
+            ? throw new ModuleFailedException($"access_token is a reference to the cached session of {userId}, but {problem}")
+            : session;
     }
 
     /// <summary>Whether the session could start from the cache (read only; an unreadable cache is left to the session to report).</summary>
-    private static bool HasCachedSession(AnsibleModule module, Uri homeserver, string userId)
-    {
-        try
-        {
-            return new CredentialCache(module.Str("token_cache")).Read(homeserver, userId) is not null;
-        }
-        catch (CredentialCacheException)
-        {
-            return true;
-        }
-    }
+    private static bool HasCachedSession(AnsibleModule module, Uri homeserver, string userId) =>
+        new CredentialCache(module.Str("token_cache")).Probe(homeserver, userId).Problem is not CredentialCache.NoSession;
 
     private static Uri Homeserver(AnsibleModule module)
     {

@@ -56,5 +56,12 @@ public static class ModuleInputs
 
     /// <summary>The user whose session the task runs in, as whoami names it.</summary>
     public static async Task<string> OwnUserAsync(MatrixClient client, CancellationToken cancellationToken) =>
-        MatrixId.Require(MatrixIdKind.User, (await client.WhoAmIAsync(cancellationToken))["user_id"]?.GetValue<string>(), "whoami user_id");
+        (await OwnSessionAsync(client, cancellationToken)).UserId;
+
+    /// <summary>The user and device of the session the task runs in, as whoami names them (the user id checked).</summary>
+    public static async Task<(string UserId, string? DeviceId)> OwnSessionAsync(MatrixClient client, CancellationToken cancellationToken)
+    {
+        var whoami = await client.WhoAmIAsync(cancellationToken);
+        return (MatrixId.Require(MatrixIdKind.User, whoami["user_id"]?.GetValue<string>(), "whoami user_id"), whoami["device_id"]?.GetValue<string>());
+    }
 }

@@ -154,23 +154,9 @@ public sealed class OutboxSenders : IDisposable
         }
     }
 
-    /// <summary>Null when the cache holds a session of the user; else what is missing.</summary>
-    public string? CachedSessionProblem(Uri homeserver, string userId)
-    {
-        if (_open is null || _cache is null)
-        {
-            return "no session: this delivery only has the credentials it was given";
-        }
-
-        try
-        {
-            return _cache.Read(homeserver, userId) is null ? "no session" : null;
-        }
-        catch (CredentialCacheException e)
-        {
-            return "no usable session: " + e.Message;
-        }
-    }
+    /// <summary>Null when the cache holds a session of the user; else what is missing (<see cref="CredentialCache.Probe"/>).</summary>
+    public string? CachedSessionProblem(Uri homeserver, string userId) =>
+        _open is null || _cache is null ? "no session: this delivery only has the credentials it was given" : _cache.Probe(homeserver, userId).Problem;
 
     private async Task<string?> WhoAsync(MatrixClient client, CancellationToken cancellationToken)
     {

@@ -58,6 +58,27 @@ public sealed class CredentialCache
         }
     }
 
+    /// <summary>Whether a session of the user is cached, for callers that decide before any session starts: the session
+    /// itself, or why there is none (<c>no session</c>; <c>the credential cache cannot be read: …</c> when the cache is
+    /// refused, <see cref="Unreadable"/>). Never throws for the cache's own refusals.</summary>
+    public (StoredSession? Session, string? Problem) Probe(Uri homeserver, string userId)
+    {
+        try
+        {
+            return Read(homeserver, userId) is { } session ? (session, null) : (null, NoSession);
+        }
+        catch (CredentialCacheException e)
+        {
+            return (null, Unreadable + e.Message);
+        }
+    }
+
+    /// <summary>What <see cref="Probe"/> says when the cache holds nothing for the user.</summary>
+    public const string NoSession = "no session";
+
+    /// <summary>How <see cref="Probe"/>'s answer starts when the cache refused to be read.</summary>
+    public const string Unreadable = "the credential cache cannot be read: ";
+
     /// <summary>Writes a new 0600 temp file (created exclusively, so never through a link), flushes it and renames it into place.</summary>
     public void Write(Uri homeserver, StoredSession session)
     {
