@@ -71,6 +71,20 @@ public sealed class MatrixIdTests
         Assert.Contains("257 bytes", MatrixId.Problem(MatrixIdKind.Alias, "#" + new string('é', 128)), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(MatrixIdKind.Alias, "ops", null)]
+    [InlineData(MatrixIdKind.Alias, "ops room", "the local part has a space, which an alias cannot contain")]
+    [InlineData(MatrixIdKind.Alias, "", "the local part is empty")]
+    [InlineData(MatrixIdKind.Alias, "ops:x", "the local part has ':', which separates the server")]
+    [InlineData(MatrixIdKind.User, "bot", null)]
+    [InlineData(MatrixIdKind.User, "bo b", "the local part has a space, which a user id cannot contain")]
+    public void A_bare_local_part_is_checked_without_a_stand_in_server(MatrixIdKind kind, string localpart, string? problem) =>
+        Assert.Equal(problem, MatrixId.LocalpartProblem(kind, localpart));
+
+    [Fact]
+    public void A_bare_local_part_too_long_for_any_server_is_refused_by_its_own_length() =>
+        Assert.Equal("the local part is 300 bytes long; with its sigil and server a Matrix identifier may have no more than 255", MatrixId.LocalpartProblem(MatrixIdKind.Alias, new string('a', 300)));
+
     [Fact]
     public void Require_names_the_parameter_the_expected_form_the_reason_and_the_value()
     {

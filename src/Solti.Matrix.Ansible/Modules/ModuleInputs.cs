@@ -30,8 +30,7 @@ public static class ModuleInputs
             return (MatrixId.Localpart(alias), alias);
         }
 
-        // The local part alone, checked with a stand-in server (the problem named is never the server's).
-        if (MatrixId.Problem(MatrixIdKind.Alias, $"#{local}:example.com") is { } reason)
+        if (MatrixId.LocalpartProblem(MatrixIdKind.Alias, local) is { } reason)
         {
             throw new MatrixIdException(option, MatrixIdKind.Alias, reason, name);
         }

@@ -58,6 +58,34 @@ public static class MatrixId
 
     public static bool IsValid(MatrixIdKind kind, string? value) => Problem(kind, value) is null;
 
+    /// <summary>Why a bare local part (no sigil, no server; the server is found later) is not valid for a user id or an
+    /// alias, or null when it is. The whole id is checked again once it has its server.</summary>
+    public static string? LocalpartProblem(MatrixIdKind kind, string localpart)
+    {
+        if (localpart.Length == 0)
+        {
+            return "the local part is empty";
+        }
+
+        if (localpart.Contains(':', StringComparison.Ordinal))
+        {
+            return "the local part has ':', which separates the server";
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(localpart);
+        if (bytes + 2 > MaxBytes)
+        {
+            return $"the local part is {bytes} bytes long; with its sigil and server a Matrix identifier may have no more than {MaxBytes}";
+        }
+
+        return kind switch
+        {
+            MatrixIdKind.User => UserLocalpartProblem(localpart),
+            MatrixIdKind.Alias => AliasLocalpartProblem(localpart),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "only user ids and aliases have a local part alone"),
+        };
+    }
+
     /// <summary>The value when it is valid, else a <see cref="MatrixIdException"/> naming <paramref name="parameter"/>.</summary>
     public static string Require(MatrixIdKind kind, string? value, string parameter) =>
         Problem(kind, value) is { } reason ? throw new MatrixIdException(parameter, kind, reason, value) : value!;
