@@ -15,10 +15,10 @@ bench_setup "$OUT"
 RELAY_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 RELAY="http://127.0.0.1:$RELAY_PORT"
 MATRIX_HOMESERVER_URL=$URL MATRIX_ACCESS_TOKEN=$TOKEN XDG_STATE_HOME="$OUT/state" \
-  "$CLI" relay --listen "127.0.0.1:$RELAY_PORT" 2>"$OUT/relay.log" &
+  "$CLI" relay --listen "127.0.0.1:$RELAY_PORT" --token-file "$OUT/state/relay.token" 2>"$OUT/relay.log" &
 RELAY_PID=$!
 trap 'kill $RELAY_PID $BENCH_HS_PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf "$RELAY/v1/status" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do [ -s "$OUT/state/relay.token" ] && curl -sf -H "Authorization: Bearer $(head -n1 "$OUT/state/relay.token")" "$RELAY/v1/status" >/dev/null && break; sleep 0.1; done
 
-python3 bench/relay_throughput.py "$RELAY_PORT" "$URL" "$TOKEN" "$ROOM" "$EVENTS" "$RUNS" "$OUT"
+RELAY_TOKEN=$(head -n1 "$OUT/state/relay.token") python3 bench/relay_throughput.py "$RELAY_PORT" "$URL" "$TOKEN" "$ROOM" "$EVENTS" "$RUNS" "$OUT"
 echo "relay peak memory: $(awk '/VmHWM/ {print $2, $3}' "/proc/$RELAY_PID/status" 2>/dev/null || echo unknown)"

@@ -11,8 +11,9 @@ end-to-end  producers (1, then 4 at once, N in all) posting events to the relay 
             the bare loop (and the test homeserver, which keeps its state in memory) never pays; concurrent producers
             share syncs (group commit).
 Usage: relay_throughput.py RELAY_PORT HS_URL TOKEN ROOM EVENTS RUNS OUTDIR"""
-import http.client, json, statistics, subprocess, sys, threading, time, urllib.parse
+import http.client, json, os, statistics, subprocess, sys, threading, time, urllib.parse
 
+RELAY_HEADERS = {"Content-Type": "application/json", "Authorization": "Bearer " + os.environ["RELAY_TOKEN"]}
 relay_port, hs_url, token, room, n, runs, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
 hs_host = urllib.parse.urlparse(hs_url).netloc
 relay = http.client.HTTPConnection("127.0.0.1", relay_port)
@@ -20,7 +21,7 @@ body = {"msgtype": "m.text", "body": "bench event"}
 
 
 def relay_call(method, path, payload=None):
-    relay.request(method, path, body=None if payload is None else json.dumps(payload), headers={"Content-Type": "application/json"})
+    relay.request(method, path, body=None if payload is None else json.dumps(payload), headers=RELAY_HEADERS)
     response = relay.getresponse()
     data = response.read()
     if response.status >= 300:
@@ -29,7 +30,7 @@ def relay_call(method, path, payload=None):
 
 
 def metrics():
-    relay.request("GET", "/metrics")
+    relay.request("GET", "/metrics", headers=RELAY_HEADERS)
     lines = relay.getresponse().read().decode().splitlines()
     return {name: float(value) for name, value in (line.split(" ") for line in lines if not line.startswith("#"))}
 
@@ -73,7 +74,7 @@ def produce(count):
     connection = http.client.HTTPConnection("127.0.0.1", relay_port)
     payload = json.dumps({"room": room, "content": body})
     for _ in range(count):
-        connection.request("POST", "/v1/events", body=payload, headers={"Content-Type": "application/json"})
+        connection.request("POST", "/v1/events", body=payload, headers=RELAY_HEADERS)
         response = connection.getresponse()
         response.read()
         assert response.status == 202, response.status

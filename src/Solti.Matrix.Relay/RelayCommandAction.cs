@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Solti.Matrix.Commands;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Relay;
 
@@ -19,8 +20,15 @@ public static class RelayCommandAction
         using var store = CliSettings.OpenOutbox(parse);
         using var client = ClientFactory.Create(parse);
         using var senders = ClientFactory.Senders(parse, client);
-        var relay = new RelayService(store, client, senders, CliSettings.Schemas(parse), new RelayOptions(parse.GetValue(RelayCommand.Listen)!, parse.GetValue(RelayCommand.MaxQueue), TimeSpan.FromSeconds(parse.GetValue(RelayCommand.Poll)), OutboxCommands.Duration(parse.GetValue(RelayCommand.KeepDelivered)!)));
-        await relay.RunAsync(address => Console.Error.WriteLine($"solti-matrix relay: listening on {address}, outbox {store.Path}, homeserver {client.Homeserver}"), stop.Token);
+        var options = new RelayOptions(parse.GetValue(RelayCommand.Listen)!, parse.GetValue(RelayCommand.MaxQueue), TimeSpan.FromSeconds(parse.GetValue(RelayCommand.Poll)), OutboxCommands.Duration(parse.GetValue(RelayCommand.KeepDelivered)!))
+        {
+            TokenFile = parse.GetValue(RelayCommand.TokenFile),
+            SocketGroup = parse.GetValue(RelayCommand.SocketGroup),
+            AllowRooms = [.. (parse.GetValue(RelayCommand.AllowRoom) ?? []).Select(r => MatrixId.Require(MatrixIdKind.RoomOrAlias, r, "--allow-room"))],
+            AllowSenders = [.. (parse.GetValue(RelayCommand.AllowSender) ?? []).Select(u => MatrixId.Require(MatrixIdKind.User, u, "--allow-sender"))],
+        };
+        var relay = new RelayService(store, client, senders, CliSettings.Schemas(parse), options);
+        await relay.RunAsync(address => Console.Error.WriteLine($"solti-matrix relay: listening on {address}, outbox {store.Path}, homeserver {client.Homeserver}, token file {relay.TokenFile}"), stop.Token);
         Console.Error.WriteLine("solti-matrix relay: stopped");
     }
 }

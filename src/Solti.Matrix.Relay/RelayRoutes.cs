@@ -8,11 +8,18 @@ namespace Solti.Matrix.Relay;
 
 /// <summary>The relay's endpoints: <c>POST /v1/events</c>, <c>GET /v1/status</c>, <c>GET /metrics</c>; anything else
 /// is a 404 that names them.</summary>
-internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, SchemaRegistry schemas, OutboxDelivery delivery, GroupCommit commits, Backpressure backpressure, RelayMetrics metrics)
+internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, SchemaRegistry schemas, OutboxDelivery delivery, GroupCommit commits, Backpressure backpressure, RelayMetrics metrics, RelayAccess access)
 {
     public async Task HandleAsync(HttpContext context)
     {
         var (method, path) = (context.Request.Method, context.Request.Path.Value ?? "");
+        if (access.Authenticate(context.Request) is { } unauthenticated)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"solti-matrix-relay\"";
+            await Refuse(context, unauthenticated);
+            return;
+        }
+
         switch (method, path)
         {
             case ("POST", "/v1/events"):
@@ -63,6 +70,12 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
             return;
         }
 
+        if (access.Allow(request.Room, request.Sender, client.Session.UserId) is { } forbidden)
+        {
+            await Refuse(context, forbidden);
+            return;
+        }
+
         if (backpressure.IsFull(out var pending))
         {
             context.Response.Headers.RetryAfter = "5";
@@ -70,11 +83,17 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
             return;
         }
 
-        var id = await commits.EnqueueAsync(SenderIdentity.Item(client, request.Room, request.EventType, request.Content, request.TxnId));
+        var id = await commits.EnqueueAsync(SenderIdentity.Item(client, request.Sender ?? client.Session.UserId, request.Room, request.EventType, request.Content, request.TxnId));
         metrics.Accepted();
         backpressure.Accepted();
         delivery.Wake();
         await Json(context, 202, new JsonObject { ["queued"] = true, ["id"] = id, ["transaction_id"] = request.TxnId });
+    }
+
+    private Task Refuse(HttpContext context, RelayAccess.Refusal refusal)
+    {
+        metrics.Rejected();
+        return Json(context, refusal.Status, new JsonObject { ["errcode"] = refusal.Errcode, ["error"] = refusal.Error });
     }
 
     private Task Reject(HttpContext context, int status, string message)

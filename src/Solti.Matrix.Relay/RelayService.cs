@@ -16,6 +16,10 @@ public sealed class RelayService
     private readonly RelayOptions _options;
     private readonly OutboxDelivery _delivery;
     private readonly RelayRoutes _routes;
+    private readonly uint? _socketGroup;
+
+    /// <summary>The bearer token's file (generated there on first start).</summary>
+    public string TokenFile { get; }
 
     /// <param name="client">The relay's own session: events producers post are queued as its user.</param>
     /// <param name="senders">Who delivers: the relay's own session and every other sender's cached one (each entry of
@@ -25,14 +29,22 @@ public sealed class RelayService
         _store = store;
         _options = options;
         _delivery = new OutboxDelivery(store, senders);
+        _socketGroup = options.SocketGroup is { } group ? SocketPermissions.GroupId(group) : null;
+        TokenFile = Path.GetFullPath(options.TokenFile ?? RelayToken.DefaultPath(store.Path));
+        var access = new RelayAccess(RelayToken.LoadOrCreate(TokenFile), TokenFile, options.AllowRooms, options.AllowSenders);
         _routes = new RelayRoutes(store, client, schemas, _delivery, new GroupCommit(store),
-            new Backpressure(store, options.MaxQueue), new RelayMetrics(store, _delivery));
+            new Backpressure(store, options.MaxQueue), new RelayMetrics(store, _delivery), access);
     }
 
     public async Task RunAsync(Action<string> announce, CancellationToken stop)
     {
         await using var app = RelayServer.Build(_options.Listen, _routes.HandleAsync);
         await app.StartAsync(stop);
+        if (_options.Listen.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            SocketPermissions.Apply(_options.Listen["unix:".Length..], _socketGroup);
+        }
+
         announce(RelayServer.Address(app, _options.Listen));
 
         using var deliveryStop = new CancellationTokenSource();

@@ -34,7 +34,7 @@ public sealed class RelayChaosTests
         };
         await using var relay = new RelayProcess(env, "--timeout", "1", "--budget", "4", "--max-wait", "1", "--poll", "0.5");
         await relay.StartAsync();
-        using var http = new HttpClient { BaseAddress = relay.Url, Timeout = TimeSpan.FromSeconds(10) };
+        using var http = relay.Client(TimeSpan.FromSeconds(10));
         var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() => ProduceAsync(http, rooms, p))).ToList();
         var chaos = ChaosAsync(h, relay);
         await Task.WhenAll(producers);

@@ -20,7 +20,7 @@ public sealed class RelayTests
         using var state = new TempDirectory("solti-relay-");
         await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state));
         await relay.StartAsync();
-        using var http = new HttpClient { BaseAddress = relay.Url };
+        using var http = relay.Client();
         var plain = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject { ["msgtype"] = "m.text", ["body"] = "plain" }, ["txn_id"] = "relay-1" });
         Assert.Equal((HttpStatusCode.Accepted, "relay-1"), (plain.Status, plain.Body["transaction_id"]!.GetValue<string>()));
         var again = await PostAsync(http, new JsonObject { ["room"] = roomId, ["content"] = new JsonObject { ["msgtype"] = "m.text", ["body"] = "plain" }, ["txn_id"] = "relay-1" });
@@ -71,7 +71,7 @@ public sealed class RelayTests
         await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = null });
         await using var relay = new RelayProcess(env, "--max-queue", "2", "--timeout", "1", "--budget", "1");
         await relay.StartAsync();
-        using var http = new HttpClient { BaseAddress = relay.Url };
+        using var http = relay.Client();
         for (var n = 1; n <= 2; n++)
         {
             Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(http, Message(roomId, n))).Status);
@@ -109,16 +109,7 @@ public sealed class RelayTests
         var socket = Path.Combine(state, "relay.sock");
         await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state)) { Listen = "unix:" + socket };
         await relay.StartAsync();
-        using var http = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await client.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
-                return new NetworkStream(client, ownsSocket: true);
-            },
-        })
-        { BaseAddress = new Uri("http://relay/") };
+        using var http = relay.SocketClient(socket);
         Assert.Equal(HttpStatusCode.Accepted, (await PostAsync(http, Message(roomId, 1))).Status);
         await DrainedAsync(http);
         Assert.Equal(["n1"], (await h.MessagesAsync(roomId, bot.AccessToken)).Select(m => m["content"]!["body"]!.GetValue<string>()));

@@ -3,7 +3,7 @@ namespace Solti.Matrix.Storage;
 /// <summary>The private-directory rule every state directory is made by: each missing level is created 0700 (.NET
 /// gives only the last level the mode asked for, so every level is made here), and a path is trusted only when it is
 /// not a symbolic link, belongs to the current user and gives group and others no access.</summary>
-internal static class PrivateDirectory
+public static class PrivateDirectory
 {
     public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 

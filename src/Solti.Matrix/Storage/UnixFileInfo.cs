@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Solti.Matrix.Storage;
 
 /// <summary>What <c>statx(2)</c> says of a path without following a final symlink: type, owner, mode and identity.</summary>
-internal readonly partial record struct UnixFileInfo(bool IsSymlink, bool IsDirectory, uint OwnerUid, UnixFileMode Mode, ulong Inode, uint DevMajor, uint DevMinor)
+public readonly partial record struct UnixFileInfo(bool IsSymlink, bool IsDirectory, uint OwnerUid, UnixFileMode Mode, ulong Inode, uint DevMajor, uint DevMinor)
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;

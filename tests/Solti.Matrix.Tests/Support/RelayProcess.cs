@@ -6,11 +6,14 @@ namespace Solti.Matrix.Tests.Support;
 
 /// <summary>The real relay as a separate process: <c>solti-matrix relay</c> when the shipped CLI is given
 /// (<c>SOLTI_MATRIX_CLI</c>; it execs <c>solti-matrix-relay</c>), else the relay's own build output. Always on the
-/// same port, so producers keep their URL across kills and restarts.</summary>
+/// same port, so producers keep their URL across kills and restarts. Its bearer token is in <see cref="TokenFile"/>
+/// (a private temp directory of its own unless the arguments name one), read once it listens.</summary>
 public sealed class RelayProcess : IAsyncDisposable
 {
     private readonly IReadOnlyDictionary<string, string?> _env;
     private readonly string[] _args;
+    private readonly string[] _tokenArgs;
+    private readonly TempDirectory? _tokenDirectory;
     private Process? _process;
 
     public RelayProcess(IReadOnlyDictionary<string, string?> env, params string[] extraArgs)
@@ -18,6 +21,64 @@ public sealed class RelayProcess : IAsyncDisposable
         _env = env;
         Port = LoopbackPorts.Free();
         _args = extraArgs;
+        var given = Array.IndexOf(extraArgs, "--token-file");
+        if (given >= 0)
+        {
+            TokenFile = extraArgs[given + 1];
+            _tokenArgs = [];
+        }
+        else
+        {
+            _tokenDirectory = new TempDirectory("solti-relay-token-");
+            TokenFile = Path.Combine(_tokenDirectory, "relay.token");
+            _tokenArgs = ["--token-file", TokenFile];
+        }
+    }
+
+    /// <summary>The file of the relay's bearer token.</summary>
+    public string TokenFile { get; private set; }
+
+    /// <summary>Passes no <c>--token-file</c>: the relay makes its token beside the outbox of <c>XDG_STATE_HOME</c>.</summary>
+    public bool DefaultTokenFile
+    {
+        get => _defaultTokenFile;
+        init
+        {
+            _defaultTokenFile = value;
+            TokenFile = value ? DefaultTokenPath() : TokenFile;
+        }
+    }
+
+    private readonly bool _defaultTokenFile;
+
+    /// <summary>The bearer token (read from <see cref="TokenFile"/> once the relay listens).</summary>
+    public string Token { get; private set; } = "";
+
+    /// <summary>An HTTP client for producers on the loopback port, sending the relay's token.</summary>
+    public HttpClient Client(TimeSpan? timeout = null) => Authorize(new HttpClient { BaseAddress = Url, Timeout = timeout ?? TimeSpan.FromSeconds(100) });
+
+    /// <summary>An HTTP client for producers on the Unix socket <paramref name="socket"/>; with the relay's token unless
+    /// <paramref name="authorized"/> is false.</summary>
+    public HttpClient SocketClient(string socket, bool authorized = true)
+    {
+        var http = new HttpClient(new System.Net.Http.SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), ct);
+                return new System.Net.Sockets.NetworkStream(client, ownsSocket: true);
+            },
+        })
+        { BaseAddress = new Uri("http://relay/") };
+        return authorized ? Authorize(http) : http;
+    }
+
+    /// <summary>Makes <paramref name="http"/> send the relay's token.</summary>
+    public HttpClient Authorize(HttpClient http)
+    {
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        return http;
     }
 
     /// <summary>Where to listen instead of the free loopback port (e.g. <c>unix:PATH</c>).</summary>
@@ -32,7 +93,7 @@ public sealed class RelayProcess : IAsyncDisposable
     public async Task StartAsync()
     {
         var (file, prefix) = Environment.GetEnvironmentVariable("SOLTI_MATRIX_CLI") is { Length: > 0 } cli ? (cli, Array.Empty<string>()) : (RelayBuildOutput(), []);
-        var start = ProcessRunner.StartInfo(file, prefix.Concat(["relay", "--listen", Listen ?? $"127.0.0.1:{Port}", .. _args]));
+        var start = ProcessRunner.StartInfo(file, prefix.Concat(["relay", "--listen", Listen ?? $"127.0.0.1:{Port}", .. _args, .. DefaultTokenFile ? [] : _tokenArgs]));
         start.RedirectStandardError = true;
         start.RedirectStandardOutput = true;
 
@@ -68,6 +129,8 @@ public sealed class RelayProcess : IAsyncDisposable
         {
             throw new InvalidOperationException("the relay did not start: " + Log);
         }
+
+        Token = File.ReadLines(TokenFile).First();
     }
 
     /// <summary>Polls <c>GET /v1/status</c> until nothing is pending; false when it still is after <paramref name="polls"/>.</summary>
@@ -114,7 +177,10 @@ public sealed class RelayProcess : IAsyncDisposable
         }
 
         _process?.Dispose();
+        _tokenDirectory?.Dispose();
     }
+
+    private string DefaultTokenPath() => Path.Combine(_env["XDG_STATE_HOME"] ?? throw new InvalidOperationException("DefaultTokenFile needs XDG_STATE_HOME in the environment"), "solti-matrix", "outbox", "relay.token");
 
     private static string RelayBuildOutput()
     {
