@@ -63,12 +63,12 @@ public class MatrixClient : IDisposable
         JsonNode reply;
         try
         {
-            reply = await Session.SendAsync(request, cancellationToken);
+            reply = await Session.SendMessageAsync(request, cancellationToken);
         }
         catch (MatrixException e) when (joinIfNeeded && e.Status == 403 && e.Errcode == MatrixErrorCodes.Forbidden)
         {
             await JoinAsync(roomIdOrAlias, cancellationToken);
-            reply = await Session.SendAsync(request, cancellationToken);
+            reply = await Session.SendMessageAsync(request, cancellationToken);
         }
 
         var eventId = reply["event_id"]?.GetValue<string>() ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "send answered without event_id");

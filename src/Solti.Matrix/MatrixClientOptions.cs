@@ -33,7 +33,9 @@ public sealed record MatrixClientOptions
 /// <summary>Retry rules: 429 waits as the server asks, 5xx/timeouts/connection failures back off with jitter.</summary>
 public sealed record RetryOptions
 {
-    /// <summary>Attempts per call, the first included.</summary>
+    /// <summary>Attempts per call for failures that back off (5xx, timeouts, dropped connections), the first included;
+    /// 1 turns every retry off. Rate-limited attempts (429) are not counted: they are retried as long as
+    /// <see cref="TotalBudget"/> lasts.</summary>
     public int MaxAttempts { get; init; } = 8;
 
     /// <summary>First backoff for 5xx, timeouts and connection failures; doubles per attempt, with jitter.</summary>

@@ -35,7 +35,7 @@ public sealed class ResilienceTests
 
         var events = await h.MessagesAsync(roomId, bot.AccessToken);
         Assert.Equal(result.EventId, Assert.Single(events)["event_id"]!.GetValue<string>());
-        var expectedWait = form switch { "header" => "in 1 s", "body-only" => "in 300 ms", _ => "in 150 ms" };
+        var expectedWait = form switch { "header" => "the server asked 1 s", "body-only" => "the server asked 300 ms", _ => "the server asked 150 ms" };
         Assert.Equal(2, logs.Lines.Count(l => l.Contains("HTTP 429", StringComparison.Ordinal) && l.Contains(expectedWait, StringComparison.Ordinal)));
     }
 

@@ -21,9 +21,37 @@ public sealed class RetryRuleTests
     [Fact]
     public void A_429_waits_what_the_server_asked_and_a_bare_one_the_default()
     {
-        Assert.Equal(TimeSpan.FromSeconds(3), Decide(Answer(429, TimeSpan.FromSeconds(3))).Delay);
-        Assert.Equal(Options.DefaultRateLimitDelay, Decide(Answer(429)).Delay);
-        Assert.Equal(TimeSpan.FromSeconds(3), Decide(Answer(429, TimeSpan.FromSeconds(3)), Post).Delay); // a 429 was not processed
+        Assert.Equal(TimeSpan.FromSeconds(3), Decide(Answer(429, TimeSpan.FromSeconds(3)), jitter: 0).Delay);
+        Assert.Equal(Options.DefaultRateLimitDelay, Decide(Answer(429), jitter: 0).Delay);
+        Assert.Equal(TimeSpan.FromSeconds(3), Decide(Answer(429, TimeSpan.FromSeconds(3)), Post, jitter: 0).Delay); // a 429 was not processed
+    }
+
+    [Fact]
+    public void A_429_wait_gets_a_jitter_on_top_never_less_than_asked_so_a_crowd_turned_away_together_spreads_out()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(4) + TimeSpan.FromMilliseconds(500), Decide(Answer(429, TimeSpan.FromSeconds(4)), jitter: 0.5).Delay); // a quarter of 4 s, half of it
+        Assert.Equal(TimeSpan.FromSeconds(9) + TimeSpan.FromSeconds(1), Decide(Answer(429, TimeSpan.FromSeconds(9)), jitter: 0.5).Delay); // at most 2 s
+        Assert.Equal(TimeSpan.FromMilliseconds(10) + TimeSpan.FromMilliseconds(50), Decide(Answer(429, TimeSpan.FromMilliseconds(10)), jitter: 0.5).Delay); // at least 100 ms
+        Assert.NotEqual(Decide(Answer(429, TimeSpan.FromSeconds(5)), jitter: 0.1).Delay, Decide(Answer(429, TimeSpan.FromSeconds(5)), jitter: 0.9).Delay);
+    }
+
+    [Fact]
+    public void Rate_limited_retries_last_as_long_as_the_budget_however_many_and_other_retries_stop_at_max_attempts()
+    {
+        Assert.True(Decide(Answer(429, TimeSpan.FromSeconds(1)), attempt: 50, elapsedSeconds: 20).Retry);
+        var transient = Decide(Answer(503), attempt: Options.MaxAttempts - 1);
+        Assert.False(transient.Retry);
+        Assert.Equal($"gave up after {Options.MaxAttempts} attempts", transient.StopReason);
+        Assert.True(Decide(Answer(503), attempt: Options.MaxAttempts - 2).Retry);
+    }
+
+    [Fact]
+    public void A_rate_limit_the_budget_cannot_fit_names_the_remedies()
+    {
+        var spent = Decide(Answer(429, TimeSpan.FromSeconds(5)), elapsedSeconds: 27);
+        Assert.Contains("ratelimit_override", spent.StopReason, StringComparison.Ordinal);
+        Assert.Contains("spool: on_failure", spent.StopReason, StringComparison.Ordinal);
+        Assert.DoesNotContain("ratelimit_override", Decide(Answer(503), elapsedSeconds: 29.99).StopReason ?? "", StringComparison.Ordinal);
     }
 
     [Fact]

@@ -78,6 +78,10 @@ public sealed class MatrixHttpPipeline : IDisposable
         if (outcome.Exception is TimeoutRejectedException timedOut)
         {
             var note = $"the call's budget of {RetryAfter.Describe(budget.Total)} ran out";
+            if (state.LastFailure is { Result.Failure: FailureKind.RateLimited })
+            {
+                note += "; " + RetryRule.RateLimitRemedies;
+            }
 
             // The budget ended while waiting to retry: report what the server last said.
             throw state.LastFailure is { Result: { } last }
@@ -95,12 +99,9 @@ public sealed class MatrixHttpPipeline : IDisposable
         throw response.ToException(StopReason(outcome, state));
     }
 
-    /// <summary>Why the last failed answer was not retried: what the rule says of it, or the attempts ran out.</summary>
-    private string? StopReason(Outcome<MatrixResponse> outcome, CallState state)
-    {
-        var decision = RetryRule.Decide(outcome, state.Request, state.Attempts - 1, state.Budget.Elapsed, state.Budget.Total, _options.Retry, state.Jitter(state.Attempts - 1));
-        return decision.Retry ? $"gave up after {state.Attempts} attempts" : decision.StopReason;
-    }
+    /// <summary>Why the last failed answer was not retried: what the rule says of it.</summary>
+    private string? StopReason(Outcome<MatrixResponse> outcome, CallState state) =>
+        RetryRule.Decide(outcome, state.Request, state.Attempts - 1, state.Budget.Elapsed, state.Budget.Total, _options.Retry, state.Jitter(state.Attempts - 1)).StopReason;
 
     public void Dispose() => _http.Dispose();
 
@@ -167,7 +168,7 @@ public sealed class MatrixHttpPipeline : IDisposable
         {
             builder.AddRetry(new RetryStrategyOptions<MatrixResponse>
             {
-                MaxRetryAttempts = retry.MaxAttempts - 1,
+                MaxRetryAttempts = int.MaxValue, // RetryRule bounds them: 429s by the budget, the rest by MaxAttempts
                 ShouldHandle = args =>
                 {
                     var state = args.Context.Properties.GetValue(StateKey, null!);
@@ -182,7 +183,8 @@ public sealed class MatrixHttpPipeline : IDisposable
                 {
                     var state = args.Context.Properties.GetValue(StateKey, null!);
                     state.LastFailure = args.Outcome;
-                    _logger.LogInformation("{Request}: {Reason}; retry {Attempt} in {Delay}", state.Request, Describe(args.Outcome), args.AttemptNumber + 1, RetryAfter.Describe(args.RetryDelay));
+                    _logger.LogInformation("{Request}: {Reason}; retry {Attempt} in {Delay}{Asked}", state.Request, Describe(args.Outcome), args.AttemptNumber + 1, RetryAfter.Describe(args.RetryDelay),
+                        args.Outcome.Result is { Failure: FailureKind.RateLimited } limited ? $" (the server asked {RetryAfter.Describe(limited.AskedWait ?? retry.DefaultRateLimitDelay)}, jitter added)" : "");
                     return ValueTask.CompletedTask;
                 },
             });

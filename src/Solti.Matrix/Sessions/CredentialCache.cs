@@ -118,10 +118,29 @@ public sealed class CredentialCache
     }
 
     /// <summary>An exclusive inter-process lock for logging one user in; waits up to <paramref name="timeout"/>.</summary>
-    public async Task<IDisposable> LockAsync(Uri homeserver, string userId, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<IDisposable> LockAsync(Uri homeserver, string userId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AcquireAsync(PathFor(homeserver, userId) + ".lock", timeout, (path, e) => new CredentialCacheException($"another process held the login lock {path} for longer than {timeout.TotalSeconds:0} s: {e.Message}"), cancellationToken);
+
+    /// <summary>The send slot of one user on this host: held for one message send (its attempts and the waits the server
+    /// asks for between them), so that the processes of one user take turns for the homeserver's rate limit instead of
+    /// colliding on it. Null when another process held it for all of <paramref name="timeout"/>.</summary>
+    public async Task<IDisposable?> SendSlotAsync(Uri homeserver, string userId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AcquireAsync(PathFor(homeserver, userId) + ".send.lock", timeout, (_, e) => new TimeoutException(e.Message), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The one inter-process lock of the cache: a 0600 file opened exclusively (<c>flock</c>), polled with
+    /// jitter so that waiters spread out, until <paramref name="timeout"/>.</summary>
+    private async Task<IDisposable> AcquireAsync(string path, TimeSpan timeout, Func<string, IOException, Exception> timedOut, CancellationToken cancellationToken)
     {
         CheckDirectory(create: true);
-        var path = PathFor(homeserver, userId) + ".lock";
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -144,7 +163,7 @@ public sealed class CredentialCache
             }
             catch (IOException e)
             {
-                throw new CredentialCacheException($"another process held the login lock {path} for longer than {timeout.TotalSeconds:0} s: {e.Message}");
+                throw timedOut(path, e);
             }
         }
     }

@@ -50,9 +50,52 @@ public sealed class MatrixSession
     public MatrixHttpPipeline Http => _http;
 
     /// <summary>Sends an authenticated request, healing the session on a token error.</summary>
-    public async Task<JsonNode> SendAsync(MatrixRequest request, CancellationToken cancellationToken)
+    public Task<JsonNode> SendAsync(MatrixRequest request, CancellationToken cancellationToken) =>
+        SendAsync(request, CallBudget.Start(_http.Options.Retry.TotalBudget), cancellationToken);
+
+    /// <summary>Sends a message (an event <c>PUT</c>, the requests <c>rc_message</c> limits) in this user's send slot on
+    /// this host (<see cref="CredentialCache.SendSlotAsync"/>): the processes and delivery lanes of one user take turns,
+    /// each holding the slot through its attempts and the waits the server asks for, instead of colliding on the
+    /// homeserver's limit and spending their retries on each other. Waiting for the slot counts against the call's
+    /// budget. Without a credential cache (or a known user) the request goes out at once.</summary>
+    public async Task<JsonNode> SendMessageAsync(MatrixRequest request, CancellationToken cancellationToken)
     {
-        var log = new RecoveryLog(CallBudget.Start(_http.Options.Retry.TotalBudget));
+        var budget = CallBudget.Start(_http.Options.Retry.TotalBudget);
+        if (_store is null || UserId is not { } user)
+        {
+            return await SendAsync(request, budget, cancellationToken);
+        }
+
+        var homeserver = _http.Options.Homeserver;
+        var turn = SendSlots.GetOrAdd(homeserver.AbsoluteUri + "\n" + user, _ => new SemaphoreSlim(1, 1));
+        if (!await turn.WaitAsync(Positive(budget.Remaining), cancellationToken))
+        {
+            throw SlotTaken(request, user, budget);
+        }
+
+        try
+        {
+            using var slot = await _store.SendSlotAsync(homeserver, user, Positive(budget.Remaining), cancellationToken) ?? throw SlotTaken(request, user, budget);
+            return await SendAsync(request, budget, cancellationToken);
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
+    /// <summary>One turn per (homeserver, user) in this process, before the file lock that other processes share.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> SendSlots = new(StringComparer.Ordinal);
+
+    private static TimeSpan Positive(TimeSpan remaining) => remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+
+    private static MatrixException SlotTaken(MatrixRequest request, string user, CallBudget budget) => new(0, MatrixErrorCodes.BudgetExhausted,
+        $"{request}: not sent: other sends of {user} on this host held its send slot for the whole budget of {RetryAfter.Describe(budget.Total)} (the homeserver is rate limiting {user}); {RetryRule.RateLimitRemedies}");
+
+    /// <summary>As <see cref="SendAsync(MatrixRequest, CancellationToken)"/>, within <paramref name="budget"/>.</summary>
+    private async Task<JsonNode> SendAsync(MatrixRequest request, CallBudget budget, CancellationToken cancellationToken)
+    {
+        var log = new RecoveryLog(budget);
         if (_current is null && !await HealAsync(null, log, cancellationToken))
         {
             throw new SessionRecoveryException(_options.UserId ?? "(no user_id)", ["no access token was given", .. log.Failures], log.LastError);
