@@ -107,13 +107,14 @@ public static class EventCommands
     private static Command Tail()
     {
         var room = new Argument<string>("room") { Description = "Room id (!id:server) or alias (#alias:server)" };
-        var schema = new Option<string?>("--schema") { Description = "Only this schema (a name, or a prefix ending in '.', e.g. deploy.)" };
-        var source = new Option<string?>("--source") { Description = "Only events from this source" };
+        var schema = SoltiEventLines.SchemaOption();
+        var source = SoltiEventLines.SourceOption();
         var limit = new Option<int>("--limit", "-n") { Description = "How many structured events to print (the newest)", DefaultValueFactory = _ => 20 };
         var tail = new Command("tail", "Print the structured events of a room, oldest first (JSON lines with --output json)") { room, schema, source, limit };
         tail.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
         {
             var given = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
+            var lines = new SoltiEventLines(parse.GetValue(schema), parse.GetValue(source), parse.GetValue(CliSettings.Output) == "json");
             using var client = ClientFactory.Create(parse);
             var roomId = await client.ResolveRoomAsync(given, ct);
             var found = new List<(JsonObject Event, (string Schema, string? Timestamp, string? Source, JsonObject Data) Solti)>();
@@ -124,7 +125,7 @@ public static class EventCommands
                 var page = await client.MessagesAsync(roomId, "b", 100, from, ct);
                 foreach (var e in (page["chunk"] as JsonArray ?? []).OfType<JsonObject>())
                 {
-                    if (SoltiEvent.Read(e["content"] as JsonObject) is { } solti && Matches(solti.Schema, parse.GetValue(schema)) && (parse.GetValue(source) is not { } s || solti.Source == s))
+                    if (lines.Pick(e) is { } solti)
                     {
                         found.Add((e, solti));
                     }
@@ -139,16 +140,83 @@ public static class EventCommands
 
             foreach (var (e, solti) in found.Take(wanted).Reverse())
             {
-                Console.Out.WriteLine(parse.GetValue(CliSettings.Output) == "json"
-                    ? CliOutput.Compact(new JsonObject { ["event_id"] = e["event_id"]?.DeepClone(), ["sender"] = e["sender"]?.DeepClone(), ["schema"] = solti.Schema, ["timestamp"] = solti.Timestamp, ["source"] = solti.Source, ["data"] = solti.Data.DeepClone(), ["body"] = e["content"]?["body"]?.DeepClone() })
-                    : $"{solti.Timestamp} {solti.Schema} {solti.Source}: {e["content"]?["body"]?.GetValue<string>()}");
+                Console.Out.WriteLine(lines.Line(e, solti));
             }
         }));
-        return new Command("events", "Read structured events back") { tail };
+        return new Command("events", "Read structured events back") { tail, Follow() };
     }
 
-    private static bool Matches(string schema, string? filter) =>
-        filter is null || schema == filter || (filter.EndsWith('.') && schema.StartsWith(filter, StringComparison.Ordinal));
+    /// <summary><c>events follow ROOM</c>: the room's SOLTI events as they arrive, resuming from the saved position.</summary>
+    private static Command Follow()
+    {
+        var room = new Argument<string>("room") { Description = "Room id (!id:server) or alias (#alias:server)" };
+        var schema = SoltiEventLines.SchemaOption();
+        var source = SoltiEventLines.SourceOption();
+        var since = new Option<string?>("--since") { Description = "On a first start, begin with the events newer than this (a duration such as 10m, 2h, 7d, or an RFC 3339 time); default: from now" };
+        var positionFile = new Option<string?>("--position-file") { Description = "Where the position is kept across restarts (default: $XDG_STATE_HOME/solti-matrix/follow/<hash>.json)" };
+        var poll = new Option<double>("--poll") { Description = "Seconds between looks at the room when nothing new has arrived", DefaultValueFactory = _ => 1 };
+        var count = new Option<int?>("--count") { Description = "Exit after printing this many events (default: follow until SIGTERM or SIGINT)" };
+        var follow = new Command("follow", "Print the room's structured events as they arrive (JSON lines with --output json), resuming where the last run stopped: nothing skipped, nothing repeated") { room, schema, source, since, positionFile, poll, count };
+        follow.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
+        {
+            var given = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
+            var lines = new SoltiEventLines(parse.GetValue(schema), parse.GetValue(source), parse.GetValue(CliSettings.Output) == "json");
+            var after = parse.GetValue(since) is { } s ? Since(s) : (DateTimeOffset?)null;
+            if (parse.GetValue(poll) is <= 0 or > 3600)
+            {
+                throw new ArgumentException($"--poll must be a number of seconds between 0 and 3600, got {parse.GetValue(poll)}");
+            }
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            using var client = ClientFactory.Create(parse);
+            var roomId = await client.ResolveRoomAsync(given, stop.Token);
+            var file = parse.GetValue(positionFile) ?? FollowPosition.DefaultFile(client.Homeserver, client.Session.UserId, roomId);
+            var follower = new RoomFollower(client, TimeSpan.FromSeconds(parse.GetValue(poll)));
+            if (FollowPosition.Load(file, roomId) is not { } start)
+            {
+                start = await follower.StartAsync(roomId, fromStart: after is not null, stop.Token);
+                start.Save(file); // "from now" is the moment of the first start, also after a restart
+            }
+
+            var left = parse.GetValue(count);
+            try
+            {
+                await foreach (var step in follower.FollowAsync(start, stop.Token))
+                {
+                    if (step.Event is { } e && lines.Pick(e) is { } solti && (after is null || Timestamp(e) > after))
+                    {
+                        Console.Out.WriteLine(lines.Line(e, solti));
+                        Console.Out.Flush();
+                        left--;
+                    }
+
+                    step.Position.Save(file); // after the line is out: a kill between the two repeats nothing, skips nothing
+                    if (left <= 0)
+                    {
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }));
+        return follow;
+    }
+
+    /// <summary><c>--since</c>: a duration back from now, or a time.</summary>
+    private static DateTimeOffset Since(string value) =>
+        DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : DateTimeOffset.UtcNow - OutboxCommands.Duration(value);
+
+    private static DateTimeOffset Timestamp(JsonObject e) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(e["origin_server_ts"]?.GetValue<long>() ?? 0);
 
     private static JsonObject ReadData(string value)
     {

@@ -22,4 +22,7 @@ public static class StatePaths
 
     /// <summary><c>…/solti-matrix/outbox/outbox.db</c>.</summary>
     public static string Outbox() => Path.Combine(Root(), "outbox", "outbox.db");
+
+    /// <summary>Where <c>events follow</c> keeps its positions, one file per homeserver, user and room.</summary>
+    public static string FollowPositions() => Path.Combine(Root(), "follow");
 }

@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Serialization;
+using Solti.Matrix.Storage;
+
+namespace Solti.Matrix.Events;
+
+/// <summary>Where a follower is in a room's timeline: the pagination token of the page it is reading
+/// (<see cref="From"/>) and the last event of that page it has handled (<see cref="After"/>; null: none yet). Resuming
+/// reads the page from <see cref="From"/> again and skips through <see cref="After"/>, so an event is neither
+/// skipped nor handled twice, whenever the follower stopped.</summary>
+public sealed record FollowPosition(
+    [property: JsonPropertyName("room_id")] string RoomId,
+    [property: JsonPropertyName("from")] string? From,
+    [property: JsonPropertyName("after")] string? After)
+{
+    /// <summary>The default file of a position: under <see cref="StatePaths.FollowPositions"/>, named by a hash of the
+    /// homeserver, the user and the room.</summary>
+    public static string DefaultFile(Uri homeserver, string? userId, string roomId)
+    {
+        var key = homeserver.AbsoluteUri.TrimEnd('/') + "\n" + userId + "\n" + roomId;
+        return Path.Combine(StatePaths.FollowPositions(), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16] + ".json");
+    }
+
+    /// <summary>The position saved in <paramref name="path"/>, or null when there is none (or it is of another room).</summary>
+    public static FollowPosition? Load(string path, string roomId)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var saved = JsonSerializer.Deserialize(File.ReadAllBytes(path), FollowJsonContext.Default.FollowPosition);
+        return saved?.RoomId == roomId ? saved : null;
+    }
+
+    /// <summary>Replaces the file at once (a new 0600 file renamed over it, in a 0700 directory): a reader, or a restart
+    /// after a kill, finds the old position or the new one, never half of one.</summary>
+    public void Save(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        PrivateDirectory.Create(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = PrivateDirectory.FileMode }))
+            {
+                JsonSerializer.Serialize(stream, this, FollowJsonContext.Default.FollowPosition);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}
+
+[JsonSerializable(typeof(FollowPosition))]
+internal sealed partial class FollowJsonContext : JsonSerializerContext;
