@@ -1,14 +1,19 @@
-# Shared by the bench scripts: the embedded homeserver (release build, rate limits off) with a bench
-# user (a server admin) logged in and a room. Sets URL, TOKEN, ROOM, ROOM_ENC; stops the server on exit.
+# Shared by the bench scripts: the embedded homeserver (release build, rate limits off; BENCH_RATE_LIMITS=synapse keeps
+# Synapse's defaults) with a bench user (a server admin) logged in and a room. Sets URL, TOKEN, ROOM, ROOM_ENC; stops
+# the server on exit.
 start_bench_homeserver() {
   local out=$1
   dotnet build src/Solti.Matrix.Homeserver -c Release -nologo -v quiet -clp:NoSummary >&2
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  cat > "$out/hs.yaml" <<'YAML'
+  if [ "${BENCH_RATE_LIMITS:-off}" = synapse ]; then
+    printf '{}\n' > "$out/hs.yaml"
+  else
+    cat > "$out/hs.yaml" <<'YAML'
 rc_message: {per_second: 0, burst_count: 0}
 rc_login: {address: {per_second: 0, burst_count: 0}, account: {per_second: 0, burst_count: 0}, failed_attempts: {per_second: 0, burst_count: 0}}
 YAML
+  fi
   dotnet src/Solti.Matrix.Homeserver/bin/Release/net10.0/solti-homeserver.dll --port "$port" --seed-user bench:bench-pass:admin --config "$out/hs.yaml" >"$out/hs.log" 2>&1 &
   BENCH_HS_PID=$!
   trap 'kill $BENCH_HS_PID 2>/dev/null || true' EXIT
