@@ -33,7 +33,7 @@ public sealed class MessagePaginationTests
         }
         while (from is not null);
 
-        Assert.Equal(3, pages);
+        Assert.Equal(4, pages); // 10, 10, 5, then an empty page without end: as Synapse, every page with events has an end
         Assert.Equal(Enumerable.Range(0, 25).Reverse().Select(i => $"m{i}"), bodies);
 
         var forward = await hs.Client.GetAsync($"/_matrix/client/v3/rooms/{room}/messages?dir=f&limit=3", bot);

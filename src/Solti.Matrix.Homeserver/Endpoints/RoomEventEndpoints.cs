@@ -70,9 +70,7 @@ public static class RoomEventEndpoints
             ? ordered.Where(e => e.StreamOrdering < from && (to is null || e.StreamOrdering >= to)).OrderByDescending(e => e.StreamOrdering)
             : ordered.Where(e => e.StreamOrdering >= from && (to is null || e.StreamOrdering < to)).OrderBy(e => e.StreamOrdering);
         window = window.Where(filter.Accepts);
-        var page = window.Take(limit + 1).ToList();
-        var more = page.Count > limit;
-        page = page.Take(limit).ToList();
+        var page = window.Take(limit).ToList();
 
         var viewer = scope.Requester.TxnScope(scope.State.Options.Compatibility.TxnScope);
         var reply = new JsonObject
@@ -80,7 +78,9 @@ public static class RoomEventEndpoints
             ["chunk"] = new JsonArray([.. page.Select(e => (JsonNode)server.Events.Render(e, viewer))]),
             ["start"] = scope.Query("from") ?? Token(backwards ? scope.State.Data.NextStreamOrdering : 0),
         };
-        if (more && page.Count > 0)
+        // As Synapse (handlers/pagination.py): every page with events has an end token, also the last one; only an
+        // empty page has none, which is how a client knows it reached the end.
+        if (page.Count > 0)
         {
             reply["end"] = Token(backwards ? page[^1].StreamOrdering : page[^1].StreamOrdering + 1);
         }
