@@ -76,7 +76,12 @@ public sealed class OutageFlow(DemoSteps steps)
             steps.Output.WriteLine($"   (stderr) {announced}");
             var address = announced.Split(' ').FirstOrDefault(word => word.StartsWith("http://", StringComparison.Ordinal))?.TrimEnd(',')
                 ?? throw new InvalidOperationException("the relay did not say where it listens: " + announced);
+            // The relay serves only holders of its bearer token, which it generated into the file its start line names.
+            const string marker = "token file ";
+            var tokenFile = announced[(announced.IndexOf(marker, StringComparison.Ordinal) is var at and >= 0 ? at + marker.Length : throw new InvalidOperationException("the relay did not name its token file: " + announced))..].Trim();
             using var http = new HttpClient { BaseAddress = new Uri(address) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", File.ReadLines(tokenFile).First());
+            steps.Output.WriteLine($"   (producers and readers send Authorization: Bearer <the first line of {tokenFile}>)");
             JsonObject? status = null;
             for (var i = 0; i < 100 && status?["pending"]?.GetValue<long>() != 0; i++)
             {
