@@ -195,7 +195,7 @@ public static class EventCommands
                         left--;
                     }
 
-                    step.Position.Save(file); // after the line is out: a kill between the two repeats nothing, skips nothing
+                    step.Position.Save(file); // after the line is out: nothing is skipped; only a SIGKILL between the two repeats a line
                     if (left <= 0)
                     {
                         return;

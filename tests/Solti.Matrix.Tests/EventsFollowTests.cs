@@ -54,7 +54,7 @@ public sealed class EventsFollowTests
             await SendAsync(h, room, bot.AccessToken, "g");
             var seen = await killed.ReadLinesAsync(2);
             Assert.Equal(["f", "g"], seen.Select(l => l["data"]!["service"]!.GetValue<string>()));
-            await killed.KillOnceSavedAsync(position, seen[^1]["event_id"]!.GetValue<string>());
+            await killed.KillOnceSavedAsync(h, bot.AccessToken, position, seen[^1]["event_id"]!.GetValue<string>());
         }
 
         await SendAsync(h, room, bot.AccessToken, "h");
@@ -142,18 +142,39 @@ public sealed class EventsFollowTests
             }
         }
 
-        /// <summary>SIGKILL once the position file names <paramref name="eventId"/> as handled: a kill between printing a
-        /// line and saving it would show that line again (see docs/cli.md).</summary>
-        public async Task KillOnceSavedAsync(string path, string eventId)
+        /// <summary>SIGKILL once the saved position has handled <paramref name="eventId"/>: resuming from it would not show
+        /// that event again, because the position names it as the last one handled or has moved on past its page. (A kill
+        /// between printing a line and saving it would show that line again: see docs/cli.md.)</summary>
+        public async Task KillOnceSavedAsync(LibraryHarness h, string token, string path, string eventId)
         {
             using var bound = new CancellationTokenSource(ProcessRunner.DefaultTimeout);
-            while (!(File.Exists(path) && File.ReadAllText(path).Contains(eventId, StringComparison.Ordinal)))
+            while (!await HandledAsync(h, token, path, eventId))
             {
+                Assert.False(process.HasExited, "the follower ended");
                 await Task.Delay(20, bound.Token);
             }
 
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(bound.Token);
+        }
+
+        /// <summary>Whether a follower resuming from the position in <paramref name="path"/> would skip
+        /// <paramref name="eventId"/>: the page it reads again, from the saved token, holds the event no more after the saved
+        /// last-handled one. The file is replaced by a rename, so it is read whole.</summary>
+        private static async Task<bool> HandledAsync(LibraryHarness h, string token, string path, string eventId)
+        {
+            if (!File.Exists(path))
+            {
+                return false;
+            }
+
+            var saved = JsonNode.Parse(File.ReadAllText(path))!;
+            var from = saved["from"]?.GetValue<string>() is { } f ? "&from=" + Uri.EscapeDataString(f) : "";
+            var page = await h.Raw.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(saved["room_id"]!.GetValue<string>())}/messages?dir=f&limit=100{from}", token);
+            Assert.True(page.Code == 200, page.ToString());
+            var ids = page.Object["chunk"]!.AsArray().Select(e => e!["event_id"]!.GetValue<string>()).ToList();
+            var after = saved["after"]?.GetValue<string>();
+            return !ids.Skip(after is null ? 0 : ids.IndexOf(after) + 1).Contains(eventId);
         }
 
         public async ValueTask DisposeAsync()
