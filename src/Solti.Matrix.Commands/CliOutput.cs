@@ -57,7 +57,7 @@ public static class CliOutput
                 error["status"] = m.Status;
             }
 
-            Console.Out.WriteLine(error.ToJsonString());
+            Console.Out.WriteLine(Compact(error));
         }
 
         Console.Error.WriteLine($"solti-matrix: {e.Message}");

@@ -20,5 +20,16 @@ public static class CommandRunner
             CliOutput.Error(parse, e, code);
             return code;
         }
+        catch (OperationCanceledException e) when (e.InnerException is not TimeoutException)
+        {
+            CliOutput.Error(parse, new OperationCanceledException("interrupted before the work was done", e), ExitCodes.Interrupted);
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            // A failure no rule above names (a bug, or the machine): its type and message, never a stack trace.
+            CliOutput.Error(parse, new InvalidOperationException($"unexpected {e.GetType().Name}: {e.Message}"), ExitCodes.Failed);
+            return ExitCodes.Failed;
+        }
     }
 }

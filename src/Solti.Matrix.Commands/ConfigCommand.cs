@@ -48,7 +48,8 @@ public static class ConfigCommand
             ApplyOutcome? outcome = null;
             if (apply)
             {
-                outcome = await engine.ApplyAsync(plan, plan.Actions.Count > 0 ? new StderrProgress() : null, cancellationToken);
+                using var progress = TerminalProgress.Start(plan.Actions.Count);
+                outcome = await engine.ApplyAsync(plan, progress is null ? null : new ActionProgress(progress), cancellationToken);
             }
 
             var report = ConfigReport.Build(plan, outcome, diff);
@@ -108,10 +109,9 @@ public static class ConfigCommand
 
     private static string Indent(string yaml) => string.Concat(yaml.Split('\n').Where(l => l.Length > 0).Select(l => "    " + l + "\n"));
 
-    /// <summary>One line per applied action on stderr: <c>[ 12/200] join_member #ops:example.com</c>.</summary>
-    private sealed class StderrProgress : IProgress<ApplyProgress>
+    /// <summary>Each applied action on the terminal's progress line: <c>[ 12/200] join_member #ops:example.com</c>.</summary>
+    private sealed class ActionProgress(TerminalProgress line) : IProgress<ApplyProgress>
     {
-        public void Report(ApplyProgress value) =>
-            Console.Error.WriteLine($"[{value.Done.ToString().PadLeft(value.Total.ToString().Length)}/{value.Total}] {value.Action.Kind} {value.Action.Target}");
+        public void Report(ApplyProgress value) => line.Report(value.Done, $"{value.Action.Kind} {value.Action.Target}");
     }
 }

@@ -26,6 +26,9 @@ public static class ExitCodes
     /// <summary>5xx, timeouts, connection failures after every retry; or the credential cache refused a path.</summary>
     public const int ServerError = 6;
 
+    /// <summary>Stopped by SIGINT or SIGTERM before the work was done (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
+
     /// <summary>A Matrix failure by its <see cref="FailureKind"/> (a final 404 has its own code); the rest by type.</summary>
     public static int For(Exception e) => e switch
     {

@@ -39,7 +39,7 @@ public static class OutboxCommands
             var scope = new OutboxScope(parse.GetValue(CliSettings.Homeserver) is not null ? ClientFactory.Homeserver(parse)!.ToString() : null, parse.GetValue(CliSettings.User), parse.GetValue(room));
             var adopted = parse.GetValue(adopt) ? await AdoptAsync(parse, store, ct) : 0;
             var delivery = new OutboxDelivery(store, senders, scope);
-            var (delivered, blocked, _) = await delivery.DeliverPendingAsync(ct);
+            var (delivered, blocked) = await DrainAsync(delivery, (int)Math.Min(int.MaxValue, store.Senders(scope).Sum(s => s.Pending)), ct);
             var left = store.Senders(scope);
             var pending = left.Sum(s => s.Pending);
             var waiting = left.Select(s => WaitingNote(s, s.UserId is null ? "unknown sender" : senders.Unavailable.GetValueOrDefault((OutboxStore.Key(s.Homeserver), s.UserId)) ?? "the homeserver is not accepting them yet")).OfType<string>().ToList();
@@ -66,6 +66,26 @@ public static class OutboxCommands
             return Task.CompletedTask;
         }));
         return new Command("outbox", "The durable outbox of events waiting for the homeserver") { status, flush, purge };
+    }
+
+    /// <summary>Passes over the outbox until one delivers nothing more (a pass reads a bounded number of events per
+    /// room, so thousands take several), with a progress line on a terminal.</summary>
+    private static async Task<(int Delivered, bool Blocked)> DrainAsync(OutboxDelivery delivery, int pending, CancellationToken ct)
+    {
+        using var progress = TerminalProgress.Start(pending);
+        void Show() => progress?.Report((int)(delivery.Metrics.Delivered + delivery.Metrics.Dead), $"delivered {delivery.Metrics.Delivered}, dead {delivery.Metrics.Dead}");
+        using var ticker = progress is null ? null : new Timer(_ => Show(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+        var (delivered, blocked) = (0, false);
+        int pass;
+        do
+        {
+            (pass, blocked, _) = await delivery.DeliverPendingAsync(ct);
+            delivered += pass;
+        }
+        while (pass > 0);
+
+        Show();
+        return (delivered, blocked);
     }
 
     /// <summary>What the cache says of a sender's session: null when it holds one.</summary>

@@ -34,10 +34,25 @@ public static class SoltiMatrixCommandLine
             root.Subcommands.Add(command);
         }
 
+        // Help wraps at the width COLUMNS gives: asking the terminal for its width would write keypad_xmit into the help.
+        foreach (var help in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+        {
+            if (help.Action is System.CommandLine.Help.HelpAction action)
+            {
+                action.MaxWidth = TerminalInfo.Columns;
+            }
+        }
+
         // User ids start with '@': never read them as response files.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
+            if (parse.GetResult(CliSettings.Output) is { } output && !output.Errors.Any() && parse.GetValue(CliSettings.Output) == "json")
+            {
+                // Scripts that asked for JSON get it for a usage error too.
+                Console.Out.WriteLine(CliOutput.Compact(new JsonObject { ["failed"] = true, ["msg"] = string.Join("; ", parse.Errors.Select(e => e.Message)), ["exit_code"] = ExitCodes.Usage }));
+            }
+
             foreach (var error in parse.Errors)
             {
                 Console.Error.WriteLine($"solti-matrix: {error.Message}");
