@@ -38,7 +38,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
     private static partial Regex GlibcVersion();
 
     [Fact]
-    public void The_manifest_names_one_stripped_binary_per_machine_with_its_digest_and_size()
+    public void The_manifest_names_one_stripped_binary_per_machine_within_the_size_limit_with_its_digest_and_size()
     {
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(tarball.Bin, "manifest.json")))!.AsObject();
         var collectionVersion = JsonNode.Parse(File.ReadAllText(Path.Combine(tarball.Root, "MANIFEST.json")))!["collection_info"]!["version"]!.GetValue<string>();
@@ -56,6 +56,7 @@ public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClas
             Assert.Null(new FileInfo(path).LinkTarget);
             var bytes = File.ReadAllBytes(path);
             Assert.Equal(bytes.Length, entry["size"]!.GetValue<long>());
+            Assert.True(bytes.Length <= CollectionTarball.MaxBinaryBytes, $"{rid}/solti-matrix-module is {bytes.Length:N0} bytes, over the limit of {CollectionTarball.MaxBinaryBytes:N0} (docs/target-binaries.md)");
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), entry["sha256"]!.GetValue<string>());
             Assert.Equal(elfMachine, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(18)));
             Assert.True(File.GetUnixFileMode(path).HasFlag(UnixFileMode.UserExecute), path + " is not executable");

@@ -9,6 +9,10 @@ public sealed partial class CollectionTarball : IDisposable
 {
     public const string GlibcFloor = "2.28";
 
+    /// <summary>The most a module binary may weigh, per architecture: 10 MB read strictly as 10,000,000 bytes
+    /// (docs/target-binaries.md, "Size").</summary>
+    public const long MaxBinaryBytes = 10_000_000;
+
     public CollectionTarball()
     {
         Root = Directory.CreateTempSubdirectory("solti-tarball-").FullName;
