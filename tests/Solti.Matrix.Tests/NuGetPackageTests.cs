@@ -88,9 +88,6 @@ public sealed partial class NuGetPackageTests
     [Fact]
     public async Task A_native_aot_console_app_takes_the_package_from_a_local_feed_and_sends_an_event()
     {
-        await using var h = await LibraryHarness.StartAsync();
-        var bot = await h.Hs.LoginBotAsync("NUGETDEV");
-        var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "nuget");
         using var work = new TempDirectory("solti-nuget-consumer-");
         var app = Directory.CreateDirectory(Path.Combine(work, "app")).FullName;
         var packages = Directory.CreateDirectory(Path.Combine(work, "packages")).FullName;
@@ -115,6 +112,9 @@ public sealed partial class NuGetPackageTests
         Assert.True(File.Exists(binary), $"no native binary at {binary}\n{publish}");
 
         // The bot's token as given: the event is sent and read back from the room over HTTP.
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("NUGETDEV");
+        var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "nuget");
         var state = Directory.CreateDirectory(Path.Combine(work, "state")).FullName;
         var plain = await RunConsumerAsync(binary, h, alias, "sent by a native consumer", state, new() { ["MATRIX_ACCESS_TOKEN"] = bot.AccessToken });
         Assert.Equal(roomId, plain["room_id"]);
