@@ -303,7 +303,8 @@ cmd_test() {
   need_apt ansible-lint python3-yaml
   SOLTI_ARM64_ROOT=$(sysroot_dir arm64)
   # NuGetPackageTests check the library's package and publish a Native AOT consumer of it from this folder.
-  SOLTI_NUGET_DIR=$(dirname "$(cmd_nuget "$ROOT/artifacts/nuget" | tail -n 1)")
+  SOLTI_NUGET_DIR="$ROOT/artifacts/nuget"
+  cmd_nuget "$SOLTI_NUGET_DIR" >/dev/null
   export SOLTI_MATRIX_CLI SOLTI_COLLECTION_TARBALL SOLTI_ARM64_ROOT SOLTI_NUGET_DIR
   local results="$ROOT/artifacts/test-results"
   rm -rf "$results"
