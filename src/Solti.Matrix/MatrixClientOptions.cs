@@ -26,7 +26,8 @@ public sealed record MatrixClientOptions
     /// <summary>The <c>User-Agent</c> header of every request.</summary>
     public string UserAgent { get; init; } = "solti-matrix/0.1";
 
-    /// <summary>False accepts any TLS certificate (a test server with a self-signed one); true by default.</summary>
+    /// <summary>False accepts any TLS certificate (a lab server with a self-signed one: the operator's explicit choice);
+    /// true by default.</summary>
     public bool ValidateCertificates { get; init; } = true;
 
     /// <summary>Where the client logs retries and session recovery; nothing is logged by default.</summary>
