@@ -17,6 +17,8 @@ usage: ./build.sh <command>
   lint        ansible-lint --profile production on collection/, its modules resolved from the built collection
               (lint COLLECTIONS_PATH: from a collection already installed there)
   bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug, and over ssh against command and uri; matrix_config no-op; relay against a bare client loop)
+  nuget       pack the library as the NuGet package Solti.Matrix (.nupkg and .snupkg) into dist/ (nuget DIR: into DIR);
+              the last line is the .nupkg's path
 USAGE
 }
 
@@ -264,6 +266,25 @@ cmd_lint() {
   return "$status"
 }
 
+# The library as the NuGet package Solti.Matrix: dist/Solti.Matrix.<version>.nupkg and its symbols (.snupkg), or into the
+# directory given. The last stdout line is the .nupkg's path; dotnet's output goes to stderr.
+cmd_nuget() {
+  need_dotnet
+  local out=${1:-$ROOT/dist} version
+  mkdir -p "$out"
+  out=$(realpath "$out")
+  # The version MSBuild gives the package (Directory.Build.props: galaxy.yml's).
+  version=$(dotnet msbuild "$ROOT/src/Solti.Matrix" -nologo -getProperty:Version)
+  rm -f "$out/Solti.Matrix.$version.nupkg" "$out/Solti.Matrix.$version.snupkg"
+  dotnet pack "$ROOT/src/Solti.Matrix" -c Release -nologo -v quiet -clp:NoSummary -o "$out" >&2
+  if [ ! -f "$out/Solti.Matrix.$version.nupkg" ] || [ ! -f "$out/Solti.Matrix.$version.snupkg" ]; then
+    echo "build.sh: dotnet pack did not write Solti.Matrix.$version.nupkg and .snupkg into $out" >&2
+    exit 1
+  fi
+  echo "build.sh: $out/Solti.Matrix.$version.snupkg: the symbols" >&2
+  echo "$out/Solti.Matrix.$version.nupkg"
+}
+
 cmd_demo() {
   local cli
   cli=$(build_cli)
@@ -281,7 +302,10 @@ cmd_test() {
   # AnsibleLintTests runs ./build.sh lint on the installed collection; ChangelogTests ./build.sh changelog --check.
   need_apt ansible-lint python3-yaml
   SOLTI_ARM64_ROOT=$(sysroot_dir arm64)
-  export SOLTI_MATRIX_CLI SOLTI_COLLECTION_TARBALL SOLTI_ARM64_ROOT
+  # NuGetPackageTests check the library's package and publish a Native AOT consumer of it from this folder.
+  SOLTI_NUGET_DIR="$ROOT/artifacts/nuget"
+  cmd_nuget "$SOLTI_NUGET_DIR" >/dev/null
+  export SOLTI_MATRIX_CLI SOLTI_COLLECTION_TARBALL SOLTI_ARM64_ROOT SOLTI_NUGET_DIR
   local results="$ROOT/artifacts/test-results"
   rm -rf "$results"
   local status=0
@@ -322,6 +346,7 @@ case "${1:-}" in
   collection) shift; cmd_collection "$@" ;;
   changelog) shift; cmd_changelog "$@" ;;
   lint) shift; cmd_lint "$@" ;;
+  nuget) shift; cmd_nuget "$@" ;;
   bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; need_apt openssh-server openssh-client; bench/ansible-remote.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)"; bench/crowd.sh "$(build_cli)" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;

@@ -11,6 +11,9 @@ public class MatrixClient : IDisposable
     private readonly ConcurrentDictionary<string, string> _aliases = new(StringComparer.Ordinal);
     private readonly MatrixHttpPipeline _http;
 
+    /// <summary>A client of the homeserver in <paramref name="options"/>, over one HTTP pipeline, with the session that
+    /// <paramref name="session"/> describes; <paramref name="cache"/>, when given, is where the session finds and keeps its
+    /// credentials (see <see cref="SessionOptions.UseCache"/>).</summary>
     public MatrixClient(MatrixClientOptions options, SessionOptions session, CredentialCache? cache = null)
     {
         _http = new MatrixHttpPipeline(options);
@@ -18,13 +21,17 @@ public class MatrixClient : IDisposable
         Homeserver = options.Homeserver;
     }
 
+    /// <summary>The homeserver's base URL (with a trailing slash).</summary>
     public Uri Homeserver { get; }
 
     /// <summary>The admin API for a second (admin) session over this client's HTTP pipeline.</summary>
     public SynapseAdminClient Admin(SessionOptions adminSession, CredentialCache? cache = null) => new(new MatrixSession(_http, adminSession, cache));
 
+    /// <summary>The self-healing session every request of this client is sent with.</summary>
     public MatrixSession Session { get; }
 
+    /// <summary>Who the session's token belongs to (<c>/account/whoami</c>: <c>user_id</c>,
+    /// <c>device_id</c>).</summary>
     public virtual async Task<JsonObject> WhoAmIAsync(CancellationToken cancellationToken = default) =>
         (JsonObject)await Session.SendAsync(MatrixRequest.Get(MatrixPath.Client + "/account/whoami"), cancellationToken);
 
@@ -47,6 +54,7 @@ public class MatrixClient : IDisposable
         return roomId;
     }
 
+    /// <summary>Joins the room by id or alias; returns the room's id.</summary>
     public virtual async Task<string> JoinAsync(string roomIdOrAlias, CancellationToken cancellationToken = default)
     {
         var reply = await Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Client, "join", PathPart.Value(roomIdOrAlias)), null), cancellationToken);
@@ -94,12 +102,15 @@ public class MatrixClient : IDisposable
     /// <summary>Removes this user's session from the credential cache (after a logout).</summary>
     public void ForgetCachedSession() => Session.ForgetCached();
 
+    /// <summary>Closes the client's HTTP connections.</summary>
     public void Dispose()
     {
         Dispose(true);
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Closes the HTTP connections when <paramref name="disposing"/>; a subclass that holds more releases it
+    /// here.</summary>
     protected virtual void Dispose(bool disposing)
     {
         if (disposing)

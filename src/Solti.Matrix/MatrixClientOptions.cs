@@ -6,6 +6,8 @@ namespace Solti.Matrix;
 /// <summary>The knobs of one homeserver connection.</summary>
 public sealed record MatrixClientOptions
 {
+    /// <summary>Options for the homeserver at <paramref name="homeserver"/>, with the defaults for everything
+    /// else.</summary>
     public MatrixClientOptions(Uri homeserver)
     {
         ArgumentNullException.ThrowIfNull(homeserver);
@@ -18,12 +20,17 @@ public sealed record MatrixClientOptions
     /// <summary>How long one HTTP attempt may take before it counts as a timeout (and is retried).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>When and how long failed requests are retried.</summary>
     public RetryOptions Retry { get; init; } = new();
 
+    /// <summary>The <c>User-Agent</c> header of every request.</summary>
     public string UserAgent { get; init; } = "solti-matrix/0.1";
 
+    /// <summary>False accepts any TLS certificate (a lab server with a self-signed one: the operator's explicit choice);
+    /// true by default.</summary>
     public bool ValidateCertificates { get; init; } = true;
 
+    /// <summary>Where the client logs retries and session recovery; nothing is logged by default.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>Replaces the network stack (tests); null uses a <see cref="SocketsHttpHandler"/>.</summary>
@@ -50,5 +57,6 @@ public sealed record RetryOptions
     /// <summary>The wait after a 429 that says nothing about how long (a proxy's bare 429).</summary>
     public TimeSpan DefaultRateLimitDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>No retries: every call makes one attempt.</summary>
     public static RetryOptions None { get; } = new() { MaxAttempts = 1 };
 }

@@ -11,6 +11,8 @@ public partial class SynapseAdminClient
     public virtual async Task<JsonObject> PutUserAsync(string userId, JsonObject fields, CancellationToken cancellationToken = default) =>
         NormalizeFlags((JsonObject)await Session.SendAsync(MatrixRequest.Put(UserPath(userId), fields), cancellationToken));
 
+    /// <summary>Deactivates the account (<c>POST /v1/deactivate/{id}</c>); with <paramref name="erase"/>, Synapse also
+    /// erases its profile and messages (GDPR erase).</summary>
     public virtual Task DeactivateUserAsync(string userId, bool erase, CancellationToken cancellationToken = default) =>
         Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v1", "deactivate", PathPart.Value(userId)), new JsonObject { ["erase"] = erase }), cancellationToken);
 
@@ -18,9 +20,12 @@ public partial class SynapseAdminClient
     public virtual async Task<JsonObject> GetRatelimitOverrideAsync(string userId, CancellationToken cancellationToken = default) =>
         (JsonObject)await Session.SendAsync(MatrixRequest.Get(OverridePath(userId)), cancellationToken);
 
+    /// <summary>Sets the user's rate-limit override: <paramref name="messagesPerSecond"/> and
+    /// <paramref name="burstCount"/>, 0 for no limit.</summary>
     public virtual Task SetRatelimitOverrideAsync(string userId, long messagesPerSecond, long burstCount, CancellationToken cancellationToken = default) =>
         Session.SendAsync(MatrixRequest.Post(OverridePath(userId), new JsonObject { ["messages_per_second"] = messagesPerSecond, ["burst_count"] = burstCount }), cancellationToken);
 
+    /// <summary>Removes the user's rate-limit override: the server's own limits apply again.</summary>
     public virtual Task DeleteRatelimitOverrideAsync(string userId, CancellationToken cancellationToken = default) =>
         Session.SendAsync(MatrixRequest.Delete(OverridePath(userId)), cancellationToken);
 }

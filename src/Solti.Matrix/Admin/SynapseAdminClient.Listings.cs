@@ -53,6 +53,8 @@ public partial class SynapseAdminClient
         return (rooms.Take(cap).ToList(), total);
     }
 
+    /// <summary>Every registration token the server has (<c>GET /v1/registration_tokens</c>), each as the server
+    /// describes it.</summary>
     public virtual async Task<List<JsonObject>> ListRegistrationTokensAsync(CancellationToken cancellationToken = default) =>
         [.. ((await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/registration_tokens"), cancellationToken))["registration_tokens"] as JsonArray ?? [])
             .Select(t => (JsonObject)t!.DeepClone())];

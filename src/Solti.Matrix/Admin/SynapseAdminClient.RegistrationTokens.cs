@@ -5,6 +5,7 @@ public partial class SynapseAdminClient
 {
     private static string TokenPath(string token) => MatrixPath.Build(MatrixPath.Admin, "v1", "registration_tokens", PathPart.Value(token));
 
+    /// <summary>The registration token's details, or null when the server does not know it.</summary>
     public virtual Task<JsonObject?> GetRegistrationTokenAsync(string token, CancellationToken cancellationToken = default)
         => GetOrNullAsync(TokenPath(token), cancellationToken);
 
@@ -12,9 +13,12 @@ public partial class SynapseAdminClient
     public virtual async Task<JsonObject> CreateRegistrationTokenAsync(JsonObject fields, CancellationToken cancellationToken = default) =>
         (JsonObject)await Session.SendAsync(MatrixRequest.Post(MatrixPath.Admin + "/v1/registration_tokens/new", fields, idempotent: false), cancellationToken);
 
+    /// <summary>Changes the given fields of a registration token (<c>uses_allowed</c>, <c>expiry_time</c>); returns the
+    /// token as it is now.</summary>
     public virtual async Task<JsonObject> UpdateRegistrationTokenAsync(string token, JsonObject fields, CancellationToken cancellationToken = default) =>
         (JsonObject)await Session.SendAsync(MatrixRequest.Put(TokenPath(token), fields), cancellationToken);
 
+    /// <summary>Deletes a registration token.</summary>
     public virtual Task DeleteRegistrationTokenAsync(string token, CancellationToken cancellationToken = default) =>
         Session.SendAsync(MatrixRequest.Delete(TokenPath(token)), cancellationToken);
 }

@@ -3,6 +3,8 @@ namespace Solti.Matrix;
 /// <summary>Room changes as the admin: create, state, force join, async delete with its status.</summary>
 public partial class SynapseAdminClient
 {
+    /// <summary>Creates a room as the admin session's user with a <c>/createRoom</c> request body; returns the new
+    /// room's id.</summary>
     public virtual async Task<string> CreateRoomAsync(JsonObject request, CancellationToken cancellationToken = default) =>
         (await Session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/createRoom", request, idempotent: false), cancellationToken))["room_id"]!.GetValue<string>();
 
@@ -10,12 +12,17 @@ public partial class SynapseAdminClient
     public virtual Task<JsonObject?> GetStateAsync(string roomId, string type, CancellationToken cancellationToken = default)
         => GetOrNullAsync(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(type), ""), cancellationToken);
 
+    /// <summary>Sets a state event with an empty state key (<c>m.room.name</c>, <c>m.room.topic</c>, …).</summary>
     public virtual Task PutStateAsync(string roomId, string type, JsonObject content, CancellationToken cancellationToken = default) =>
         PutStateAsync(roomId, type, "", content, cancellationToken);
 
+    /// <summary>Sets the state event of <paramref name="type"/> and <paramref name="stateKey"/> to
+    /// <paramref name="content"/>.</summary>
     public virtual Task PutStateAsync(string roomId, string type, string stateKey, JsonObject content, CancellationToken cancellationToken = default) =>
         Session.SendAsync(MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(type), PathPart.Value(stateKey)), content), cancellationToken);
 
+    /// <summary>Joins a local user to a room without an invite (<c>POST /v1/join/{room}</c>); the admin must be in the
+    /// room.</summary>
     public virtual Task ForceJoinAsync(string roomIdOrAlias, string userId, CancellationToken cancellationToken = default) =>
         Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v1", "join", PathPart.Value(roomIdOrAlias)), new JsonObject { ["user_id"] = userId }), cancellationToken);
 

@@ -10,6 +10,7 @@ public partial class SynapseAdminClient
     public virtual Task<JsonObject?> GetRoomAsync(string roomId, CancellationToken cancellationToken = default)
         => GetOrNullAsync(RoomPath(roomId), cancellationToken);
 
+    /// <summary>The user ids of the room's members (<c>GET /v1/rooms/{id}/members</c>).</summary>
     public virtual async Task<JsonArray> RoomMembersAsync(string roomId, CancellationToken cancellationToken = default) =>
         (JsonArray)((await Session.SendAsync(MatrixRequest.Get(RoomPath(roomId, "members")), cancellationToken))["members"]?.DeepClone() ?? new JsonArray());
 

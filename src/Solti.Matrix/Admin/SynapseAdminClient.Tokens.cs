@@ -3,6 +3,8 @@ namespace Solti.Matrix;
 /// <summary>Admin login-as-user: a device-less token for a user without a password.</summary>
 public partial class SynapseAdminClient
 {
+    /// <summary>An access token for <paramref name="userId"/> without its password and without a new device; it expires
+    /// at <paramref name="validUntilMs"/> (milliseconds since the epoch) when given.</summary>
     public virtual async Task<string> LoginAsUserAsync(string userId, long? validUntilMs, CancellationToken cancellationToken = default)
     {
         var body = new JsonObject();

@@ -6,8 +6,11 @@ namespace Solti.Matrix;
 /// releases: 1.67's 0/1 flags become booleans.</summary>
 public partial class SynapseAdminClient(MatrixSession session)
 {
+    /// <summary>The admin session every request of this client is sent with (it heals as any session does).</summary>
     public MatrixSession Session => session;
 
+    /// <summary>The Synapse version the server reports (<c>GET /v1/server_version</c>), or an empty string when it
+    /// reports none.</summary>
     public virtual async Task<string> ServerVersionAsync(CancellationToken cancellationToken = default) =>
         (await session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/server_version"), cancellationToken))["server_version"]?.GetValue<string>() ?? "";
 
@@ -31,6 +34,8 @@ public partial class SynapseAdminClient(MatrixSession session)
         }
     }
 
+    /// <summary>The user's devices as the admin API lists them (<c>device_id</c>, <c>display_name</c>,
+    /// <c>last_seen_ts</c>, …).</summary>
     public virtual async Task<JsonArray> ListDevicesAsync(string userId, CancellationToken cancellationToken = default) =>
         (await session.SendAsync(MatrixRequest.Get(DevicesPath(userId)), cancellationToken))["devices"] as JsonArray ?? [];
 

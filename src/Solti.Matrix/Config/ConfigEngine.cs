@@ -6,6 +6,8 @@ namespace Solti.Matrix.Config;
 /// then rooms and their members, then deletions), apply exactly the plan, and report. Check mode stops after the plan.</summary>
 public sealed class ConfigEngine(SynapseAdminClient admin)
 {
+    /// <summary>Reads what the server has and plans the writes that make it what <paramref name="desired"/> says;
+    /// writes nothing.</summary>
     public async Task<ConfigPlan> PlanAsync(DesiredState desired, CancellationToken cancellationToken = default)
     {
         var snapshot = await SnapshotReader.ReadAsync(admin, desired, cancellationToken);
@@ -28,6 +30,8 @@ public sealed class ConfigEngine(SynapseAdminClient admin)
         return plan;
     }
 
+    /// <summary>Applies <paramref name="plan"/> in order and stops at the first failure (<see cref="PlanApplier"/>),
+    /// reporting each action to <paramref name="progress"/>.</summary>
     public Task<ApplyOutcome> ApplyAsync(ConfigPlan plan, IProgress<ApplyProgress>? progress = null, CancellationToken cancellationToken = default) =>
         PlanApplier.ApplyAsync(admin, plan, progress, cancellationToken);
 

@@ -5,5 +5,6 @@ namespace Solti.Matrix.Config;
 public sealed class ConfigInputException(IReadOnlyList<string> errors)
     : Exception(errors.Count == 1 ? errors[0] : $"{errors[0]} (and {errors.Count - 1} more: {string.Join("; ", errors.Skip(1))})")
 {
+    /// <summary>Every problem found in the input, each naming where it is.</summary>
     public IReadOnlyList<string> Errors { get; } = errors;
 }

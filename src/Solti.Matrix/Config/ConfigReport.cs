@@ -4,6 +4,9 @@ namespace Solti.Matrix.Config;
 /// per-item YAML <c>diff</c> (a list, which Ansible shows one after another).</summary>
 public static class ConfigReport
 {
+    /// <summary>The whole result: <c>changed</c> (from <paramref name="outcome"/> once applied, else from the plan),
+    /// <c>users</c>, <c>rooms</c>, <c>summary</c>, <c>plan</c> and, with <paramref name="withDiff"/>,
+    /// <c>diff</c>.</summary>
     public static JsonObject Build(ConfigPlan plan, ApplyOutcome? outcome, bool withDiff)
     {
         var result = new JsonObject
@@ -22,6 +25,8 @@ public static class ConfigReport
         return result;
     }
 
+    /// <summary>How many users and rooms each action word applies to, the members added and removed, and the number of
+    /// writes.</summary>
     public static JsonObject Summary(ConfigPlan plan)
     {
         int Users(string action) => plan.Users.Count(u => u.Action == action);

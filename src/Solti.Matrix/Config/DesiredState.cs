@@ -31,10 +31,14 @@ public sealed record DesiredRoom(string Path, string Alias, bool Present)
     /// <summary>What identifies the room in the snapshot: the alias, else the room id.</summary>
     public string Key => Alias.Length > 0 ? Alias : RoomId ?? "";
 
+    /// <summary>The room's name (<c>m.room.name</c>), or null when not managed.</summary>
     public string? Name { get; init; }
 
+    /// <summary>The room's topic (<c>m.room.topic</c>), or null when not managed.</summary>
     public string? Topic { get; init; }
 
+    /// <summary>Whether the room is encrypted (<c>m.room.encryption</c>; encryption cannot be turned off), or null when
+    /// not managed.</summary>
     public bool? Encrypted { get; init; }
 
     /// <summary>The whole <c>m.room.retention</c> content (milliseconds), or null when not managed.</summary>
@@ -43,10 +47,14 @@ public sealed record DesiredRoom(string Path, string Alias, bool Present)
     /// <summary>Used only when the room is created.</summary>
     public string? Preset { get; init; }
 
+    /// <summary>The join rule (<c>public</c>, <c>invite</c>, …), or null when not managed.</summary>
     public string? JoinRule { get; init; }
 
+    /// <summary>Who may read the history (<c>shared</c>, <c>invited</c>, <c>joined</c>, <c>world_readable</c>), or null
+    /// when not managed.</summary>
     public string? HistoryVisibility { get; init; }
 
+    /// <summary>Whether guests may join (<c>can_join</c> or <c>forbidden</c>), or null when not managed.</summary>
     public string? GuestAccess { get; init; }
 
     /// <summary>Room directory: <c>public</c> or <c>private</c>.</summary>
@@ -69,6 +77,7 @@ public sealed record DesiredRoom(string Path, string Alias, bool Present)
     /// <summary>The options of the deletion for <c>state: absent</c> (Synapse's v2 delete API).</summary>
     public JsonObject DeleteOptions { get; init; } = new() { ["purge"] = true };
 
+    /// <summary>Further state events the room must have, each compared and set whole.</summary>
     public IReadOnlyList<DesiredStateEvent> ExtraState { get; init; } = [];
 
     /// <summary>Joined or invited users not in <see cref="Members"/> are kicked.</summary>

@@ -6,11 +6,14 @@ namespace Solti.Matrix.Config;
 /// or fails with every problem at once, each naming its path. Nothing is read from the server here.</summary>
 public static class DesiredStateParser
 {
+    /// <summary>The keys allowed at the top of the input.</summary>
     public static readonly string[] TopKeys = ["domain", "users", "rooms", "exclusive_members", "tokens", "update_password"];
 
+    /// <summary>The keys allowed in one user of the input.</summary>
     public static readonly string[] UserKeys =
         ["user_id", "displayname", "password", "update_password", "admin", "user_type", "deactivated", "ratelimit_override", "state", "avatar_url"];
 
+    /// <summary>The keys allowed in one room of the input.</summary>
     public static readonly string[] RoomKeys =
     [
         "alias", "name", "topic", "encrypted", "retention", "preset", "join_rule", "history_visibility", "guest_access", "visibility",
@@ -24,6 +27,8 @@ public static class DesiredStateParser
     private static readonly string[] PowerLevelKeys = [.. PowerLevelScalars, "users", "events", "notifications"];
     private const long DayMs = 86_400_000;
 
+    /// <summary>Checks and parses the whole input; every problem found is reported at once in a
+    /// <see cref="ConfigInputException"/>.</summary>
     public static DesiredState Parse(JsonObject input)
     {
         var reader = new InputReader();

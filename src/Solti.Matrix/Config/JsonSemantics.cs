@@ -5,6 +5,8 @@ namespace Solti.Matrix.Config;
 /// <summary>Equality as the server means it: numbers by value (50 = 50.0), and in mappings a null equals a missing key.</summary>
 public static class JsonSemantics
 {
+    /// <summary>True when the two values mean the same: numbers by value (50 = 50.0), mappings key by key in any order,
+    /// lists in order; a missing value equals null.</summary>
     public static bool Equal(JsonNode? a, JsonNode? b)
     {
         if (IsNull(a) || IsNull(b))
@@ -30,6 +32,7 @@ public static class JsonSemantics
         }
     }
 
+    /// <summary>True for a missing value and for JSON <c>null</c>.</summary>
     public static bool IsNull(JsonNode? node) => node is null || (node is JsonValue v && v.GetValueKind() == JsonValueKind.Null);
 
     /// <summary>The parts of two mappings that differ (recursing into mappings), as (before, after).</summary>

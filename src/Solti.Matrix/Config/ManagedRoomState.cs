@@ -34,6 +34,7 @@ public sealed class ManagedStateEntry
     /// <summary>Why <see cref="Content"/> refused on an existing room, after <c>room.path.key: </c>.</summary>
     public Func<DesiredRoom, string>? Refusal { get; init; }
 
+    /// <summary>True when the current state content already holds <paramref name="wanted"/> for this entry.</summary>
     public bool Matches(JsonObject? current, JsonNode wanted) => Same?.Invoke(current, wanted) ?? JsonSemantics.Equal(Read(current), wanted);
 }
 
@@ -41,8 +42,10 @@ public sealed class ManagedStateEntry
 /// writes them. Nothing else in the configuration spells these mappings out.</summary>
 public static class ManagedRoomState
 {
+    /// <summary>The encryption algorithm a room is encrypted with.</summary>
     public const string Megolm = "m.megolm.v1.aes-sha2";
 
+    /// <summary>Every managed setting, in the order the plan writes them.</summary>
     public static readonly IReadOnlyList<ManagedStateEntry> Entries =
     [
         Field("name", "m.room.name", "name", r => r.Name, createRequestKey: "name"),

@@ -7,6 +7,7 @@ public readonly record struct ApplyProgress(int Done, int Total, PlanAction Acti
 /// (<see cref="Errors.FailureClassification"/>: a transient or rate-limited one is worth a re-run later).</summary>
 public sealed record ApplyOutcome(int Applied, PlanAction? FailedAction, Exception? Error)
 {
+    /// <summary>How the failure is classified, or null when every action was applied.</summary>
     public Errors.FailureKind? Failure => Error is null ? null : Errors.FailureClassification.Of(Error);
 }
 
@@ -14,6 +15,8 @@ public sealed record ApplyOutcome(int Applied, PlanAction? FailedAction, Excepti
 /// not applied. Rate limits are waited out by the HTTP pipeline, not skipped; a re-run plans only what is left.</summary>
 public static class PlanApplier
 {
+    /// <summary>Runs every action of <paramref name="plan"/> as <paramref name="admin"/>, in order, until one fails;
+    /// the outcome says how many were applied and which failed.</summary>
     public static async Task<ApplyOutcome> ApplyAsync(SynapseAdminClient admin, ConfigPlan plan, IProgress<ApplyProgress>? progress, CancellationToken cancellationToken)
     {
         var applied = 0;

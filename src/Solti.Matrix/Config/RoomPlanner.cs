@@ -5,6 +5,8 @@ namespace Solti.Matrix.Config;
 /// (<see cref="PowerLevels"/>), the directory visibility and the membership; delete it for <c>state: absent</c>.</summary>
 public static class RoomPlanner
 {
+    /// <summary>Plans what makes the server's room what <paramref name="room"/> says: its result and writes go to
+    /// <paramref name="plan"/>, a deletion to <paramref name="deletions"/> (they run last).</summary>
     public static void Plan(DesiredRoom room, ServerSnapshot snapshot, ConfigPlan plan, List<PlanAction> deletions)
     {
         var current = snapshot.Rooms.GetValueOrDefault(room.Key);

@@ -4,25 +4,34 @@ namespace Solti.Matrix.Config;
 /// the input manages, and each listed room by <see cref="DesiredRoom.Key"/> (null: the alias does not resolve).</summary>
 public sealed class ServerSnapshot(string adminUserId)
 {
+    /// <summary>The user the admin session is (whoami).</summary>
     public string AdminUserId { get; } = adminUserId;
 
+    /// <summary>Each user of the input as the admin API has it, or null when the account does not exist.</summary>
     public Dictionary<string, JsonObject?> Users { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The current override per user (<c>{}</c> when none).</summary>
     public Dictionary<string, JsonObject> Ratelimits { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Each room of the input by its key (alias or id), or null when it does not exist.</summary>
     public Dictionary<string, RoomSnapshot?> Rooms { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One existing room: its id, current state by (type, state key), and directory visibility when it was read.</summary>
 public sealed class RoomSnapshot(string roomId, Dictionary<(string Type, string StateKey), JsonObject> state)
 {
+    /// <summary>The room's id.</summary>
     public string RoomId { get; } = roomId;
 
+    /// <summary>The content of every current state event by type and state key.</summary>
     public IReadOnlyDictionary<(string Type, string StateKey), JsonObject> State { get; } = state;
 
+    /// <summary>The room's directory visibility (<c>public</c> or <c>private</c>), or null when it was not
+    /// read.</summary>
     public string? Visibility { get; set; }
 
+    /// <summary>The content of the state event of <paramref name="type"/> and <paramref name="stateKey"/>, or null when
+    /// the room has none.</summary>
     public JsonObject? Content(string type, string stateKey = "") => State.GetValueOrDefault((type, stateKey));
 
     /// <summary>Membership of a user (<c>join</c>, <c>invite</c>, <c>leave</c>, <c>ban</c>, <c>knock</c>) or null.</summary>

@@ -8,6 +8,8 @@ public static class SnapshotReader
     private const int PageSize = 100;
     private const int Parallelism = 4;
 
+    /// <summary>Reads, as <paramref name="admin"/>, what the server has of every user and room of
+    /// <paramref name="desired"/>, a few requests at a time.</summary>
     public static async Task<ServerSnapshot> ReadAsync(SynapseAdminClient admin, DesiredState desired, CancellationToken cancellationToken)
     {
         var whoami = await admin.Session.SendAsync(Http.MatrixRequest.Get(Http.MatrixPath.Client + "/account/whoami"), cancellationToken);

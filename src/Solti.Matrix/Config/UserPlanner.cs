@@ -6,6 +6,8 @@ namespace Solti.Matrix.Config;
 /// the account as read, then as the server answers the create or update.</summary>
 public static class UserPlanner
 {
+    /// <summary>Plans what makes the server's account what <paramref name="user"/> says: its result and writes go to
+    /// <paramref name="plan"/>, a deactivation to <paramref name="deactivations"/> (they run last).</summary>
     public static void Plan(DesiredUser user, ServerSnapshot snapshot, ConfigPlan plan, List<PlanAction> deactivations)
     {
         var current = snapshot.Users.GetValueOrDefault(user.UserId);

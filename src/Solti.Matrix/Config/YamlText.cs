@@ -7,6 +7,7 @@ namespace Solti.Matrix.Config;
 /// JSON-escaped double-quoted scalars, which YAML reads back unchanged.</summary>
 public static class YamlText
 {
+    /// <summary>The value as block-style YAML text.</summary>
     public static string Write(JsonNode? node)
     {
         var text = new StringBuilder();

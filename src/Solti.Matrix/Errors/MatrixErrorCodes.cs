@@ -3,13 +3,28 @@ namespace Solti.Matrix.Errors;
 /// <summary>Matrix error codes the library acts on, and local codes for failures without a server answer.</summary>
 public static class MatrixErrorCodes
 {
+    /// <summary>The access token is not known (expired, logged out, or never issued).</summary>
     public const string UnknownToken = "M_UNKNOWN_TOKEN";
+
+    /// <summary>The request carried no access token.</summary>
     public const string MissingToken = "M_MISSING_TOKEN";
+
+    /// <summary>The request is not allowed (not in the room, not an admin, wrong password at login).</summary>
     public const string Forbidden = "M_FORBIDDEN";
+
+    /// <summary>The thing asked for does not exist.</summary>
     public const string NotFound = "M_NOT_FOUND";
+
+    /// <summary>The server is rate limiting this user.</summary>
     public const string LimitExceeded = "M_LIMIT_EXCEEDED";
+
+    /// <summary>The account is deactivated.</summary>
     public const string UserDeactivated = "M_USER_DEACTIVATED";
+
+    /// <summary>The account is locked.</summary>
     public const string UserLocked = "M_USER_LOCKED";
+
+    /// <summary>An error the server did not name otherwise.</summary>
     public const string Unknown = "M_UNKNOWN";
 
     /// <summary>No answer within the per-request timeout.</summary>

@@ -3,6 +3,9 @@ namespace Solti.Matrix.Errors;
 /// <summary>An error answered by the homeserver (or a transport failure), with Matrix's error code.</summary>
 public class MatrixException : Exception
 {
+    /// <summary>A failure with its HTTP <paramref name="status"/> (0 when no answer came), Matrix
+    /// <paramref name="errcode"/> and <paramref name="error"/> text; <paramref name="softLogout"/> and
+    /// <paramref name="retryAfter"/> as the server said them.</summary>
     public MatrixException(int status, string errcode, string error, bool? softLogout = null, TimeSpan? retryAfter = null, Exception? inner = null)
         : base(Describe(status, errcode, error), inner)
     {
@@ -22,6 +25,8 @@ public class MatrixException : Exception
     /// <summary>The server's <c>error</c> text.</summary>
     public string Error { get; }
 
+    /// <summary>The <c>soft_logout</c> flag of a token error: true when the token expired (the device survives), false
+    /// when it was logged out, null when not said.</summary>
     public bool? SoftLogout { get; }
 
     /// <summary>How long the server asked to wait (429), when it said.</summary>

@@ -6,6 +6,9 @@ namespace Solti.Matrix.Events;
 /// <c>{path}</c> placeholders (dotted paths into the data) filled in; generic text for an unknown schema.</summary>
 public static class BodyTemplate
 {
+    /// <summary>The human-readable <c>body</c> of a SOLTI event: the first of the schema's body rules that matches
+    /// <paramref name="data"/>, else a line naming <paramref name="schemaName"/> and
+    /// <paramref name="source"/>.</summary>
     public static string Render(EventSchema? schema, string schemaName, string source, JsonObject data)
     {
         foreach (var rule in schema?.BodyRules ?? [])

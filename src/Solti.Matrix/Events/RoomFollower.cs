@@ -26,6 +26,8 @@ public sealed class RoomFollower(MatrixClient client, TimeSpan poll, int pageSiz
         return new FollowPosition(roomId, now["start"]?.GetValue<string>(), null);
     }
 
+    /// <summary>The room's events from <paramref name="start"/> on, oldest first, one step each (and a step without an
+    /// event at each page boundary), until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async IAsyncEnumerable<FollowStep> FollowAsync(FollowPosition start, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (from, after) = (start.From, start.After);

@@ -14,10 +14,14 @@ public sealed partial class SchemaRegistry
     {
     }
 
+    /// <summary>Every schema known, by name.</summary>
     public IReadOnlyCollection<EventSchema> All => _schemas.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>The schema of that name, or null when none is known.</summary>
     public EventSchema? Get(string name) => _schemas.GetValueOrDefault(name);
 
+    /// <summary>True when <paramref name="name"/> is a valid schema name: dotted parts of lowercase letters, digits,
+    /// <c>_</c> and <c>-</c>, ending in a version (<c>verify.pass.v1</c>).</summary>
     public static bool IsValidName(string name) => SchemaName().IsMatch(name);
 
     /// <summary>The shipped schemas, and those of <paramref name="userDirectory"/> when given.</summary>

@@ -7,6 +7,7 @@ namespace Solti.Matrix.Events;
 /// <c>solti: {schema, timestamp, source, data}</c>. Decoders ignore fields they do not know.</summary>
 public static class SoltiEvent
 {
+    /// <summary>The <c>msgtype</c> of every SOLTI event.</summary>
     public const string MsgType = "com.solti.event";
 
     /// <summary>Builds the content; with <paramref name="validate"/>, the data must match the schema (errors name
@@ -63,5 +64,6 @@ public static class SoltiEvent
 public sealed class SchemaValidationException(IReadOnlyList<string> errors)
     : Exception("schema validation failed: " + string.Join("; ", errors))
 {
+    /// <summary>Every validation error, each naming the path of the data it is about.</summary>
     public IReadOnlyList<string> Errors { get; } = errors;
 }

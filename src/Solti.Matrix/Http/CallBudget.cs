@@ -15,11 +15,15 @@ public sealed class CallBudget
         _clock = Stopwatch.StartNew();
     }
 
+    /// <summary>The whole budget.</summary>
     public TimeSpan Total { get; }
 
+    /// <summary>How much of it has been spent.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>How much is left (negative once overrun).</summary>
     public TimeSpan Remaining => Total - _clock.Elapsed;
 
+    /// <summary>A budget of <paramref name="total"/> whose clock starts now.</summary>
     public static CallBudget Start(TimeSpan total) => new(total);
 }

@@ -20,6 +20,8 @@ public sealed class MatrixHttpPipeline : IDisposable
     private readonly ILogger _logger;
     private readonly ResiliencePipeline<MatrixResponse> _pipeline;
 
+    /// <summary>A pipeline with its own HTTP connection pool, timeouts and retry rules from
+    /// <paramref name="options"/>.</summary>
     public MatrixHttpPipeline(MatrixClientOptions options)
     {
         _options = options;
@@ -33,6 +35,7 @@ public sealed class MatrixHttpPipeline : IDisposable
         _pipeline = BuildPipeline(options.Retry);
     }
 
+    /// <summary>The options the pipeline was made with.</summary>
     public MatrixClientOptions Options => _options;
 
     /// <summary>Sends with retries within a budget of its own; returns the JSON body of a 2xx or throws <see cref="MatrixException"/>.</summary>
@@ -103,6 +106,7 @@ public sealed class MatrixHttpPipeline : IDisposable
     private string? StopReason(Outcome<MatrixResponse> outcome, CallState state) =>
         RetryRule.Decide(outcome, state.Request, state.Attempts - 1, state.Budget.Elapsed, state.Budget.Total, _options.Retry, state.Jitter(state.Attempts - 1)).StopReason;
 
+    /// <summary>Closes the pipeline's HTTP connections.</summary>
     public void Dispose() => _http.Dispose();
 
     private async Task<MatrixResponse> AttemptAsync(MatrixRequest request, string? accessToken, CancellationToken cancellationToken)

@@ -4,12 +4,17 @@ namespace Solti.Matrix.Http;
 /// which the server answers before doing anything.</summary>
 public sealed record MatrixRequest(HttpMethod Method, string Path, JsonNode? Body = null, bool Idempotent = true)
 {
+    /// <summary>A <c>GET</c> of <paramref name="path"/> (relative to the homeserver).</summary>
     public static MatrixRequest Get(string path) => new(HttpMethod.Get, path);
 
+    /// <summary>A <c>POST</c> with a JSON body (an empty object when null); <paramref name="idempotent"/> false keeps
+    /// it from being retried after a timeout or a 5xx.</summary>
     public static MatrixRequest Post(string path, JsonNode? body, bool idempotent = true) => new(HttpMethod.Post, path, body ?? new JsonObject(), idempotent);
 
+    /// <summary>A <c>PUT</c> with a JSON body (an empty object when null).</summary>
     public static MatrixRequest Put(string path, JsonNode? body) => new(HttpMethod.Put, path, body ?? new JsonObject());
 
+    /// <summary>A <c>DELETE</c>, with a JSON body when given.</summary>
     public static MatrixRequest Delete(string path, JsonNode? body = null) => new(HttpMethod.Delete, path, body);
 
     /// <summary>"PUT /_matrix/client/v3/rooms/…": for logs and errors (paths carry no secrets).</summary>

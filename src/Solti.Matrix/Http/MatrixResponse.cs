@@ -4,6 +4,7 @@ namespace Solti.Matrix.Http;
 /// (<see cref="RetryAfter"/>, read when the answer arrived; null when it said nothing).</summary>
 public sealed record MatrixResponse(int Status, JsonNode? Body, TimeSpan? AskedWait)
 {
+    /// <summary>True for a 2xx status.</summary>
     public bool IsSuccess => Status is >= 200 and < 300;
 
     /// <summary>The body's <c>errcode</c>; a bare 429 (a proxy's) is <c>M_LIMIT_EXCEEDED</c>, anything else without one <c>M_UNKNOWN</c>.</summary>
@@ -14,6 +15,8 @@ public sealed record MatrixResponse(int Status, JsonNode? Body, TimeSpan? AskedW
     /// <summary>Whether this answer is transient, a rate limit, a token problem or final; null for a success.</summary>
     public FailureKind? Failure => IsSuccess ? null : FailureClassification.Of(Status, Errcode);
 
+    /// <summary>The failure as a <see cref="MatrixException"/>: status, errcode, the server's error text (with
+    /// <paramref name="note"/> when given) and what it said of waiting.</summary>
     public MatrixException ToException(string? note = null)
     {
         var obj = Body as JsonObject;

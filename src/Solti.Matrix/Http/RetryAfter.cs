@@ -7,6 +7,8 @@ namespace Solti.Matrix.Http;
 /// then the body's <c>retry_after_ms</c>; null when it says nothing.</summary>
 public static class RetryAfter
 {
+    /// <summary>The wait a 429 asks for, from its <c>Retry-After</c> header (a date counted from
+    /// <paramref name="now"/>) or its body's <c>retry_after_ms</c>; null when it names none.</summary>
     public static TimeSpan? From(RetryConditionHeaderValue? header, JsonNode? body, DateTimeOffset now)
     {
         if (header?.Delta is { } delta)
@@ -27,6 +29,7 @@ public static class RetryAfter
         return null;
     }
 
+    /// <summary>A wait for messages: <c>2.5 s</c>, or <c>300 ms</c> under a second.</summary>
     public static string Describe(TimeSpan wait) =>
         wait.TotalSeconds >= 1
             ? wait.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s"

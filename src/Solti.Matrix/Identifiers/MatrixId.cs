@@ -56,6 +56,7 @@ public static class MatrixId
         };
     }
 
+    /// <summary>True when <paramref name="value"/> is a valid id of <paramref name="kind"/>.</summary>
     public static bool IsValid(MatrixIdKind kind, string? value) => Problem(kind, value) is null;
 
     /// <summary>Why a bare local part (no sigil, no server; the server is found later) is not valid for a user id or an

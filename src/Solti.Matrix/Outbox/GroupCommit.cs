@@ -9,6 +9,8 @@ public sealed class GroupCommit(OutboxStore store)
     private List<(OutboxItem Item, TaskCompletionSource<long> Done)> _waiting = [];
     private bool _writing;
 
+    /// <summary>Queues one item durably; the task completes with its outbox id once the batch it was written in is
+    /// synced to disk.</summary>
     public Task<long> EnqueueAsync(OutboxItem item)
     {
         var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -7,10 +7,13 @@ public sealed class DeliveryMetrics
     private long _retries;
     private long _dead;
 
+    /// <summary>Events delivered so far.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
+    /// <summary>Delivery attempts that failed and will be tried again.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
+    /// <summary>Events given up on (dead-lettered) so far.</summary>
     public long Dead => Interlocked.Read(ref _dead);
 
     internal void AddDelivered() => Interlocked.Increment(ref _delivered);
@@ -42,8 +45,10 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
     {
     }
 
+    /// <summary>The session of each homeserver and sender that events are delivered as.</summary>
     public OutboxSenders Senders => senders;
 
+    /// <summary>Counts of what delivery has done.</summary>
     public DeliveryMetrics Metrics { get; } = new();
 
     /// <summary>Tells a waiting loop that there is something new.</summary>

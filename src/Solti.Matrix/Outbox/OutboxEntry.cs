@@ -7,12 +7,16 @@ namespace Solti.Matrix.Outbox;
 /// by a version that did not record it: such an event waits until its sender is known.</summary>
 public sealed record OutboxEntry(long Id, string Homeserver, string? UserId, string Room, string EventType, JsonObject Content, string TransactionId)
 {
+    /// <summary>The device the sender's session used when the event was queued, when known.</summary>
     public string? DeviceId { get; init; }
 
+    /// <summary>When the event was queued.</summary>
     public DateTimeOffset EnqueuedAt { get; init; }
 
+    /// <summary>How many delivery attempts have been made.</summary>
     public int Attempts { get; init; }
 
+    /// <summary>Why the last attempt failed, when one did.</summary>
     public string? LastError { get; init; }
 }
 
@@ -37,11 +41,13 @@ public sealed record OutboxSender(string Homeserver, string? UserId, long Pendin
 /// <summary>Which entries a delivery or a report covers; null matches every value.</summary>
 public sealed record OutboxScope(string? Homeserver = null, string? UserId = null, string? Room = null)
 {
+    /// <summary>Every entry, of every homeserver, sender and room.</summary>
     public static OutboxScope All { get; } = new();
 }
 
 /// <summary>What delivery keeps in order: the events of one sender to one room of one homeserver.</summary>
 public sealed record OutboxLane(string Homeserver, string UserId, string Room)
 {
+    /// <summary>The lane <paramref name="entry"/> is delivered in.</summary>
     public static OutboxLane Of(OutboxEntry entry) => new(OutboxStore.Key(entry.Homeserver), entry.UserId!, entry.Room);
 }

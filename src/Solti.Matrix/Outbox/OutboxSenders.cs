@@ -179,6 +179,7 @@ public sealed class OutboxSenders : IDisposable
         }
     }
 
+    /// <summary>Disposes every client this holds.</summary>
     public void Dispose()
     {
         lock (_gate)

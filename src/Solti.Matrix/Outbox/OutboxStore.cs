@@ -13,6 +13,8 @@ public sealed class OutboxStore : IDisposable
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
 
+    /// <summary>Opens (creating when missing) the outbox database at <paramref name="path"/>; its directory is made
+    /// private.</summary>
     public OutboxStore(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
@@ -103,6 +105,7 @@ public sealed class OutboxStore : IDisposable
         }
     }
 
+    /// <summary>The database file's full path.</summary>
     public string Path { get; }
 
     /// <summary><see cref="Storage.StatePaths.Outbox"/>: beside the credential cache, whose directory rule
@@ -428,6 +431,7 @@ public sealed class OutboxStore : IDisposable
     /// <summary>Homeservers are compared without a trailing slash.</summary>
     public static string Key(string homeserver) => homeserver.TrimEnd('/');
 
+    /// <summary>Closes the database.</summary>
     public void Dispose() => _db.Dispose();
 
     private void Execute(string sql)

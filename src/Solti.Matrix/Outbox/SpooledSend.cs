@@ -7,6 +7,9 @@ namespace Solti.Matrix.Outbox;
 /// A queued event records its homeserver and sender (<see cref="SenderIdentity"/>): it is delivered as that sender only.</summary>
 public static class SpooledSend
 {
+    /// <summary>Sends the event or queues it, as <paramref name="spool"/> says (<c>never</c>, <c>on_failure</c> or
+    /// <c>always</c>), in the outbox that <paramref name="outbox"/> opens; the result says which, with the event id or
+    /// the outbox id.</summary>
     public static async Task<JsonObject> SendAsync(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string? transactionId, string spool, CancellationToken cancellationToken)
     {
         var txnId = string.IsNullOrEmpty(transactionId) ? TransactionIds.New() : transactionId;

@@ -9,13 +9,17 @@ namespace Solti.Matrix.Sessions;
 /// owned by someone else, or one with group/other access is refused, never used (<see cref="PrivateDirectory"/>).</summary>
 public sealed class CredentialCache
 {
+    /// <summary>A cache in <paramref name="directory"/>, or in <see cref="DefaultDirectory"/> when null.</summary>
     public CredentialCache(string? directory = null)
     {
         Directory = Path.GetFullPath(directory ?? DefaultDirectory());
     }
 
+    /// <summary>The cache's directory, as a full path.</summary>
     public string Directory { get; }
 
+    /// <summary>The default directory: <c>$XDG_STATE_HOME/solti-matrix</c>, else
+    /// <c>~/.local/state/solti-matrix</c>.</summary>
     public static string DefaultDirectory() => StatePaths.CredentialCache();
 
     /// <summary>The file for one (homeserver, user): readable name plus a hash so distinct keys never collide.</summary>
@@ -27,6 +31,9 @@ public sealed class CredentialCache
         return Path.Combine(Directory, $"{readable}.{hash}.json");
     }
 
+    /// <summary>The cached session of <paramref name="userId"/> on <paramref name="homeserver"/>, or null when there is
+    /// none; a cache directory or file that is not private is refused with a
+    /// <see cref="CredentialCacheException"/>.</summary>
     public StoredSession? Read(Uri homeserver, string userId)
     {
         var path = PathFor(homeserver, userId);
@@ -108,6 +115,8 @@ public sealed class CredentialCache
         }
     }
 
+    /// <summary>Removes the cached session of <paramref name="userId"/> on <paramref name="homeserver"/>, if there is
+    /// one.</summary>
     public void Delete(Uri homeserver, string userId)
     {
         var path = PathFor(homeserver, userId);

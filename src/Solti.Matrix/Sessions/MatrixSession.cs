@@ -20,6 +20,8 @@ public sealed class MatrixSession
     private readonly List<RecoveryStep> _steps = [];
     private SessionCredentials? _current;
 
+    /// <summary>A session over <paramref name="http"/> as <paramref name="options"/> describe it; <paramref name="cache"/>,
+    /// when given, is where it finds and keeps its credentials.</summary>
     public MatrixSession(MatrixHttpPipeline http, SessionOptions options, CredentialCache? cache)
     {
         _http = http;
@@ -34,8 +36,10 @@ public sealed class MatrixSession
         }
     }
 
+    /// <summary>The user the session is for (as the server named it once known, else as configured).</summary>
     public string? UserId => _current?.UserId ?? _options.UserId;
 
+    /// <summary>The device of the live token, when known.</summary>
     public string? DeviceId => _current?.DeviceId;
 
     /// <summary>The token in use now; callers that must return it do so only when asked.</summary>
@@ -47,6 +51,7 @@ public sealed class MatrixSession
     /// <summary>Which recovery steps ran, in order.</summary>
     public IReadOnlyList<RecoveryStep> RecoverySteps => _steps;
 
+    /// <summary>The HTTP pipeline the session sends through.</summary>
     public MatrixHttpPipeline Http => _http;
 
     /// <summary>Sends an authenticated request, healing the session on a token error.</summary>
@@ -160,6 +165,7 @@ public sealed class MatrixSession
         return true;
     }
 
+    /// <summary>Removes this user's session from the credential cache (after a logout).</summary>
     public void ForgetCached()
     {
         if (_cache is not null)

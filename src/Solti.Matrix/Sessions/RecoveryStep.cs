@@ -16,6 +16,7 @@ public enum RecoveryStep
 /// <summary>The one vocabulary for recovery steps in messages and logs.</summary>
 public static class RecoveryStepNames
 {
+    /// <summary>The step's name in messages and logs: <c>cache</c>, <c>refresh</c> or <c>password login</c>.</summary>
     public static string Name(this RecoveryStep step) => step switch
     {
         RecoveryStep.Cache => "cache",

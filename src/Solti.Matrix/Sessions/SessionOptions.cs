@@ -10,11 +10,14 @@ public sealed record SessionOptions
     /// <summary>May be empty or stale: the session heals.</summary>
     public string? AccessToken { get; init; }
 
+    /// <summary>The password for logging in again (with <see cref="UserId"/>); without it the session cannot heal by a
+    /// login.</summary>
     public string? Password { get; init; }
 
     /// <summary>The device to log in as; when null the cached one is reused, else a stable id for this user, host and OS account.</summary>
     public string? DeviceId { get; init; }
 
+    /// <summary>The display name a device gets when a password login creates it.</summary>
     public string DeviceDisplayName { get; init; } = "solti-matrix";
 
     /// <summary>Ask for refresh tokens at login (expiring access tokens that refresh without a password).</summary>

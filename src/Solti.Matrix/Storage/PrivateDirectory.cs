@@ -5,8 +5,10 @@ namespace Solti.Matrix.Storage;
 /// not a symbolic link, belongs to the current user and gives group and others no access.</summary>
 public static class PrivateDirectory
 {
+    /// <summary>The mode every private directory gets: 0700.</summary>
     public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
+    /// <summary>The mode every private file gets: 0600.</summary>
     public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private const UnixFileMode GroupOrOther = (UnixFileMode)0x3F; // 0077

@@ -11,6 +11,7 @@ public readonly partial record struct UnixFileInfo(bool IsSymlink, bool IsDirect
     private const uint StatxBasicStats = 0x7ff;
     private const int Enoent = 2;
 
+    /// <summary>The effective user id of this process.</summary>
     public static uint CurrentUid => NativeMethods.geteuid();
 
     /// <summary>The path itself (a symlink is reported, not followed); null when it does not exist.</summary>
@@ -20,6 +21,7 @@ public readonly partial record struct UnixFileInfo(bool IsSymlink, bool IsDirect
     public static UnixFileInfo OfHandle(Microsoft.Win32.SafeHandles.SafeFileHandle handle) =>
         Query((int)handle.DangerousGetHandle(), "", AtEmptyPath) ?? throw new IOException("fstat of an open file failed");
 
+    /// <summary>True when both describe the same file (the same inode on the same device).</summary>
     public bool SameFileAs(UnixFileInfo other) => Inode == other.Inode && DevMajor == other.DevMajor && DevMinor == other.DevMinor;
 
     private static unsafe UnixFileInfo? Query(int dirFd, string path, int flags)

@@ -34,6 +34,8 @@ public static class SynapseConfigCheck
 
     private static readonly string[] Durations = ["refreshable_access_token_lifetime", "session_lifetime", "nonrefreshable_access_token_lifetime", "refresh_token_lifetime", "redaction_retention_period", "user_ips_max_age"];
 
+    /// <summary>Merges <paramref name="sources"/> in order as Synapse does and checks the result; errors, warnings and
+    /// the file each key comes from.</summary>
     public static ConfigCheckResult Check(IReadOnlyList<ConfigSource> sources)
     {
         var errors = new List<string>();
