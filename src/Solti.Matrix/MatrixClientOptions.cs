@@ -24,7 +24,7 @@ public sealed record MatrixClientOptions
     public RetryOptions Retry { get; init; } = new();
 
     /// <summary>The <c>User-Agent</c> header of every request.</summary>
-    public string UserAgent { get; init; } = "solti-matrix/0.1";
+    public string UserAgent { get; init; } = "solti-matrix/" + ProductVersion.Current;
 
     /// <summary>False accepts any TLS certificate (a lab server with a self-signed one: the operator's explicit choice);
     /// true by default.</summary>

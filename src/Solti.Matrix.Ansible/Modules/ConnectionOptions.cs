@@ -176,7 +176,7 @@ public static class ConnectionOptions
             RequestTimeout = TimeSpan.FromSeconds(timeout),
             Retry = new RetryOptions { TotalBudget = TimeSpan.FromSeconds(timeout * 3), MaxDelay = TimeSpan.FromSeconds(Math.Max(timeout, 5)) },
             ValidateCertificates = module.Params["validate_certs"] is not JsonValue v || v.GetValue<bool>(),
-            UserAgent = "solti-matrix-ansible/0.1",
+            UserAgent = "solti-matrix-ansible/" + ProductVersion.Current,
         };
         var session = new SessionOptions
         {
