@@ -131,16 +131,7 @@ public sealed class CliTerminalTests
     {
         var command = string.Join(' ', new[] { CliRunner.Executable }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
         var start = ProcessRunner.StartInfo("script", ["--quiet", "--return", "--command", command, "/dev/null"]);
-        foreach (var name in new[] { "MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID", "MATRIX_PASSWORD", "NO_COLOR", "COLUMNS" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in env)
-        {
-            start.Environment[name] = value;
-        }
-
+        CliRunner.UseEnvironment(start, env);
         start.Environment["TERM"] = "xterm-256color";
         return ProcessRunner.RunAsync(start, stdin: "");
     }

@@ -101,16 +101,7 @@ public sealed class EventsFollowTests
         var start = ProcessRunner.StartInfo(CliRunner.Executable, args);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
-        foreach (var name in new[] { "MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID", "MATRIX_PASSWORD" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in env)
-        {
-            start.Environment[name] = value;
-        }
-
+        CliRunner.UseEnvironment(start, env);
         var process = Process.Start(start)!;
         return await Task.FromResult(new Follower(process));
     }

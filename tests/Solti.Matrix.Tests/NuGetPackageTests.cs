@@ -144,16 +144,8 @@ public sealed partial class NuGetPackageTests
     private static async Task<Dictionary<string, string>> RunConsumerAsync(string binary, LibraryHarness h, string room, string body, string state, Dictionary<string, string> env)
     {
         var start = ProcessRunner.StartInfo(binary, [h.Hs.Server.BaseAddress.ToString(), room, body]);
-        foreach (var name in new[] { "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID", "MATRIX_PASSWORD", "MATRIX_DEVICE_ID" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        start.Environment["XDG_STATE_HOME"] = state;
-        foreach (var (name, value) in env)
-        {
-            start.Environment[name] = value;
-        }
+        start.Environment.Remove("MATRIX_DEVICE_ID");
+        CliRunner.UseEnvironment(start, new Dictionary<string, string?>(env.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value))) { ["XDG_STATE_HOME"] = state });
 
         var run = await ProcessRunner.RunAsync(start);
         Assert.True(run.ExitCode == 0, run.ToString());

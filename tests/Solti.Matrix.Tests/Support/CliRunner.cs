@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Tests.Support;
@@ -21,8 +22,17 @@ public static class CliRunner
     public static async Task<ProcessResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null)
     {
         var start = ProcessRunner.StartInfo(Executable, args);
+        UseEnvironment(start, env);
+        var run = await ProcessRunner.RunAsync(start);
+        AllRuns.Add(run);
+        return run;
+    }
 
-        foreach (var name in new[] { "MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID", "MATRIX_PASSWORD" })
+    /// <summary>Gives <paramref name="start"/> only the settings a test names: the connection variables of the test
+    /// runner's own environment are removed (and <c>NO_COLOR</c>, <c>COLUMNS</c>), then <paramref name="env"/> is applied.</summary>
+    public static void UseEnvironment(ProcessStartInfo start, IReadOnlyDictionary<string, string?>? env)
+    {
+        foreach (var name in new[] { "MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID", "MATRIX_PASSWORD", "NO_COLOR", "COLUMNS" })
         {
             start.Environment.Remove(name);
         }
@@ -31,9 +41,5 @@ public static class CliRunner
         {
             start.Environment[name] = value;
         }
-
-        var run = await ProcessRunner.RunAsync(start);
-        AllRuns.Add(run);
-        return run;
     }
 }
