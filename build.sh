@@ -418,6 +418,15 @@ cmd_test() {
   need_apt ansible-lint python3-yaml
   SOLTI_ARM64_ROOT=$(sysroot_dir arm64)
   export SOLTI_MATRIX_CLI SOLTI_COLLECTION_TARBALL SOLTI_ARM64_ROOT
+  # DebPackageTests lints the Debian packages, installs the amd64 one (as root) and purges it.
+  if command -v dpkg-deb >/dev/null 2>&1; then
+    [ "$(id -u)" -ne 0 ] || need_apt dpkg-dev lintian systemd
+    local debs
+    debs=$(cmd_deb | tail -n 2)
+    SOLTI_DEB_AMD64=$(grep '_amd64\.deb$' <<<"$debs")
+    SOLTI_DEB_ARM64=$(grep '_arm64\.deb$' <<<"$debs")
+    export SOLTI_DEB_AMD64 SOLTI_DEB_ARM64
+  fi
   local results="$ROOT/artifacts/test-results"
   rm -rf "$results"
   local status=0
