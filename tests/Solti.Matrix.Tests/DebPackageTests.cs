@@ -12,8 +12,8 @@ public sealed class DebPackageGroup;
 
 /// <summary>The Debian packages <c>./build.sh deb</c> makes (<c>./build.sh test</c> builds them and sets
 /// <c>SOLTI_DEB_AMD64</c> and <c>SOLTI_DEB_ARM64</c>): lintian clean; the amd64 one installed with dpkg on this machine
-/// (the tests run as root), its CLI sending to the repo's homeserver as the package's system user, then removed and
-/// purged until nothing of it is left; the arm64 one the same files with aarch64 binaries.</summary>
+/// (the tests run as root), its CLI sending to the repo's homeserver as the package's system user and its relay run as
+/// the unit runs it, then removed and purged until nothing of it is left; the arm64 one the same files with aarch64 binaries.</summary>
 [Collection(nameof(DebPackageGroup))]
 public sealed class DebPackageTests
 {
@@ -109,6 +109,8 @@ public sealed class DebPackageTests
                 var message = Assert.Single(await h.MessagesAsync(roomId, bot.AccessToken));
                 Assert.Equal(eventId, message["event_id"]!.GetValue<string>());
                 Assert.Equal("from the package", message["content"]!["body"]!.GetValue<string>());
+
+                await RelayAsTheUnitRunsIt(h, bot.AccessToken, roomId, alias);
             }
 
             Assert.Equal($"700 {Package}", (await Must("stat", "-c", "%a %U", $"{StateDir}/solti-matrix")).Stdout.Trim());
@@ -143,6 +145,96 @@ public sealed class DebPackageTests
                 await Run("groupdel", Package);
             }
         }
+    }
+
+    /// <summary>The unit's ExecStart and Environment (systemd's %t and %S resolved, no SOLTI_RELAY_OPTIONS) run as its
+    /// user with its umask, in the runtime directory systemd would make: the token file and the socket are where the docs
+    /// say, with their modes, and an event posted to the socket reaches the room.</summary>
+    private static async Task RelayAsTheUnitRunsIt(LibraryHarness h, string token, string roomId, string alias)
+    {
+        var unit = await File.ReadAllLinesAsync(Unit);
+        string Resolve(string value) => value.Replace("%t", "/run", StringComparison.Ordinal).Replace("%S", "/var/lib", StringComparison.Ordinal);
+        var execStart = Resolve(unit.Single(l => l.StartsWith("ExecStart=", StringComparison.Ordinal))["ExecStart=".Length..])
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w != "$SOLTI_RELAY_OPTIONS").ToList();
+        Assert.Equal("/usr/bin/solti-matrix-relay", execStart[0]);
+        const string runtime = "/run/solti-matrix";
+        const string socket = runtime + "/relay.sock";
+        const string tokenFile = StateDir + "/relay.token";
+        Assert.Equal(["relay", "--listen", $"unix:{socket}", "--token-file", tokenFile], execStart[1..]);
+        await Must("install", "-d", "-m", "0750", "-o", Package, "-g", Package, runtime);
+        var start = ProcessRunner.StartInfo("sh", ["-c", "umask 0077 && exec \"$@\"", "sh", "setpriv", "--reuid", Package, "--regid", Package, "--init-groups", .. execStart]);
+        foreach (var line in unit.Where(l => l.StartsWith("Environment=", StringComparison.Ordinal)))
+        {
+            var (name, value) = (line["Environment=".Length..].Split('=', 2)[0], line["Environment=".Length..].Split('=', 2)[1]);
+            start.Environment[name] = Resolve(value);
+        }
+
+        Assert.Equal(StateDir, start.Environment["XDG_STATE_HOME"]);
+        start.Environment["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString();
+        start.Environment["MATRIX_USER_ID"] = h.Hs.BotId;
+        start.Environment["MATRIX_ACCESS_TOKEN"] = token;
+        start.Environment["MATRIX_PASSWORD"] = TestHomeserver.BotPassword;
+        start.Environment["HOME"] = StateDir;
+        start.RedirectStandardError = true;
+        start.RedirectStandardOutput = true;
+        var log = new System.Text.StringBuilder();
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var relay = System.Diagnostics.Process.Start(start)!;
+        relay.ErrorDataReceived += (_, e) =>
+        {
+            lock (log)
+            {
+                log.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Contains("listening on", StringComparison.Ordinal) == true)
+            {
+                listening.TrySetResult();
+            }
+        };
+        relay.OutputDataReceived += (_, _) => { };
+        relay.BeginErrorReadLine();
+        relay.BeginOutputReadLine();
+        try
+        {
+            Assert.True(await Task.WhenAny(listening.Task, relay.WaitForExitAsync(), Task.Delay(ProcessRunner.DefaultTimeout)) == listening.Task, $"the relay did not start: {log}");
+            Assert.Equal($"600 {Package}", (await Must("stat", "-c", "%a %U", tokenFile)).Stdout.Trim());
+            Assert.Equal($"660 {Package} {Package}", (await Must("stat", "-c", "%a %U %G", socket)).Stdout.Trim());
+            Assert.True(File.Exists($"{StateDir}/solti-matrix/outbox/outbox.db"), log.ToString());
+
+            using var http = new HttpClient(new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, ct) =>
+                {
+                    var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                    await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), ct);
+                    return new System.Net.Sockets.NetworkStream(client, ownsSocket: true);
+                },
+            })
+            { BaseAddress = new Uri("http://relay/") };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", File.ReadLines(tokenFile).First());
+            var body = new JsonObject { ["room"] = alias, ["txn_id"] = "deb-relay-1", ["content"] = new JsonObject { ["msgtype"] = "m.text", ["body"] = "through the packaged relay" } };
+            using var posted = await http.PostAsync(new Uri("/v1/events", UriKind.Relative), new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(posted.StatusCode == System.Net.HttpStatusCode.Accepted, await posted.Content.ReadAsStringAsync());
+            using var bound = new CancellationTokenSource(ProcessRunner.DefaultTimeout);
+            while (!(await h.MessagesAsync(roomId, token)).Any(m => m["content"]!["body"]!.GetValue<string>() == "through the packaged relay"))
+            {
+                await Task.Delay(100, bound.Token);
+            }
+        }
+        finally
+        {
+            if (!relay.HasExited)
+            {
+                await Run("kill", "-TERM", relay.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                await ProcessRunner.WaitForExitAsync(relay, "the packaged relay (after SIGTERM)");
+            }
+
+            // systemd removes a RuntimeDirectory when the service stops.
+            Directory.Delete(runtime, recursive: true);
+        }
+
+        Assert.True(relay.ExitCode == 0, $"the relay exited {relay.ExitCode}: {log}");
     }
 
     [Fact]
