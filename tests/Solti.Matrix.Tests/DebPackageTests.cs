@@ -41,6 +41,9 @@ public sealed class DebPackageTests
         Assert.True((await Run("id", "-u")).Stdout.Trim() == "0", "installing the package needs root");
         await Lintian(deb);
 
+        // Nor beside a test run of another checkout on this machine.
+        await using var machine = await MachineLock.TakeAsync();
+
         // Not another run's leftovers: start from no package; the system user is removed at the end only if this test made it.
         await Run("dpkg", "--purge", Package);
         var userExisted = (await Run("getent", "passwd", Package)).ExitCode == 0;
@@ -279,6 +282,33 @@ public sealed class DebPackageTests
     {
         var lintian = await ProcessRunner.RunAsync("lintian", ["--fail-on", "error,warning", deb], timeout: LintianTimeout);
         Assert.True(lintian.ExitCode == 0, $"lintian {deb}: {lintian}");
+    }
+
+    /// <summary>An exclusive lock on a file in /run/lock, held while the package is on the machine: test runs of other
+    /// checkouts wait for it (bounded by the one test timeout).</summary>
+    private sealed class MachineLock : IAsyncDisposable
+    {
+        private readonly FileStream _file;
+
+        private MachineLock(FileStream file) => _file = file;
+
+        public static async Task<MachineLock> TakeAsync()
+        {
+            using var bound = new CancellationTokenSource(ProcessRunner.DefaultTimeout);
+            while (true)
+            {
+                try
+                {
+                    return new MachineLock(new FileStream("/run/lock/solti-matrix-deb-tests.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+                }
+                catch (IOException)
+                {
+                    await Task.Delay(500, bound.Token);
+                }
+            }
+        }
+
+        public ValueTask DisposeAsync() => _file.DisposeAsync();
     }
 
     private static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
