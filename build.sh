@@ -99,7 +99,7 @@ build_cli_for() {
     # neither kind of build takes the other's binary for up to date.
     # shellcheck disable=SC2086 # MSBuild properties
     dotnet publish "$ROOT/src/$project" -c Release -r "$rid" -nologo -v quiet -clp:NoSummary $link \
-      ${link:+"-p:NativeOutputPath=$ROOT/src/$project/bin/Release/net10.0/$rid/native-bullseye/"} "$sqlite" -o "$out" >&2
+      ${link:+"-p:NativeOutputPath=$ROOT/src/$project/bin/Release/net10.0/$rid/native-bullseye/"} "$sqlite" -o "$out" >&2 || exit 1
   done
   for binary in solti-matrix solti-matrix-relay; do
     [ -z "$link" ] || check_glibc "$out/$binary" "$rid"
@@ -291,15 +291,19 @@ cmd_lint() {
 DEB_RIDS="linux-x64 linux-arm64"
 DEB_MAINTAINER=${SOLTI_DEB_MAINTAINER:-solti-matrix developers <jackaltx@users.noreply.github.com>}
 cmd_deb() {
+  # Also when run inside $(…) (./build.sh test): stop at the first failure, in the helpers' $(…) too.
+  set -e
+  shopt -s inherit_errexit
   need_apt dpkg python3 python3-yaml
   need_dotnet
-  local version rid host gen debs=()
+  local version rid host gen cli deb debs=()
   local -A bin_dirs=()
   version=$(dotnet msbuild "$ROOT/src/Solti.Matrix.Cli/Solti.Matrix.Cli.csproj" -getProperty:Version)
   # Every date and mtime in the packages is the last commit's: the same tree builds the same files.
   export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)}
   for rid in $DEB_RIDS; do
-    bin_dirs[$rid]=$(dirname "$(build_cli_for "$rid" "$ROOT/artifacts/deb/$rid")")
+    cli=$(build_cli_for "$rid" "$ROOT/artifacts/deb/$rid")
+    bin_dirs[$rid]=$(dirname "$cli")
   done
   # The manual pages and completions, from the binaries this machine runs.
   case $(uname -m) in aarch64) host=linux-arm64 ;; *) host=linux-x64 ;; esac
@@ -312,7 +316,8 @@ cmd_deb() {
   deb_changelog "$version" >"$gen/changelog"
   mkdir -p "$ROOT/dist"
   for rid in $DEB_RIDS; do
-    debs+=("$(deb_build "$rid" "${bin_dirs[$rid]}" "$gen" "$version")")
+    deb=$(deb_build "$rid" "${bin_dirs[$rid]}" "$gen" "$version")
+    debs+=("$deb")
   done
   printf '%s\n' "${debs[@]}"
 }
@@ -344,7 +349,7 @@ PY
 
 # deb_build RID BIN_DIR GENERATED VERSION: stages the package root for RID's architecture and builds it into dist/.
 deb_build() {
-  local rid=$1 bin=$2 gen=$3 version=$4 arch stage src="$ROOT/packaging/debian" deb
+  local rid=$1 bin=$2 gen=$3 version=$4 arch stage src="$ROOT/packaging/debian" deb depends
   arch=$(rid_arch "$rid")
   stage="$ROOT/artifacts/deb/root-$arch"
   rm -rf "$stage"
@@ -369,9 +374,9 @@ deb_build() {
   chmod 0644 "$stage/usr/share/doc/solti-matrix/copyright"
   install -m 0755 "$src/postinst" "$src/prerm" "$src/postrm" "$stage/DEBIAN/"
   install -m 0644 "$src/conffiles" "$stage/DEBIAN/"
-  sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@MAINTAINER@|$DEB_MAINTAINER|" \
+  depends=$(deb_depends "$rid" "$stage/usr/bin/solti-matrix" "$stage/usr/bin/solti-matrix-relay")
+  sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@MAINTAINER@|$DEB_MAINTAINER|" -e "s/@DEPENDS@/$depends/" \
     -e "s|@INSTALLED_SIZE@|$(du -sk --apparent-size --exclude=DEBIAN "$stage" | cut -f1)|" \
-    -e "s/@DEPENDS@/$(deb_depends "$rid" "$stage/usr/bin/solti-matrix" "$stage/usr/bin/solti-matrix-relay")/" \
     "$src/control.in" >"$stage/DEBIAN/control"
   (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) >"$stage/DEBIAN/md5sums"
   chmod 0644 "$stage/DEBIAN/md5sums"
