@@ -24,6 +24,7 @@ public static class SoltiMatrixCommandLine
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(OutboxCommands.Create());
         root.Subcommands.Add(RelayCommand.Create(relay));
+        root.Subcommands.Add(GenerateCommand.Create());
         foreach (var command in EventCommands.All())
         {
             root.Subcommands.Add(command);
