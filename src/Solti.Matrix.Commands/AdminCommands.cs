@@ -10,8 +10,12 @@ public static class AdminCommands
 
     private static Command Info()
     {
-        var command = new Command("info", "Show the homeserver's version");
-        command.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["version"] = await admin.ServerVersionAsync(ct) }));
+        var command = new Command("info", "Show the homeserver's version and who signs its users in (auth: synapse, or mas with its issuer)");
+        command.SetAction((parse, ct) => Run(parse, async (client, admin) =>
+        {
+            var authentication = await client.AuthenticationAsync(ct);
+            return new JsonObject { ["version"] = await admin.ServerVersionAsync(ct), ["auth"] = authentication.Kind, ["mas_issuer"] = authentication.Issuer };
+        }));
         return command;
     }
 
@@ -75,9 +79,11 @@ public static class AdminCommands
         return new Command("token", "Tokens") { mint };
     }
 
-    private static Task<int> Run(ParseResult parse, Func<SynapseAdminClient, Task<JsonObject>> body) => CommandRunner.RunAsync(parse, async () =>
+    private static Task<int> Run(ParseResult parse, Func<SynapseAdminClient, Task<JsonObject>> body) => Run(parse, (_, admin) => body(admin));
+
+    private static Task<int> Run(ParseResult parse, Func<MatrixClient, SynapseAdminClient, Task<JsonObject>> body) => CommandRunner.RunAsync(parse, async () =>
     {
         using var client = ClientFactory.Create(parse);
-        CliOutput.Write(parse, await body(new SynapseAdminClient(client.Session)));
+        CliOutput.Write(parse, await body(client, new SynapseAdminClient(client.Session)));
     });
 }

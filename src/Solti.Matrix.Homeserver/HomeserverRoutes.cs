@@ -11,6 +11,7 @@ public static class HomeserverRoutes
     {
         VersionsEndpoints.Map(routes);
         LoginEndpoints.Map(routes);
+        AuthMetadataEndpoints.Map(routes);
         AccountEndpoints.Map(routes);
         RoomCreationEndpoints.Map(routes);
         MembershipEndpoints.Map(routes);

@@ -246,7 +246,9 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         });
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.False(run.Task("info", "target")["changed"]!.GetValue<bool>());
+        var info = run.Task("info", "target");
+        Assert.False(info["changed"]!.GetValue<bool>());
+        Assert.Equal("synapse", info["auth"]!.GetValue<string>()); // found out on the target, without a token
         var wouldCreate = run.Task("would create", "target");
         Assert.True(wouldCreate["changed"]!.GetValue<bool>());
         Assert.NotNull(wouldCreate["diff"]);

@@ -25,6 +25,7 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : M
         var all = (await RunAsync("gather: [all]\nlimit: 1000")).Task("info");
         Assert.False(all["changed"]!.GetValue<bool>());
         Assert.False(string.IsNullOrEmpty(all["version"]!.GetValue<string>()));
+        Assert.Equal(("synapse", null), (all["auth"]!.GetValue<string>(), all["mas_issuer"]?.GetValue<string>()));
         Assert.Equal(260, all["users"]!.AsArray().Count);
         Assert.Equal(260, all["users_total"]!.GetValue<int>());
         Assert.Equal(260, all["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).Distinct().Count());
@@ -77,5 +78,21 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : M
         Assert.Contains("value of gather must be one or more of: version, users, rooms, registration_tokens, all. Got no match for: everything", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         var badLimit = (await RunAsync("limit: 0")).Task("info");
         Assert.Contains("limit must be 1 or more", badLimit["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+}
+
+/// <summary><c>synapse_info</c> on a homeserver that delegates authentication to MAS: <c>auth: mas</c> and the issuer.</summary>
+[Collection("ansible")]
+public sealed class SynapseInfoMasPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
+{
+    protected override Func<Homeserver.Configuration.HomeserverOptions, Homeserver.Configuration.HomeserverOptions>? Configure =>
+        o => o with { AuthenticationService = new Homeserver.Configuration.DelegatedAuthentication(new Uri("https://account.example.com/")) };
+
+    [Fact]
+    public async Task A_delegating_homeserver_is_reported_as_mas_with_its_issuer()
+    {
+        var info = (await RunAsync("gather: [version]")).Task("info");
+        Assert.Equal(("mas", "https://account.example.com/"), (info["auth"]!.GetValue<string>(), info["mas_issuer"]!.GetValue<string>()));
+        Assert.False(info["changed"]!.GetValue<bool>());
     }
 }

@@ -24,7 +24,8 @@ public sealed class SynapseInfoModule : IModule
         bool Wants(string fact) => gather.Contains(fact) || gather.Contains("all");
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
-        var result = new JsonObject { ["changed"] = false };
+        var authentication = await client.AuthenticationAsync(cancellationToken);
+        var result = new JsonObject { ["changed"] = false, ["auth"] = authentication.Kind, ["mas_issuer"] = authentication.Issuer };
         if (Wants("version"))
         {
             result["version"] = await admin.ServerVersionAsync(cancellationToken);

@@ -36,6 +36,9 @@ public sealed record HomeserverOptions
     /// <summary>How long an async room deletion stays in each of <c>scheduled</c> and <c>active</c>.</summary>
     public TimeSpan RoomDeletionStepDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Authentication delegated to MAS (Synapse's <c>matrix_authentication_service</c>); null: Synapse's own.</summary>
+    public DelegatedAuthentication? AuthenticationService { get; init; }
+
     /// <summary>How long a transaction id maps to its event (Synapse: about 24 h).</summary>
     public TimeSpan TransactionLifetime { get; init; } = TimeSpan.FromHours(24);
 }

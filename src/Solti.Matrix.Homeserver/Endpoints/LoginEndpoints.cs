@@ -5,10 +5,9 @@ public static class LoginEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
     {
-        routes.MapClient("GET", "/login", "login.flows", AuthMode.None, _ => Reply.Ok(new JsonObject
-        {
-            ["flows"] = new JsonArray(new JsonObject { ["type"] = "m.login.password" }, new JsonObject { ["type"] = "m.login.application_service" }),
-        }));
+        routes.MapClient("GET", "/login", "login.flows", AuthMode.None, scope => Reply.Ok(scope.State.Options.AuthenticationService is { } mas
+            ? mas.LoginFlows() // MAS's compatibility layer answers /login on a delegated homeserver
+            : new JsonObject { ["flows"] = new JsonArray(new JsonObject { ["type"] = "m.login.password" }, new JsonObject { ["type"] = "m.login.application_service" }) }));
         routes.MapClient("POST", "/login", "login", AuthMode.None, Login);
         routes.MapClient("POST", "/refresh", "refresh", AuthMode.None, Refresh);
         routes.MapClient("POST", "/logout", "logout", AuthMode.User, Logout);

@@ -1,0 +1,50 @@
+namespace Solti.Matrix.Homeserver.Configuration;
+
+/// <summary>Synapse's <c>matrix_authentication_service</c> section: authentication is delegated to the Matrix
+/// Authentication Service (MAS) at <paramref name="Issuer"/>, which serves <c>/login</c> through its compatibility layer
+/// (password logins only with <paramref name="PasswordsEnabled"/>, MAS's <c>passwords.enabled</c>). See
+/// docs/design/mas-facts.md.</summary>
+public sealed record DelegatedAuthentication(Uri Issuer, bool PasswordsEnabled = true)
+{
+    /// <summary>What <c>GET /_matrix/client/v1/auth_metadata</c> answers: MAS's OAuth 2.0 server metadata (RFC 8414 with
+    /// the Matrix additions), as Synapse passes it on unchanged.</summary>
+    public JsonObject Metadata()
+    {
+        string At(string path) => new Uri(Issuer, path).ToString();
+        JsonArray Values(params string[] values) => new([.. values.Select(v => (JsonNode)v)]);
+        return new JsonObject
+        {
+            ["issuer"] = Issuer.ToString(),
+            ["authorization_endpoint"] = At("authorize"),
+            ["token_endpoint"] = At("oauth2/token"),
+            ["registration_endpoint"] = At("oauth2/registration"),
+            ["revocation_endpoint"] = At("oauth2/revoke"),
+            ["introspection_endpoint"] = At("oauth2/introspect"),
+            ["device_authorization_endpoint"] = At("oauth2/device"),
+            ["jwks_uri"] = At("oauth2/keys.json"),
+            ["response_types_supported"] = Values("code", "id_token", "code id_token"),
+            ["grant_types_supported"] = Values("authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"),
+            ["response_modes_supported"] = Values("form_post", "query", "fragment"),
+            ["code_challenge_methods_supported"] = Values("plain", "S256"),
+            ["token_endpoint_auth_methods_supported"] = Values("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"),
+            ["prompt_values_supported"] = Values("create"),
+            ["account_management_uri"] = At("account/"),
+            ["account_management_actions_supported"] = Values("org.matrix.profile", "org.matrix.devices_list", "org.matrix.device_view", "org.matrix.device_delete", "org.matrix.account_deactivate", "org.matrix.cross_signing_reset"),
+        };
+    }
+
+    /// <summary>MAS's answer to <c>GET /_matrix/client/v3/login</c>: SSO marked as the OAuth-aware way in, tokens, and the
+    /// password flow only when passwords are enabled.</summary>
+    public JsonObject LoginFlows()
+    {
+        var flows = new JsonArray();
+        if (PasswordsEnabled)
+        {
+            flows.Add(new JsonObject { ["type"] = "m.login.password" });
+        }
+
+        flows.Add(new JsonObject { ["type"] = "m.login.sso", ["oauth_aware_preferred"] = true, ["org.matrix.msc3824.delegated_oidc_compatibility"] = true });
+        flows.Add(new JsonObject { ["type"] = "m.login.token" });
+        return new JsonObject { ["flows"] = flows };
+    }
+}

@@ -1,0 +1,50 @@
+namespace Solti.Matrix.Discovery;
+
+/// <summary>Who signs a homeserver's users in: Synapse itself (<see cref="Synapse"/>), or the Matrix Authentication
+/// Service it delegates to (<see cref="Mas"/>, MSC3861), with MAS's issuer and account management page. On a delegated
+/// homeserver accounts, passwords, sessions and registration tokens belong to MAS.</summary>
+/// <param name="Kind"><see cref="Synapse"/> or <see cref="Mas"/>.</param>
+/// <param name="Issuer">MAS's issuer URL (null for Synapse).</param>
+/// <param name="AccountManagementUri">Where users manage their account on MAS, when it says.</param>
+public sealed record HomeserverAuthentication(string Kind, string? Issuer, string? AccountManagementUri)
+{
+    /// <summary>Synapse authenticates its users itself.</summary>
+    public const string Synapse = "synapse";
+
+    /// <summary>Authentication is delegated to the Matrix Authentication Service.</summary>
+    public const string Mas = "mas";
+
+    /// <summary>Whether authentication is delegated to MAS.</summary>
+    public bool IsDelegated => Kind == Mas;
+
+    /// <summary>The discovery paths, newest first: the stable one (Matrix 1.15, Synapse 1.138 and later), MSC2965's
+    /// unstable one (Synapse 1.123 to 1.137), and MSC2965's older issuer-only one (Synapse 1.99 to 1.122).</summary>
+    internal static readonly string[] DiscoveryPaths =
+    [
+        "/_matrix/client/v1/auth_metadata",
+        "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata",
+        "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer",
+    ];
+
+    /// <summary>Asks the homeserver, without a token, each discovery path in turn: the first that answers names MAS; a
+    /// homeserver that answers every one with 404 (Synapse: <c>M_UNRECOGNIZED</c>) authenticates its users itself. Any
+    /// other failure is the caller's (the server is down, or refused otherwise).</summary>
+    internal static async Task<HomeserverAuthentication> DiscoverAsync(MatrixHttpPipeline http, CancellationToken cancellationToken)
+    {
+        var budget = CallBudget.Start(http.Options.Retry.TotalBudget);
+        foreach (var path in DiscoveryPaths)
+        {
+            try
+            {
+                var metadata = await http.SendAsync(MatrixRequest.Get(path), null, budget, cancellationToken);
+                return new(Mas, metadata["issuer"]?.GetValue<string>(), metadata["account_management_uri"]?.GetValue<string>());
+            }
+            catch (MatrixException e) when (e.Status == 404)
+            {
+                // Not served here: the next, older path, or no delegation at all.
+            }
+        }
+
+        return new(Synapse, null, null);
+    }
+}

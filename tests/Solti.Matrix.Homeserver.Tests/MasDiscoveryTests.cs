@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Homeserver.Configuration;
+using Solti.Matrix.Testing;
+
+namespace Solti.Matrix.Homeserver.Tests;
+
+/// <summary>Authentication API discovery as Synapse answers it (docs/design/mas-facts.md §1): the auth_metadata paths
+/// exist only when authentication is delegated to MAS (else 404 <c>M_UNRECOGNIZED</c>, like any unknown path), and on a
+/// delegated homeserver <c>/login</c> answers as MAS's compatibility layer does.</summary>
+public sealed class MasDiscoveryTests
+{
+    private static readonly string[] Paths = ["/_matrix/client/v1/auth_metadata", "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata"];
+
+    [Fact]
+    public async Task Without_MAS_the_discovery_paths_are_unrecognized_and_login_offers_passwords()
+    {
+        await using var hs = await TestHomeserver.StartAsync();
+        foreach (var path in Paths)
+        {
+            var reply = await hs.Client.GetAsync(path);
+            Assert.Equal((404, "M_UNRECOGNIZED", "Unrecognized request"), (reply.Code, reply.Errcode, reply.Object["error"]!.GetValue<string>()));
+        }
+
+        var flows = await hs.Client.GetAsync("/_matrix/client/v3/login");
+        Assert.Contains("m.login.password", Types(flows.Object));
+        Assert.DoesNotContain("m.login.sso", Types(flows.Object));
+    }
+
+    [Fact]
+    public async Task With_MAS_both_paths_give_its_metadata_and_login_flows_follow_its_password_setting()
+    {
+        var issuer = new Uri("https://account.example.com/");
+        await using var hs = await TestHomeserver.StartAsync(o => o with { AuthenticationService = new DelegatedAuthentication(issuer) });
+        foreach (var path in Paths)
+        {
+            var reply = await hs.Client.GetAsync(path);
+            Assert.True(reply.Code == 200, reply.ToString());
+            var metadata = reply.Object;
+            Assert.Equal("https://account.example.com/", metadata["issuer"]!.GetValue<string>());
+            foreach (var required in new[] { "authorization_endpoint", "token_endpoint", "revocation_endpoint", "registration_endpoint", "response_types_supported", "grant_types_supported", "response_modes_supported", "code_challenge_methods_supported" })
+            {
+                Assert.True(metadata.ContainsKey(required), $"{path} lacks {required}: {metadata}");
+            }
+
+            Assert.StartsWith("https://account.example.com/", metadata["account_management_uri"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        var flows = (await hs.Client.GetAsync("/_matrix/client/v3/login")).Object;
+        Assert.Equal(["m.login.password", "m.login.sso", "m.login.token"], Types(flows));
+        var sso = flows["flows"]!.AsArray().Single(f => f!["type"]!.GetValue<string>() == "m.login.sso")!;
+        Assert.True(sso["oauth_aware_preferred"]!.GetValue<bool>());
+        Assert.True(sso["org.matrix.msc3824.delegated_oidc_compatibility"]!.GetValue<bool>());
+
+        await using var noPasswords = await TestHomeserver.StartAsync(o => o with { AuthenticationService = new DelegatedAuthentication(issuer, PasswordsEnabled: false) });
+        Assert.Equal(["m.login.sso", "m.login.token"], Types((await noPasswords.Client.GetAsync("/_matrix/client/v3/login")).Object));
+    }
+
+    private static List<string> Types(JsonObject flows) => [.. flows["flows"]!.AsArray().Select(f => f!["type"]!.GetValue<string>())];
+}
