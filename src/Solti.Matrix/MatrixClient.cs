@@ -10,8 +10,6 @@ public class MatrixClient : IDisposable
 {
     private readonly ConcurrentDictionary<string, string> _aliases = new(StringComparer.Ordinal);
     private readonly MatrixHttpPipeline _http;
-    private readonly Lock _authenticationGate = new();
-    private Task<Discovery.HomeserverAuthentication>? _authentication;
 
     /// <summary>A client of the homeserver in <paramref name="options"/>, over one HTTP pipeline, with the session that
     /// <paramref name="session"/> describes; <paramref name="cache"/>, when given, is where the session finds and keeps its
@@ -34,18 +32,8 @@ public class MatrixClient : IDisposable
 
     /// <summary>Whether the homeserver signs its users in itself or delegates that to MAS (and MAS's issuer): asked once
     /// for the life of this client, without a token (see <see cref="Discovery.HomeserverAuthentication"/>).</summary>
-    public virtual Task<Discovery.HomeserverAuthentication> AuthenticationAsync(CancellationToken cancellationToken = default)
-    {
-        lock (_authenticationGate)
-        {
-            if (_authentication is null || _authentication.IsFaulted || _authentication.IsCanceled)
-            {
-                _authentication = Discovery.HomeserverAuthentication.DiscoverAsync(_http, cancellationToken);
-            }
-
-            return _authentication;
-        }
-    }
+    public virtual Task<Discovery.HomeserverAuthentication> AuthenticationAsync(CancellationToken cancellationToken = default) =>
+        Discovery.HomeserverAuthentication.OfAsync(_http, cancellationToken);
 
     /// <summary>Who the session's token belongs to (<c>/account/whoami</c>: <c>user_id</c>,
     /// <c>device_id</c>).</summary>

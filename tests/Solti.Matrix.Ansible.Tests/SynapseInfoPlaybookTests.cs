@@ -95,4 +95,31 @@ public sealed class SynapseInfoMasPlaybookTests(InstalledCollection collection) 
         Assert.Equal(("mas", "https://account.example.com/"), (info["auth"]!.GetValue<string>(), info["mas_issuer"]!.GetValue<string>()));
         Assert.False(info["changed"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task Users_are_listed_and_a_registration_token_fails_naming_MAS_with_nothing_written()
+    {
+        var run = await new Playbook(Collection, StateHome).RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              module_defaults:
+                group/jackaltx.solti_matrix_mgr.matrix:
+                  homeserver_url: "{{ hs_url }}"
+                  access_token: "{{ admin_token }}"
+              tasks:
+                - name: users
+                  jackaltx.solti_matrix_mgr.synapse_user_info: {}
+                - name: token
+                  jackaltx.solti_matrix_mgr.synapse_registration_token:
+                    token: onboarding
+                  ignore_errors: true
+            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(run.Task("users")["users"]!.AsArray(), u => u!["name"]!.GetValue<string>() == Hs.BotId);
+        var token = run.Task("token");
+        Assert.True(token["failed"]!.GetValue<bool>());
+        Assert.Contains("belong to the Matrix Authentication Service on this homeserver (issuer https://account.example.com/)", token["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(token["changed"]!.GetValue<bool>());
+    }
 }

@@ -55,5 +55,30 @@ public sealed class MasDiscoveryTests
         Assert.Equal(["m.login.sso", "m.login.token"], Types((await noPasswords.Client.GetAsync("/_matrix/client/v3/login")).Object));
     }
 
+    [Fact]
+    public async Task With_MAS_what_MAS_owns_is_unrecognized_and_the_user_list_needs_guests_false()
+    {
+        await using var hs = await TestHomeserver.StartAsync(o => o with { AuthenticationService = new DelegatedAuthentication(new Uri("https://account.example.com/")) });
+        var admin = await hs.LoginAdminAsync("ADMIN");
+        var bot = MatrixTestClient.Enc("@bot:localhost");
+        foreach (var (method, path) in new[]
+        {
+            (HttpMethod.Get, "/_synapse/admin/v1/register"),
+            (HttpMethod.Post, $"/_synapse/admin/v1/users/{bot}/login"),
+            (HttpMethod.Get, "/_synapse/admin/v1/registration_tokens"),
+            (HttpMethod.Post, "/_synapse/admin/v1/registration_tokens/new"),
+            (HttpMethod.Get, "/_synapse/admin/v1/registration_tokens/abcd"),
+        })
+        {
+            var reply = await hs.Client.SendAsync(method, path, method == HttpMethod.Get ? null : new JsonObject(), admin.AccessToken);
+            Assert.True((reply.Code, reply.Errcode) == (404, "M_UNRECOGNIZED"), $"{method} {path}: {reply}");
+        }
+
+        var guests = await hs.Client.GetAsync("/_synapse/admin/v2/users", admin.AccessToken);
+        Assert.Equal((400, "M_INVALID_PARAM", "The guests parameter is not supported when delegating to MAS."), (guests.Code, guests.Errcode, guests.Object["error"]!.GetValue<string>()));
+        Assert.Equal(200, (await hs.Client.GetAsync("/_synapse/admin/v2/users?guests=false", admin.AccessToken)).Code);
+        Assert.Equal(200, (await hs.Client.GetAsync($"/_synapse/admin/v2/users/{bot}", admin.AccessToken)).Code); // Synapse still owns this
+    }
+
     private static List<string> Types(JsonObject flows) => [.. flows["flows"]!.AsArray().Select(f => f!["type"]!.GetValue<string>())];
 }

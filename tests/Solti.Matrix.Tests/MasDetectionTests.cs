@@ -1,12 +1,15 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Discovery;
+using Solti.Matrix.Errors;
 using Solti.Matrix.Homeserver.Configuration;
+using Solti.Matrix.Sessions;
 using Solti.Matrix.Tests.Support;
 
 namespace Solti.Matrix.Tests;
 
 /// <summary>The library finds out, once per client and without a token, whether the homeserver delegates
-/// authentication to MAS, and <c>solti-matrix info</c> reports it (<c>auth</c>, <c>mas_issuer</c>).</summary>
+/// authentication to MAS, and <c>solti-matrix info</c> reports it (<c>auth</c>, <c>mas_issuer</c>). On such a homeserver
+/// what Synapse still serves works (the user list with <c>guests=false</c>), and what MAS owns fails saying so.</summary>
 public sealed class MasDetectionTests
 {
     [Fact]
@@ -40,6 +43,41 @@ public sealed class MasDetectionTests
         Assert.Equal(1, await h.CounterAsync("auth_metadata"));
         var info = await InfoAsync(h);
         Assert.Equal(("mas", "https://account.example.com/"), (info["auth"]!.GetValue<string>(), info["mas_issuer"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task On_a_MAS_homeserver_users_are_listed_and_what_MAS_owns_fails_naming_MAS_in_the_library_and_the_cli()
+    {
+        await using var h = await LibraryHarness.StartAsync(o => o with { AuthenticationService = new DelegatedAuthentication(new Uri("https://account.example.com/")) });
+        using var client = h.Bot();
+        var admin = client.Admin(new SessionOptions { UserId = h.Hs.AdminId, AccessToken = h.Admin.AccessToken, UseCache = false });
+        await h.ResetCountersAsync();
+
+        // Synapse refuses the listing's default guests=true when it delegates; the library sends guests=false.
+        var raw = await h.Raw.GetAsync("/_synapse/admin/v2/users", h.Admin.AccessToken);
+        Assert.Equal((400, "M_INVALID_PARAM"), (raw.Code, raw.Errcode));
+        var (users, total) = await admin.ListUsersAsync();
+        Assert.Contains(users, u => u["name"]!.GetValue<string>() == h.Hs.BotId);
+        Assert.Equal(users.Count, total);
+        Assert.True((await client.AuthenticationAsync()).IsDelegated);
+        Assert.Equal(1, await h.CounterAsync("auth_metadata")); // one discovery for the client and its admin session
+
+        foreach (var call in new Func<Task>[]
+        {
+            () => admin.LoginAsUserAsync(h.Hs.BotId, null),
+            () => admin.ListRegistrationTokensAsync(),
+            () => admin.GetRegistrationTokenAsync("abcd"),
+            () => admin.CreateRegistrationTokenAsync(new JsonObject { ["uses_allowed"] = 1 }),
+        })
+        {
+            var refused = await Assert.ThrowsAsync<MatrixException>(call);
+            Assert.Equal((404, "M_UNRECOGNIZED"), (refused.Status, refused.Errcode));
+            Assert.Contains("belong to the Matrix Authentication Service on this homeserver (issuer https://account.example.com/)", refused.Message, StringComparison.Ordinal);
+        }
+
+        var mint = await CliRunner.RunAsync(["token", "mint", h.Hs.BotId, "--output", "json", "--no-cache"], h.CliEnvironment(h.Admin.AccessToken));
+        Assert.Equal(4, mint.ExitCode); // not found: Synapse serves no such API here
+        Assert.Contains("Matrix Authentication Service", JsonNode.Parse(mint.Stdout)!["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     private static async Task<JsonNode> InfoAsync(LibraryHarness h)

@@ -9,7 +9,7 @@ public static class EndpointMapping
     private const int MaxBodyBytes = 1024 * 1024;
 
     public static void Map(this IEndpointRouteBuilder routes, string method, string pattern, string name, AuthMode auth, Func<RequestScope, Reply> handler) =>
-        routes.MapMethods(pattern, [method], context => DispatchAsync(context, auth, handler))
+        routes.MapMethods(pattern, [method], context => DispatchAsync(context, name, auth, handler))
             .WithMetadata(new EndpointLabel(name));
 
     /// <summary>Maps a client-server endpoint under <c>/v3</c> and <c>/r0</c>.</summary>
@@ -21,9 +21,14 @@ public static class EndpointMapping
         }
     }
 
-    private static async Task DispatchAsync(HttpContext context, AuthMode auth, Func<RequestScope, Reply> handler)
+    private static async Task DispatchAsync(HttpContext context, string name, AuthMode auth, Func<RequestScope, Reply> handler)
     {
         var server = context.RequestServices.GetRequiredService<ServerContext>();
+        if (server.State.Options.AuthenticationService is not null && Configuration.DelegatedAuthentication.NotServedBySynapse.Contains(name))
+        {
+            throw Errors.Unrecognized(); // not registered by a Synapse that delegates to MAS
+        }
+
         var raw = await ReadBodyAsync(context.Request);
         Reply reply;
         var state = server.State;

@@ -17,7 +17,7 @@ public partial class SynapseAdminClient
         var total = 0;
         while (from is not null && users.Count < cap)
         {
-            var query = $"?from={Uri.EscapeDataString(from)}&limit={Math.Min(100, cap - users.Count)}" + (name is null ? "" : "&name=" + Uri.EscapeDataString(name)) + (string.IsNullOrEmpty(extraQuery) ? "" : "&" + extraQuery);
+            var query = $"?from={Uri.EscapeDataString(from)}&limit={Math.Min(100, cap - users.Count)}" + (name is null ? "" : "&name=" + Uri.EscapeDataString(name)) + (string.IsNullOrEmpty(extraQuery) ? "" : "&" + extraQuery) + await GuestsQueryAsync(cancellationToken);
             var page = await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v2/users" + query), cancellationToken);
             users.AddRange((page["users"] as JsonArray ?? []).Select(u => (JsonObject)u!.DeepClone()));
             total = Number(page["total"]);
@@ -30,7 +30,7 @@ public partial class SynapseAdminClient
     /// <summary>One page of <c>/v2/users</c> with deactivated accounts included: the users, the next page's token (null at the end) and the total.</summary>
     public virtual async Task<(List<JsonObject> Users, string? Next, int Total)> ListUsersPageAsync(string from, int limit, CancellationToken cancellationToken = default)
     {
-        var page = await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + $"/v2/users?from={Uri.EscapeDataString(from)}&limit={limit}&deactivated=true"), cancellationToken);
+        var page = await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + $"/v2/users?from={Uri.EscapeDataString(from)}&limit={limit}&deactivated=true" + await GuestsQueryAsync(cancellationToken)), cancellationToken);
         var users = (page["users"] as JsonArray ?? []).Select(u => NormalizeFlags((JsonObject)u!.DeepClone())).ToList();
         return (users, page["next_token"] is JsonValue next ? next.ToString() : null, Number(page["total"]));
     }
@@ -56,7 +56,7 @@ public partial class SynapseAdminClient
     /// <summary>Every registration token the server has (<c>GET /v1/registration_tokens</c>), each as the server
     /// describes it.</summary>
     public virtual async Task<List<JsonObject>> ListRegistrationTokensAsync(CancellationToken cancellationToken = default) =>
-        [.. ((await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/registration_tokens"), cancellationToken))["registration_tokens"] as JsonArray ?? [])
+        [.. ((await SendMasOwnedAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/registration_tokens"), RegistrationTokens, cancellationToken))["registration_tokens"] as JsonArray ?? [])
             .Select(t => (JsonObject)t!.DeepClone())];
 
     /// <summary>Synapse answers some numbers as strings (next_batch in old releases).</summary>

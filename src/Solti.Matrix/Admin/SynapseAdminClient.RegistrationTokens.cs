@@ -3,22 +3,33 @@ namespace Solti.Matrix;
 /// <summary>Registration tokens: get (null when unknown), create, update, delete.</summary>
 public partial class SynapseAdminClient
 {
+    private const string RegistrationTokens = "Registration tokens";
+
     private static string TokenPath(string token) => MatrixPath.Build(MatrixPath.Admin, "v1", "registration_tokens", PathPart.Value(token));
 
     /// <summary>The registration token's details, or null when the server does not know it.</summary>
-    public virtual Task<JsonObject?> GetRegistrationTokenAsync(string token, CancellationToken cancellationToken = default)
-        => GetOrNullAsync(TokenPath(token), cancellationToken);
+    public virtual async Task<JsonObject?> GetRegistrationTokenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await GetOrNullAsync(TokenPath(token), cancellationToken);
+        }
+        catch (MatrixException e) when (e.Status == 404 && e.Errcode == MatrixErrorCodes.Unrecognized)
+        {
+            throw await MasOwnedAsync(e, RegistrationTokens, cancellationToken);
+        }
+    }
 
     /// <summary><c>POST …/new</c> with the given fields (<c>token</c>, <c>uses_allowed</c>, <c>expiry_time</c>, <c>length</c>).</summary>
     public virtual async Task<JsonObject> CreateRegistrationTokenAsync(JsonObject fields, CancellationToken cancellationToken = default) =>
-        (JsonObject)await Session.SendAsync(MatrixRequest.Post(MatrixPath.Admin + "/v1/registration_tokens/new", fields, idempotent: false), cancellationToken);
+        (JsonObject)await SendMasOwnedAsync(MatrixRequest.Post(MatrixPath.Admin + "/v1/registration_tokens/new", fields, idempotent: false), RegistrationTokens, cancellationToken);
 
     /// <summary>Changes the given fields of a registration token (<c>uses_allowed</c>, <c>expiry_time</c>); returns the
     /// token as it is now.</summary>
     public virtual async Task<JsonObject> UpdateRegistrationTokenAsync(string token, JsonObject fields, CancellationToken cancellationToken = default) =>
-        (JsonObject)await Session.SendAsync(MatrixRequest.Put(TokenPath(token), fields), cancellationToken);
+        (JsonObject)await SendMasOwnedAsync(MatrixRequest.Put(TokenPath(token), fields), RegistrationTokens, cancellationToken);
 
     /// <summary>Deletes a registration token.</summary>
     public virtual Task DeleteRegistrationTokenAsync(string token, CancellationToken cancellationToken = default) =>
-        Session.SendAsync(MatrixRequest.Delete(TokenPath(token)), cancellationToken);
+        SendMasOwnedAsync(MatrixRequest.Delete(TokenPath(token)), RegistrationTokens, cancellationToken);
 }

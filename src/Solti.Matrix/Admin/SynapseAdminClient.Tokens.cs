@@ -13,7 +13,7 @@ public partial class SynapseAdminClient
             body["valid_until_ms"] = until;
         }
 
-        var reply = await Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v1", "users", PathPart.Value(userId), "login"), body, idempotent: false), cancellationToken);
+        var reply = await SendMasOwnedAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v1", "users", PathPart.Value(userId), "login"), body, idempotent: false), "Tokens for a user (login as a user)", cancellationToken);
         return reply["access_token"]?.GetValue<string>() ?? throw new Errors.MatrixException(200, Errors.MatrixErrorCodes.BadResponse, "login-as-user answered without access_token");
     }
 }

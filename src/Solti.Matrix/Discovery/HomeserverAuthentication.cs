@@ -26,10 +26,28 @@ public sealed record HomeserverAuthentication(string Kind, string? Issuer, strin
         "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer",
     ];
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MatrixHttpPipeline, Task<HomeserverAuthentication>> Known = new();
+
+    /// <summary>What the homeserver behind <paramref name="http"/> answers, asked once per pipeline (a client and the admin
+    /// sessions it makes share one), asked again only after a failure.</summary>
+    internal static Task<HomeserverAuthentication> OfAsync(MatrixHttpPipeline http, CancellationToken cancellationToken)
+    {
+        lock (Known)
+        {
+            if (!Known.TryGetValue(http, out var known) || known.IsFaulted || known.IsCanceled)
+            {
+                known = DiscoverAsync(http, cancellationToken);
+                Known.AddOrUpdate(http, known);
+            }
+
+            return known;
+        }
+    }
+
     /// <summary>Asks the homeserver, without a token, each discovery path in turn: the first that answers names MAS; a
     /// homeserver that answers every one with 404 (Synapse: <c>M_UNRECOGNIZED</c>) authenticates its users itself. Any
     /// other failure is the caller's (the server is down, or refused otherwise).</summary>
-    internal static async Task<HomeserverAuthentication> DiscoverAsync(MatrixHttpPipeline http, CancellationToken cancellationToken)
+    private static async Task<HomeserverAuthentication> DiscoverAsync(MatrixHttpPipeline http, CancellationToken cancellationToken)
     {
         var budget = CallBudget.Start(http.Options.Retry.TotalBudget);
         foreach (var path in DiscoveryPaths)

@@ -15,6 +15,9 @@ public static class MatrixErrorCodes
     /// <summary>The thing asked for does not exist.</summary>
     public const string NotFound = "M_NOT_FOUND";
 
+    /// <summary>The server does not serve this endpoint (on Synapse with MAS: what MAS owns).</summary>
+    public const string Unrecognized = "M_UNRECOGNIZED";
+
     /// <summary>The server is rate limiting this user.</summary>
     public const string LimitExceeded = "M_LIMIT_EXCEEDED";
 

@@ -32,7 +32,13 @@ public static class AdminUserList
             throw Errors.InvalidParam("Query parameter \"dir\" must be one of [\"b\", \"f\"]");
         }
 
-        _ = guests; // This server has no guest accounts, so the guest filter never removes anyone.
+        if (guests && scope.State.Options.AuthenticationService is not null)
+        {
+            // Synapse with MAS has no guests and refuses the filter's default (true): clients must send guests=false.
+            throw Errors.InvalidParam("The guests parameter is not supported when delegating to MAS.");
+        }
+
+        // This server has no guest accounts, so the guest filter never removes anyone.
         var matching = state.Data.Users.Values
             .Where(u => deactivated || !u.Deactivated)
             .Where(u => locked || !u.Locked)
