@@ -222,23 +222,16 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
     [Fact]
     public async Task Admin_modules_run_on_the_target_in_check_and_diff_mode_too()
     {
-        var run = await new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining: true) }.RunAsync("""
-            - hosts: targets
-              gather_facts: false
-              module_defaults:
-                group/jackaltx.solti_matrix_mgr.matrix:
-                  homeserver_url: "{{ hs_url }}"
-                  access_token: "{{ admin_token }}"
-              tasks:
-                - name: info
-                  jackaltx.solti_matrix_mgr.synapse_info: {}
-                - name: would create
-                  check_mode: true
-                  diff: true
-                  jackaltx.solti_matrix_mgr.synapse_user:
-                    user_id: "@ops:example.com"
-                    password: "{{ ops_password }}"
-            """, new Dictionary<string, string>
+        var run = await new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining: true) }.RunAsync(Playbook.AdminPlay("targets", """
+            - name: info
+              jackaltx.solti_matrix_mgr.synapse_info: {}
+            - name: would create
+              check_mode: true
+              diff: true
+              jackaltx.solti_matrix_mgr.synapse_user:
+                user_id: "@ops:example.com"
+                password: "{{ ops_password }}"
+            """), new Dictionary<string, string>
         {
             ["hs_url"] = Hs.Server.BaseAddress.ToString().TrimEnd('/'),
             ["admin_token"] = Admin.AccessToken,

@@ -99,21 +99,14 @@ public sealed class SynapseInfoMasPlaybookTests(InstalledCollection collection) 
     [Fact]
     public async Task Users_are_listed_and_a_registration_token_fails_naming_MAS_with_nothing_written()
     {
-        var run = await new Playbook(Collection, StateHome).RunAsync("""
-            - hosts: localhost
-              gather_facts: false
-              module_defaults:
-                group/jackaltx.solti_matrix_mgr.matrix:
-                  homeserver_url: "{{ hs_url }}"
-                  access_token: "{{ admin_token }}"
-              tasks:
-                - name: users
-                  jackaltx.solti_matrix_mgr.synapse_user_info: {}
-                - name: token
-                  jackaltx.solti_matrix_mgr.synapse_registration_token:
-                    token: onboarding
-                  ignore_errors: true
-            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken });
+        var run = await new Playbook(Collection, StateHome).RunAsync(Playbook.AdminPlay("localhost", """
+            - name: users
+              jackaltx.solti_matrix_mgr.synapse_user_info: {}
+            - name: token
+              jackaltx.solti_matrix_mgr.synapse_registration_token:
+                token: onboarding
+              ignore_errors: true
+            """), new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken });
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains(run.Task("users")["users"]!.AsArray(), u => u!["name"]!.GetValue<string>() == Hs.BotId);

@@ -25,6 +25,20 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
         start.Environment["XDG_STATE_HOME"] = stateHome;
     }
 
+    /// <summary>A play on <paramref name="hosts"/> whose <paramref name="tasks"/> (YAML, each starting with
+    /// <c>- name:</c> at the left margin) reach the homeserver as the admin through the <c>matrix</c> action group's
+    /// <c>module_defaults</c>: the variables <c>hs_url</c> and <c>admin_token</c>.</summary>
+    public static string AdminPlay(string hosts, string tasks) => $$$"""
+        - hosts: {{{hosts}}}
+          gather_facts: false
+          module_defaults:
+            group/jackaltx.solti_matrix_mgr.matrix:
+              homeserver_url: "{{ hs_url }}"
+              access_token: "{{ admin_token }}"
+          tasks:
+        {{{string.Join('\n', tasks.TrimEnd().Split('\n').Select(line => "    " + line))}}}
+        """;
+
     public async Task<PlaybookRun> RunAsync(string yaml, IReadOnlyDictionary<string, string>? vars = null, bool json = true, params string[] flags)
     {
         var dir = Directory.CreateTempSubdirectory("solti-play-").FullName;
