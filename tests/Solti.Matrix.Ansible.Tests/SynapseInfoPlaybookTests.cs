@@ -80,39 +80,3 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : M
         Assert.Contains("limit must be 1 or more", badLimit["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }
-
-/// <summary><c>synapse_info</c> on a homeserver that delegates authentication to MAS: <c>auth: mas</c> and the issuer.</summary>
-[Collection("ansible")]
-public sealed class SynapseInfoMasPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
-{
-    protected override Func<Homeserver.Configuration.HomeserverOptions, Homeserver.Configuration.HomeserverOptions>? Configure =>
-        o => o with { AuthenticationService = new Homeserver.Configuration.DelegatedAuthentication(new Uri("https://account.example.com/")) };
-
-    [Fact]
-    public async Task A_delegating_homeserver_is_reported_as_mas_with_its_issuer()
-    {
-        var info = (await RunAsync("gather: [version]")).Task("info");
-        Assert.Equal(("mas", "https://account.example.com/"), (info["auth"]!.GetValue<string>(), info["mas_issuer"]!.GetValue<string>()));
-        Assert.False(info["changed"]!.GetValue<bool>());
-    }
-
-    [Fact]
-    public async Task Users_are_listed_and_a_registration_token_fails_naming_MAS_with_nothing_written()
-    {
-        var run = await new Playbook(Collection, StateHome).RunAsync(Playbook.AdminPlay("localhost", """
-            - name: users
-              jackaltx.solti_matrix_mgr.synapse_user_info: {}
-            - name: token
-              jackaltx.solti_matrix_mgr.synapse_registration_token:
-                token: onboarding
-              ignore_errors: true
-            """), new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken });
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains(run.Task("users")["users"]!.AsArray(), u => u!["name"]!.GetValue<string>() == Hs.BotId);
-        var token = run.Task("token");
-        Assert.True(token["failed"]!.GetValue<bool>());
-        Assert.Contains("belong to the Matrix Authentication Service on this homeserver (issuer https://account.example.com/)", token["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.False(token["changed"]!.GetValue<bool>());
-    }
-}

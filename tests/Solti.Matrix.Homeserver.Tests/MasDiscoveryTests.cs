@@ -53,6 +53,8 @@ public sealed class MasDiscoveryTests
 
         await using var noPasswords = await TestHomeserver.StartAsync(o => o with { AuthenticationService = new DelegatedAuthentication(issuer, PasswordsEnabled: false) });
         Assert.Equal(["m.login.sso", "m.login.token"], Types((await noPasswords.Client.GetAsync("/_matrix/client/v3/login")).Object));
+        var refused = await noPasswords.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", TestHomeserver.BotPassword));
+        Assert.Equal((400, "M_UNKNOWN", "Invalid login type"), (refused.Code, refused.Errcode, refused.Object["error"]!.GetValue<string>()));
     }
 
     [Fact]

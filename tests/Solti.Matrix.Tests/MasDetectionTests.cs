@@ -3,6 +3,7 @@ using Solti.Matrix.Discovery;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Sessions;
+using Solti.Matrix.Testing;
 using Solti.Matrix.Tests.Support;
 
 namespace Solti.Matrix.Tests;
@@ -78,6 +79,26 @@ public sealed class MasDetectionTests
         var mint = await CliRunner.RunAsync(["token", "mint", h.Hs.BotId, "--output", "json", "--no-cache"], h.CliEnvironment(h.Admin.AccessToken));
         Assert.Equal(4, mint.ExitCode); // not found: Synapse serves no such API here
         Assert.Contains("Matrix Authentication Service", JsonNode.Parse(mint.Stdout)!["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bot_whose_token_died_on_a_MAS_homeserver_without_passwords_is_told_to_use_a_personal_token()
+    {
+        await using var h = await LibraryHarness.StartAsync(o => o with { AuthenticationService = new DelegatedAuthentication(new Uri("https://account.example.com/")) });
+        var bot = await h.Hs.LoginBotAsync("MASBOT"); // how the bot got its token does not matter here
+        var (room, _) = await h.BotRoomAsync(bot.AccessToken, "mas");
+        await h.ExpireAsync(bot.AccessToken);
+        // The operator turns MAS's passwords off: its compatibility layer now answers every password login like this.
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "login", ["method"] = "POST", ["status"] = 400, ["errcode"] = "M_UNKNOWN", ["error"] = "Invalid login type", ["count"] = null }); // for good
+        using var client = h.Bot(bot.AccessToken, deviceId: "MASBOT");
+
+        var failed = await Assert.ThrowsAsync<SessionRecoveryException>(() => client.SendEventAsync(room, "m.room.message", new JsonObject { ["msgtype"] = "m.text", ["body"] = "x" }));
+
+        Assert.Contains("M_UNKNOWN: Invalid login type", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("this homeserver signs in through MAS, issuer https://account.example.com/, which takes no passwords here: give the bot a personal access token", failed.Message, StringComparison.Ordinal);
+        var send = await CliRunner.RunAsync(["send", room, "--text", "x", "--no-cache", "--user", h.Hs.BotId], new Dictionary<string, string?>(h.CliEnvironment(bot.AccessToken)) { ["MATRIX_PASSWORD"] = TestHomeserver.BotPassword });
+        Assert.Equal(3, send.ExitCode);
+        Assert.Contains("personal access token", send.Stderr, StringComparison.Ordinal);
     }
 
     private static async Task<JsonNode> InfoAsync(LibraryHarness h)

@@ -18,6 +18,11 @@ public static class LoginEndpoints
     {
         var body = scope.Body;
         var type = Json.OptionalString(body, "type") ?? throw Errors.MissingParam("type");
+        if (scope.State.Options.AuthenticationService is { PasswordsEnabled: false })
+        {
+            throw Errors.Unknown(400, "Invalid login type"); // MAS's compatibility layer with passwords.enabled: false
+        }
+
         if (type != "m.login.password")
         {
             throw Errors.Unknown(400, "Unknown login type " + type);

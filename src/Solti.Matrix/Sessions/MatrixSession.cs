@@ -300,8 +300,29 @@ public sealed class MatrixSession
         catch (MatrixException e) when (e.Kind != FailureKind.Transient)
         {
             log.LastError = e;
-            log.Failures.Add($"{RecoveryStep.PasswordLogin.Name()} as {_options.UserId} (device {deviceId}): {Terminal(e)}{e.Errcode}: {e.Error}");
+            log.Failures.Add($"{RecoveryStep.PasswordLogin.Name()} as {_options.UserId} (device {deviceId}): {Terminal(e)}{e.Errcode}: {e.Error}{await NoPasswordsAsync(e, cancellationToken)}");
             return false;
+        }
+    }
+
+    /// <summary>Why a refused password login can never work, when the homeserver delegates to MAS and MAS takes no
+    /// passwords (MAS answers <c>400 M_UNKNOWN</c>; a <c>/login</c> not routed to MAS, <c>404 M_UNRECOGNIZED</c>); else "".</summary>
+    private async Task<string> NoPasswordsAsync(MatrixException refusal, CancellationToken cancellationToken)
+    {
+        if (!(refusal.Status, refusal.Errcode).Equals((400, MatrixErrorCodes.Unknown)) && !(refusal.Status, refusal.Errcode).Equals((404, MatrixErrorCodes.Unrecognized)))
+        {
+            return "";
+        }
+
+        try
+        {
+            return await Discovery.HomeserverAuthentication.OfAsync(_http, cancellationToken) is { IsDelegated: true } mas
+                ? $" (this homeserver signs in through MAS, issuer {mas.Issuer}, which takes no passwords here: give the bot a personal access token, a MAS personal session, as its access token)"
+                : "";
+        }
+        catch (MatrixException)
+        {
+            return ""; // discovery failed too: the refusal says enough
         }
     }
 
