@@ -41,6 +41,31 @@ public sealed class MasPlaybookTests(InstalledCollection collection) : ModulePla
     }
 
     [Fact]
+    public async Task Creating_an_account_is_refused_before_any_write_and_a_display_name_still_changes()
+    {
+        var run = await new Playbook(Collection, StateHome).RunAsync(Playbook.AdminPlay("localhost", """
+            - name: create
+              jackaltx.solti_matrix_mgr.synapse_user:
+                user_id: "@newbie:localhost"
+                password: "newbie-secret-pass"
+              ignore_errors: true
+            - name: rename
+              jackaltx.solti_matrix_mgr.synapse_user:
+                user_id: "@bot:localhost"
+                displayname: Deploy Bot
+            """), new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken });
+
+        var create = run.Task("create");
+        Assert.True(create["failed"]!.GetValue<bool>(), run.ToString());
+        Assert.Contains("nothing was changed: @newbie:localhost: creating the account belongs to the Matrix Authentication Service on this homeserver (issuer https://account.example.com/)", create["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(404, (await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@newbie:localhost"), Admin.AccessToken)).Code);
+        Assert.DoesNotContain("newbie-secret-pass", run.Stdout, StringComparison.Ordinal);
+        Assert.True(run.Task("rename")["changed"]!.GetValue<bool>(), run.ToString());
+        var bot = await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@bot:localhost"), Admin.AccessToken);
+        Assert.Equal("Deploy Bot", bot.Object["displayname"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_bot_whose_token_died_while_MAS_takes_no_passwords_fails_saying_to_use_a_personal_token()
     {
         var bot = await Hs.LoginBotAsync("MASBOT");

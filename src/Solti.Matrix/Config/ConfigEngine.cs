@@ -27,7 +27,31 @@ public sealed class ConfigEngine(SynapseAdminClient admin)
         // Rooms go before the accounts that leave, so a member being removed is never needed by a room write.
         plan.Actions.AddRange(deletions);
         plan.Actions.AddRange(deactivations);
+        await RefuseWhatMasOwnsAsync(plan, cancellationToken);
         return plan;
+    }
+
+    /// <summary>On a homeserver that delegates authentication to MAS, accounts, passwords and admin rights are MAS's:
+    /// Synapse's admin API would create an account MAS does not know (it could never sign in) or change a password or
+    /// admin flag nobody checks. Such actions stop the run before any write, each named.</summary>
+    private async Task RefuseWhatMasOwnsAsync(ConfigPlan plan, CancellationToken cancellationToken)
+    {
+        static bool OwnedByMas(PlanAction action) => action.Kind == PlanActionKind.CreateUser
+            || (action.Kind == PlanActionKind.UpdateUser && action.Details["fields"] is JsonArray fields
+                && fields.Any(f => f?.GetValue<string>() is "password" or "admin"));
+
+        var owned = plan.Actions.Where(OwnedByMas).ToList();
+        if (owned.Count == 0 || await admin.AuthenticationAsync(cancellationToken) is not { IsDelegated: true } mas)
+        {
+            return;
+        }
+
+        foreach (var action in owned)
+        {
+            var what = action.Kind == PlanActionKind.CreateUser ? "creating the account" : "changing its password or admin flag";
+            plan.Errors.Add($"{action.Target}: {what} belongs to the Matrix Authentication Service on this homeserver (issuer {mas.Issuer}), " +
+                "not to Synapse, whose admin API would change only Synapse's copy: manage accounts with MAS's admin API or mas-cli");
+        }
     }
 
     /// <summary>Applies <paramref name="plan"/> in order and stops at the first failure (<see cref="PlanApplier"/>),
