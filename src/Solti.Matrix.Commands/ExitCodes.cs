@@ -29,6 +29,14 @@ public static class ExitCodes
     /// <summary>Stopped by SIGINT or SIGTERM before the work was done (128 + SIGINT, as shells report it).</summary>
     public const int Interrupted = 130;
 
+    /// <summary>Every code with what it means, as the manual page's EXIT STATUS lists them.</summary>
+    public static readonly IReadOnlyList<(int Code, string Meaning)> Meanings =
+    [
+        (Ok, "success"), (Failed, "the server refused"), (Usage, "bad arguments or configuration"),
+        (Auth, "the session could not be authenticated"), (NotFound, "not found"), (RateLimited, "still rate limited"),
+        (ServerError, "server errors, timeouts or an untrusted credential cache"), (Interrupted, "interrupted before the work was done"),
+    ];
+
     /// <summary>A Matrix failure by its <see cref="FailureKind"/> (a final 404 has its own code); the rest by type.</summary>
     public static int For(Exception e) => e switch
     {

@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Solti.Matrix.Commands;
 
 /// <summary><c>__generate man|bash|zsh</c> (hidden): prints this binary's manual page, bash completion or zsh
@@ -17,7 +15,7 @@ public static class GenerateCommand
             var root = parse.RootCommandResult.Command;
             Console.Out.Write(parse.GetValue(what) switch
             {
-                "man" => ManPage.Generate(root, Version()),
+                "man" => ManPage.Generate(root, ProductVersion.Current),
                 "bash" => BashCompletion.Generate(root),
                 _ => ZshCompletion.Generate(root),
             });
@@ -25,13 +23,5 @@ public static class GenerateCommand
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>The version <c>--version</c> prints, without the source revision.</summary>
-    private static string Version()
-    {
-        var version = Assembly.GetEntryAssembly()?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
-        var plus = version.IndexOf('+', StringComparison.Ordinal);
-        return plus >= 0 ? version[..plus] : version;
     }
 }

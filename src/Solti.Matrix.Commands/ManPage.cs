@@ -70,8 +70,7 @@ public static partial class ManPage
         text.Append(string.Join(", ", variables.Select(v => $"\\fB{Escape(v)}\\fR")))
             .Append(": see the options that name them; \\fBMATRIX_ACCESS_TOKEN\\fR is the token to try first (never an option), ")
             .Append("\\fBXDG_STATE_HOME\\fR the base of the credential cache and the outbox ($XDG_STATE_HOME/solti\\-matrix, else ~/.local/state/solti\\-matrix).\n");
-        text.Append(".SH EXIT STATUS\n0 success; 1 the server refused; 2 bad arguments or configuration; 3 the session could not be authenticated; ")
-            .Append("4 not found; 5 still rate limited; 6 server errors, timeouts or an untrusted credential cache.\n");
+        text.Append(".SH EXIT STATUS\n").Append(Escape(string.Join("; ", ExitCodes.Meanings.Select(m => $"{m.Code} {m.Meaning}")))).Append(".\n");
         text.Append(".SH SEE ALSO\n");
         text.Append(name == "solti-matrix" ? ".BR solti-matrix-relay (1)\n" : ".BR solti-matrix (1)\n");
         return text.ToString();

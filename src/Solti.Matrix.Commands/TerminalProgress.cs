@@ -19,12 +19,9 @@ public sealed class TerminalProgress : IDisposable
 
     private TerminalProgress(int total) => _total = total;
 
-    /// <summary>Whether progress is shown: stderr is a terminal that can take a carriage return.</summary>
-    public static bool Shown => TerminalInfo.StderrIsTerminal;
-
     /// <summary>A progress line for <paramref name="total"/> steps, or null when it would not be shown (or there is
     /// nothing to count).</summary>
-    public static TerminalProgress? Start(int total) => Shown && total > 0 ? new TerminalProgress(total) : null;
+    public static TerminalProgress? Start(int total) => TerminalInfo.StderrIsTerminal && total > 0 ? new TerminalProgress(total) : null;
 
     /// <summary>Records that <paramref name="done"/> of the steps are done, the last one described by
     /// <paramref name="detail"/>; redraws the line when the last drawing is old enough. Safe from any thread.</summary>

@@ -6,15 +6,22 @@ namespace Solti.Matrix.Homeserver.Configuration;
 /// docs/design/mas-facts.md.</summary>
 public sealed record DelegatedAuthentication(Uri Issuer, bool PasswordsEnabled = true)
 {
-    /// <summary>The endpoints (by label) that Synapse does not register when it delegates to MAS, so that they answer
-    /// 404 <c>M_UNRECOGNIZED</c> like any unknown path: what MAS owns (shared-secret registration, login as a user,
-    /// registration tokens). See docs/design/mas-facts.md §2.2.</summary>
-    public static readonly IReadOnlySet<string> NotServedBySynapse = new HashSet<string>(StringComparer.Ordinal)
+    /// <summary>The endpoints (by label) that Synapse registers only when it delegates to MAS: discovery.</summary>
+    private static readonly HashSet<string> OnlyWhenDelegating = new(StringComparer.Ordinal) { "auth_metadata" };
+
+    /// <summary>The endpoints (by label) that Synapse does not register when it delegates to MAS: what MAS owns
+    /// (shared-secret registration, login as a user, registration tokens). See docs/design/mas-facts.md §2.2.</summary>
+    private static readonly HashSet<string> NotWhenDelegating = new(StringComparer.Ordinal)
     {
         "admin.register", "admin.register.nonce", "admin.users.login",
         "admin.registration_tokens.list", "admin.registration_tokens.new", "admin.registration_tokens.get",
         "admin.registration_tokens.put", "admin.registration_tokens.delete",
     };
+
+    /// <summary>Whether a Synapse with <paramref name="mas"/> (null: no delegation) registers the endpoint labelled
+    /// <paramref name="label"/>; one it does not answers 404 <c>M_UNRECOGNIZED</c>, like any unknown path.</summary>
+    public static bool Registers(DelegatedAuthentication? mas, string label) =>
+        mas is null ? !OnlyWhenDelegating.Contains(label) : !NotWhenDelegating.Contains(label);
 
     /// <summary>What <c>GET /_matrix/client/v1/auth_metadata</c> answers: MAS's OAuth 2.0 server metadata (RFC 8414 with
     /// the Matrix additions), as Synapse passes it on unchanged.</summary>

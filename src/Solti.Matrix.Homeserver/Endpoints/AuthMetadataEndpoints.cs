@@ -1,17 +1,15 @@
-
 namespace Solti.Matrix.Homeserver.Endpoints;
 
 /// <summary>Authentication API discovery: <c>GET /_matrix/client/v1/auth_metadata</c> and its MSC2965 unstable path.
 /// Synapse registers them only when authentication is delegated to MAS, so without delegation they answer as any
-/// unknown path does: 404 <c>M_UNRECOGNIZED</c>.</summary>
+/// unknown path does: 404 <c>M_UNRECOGNIZED</c> (<see cref="Configuration.DelegatedAuthentication.Registers"/>).</summary>
 public static class AuthMetadataEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
     {
         foreach (var path in new[] { "/_matrix/client/v1/auth_metadata", "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata" })
         {
-            routes.Map("GET", path, "auth_metadata", AuthMode.None, scope =>
-                scope.State.Options.AuthenticationService is { } mas ? Reply.Ok(mas.Metadata()) : throw Errors.Unrecognized());
+            routes.Map("GET", path, "auth_metadata", AuthMode.None, scope => Reply.Ok(scope.State.Options.AuthenticationService!.Metadata()));
         }
     }
 }

@@ -24,9 +24,9 @@ public static class EndpointMapping
     private static async Task DispatchAsync(HttpContext context, string name, AuthMode auth, Func<RequestScope, Reply> handler)
     {
         var server = context.RequestServices.GetRequiredService<ServerContext>();
-        if (server.State.Options.AuthenticationService is not null && Configuration.DelegatedAuthentication.NotServedBySynapse.Contains(name))
+        if (!Configuration.DelegatedAuthentication.Registers(server.State.Options.AuthenticationService, name))
         {
-            throw Errors.Unrecognized(); // not registered by a Synapse that delegates to MAS
+            throw Errors.Unrecognized(); // Synapse registers this endpoint only with, or only without, MAS
         }
 
         var raw = await ReadBodyAsync(context.Request);

@@ -16,24 +16,24 @@ public partial class SynapseAdminClient
     private async Task<string> GuestsQueryAsync(CancellationToken cancellationToken) =>
         (await AuthenticationAsync(cancellationToken)).IsDelegated ? "&guests=false" : "";
 
-    /// <summary>Sends a request to an admin API that MAS owns on a delegated homeserver, where Synapse answers 404
-    /// <c>M_UNRECOGNIZED</c>: that answer becomes an error saying that <paramref name="what"/> belongs to MAS.</summary>
-    private async Task<JsonNode> SendMasOwnedAsync(MatrixRequest request, string what, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="call"/> to an admin API that MAS owns on a delegated homeserver, where Synapse answers
+    /// 404 <c>M_UNRECOGNIZED</c>: there that answer becomes an error saying that <paramref name="what"/> belong to MAS;
+    /// elsewhere it stays as it is.</summary>
+    private async Task<T> MasOwnedAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {
-            return await Session.SendAsync(request, cancellationToken);
+            return await call();
         }
-        catch (MatrixException e) when (e.Status == 404 && e.Errcode == MatrixErrorCodes.Unrecognized)
+        catch (MatrixException e) when (e.IsUnrecognized)
         {
-            throw await MasOwnedAsync(e, what, cancellationToken);
+            throw await AuthenticationAsync(cancellationToken) is { IsDelegated: true } mas
+                ? new MatrixException(e.Status, e.Errcode, $"{what} belong to {mas.Owner}, and Synapse serves no API for them: manage them with MAS's admin API or mas-cli", inner: e)
+                : e;
         }
     }
 
-    /// <summary><paramref name="refusal"/> as it is, or, on a homeserver that delegates to MAS, an error that names MAS.</summary>
-    private async Task<MatrixException> MasOwnedAsync(MatrixException refusal, string what, CancellationToken cancellationToken) =>
-        await AuthenticationAsync(cancellationToken) is { IsDelegated: true } mas
-            ? new MatrixException(refusal.Status, refusal.Errcode, $"{what} belong to the Matrix Authentication Service on this homeserver (issuer {mas.Issuer}), " +
-                "and Synapse serves no API for them: manage them with MAS's admin API or mas-cli", inner: refusal)
-            : refusal;
+    /// <summary><see cref="MasOwnedAsync{T}"/> for one request.</summary>
+    private Task<JsonNode> SendMasOwnedAsync(MatrixRequest request, string what, CancellationToken cancellationToken) =>
+        MasOwnedAsync(what, () => Session.SendAsync(request, cancellationToken), cancellationToken);
 }

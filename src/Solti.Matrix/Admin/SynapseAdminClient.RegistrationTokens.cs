@@ -8,17 +8,8 @@ public partial class SynapseAdminClient
     private static string TokenPath(string token) => MatrixPath.Build(MatrixPath.Admin, "v1", "registration_tokens", PathPart.Value(token));
 
     /// <summary>The registration token's details, or null when the server does not know it.</summary>
-    public virtual async Task<JsonObject?> GetRegistrationTokenAsync(string token, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await GetOrNullAsync(TokenPath(token), cancellationToken);
-        }
-        catch (MatrixException e) when (e.Status == 404 && e.Errcode == MatrixErrorCodes.Unrecognized)
-        {
-            throw await MasOwnedAsync(e, RegistrationTokens, cancellationToken);
-        }
-    }
+    public virtual Task<JsonObject?> GetRegistrationTokenAsync(string token, CancellationToken cancellationToken = default) =>
+        MasOwnedAsync(RegistrationTokens, () => GetOrNullAsync(TokenPath(token), cancellationToken), cancellationToken);
 
     /// <summary><c>POST …/new</c> with the given fields (<c>token</c>, <c>uses_allowed</c>, <c>expiry_time</c>, <c>length</c>).</summary>
     public virtual async Task<JsonObject> CreateRegistrationTokenAsync(JsonObject fields, CancellationToken cancellationToken = default) =>

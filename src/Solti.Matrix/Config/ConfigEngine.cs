@@ -49,7 +49,7 @@ public sealed class ConfigEngine(SynapseAdminClient admin)
         foreach (var action in owned)
         {
             var what = action.Kind == PlanActionKind.CreateUser ? "creating the account" : "changing its password or admin flag";
-            plan.Errors.Add($"{action.Target}: {what} belongs to the Matrix Authentication Service on this homeserver (issuer {mas.Issuer}), " +
+            plan.Errors.Add($"{action.Target}: {what} belongs to {mas.Owner}, " +
                 "not to Synapse, whose admin API would change only Synapse's copy: manage accounts with MAS's admin API or mas-cli");
         }
     }

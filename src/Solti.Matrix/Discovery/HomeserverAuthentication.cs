@@ -17,9 +17,12 @@ public sealed record HomeserverAuthentication(string Kind, string? Issuer, strin
     /// <summary>Whether authentication is delegated to MAS.</summary>
     public bool IsDelegated => Kind == Mas;
 
+    /// <summary>How errors name MAS: <c>the Matrix Authentication Service on this homeserver (issuer …)</c>.</summary>
+    internal string Owner => $"the Matrix Authentication Service on this homeserver (issuer {Issuer})";
+
     /// <summary>The discovery paths, newest first: the stable one (Matrix 1.15, Synapse 1.138 and later), MSC2965's
     /// unstable one (Synapse 1.123 to 1.137), and MSC2965's older issuer-only one (Synapse 1.99 to 1.122).</summary>
-    internal static readonly string[] DiscoveryPaths =
+    private static readonly string[] DiscoveryPaths =
     [
         "/_matrix/client/v1/auth_metadata",
         "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata",

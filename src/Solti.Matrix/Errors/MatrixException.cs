@@ -35,6 +35,9 @@ public class MatrixException : Exception
     /// <summary>Whether this failure is transient, a rate limit, a token problem or final (<see cref="FailureClassification"/>).</summary>
     public virtual FailureKind Kind => FailureClassification.Of(Status, Errcode);
 
+    /// <summary>The server serves no such endpoint (<c>404 M_UNRECOGNIZED</c>; on Synapse with MAS, what MAS owns).</summary>
+    public bool IsUnrecognized => Status == 404 && Errcode == MatrixErrorCodes.Unrecognized;
+
     /// <summary>The server rejected the access token itself (<c>401 M_UNKNOWN_TOKEN</c>/<c>M_MISSING_TOKEN</c>; 403 never
     /// is): the one failure that starts session recovery.</summary>
     public bool IsTokenError => FailureClassification.Of(Status, Errcode) == FailureKind.Token;

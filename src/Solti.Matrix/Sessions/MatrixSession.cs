@@ -309,7 +309,7 @@ public sealed class MatrixSession
     /// passwords (MAS answers <c>400 M_UNKNOWN</c>; a <c>/login</c> not routed to MAS, <c>404 M_UNRECOGNIZED</c>); else "".</summary>
     private async Task<string> NoPasswordsAsync(MatrixException refusal, CancellationToken cancellationToken)
     {
-        if (!(refusal.Status, refusal.Errcode).Equals((400, MatrixErrorCodes.Unknown)) && !(refusal.Status, refusal.Errcode).Equals((404, MatrixErrorCodes.Unrecognized)))
+        if (!refusal.IsUnrecognized && !(refusal.Status == 400 && refusal.Errcode == MatrixErrorCodes.Unknown))
         {
             return "";
         }
