@@ -45,6 +45,11 @@ system_python() {
   if [ -x /usr/bin/python3 ]; then echo /usr/bin/python3; else echo python3; fi
 }
 
+# The one version: galaxy.yml's, which Directory.Build.props also gives every project (the packages, --version).
+project_version() {
+  sed -n 's/^version: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$ROOT/collection/galaxy.yml"
+}
+
 need_dotnet() {
   if ! command -v dotnet >/dev/null 2>&1; then
     echo "build.sh: the .NET 10 SDK is missing: install it (https://learn.microsoft.com/dotnet/core/install/linux-debian) and put 'dotnet' on PATH" >&2
@@ -221,7 +226,7 @@ cmd_collection() {
     echo "build.sh: bin/$rid/solti-matrix-module: $(stat -c %s "$stage/bin/$rid/solti-matrix-module") bytes" >&2
   done
   ln -s linux-x64/solti-matrix-module "$stage/bin/solti-matrix-module"
-  version=$(sed -n 's/^version: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$ROOT/collection/galaxy.yml")
+  version=$(project_version)
   python3 - "$stage/bin" "$version" "$GLIBC_MAX" <<'PY'
 import hashlib, json, os, sys
 bin_dir, version, glibc = sys.argv[1:4]
@@ -295,8 +300,7 @@ cmd_nuget() {
   local out=${1:-$ROOT/dist} version
   mkdir -p "$out"
   out=$(realpath "$out")
-  # The version MSBuild gives the package (Directory.Build.props: galaxy.yml's).
-  version=$(dotnet msbuild "$ROOT/src/Solti.Matrix" -nologo -getProperty:Version)
+  version=$(project_version)
   rm -f "$out/Solti.Matrix.$version.nupkg" "$out/Solti.Matrix.$version.snupkg"
   dotnet pack "$ROOT/src/Solti.Matrix" -c Release -nologo -v quiet -clp:NoSummary -o "$out" >&2
   if [ ! -f "$out/Solti.Matrix.$version.nupkg" ] || [ ! -f "$out/Solti.Matrix.$version.snupkg" ]; then
@@ -320,7 +324,7 @@ cmd_deb() {
   need_dotnet
   local version rid host gen cli deb debs=()
   local -A bin_dirs=()
-  version=$(dotnet msbuild "$ROOT/src/Solti.Matrix.Cli/Solti.Matrix.Cli.csproj" -getProperty:Version)
+  version=$(project_version)
   # Every date and mtime in the packages is the last commit's: the same tree builds the same files.
   export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)}
   for rid in $DEB_RIDS; do
