@@ -73,8 +73,19 @@ public static class AdminCommands
         var mint = new Command("mint", "Mint a device-less token for a user (prints it: keep it secret)") { userId, validFor };
         mint.SetAction((parse, ct) => Run(parse, async admin =>
         {
-            long? until = parse.GetValue(validFor) is { } seconds ? DateTimeOffset.UtcNow.AddSeconds(seconds).ToUnixTimeMilliseconds() : null;
-            return new JsonObject { ["token"] = await admin.LoginAsUserAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id"), until, ct) };
+            var user = MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id");
+            var lifetime = parse.GetValue(validFor) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+            if (await admin.MasAsync(ct) is { } mas)
+            {
+                // Through MAS: a personal access token bound to a device (--device-id, else a new one).
+                var device = parse.GetValue(CliSettings.DeviceId) ?? "SOLTI" + System.Security.Cryptography.RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10);
+                var account = await mas.FindUserAsync(MatrixId.Localpart(user), ct) ?? throw new ArgumentException($"user_id: MAS has no account {MatrixId.Localpart(user)}");
+                var session = await mas.CreatePersonalSessionAsync(account.Id, "solti-matrix token mint " + device, $"{Mas.MasAdminClient.ClientApiScope} {Mas.MasAdminClient.DeviceScopePrefix}{device}", lifetime, ct);
+                return new JsonObject { ["token"] = session.Text("access_token"), ["device_id"] = device, ["expires_at"] = session.Text("expires_at") };
+            }
+
+            long? until = lifetime is { } span ? DateTimeOffset.UtcNow.Add(span).ToUnixTimeMilliseconds() : null;
+            return new JsonObject { ["token"] = await admin.LoginAsUserAsync(user, until, ct) };
         }));
         return new Command("token", "Tokens") { mint };
     }
@@ -84,6 +95,6 @@ public static class AdminCommands
     private static Task<int> Run(ParseResult parse, Func<MatrixClient, SynapseAdminClient, Task<JsonObject>> body) => CommandRunner.RunAsync(parse, async () =>
     {
         using var client = ClientFactory.Create(parse);
-        CliOutput.Write(parse, await body(client, new SynapseAdminClient(client.Session)));
+        CliOutput.Write(parse, await body(client, ClientFactory.Admin(parse, client)));
     });
 }

@@ -18,9 +18,12 @@ public static class CliSettings
     public static readonly Option<string?> OutboxPath = new("--outbox") { Description = "Outbox database (default: $XDG_STATE_HOME/solti-matrix/outbox/outbox.db) [env: SOLTI_MATRIX_OUTBOX]", Recursive = true };
     public static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Log retries and session recovery to stderr", Recursive = true };
 
+    public static readonly Option<string?> MasUrl = new("--mas-url") { Description = "MAS's base URL, for a homeserver that delegates authentication to MAS (default: the issuer it advertises) [env: SOLTI_MAS_URL]", Recursive = true };
+    public static readonly Option<string?> MasClientId = new("--mas-client-id") { Description = "MAS admin client id: what MAS owns goes to its admin API [env: SOLTI_MAS_CLIENT_ID; the secret in SOLTI_MAS_CLIENT_SECRET, or an admin token in SOLTI_MAS_TOKEN]", Recursive = true };
+
     static CliSettings() => Output.AcceptOnlyFromAmong("text", "json");
 
-    public static IEnumerable<Option> All => [Homeserver, User, PasswordFile, DeviceId, CacheDir, NoCache, Timeout, Budget, MaxWait, Output, Insecure, Verbose, SchemaDir, OutboxPath];
+    public static IEnumerable<Option> All => [Homeserver, User, PasswordFile, DeviceId, CacheDir, NoCache, Timeout, Budget, MaxWait, Output, Insecure, Verbose, SchemaDir, OutboxPath, MasUrl, MasClientId];
 
     public static Events.SchemaRegistry Schemas(ParseResult parse) =>
         Events.SchemaRegistry.Load(parse.GetValue(SchemaDir) ?? Environment.GetEnvironmentVariable("SOLTI_MATRIX_SCHEMA_DIR"));

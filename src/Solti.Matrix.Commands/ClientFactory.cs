@@ -68,6 +68,38 @@ public static class ClientFactory
         return senders;
     }
 
+    /// <summary>The admin API over <paramref name="client"/>'s session, with MAS's admin API when the flags or the environment
+    /// give it (<see cref="Mas"/>).</summary>
+    public static SynapseAdminClient Admin(ParseResult parse, MatrixClient client) => new(client.Session) { MasCredentials = Mas(parse) };
+
+    /// <summary>MAS's admin API: <c>--mas-client-id</c> (or <c>SOLTI_MAS_CLIENT_ID</c>) with <c>SOLTI_MAS_CLIENT_SECRET</c>,
+    /// or an admin token in <c>SOLTI_MAS_TOKEN</c>, at <c>--mas-url</c> (or <c>SOLTI_MAS_URL</c>; default: the issuer the
+    /// homeserver advertises); null when none is given. Secrets come only from the environment, never from flags.</summary>
+    public static Mas.MasCredentials? Mas(ParseResult parse)
+    {
+        var clientId = parse.GetValue(CliSettings.MasClientId) ?? Environment.GetEnvironmentVariable("SOLTI_MAS_CLIENT_ID");
+        var secret = Environment.GetEnvironmentVariable("SOLTI_MAS_CLIENT_SECRET");
+        var token = Environment.GetEnvironmentVariable("SOLTI_MAS_TOKEN");
+        var url = parse.GetValue(CliSettings.MasUrl) ?? Environment.GetEnvironmentVariable("SOLTI_MAS_URL");
+        if (string.IsNullOrEmpty(clientId) && string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(token) && string.IsNullOrEmpty(secret))
+        {
+            throw new ArgumentException("--mas-client-id needs the client's secret in SOLTI_MAS_CLIENT_SECRET (or give an admin token in SOLTI_MAS_TOKEN)");
+        }
+
+        Uri? masUrl = null;
+        if (!string.IsNullOrEmpty(url) && (!Uri.TryCreate(url, UriKind.Absolute, out masUrl) || masUrl.Scheme is not ("http" or "https")))
+        {
+            throw new ArgumentException($"--mas-url must be MAS's http(s) base URL, got '{url}'");
+        }
+
+        return new Mas.MasCredentials(masUrl) { ClientId = clientId, ClientSecret = secret, AccessToken = token };
+    }
+
     public static CredentialCache Cache(ParseResult parse) => new(parse.GetValue(CliSettings.CacheDir));
 
     /// <summary><c>--homeserver</c> or <c>MATRIX_HOMESERVER_URL</c>; null when neither is set.</summary>

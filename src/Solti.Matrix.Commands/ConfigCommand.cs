@@ -37,7 +37,7 @@ public static class ConfigCommand
             }
 
             using var client = ClientFactory.Create(parse);
-            var admin = new SynapseAdminClient(client.Session);
+            var admin = ClientFactory.Admin(parse, client);
             var engine = new ConfigEngine(admin);
             var plan = await engine.PlanAsync(desired, cancellationToken);
             if (plan.Errors.Count > 0)

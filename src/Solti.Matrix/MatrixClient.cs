@@ -24,8 +24,10 @@ public class MatrixClient : IDisposable
     /// <summary>The homeserver's base URL (with a trailing slash).</summary>
     public Uri Homeserver { get; }
 
-    /// <summary>The admin API for a second (admin) session over this client's HTTP pipeline.</summary>
-    public SynapseAdminClient Admin(SessionOptions adminSession, CredentialCache? cache = null) => new(new MatrixSession(_http, adminSession, cache));
+    /// <summary>The admin API for a second (admin) session over this client's HTTP pipeline; on a homeserver that
+    /// delegates authentication to MAS, with MAS's admin API when <paramref name="mas"/> is given.</summary>
+    public SynapseAdminClient Admin(SessionOptions adminSession, CredentialCache? cache = null, Mas.MasCredentials? mas = null) =>
+        new(new MatrixSession(_http, adminSession, cache)) { MasCredentials = mas };
 
     /// <summary>The self-healing session every request of this client is sent with.</summary>
     public MatrixSession Session { get; }

@@ -1,3 +1,4 @@
+using Solti.Matrix.Mas;
 using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix.Ansible.Modules;
@@ -12,7 +13,45 @@ public static class ConnectionOptions
         new("validate_certs", new OptionSpec(OptionType.Bool) { Default = true }),
         new("timeout", new OptionSpec(OptionType.Float) { Default = 30 }),
         new("token_cache", new OptionSpec(OptionType.Path)),
+        .. MasOptions,
     ];
+
+    /// <summary>MAS's admin API, for homeservers that delegate authentication to MAS: every module takes them, so that
+    /// the <c>matrix</c> action group's <c>module_defaults</c> can set them once.</summary>
+    public static IEnumerable<KeyValuePair<string, OptionSpec>> MasOptions =>
+    [
+        new("mas_url", new OptionSpec()),
+        new("mas_client_id", new OptionSpec()),
+        new("mas_client_secret", new OptionSpec { NoLog = true }),
+        new("mas_token", new OptionSpec { NoLog = true }),
+    ];
+
+    /// <summary>MAS's admin API as the options give it, or null when they give none. Check mode never logs in, so there
+    /// the client-credentials grant is not made: a MAS admin token (<c>mas_token</c>) is needed for what MAS owns.</summary>
+    public static MasCredentials? Mas(AnsibleModule module)
+    {
+        var url = module.Str("mas_url");
+        var clientId = module.Str("mas_client_id");
+        var secret = module.Str("mas_client_secret");
+        var token = module.Str("mas_token");
+        if (string.IsNullOrEmpty(clientId) && string.IsNullOrEmpty(secret) && string.IsNullOrEmpty(token))
+        {
+            return string.IsNullOrEmpty(url) ? null : throw new ModuleFailedException("mas_url is given without MAS credentials: give mas_client_id and mas_client_secret (an admin client of MAS), or mas_token");
+        }
+
+        if (string.IsNullOrEmpty(token) && (string.IsNullOrEmpty(clientId) || string.IsNullOrEmpty(secret)))
+        {
+            throw new ModuleFailedException($"mas_client_id and mas_client_secret go together (an admin client of MAS, listed in its policy.data.admin_clients): {(string.IsNullOrEmpty(clientId) ? "mas_client_id" : "mas_client_secret")} is missing; or give mas_token");
+        }
+
+        Uri? masUrl = null;
+        if (!string.IsNullOrEmpty(url) && (!Uri.TryCreate(url, UriKind.Absolute, out masUrl) || masUrl.Scheme is not ("http" or "https")))
+        {
+            throw new ModuleFailedException($"mas_url must be MAS's http(s) base URL such as https://auth.example.com/, got '{url}'");
+        }
+
+        return new MasCredentials(masUrl) { ClientId = clientId, ClientSecret = secret, AccessToken = token, MayGrant = !module.CheckMode };
+    }
 
     /// <summary>The shared options plus the admin credentials that let an admin module heal its session.</summary>
     public static IEnumerable<KeyValuePair<string, OptionSpec>> SharedAdmin =>
@@ -33,7 +72,7 @@ public static class ConnectionOptions
         }
 
         var client = Client(module, start.UserId, start.Password, deviceId: null, start.Token);
-        return (client, new SynapseAdminClient(client.Session));
+        return (client, new SynapseAdminClient(client.Session) { MasCredentials = Mas(module) });
     }
 
     /// <summary>A client for the session of the user named by <paramref name="userOption"/> (which heals with the password

@@ -10,7 +10,7 @@ public sealed class MatrixTokenModule : IModule
 {
     public string Name => "matrix_token";
 
-    public ArgumentSpec Spec { get; } = new(new Dictionary<string, OptionSpec>
+    public ArgumentSpec Spec { get; } = new(new Dictionary<string, OptionSpec>(ConnectionOptions.MasOptions)
     {
         ["homeserver_url"] = new() { Required = true },
         ["access_token"] = new() { NoLog = true },
@@ -28,8 +28,8 @@ public sealed class MatrixTokenModule : IModule
         RequiredIf =
         [
             new RequiredIf("action", "obtain", ["user_id", "password"]),
-            new RequiredIf("action", "rotate", ["user_id", "password"]),
-            new RequiredIf("action", "mint", ["user_id", "access_token"]),
+            new RequiredIf("action", "rotate", ["user_id"]),
+            new RequiredIf("action", "mint", ["user_id"]),
             new RequiredIf("action", "revoke", ["token"]),
         ],
     };
@@ -40,7 +40,10 @@ public sealed class MatrixTokenModule : IModule
         var userId = module.Str("user_id") is { } given ? MatrixId.Require(MatrixIdKind.User, given, "user_id") : null;
         return action switch
         {
-            "obtain" or "rotate" => await ObtainAsync(module, userId!, rotate: action == "rotate", cancellationToken),
+            "obtain" => await ObtainAsync(module, userId!, rotate: false, cancellationToken),
+            "rotate" when !string.IsNullOrEmpty(module.Str("password")) => await ObtainAsync(module, userId!, rotate: true, cancellationToken),
+            "rotate" => await MasPersonalTokens.RotateAsync(module, userId!, cancellationToken),
+            "mint" when ConnectionOptions.Mas(module) is not null => await MasPersonalTokens.MintAsync(module, userId!, () => MintAsync(module, userId!, cancellationToken), cancellationToken),
             "mint" => await MintAsync(module, userId!, cancellationToken),
             _ => await RevokeAsync(module, cancellationToken),
         };
@@ -72,13 +75,13 @@ public sealed class MatrixTokenModule : IModule
 
     private static async Task<JsonObject> MintAsync(AnsibleModule module, string userId, CancellationToken cancellationToken)
     {
-        var validFor = module.Number("valid_for");
-        if (validFor is <= 0)
+        var validFor = ValidFor(module);
+        if (string.IsNullOrEmpty(module.Str("access_token")))
         {
-            throw new ModuleFailedException($"valid_for must be a positive number of seconds, got {validFor}");
+            throw new ModuleFailedException("action=mint needs access_token (an admin's token), or, on a homeserver that delegates to MAS, MAS's admin API (mas_client_id and mas_client_secret, or mas_token)");
         }
 
-        var expiresAt = validFor is { } seconds ? DateTimeOffset.UtcNow.AddSeconds(seconds) : (DateTimeOffset?)null;
+        var expiresAt = validFor is { } lifetime ? DateTimeOffset.UtcNow.Add(lifetime) : (DateTimeOffset?)null;
         var result = new JsonObject { ["changed"] = true, ["user_id"] = userId, ["device_id"] = null, ["expires_at"] = expiresAt?.ToString("o", System.Globalization.CultureInfo.InvariantCulture) };
         if (module.CheckMode)
         {
@@ -91,7 +94,17 @@ public sealed class MatrixTokenModule : IModule
         return result;
     }
 
-    /// <summary>Logs the token out (its device goes with it); a token that is already invalid is no change.</summary>
+    /// <summary><c>valid_for</c>: a positive number of seconds, or null.</summary>
+    internal static TimeSpan? ValidFor(AnsibleModule module) => module.Number("valid_for") switch
+    {
+        null => null,
+        <= 0 and var given => throw new ModuleFailedException($"valid_for must be a positive number of seconds, got {given}"),
+        var seconds => TimeSpan.FromSeconds(seconds.Value),
+    };
+
+    /// <summary>Logs the token out (its device goes with it); a token that is already invalid is no change. On a homeserver
+    /// that delegates to MAS, given MAS's admin API, a personal access token is revoked there (MAS's /logout ends only
+    /// password logins).</summary>
     private static async Task<JsonObject> RevokeAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
         using var client = ConnectionOptions.Client(module, null, null, null, accessToken: module.Str("token"));
@@ -105,7 +118,7 @@ public sealed class MatrixTokenModule : IModule
             return new JsonObject { ["changed"] = false, ["msg"] = "the token is already invalid" };
         }
 
-        if (!module.CheckMode)
+        if (!module.CheckMode && !await MasPersonalTokens.RevokeAsync(module, client, whoami, cancellationToken))
         {
             await client.Session.Http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/logout", null), module.Str("token"), cancellationToken);
         }

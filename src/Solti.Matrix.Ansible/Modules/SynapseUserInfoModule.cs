@@ -28,9 +28,9 @@ public sealed class SynapseUserInfoModule : IModule
             return new JsonObject { ["changed"] = false, ["user"] = user, ["users"] = new JsonArray([.. user is null ? [] : new[] { (JsonNode)user.DeepClone() }]), ["total"] = user is null ? 0 : 1, ["count"] = user is null ? 0 : 1 };
         }
 
-        // Synapse filters by name, admin flag and deactivation; the user type is filtered here.
+        // Synapse filters by name, admin flag and deactivation; the user type (and, through MAS, the admin flag) is filtered here.
         var query = new List<string>();
-        if (module.Params["admin"] is JsonValue adminFlag)
+        if (module.Params["admin"] is JsonValue adminFlag && await admin.MasAsync(cancellationToken) is null) // through MAS, MAS's flag (filtered below)
         {
             query.Add("admins=" + (adminFlag.GetValueKind() == JsonValueKind.True ? "true" : "false"));
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Solti.Matrix.Mas;
 
 namespace Solti.Matrix;
 
@@ -24,7 +25,27 @@ public partial class SynapseAdminClient
             from = page["next_token"] is JsonValue next ? next.ToString() : null;
         }
 
+        if (await MasAsync(cancellationToken) is { } mas)
+        {
+            await WithMasFlagsAsync(mas, users, cancellationToken);
+        }
+
         return (users.Take(cap).ToList(), total);
+    }
+
+    /// <summary>Through MAS, the accounts' <c>admin</c>, <c>deactivated</c> and <c>locked</c> are MAS's (one listing).</summary>
+    private async Task WithMasFlagsAsync(MasAdminClient mas, List<JsonObject> users, CancellationToken cancellationToken)
+    {
+        var known = (await mas.ListAsync("users", [], cancellationToken)).ToDictionary(u => u.Text("username") ?? "", StringComparer.Ordinal);
+        foreach (var user in users)
+        {
+            if (user["name"] is JsonValue name && known.TryGetValue(Identifiers.MatrixId.Localpart(name.GetValue<string>()), out var account))
+            {
+                user["admin"] = account.Flag("admin");
+                user["deactivated"] = account.Time("deactivated_at") is not null;
+                user["locked"] = account.Time("locked_at") is not null;
+            }
+        }
     }
 
     /// <summary>One page of <c>/v2/users</c> with deactivated accounts included: the users, the next page's token (null at the end) and the total.</summary>
@@ -56,7 +77,7 @@ public partial class SynapseAdminClient
     /// <summary>Every registration token the server has (<c>GET /v1/registration_tokens</c>), each as the server
     /// describes it.</summary>
     public virtual async Task<List<JsonObject>> ListRegistrationTokensAsync(CancellationToken cancellationToken = default) =>
-        [.. ((await SendMasOwnedAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/registration_tokens"), RegistrationTokens, cancellationToken))["registration_tokens"] as JsonArray ?? [])
+        await MasAsync(cancellationToken) is { } mas ? await ListMasRegistrationTokensAsync(mas, cancellationToken) : [.. ((await SendMasOwnedAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/registration_tokens"), RegistrationTokens, cancellationToken))["registration_tokens"] as JsonArray ?? [])
             .Select(t => (JsonObject)t!.DeepClone())];
 
     /// <summary>Synapse answers some numbers as strings (next_batch in old releases).</summary>

@@ -7,6 +7,9 @@ namespace Solti.Matrix;
 /// <c>guests=false</c>. See docs/design/mas-facts.md §2.2.</summary>
 public partial class SynapseAdminClient
 {
+    /// <summary>What to do about what MAS owns when no MAS admin client is given.</summary>
+    public const string MasRemedy = "give MAS's admin API (its URL and an admin client's id and secret, or an admin token: docs/mas.md), or use mas-cli";
+
     /// <summary>Whether the homeserver signs its users in itself or delegates that to MAS: asked once per HTTP pipeline,
     /// without a token.</summary>
     public virtual Task<HomeserverAuthentication> AuthenticationAsync(CancellationToken cancellationToken = default) =>
@@ -28,7 +31,7 @@ public partial class SynapseAdminClient
         catch (MatrixException e) when (e.IsUnrecognized)
         {
             throw await AuthenticationAsync(cancellationToken) is { IsDelegated: true } mas
-                ? new MatrixException(e.Status, e.Errcode, $"{what} belong to {mas.Owner}, and Synapse serves no API for them: manage them with MAS's admin API or mas-cli", inner: e)
+                ? new MatrixException(e.Status, e.Errcode, $"{what} belong to {mas.Owner}, and Synapse serves no API for them: {MasRemedy}", inner: e)
                 : e;
         }
     }

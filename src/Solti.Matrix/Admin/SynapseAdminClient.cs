@@ -14,11 +14,15 @@ public partial class SynapseAdminClient(MatrixSession session)
     public virtual async Task<string> ServerVersionAsync(CancellationToken cancellationToken = default) =>
         (await session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/server_version"), cancellationToken))["server_version"]?.GetValue<string>() ?? "";
 
-    /// <summary>The account, or null when the server does not know it.</summary>
+    /// <summary>The account, or null when the server does not know it (on a homeserver that delegates to MAS, given
+    /// <see cref="MasCredentials"/>: when MAS does not; its <c>admin</c>, <c>deactivated</c> and <c>locked</c> are MAS's).</summary>
     public virtual async Task<JsonObject?> GetUserAsync(string userId, CancellationToken cancellationToken = default)
-        => await GetOrNullAsync(MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId)), cancellationToken) is { } user
-            ? NormalizeFlags(user)
+    {
+        var user = await GetOrNullAsync(MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId)), cancellationToken) is { } found
+            ? NormalizeFlags(found)
             : null;
+        return await MasAsync(cancellationToken) is { } mas ? await MasAccountAsync(mas, userId, user, cancellationToken) : user;
+    }
 
     /// <summary>The one rule for reads of things that may not exist: <c>404 M_NOT_FOUND</c> is "absent" (null); any
     /// other failure, a 404 for an unknown endpoint among them, propagates.</summary>
@@ -43,9 +47,15 @@ public partial class SynapseAdminClient(MatrixSession session)
     public virtual Task CreateDeviceAsync(string userId, string deviceId, CancellationToken cancellationToken = default) =>
         session.SendAsync(MatrixRequest.Post(DevicesPath(userId), new JsonObject { ["device_id"] = deviceId }), cancellationToken);
 
-    /// <summary>Deletes devices in bulk (one request per 1,000).</summary>
+    /// <summary>Deletes devices in bulk (one request per 1,000); on a homeserver that delegates to MAS, given
+    /// <see cref="MasCredentials"/>, by ending their MAS sessions (<c>SynapseAdminClient.MasDevices.cs</c>).</summary>
     public virtual async Task DeleteDevicesAsync(string userId, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken = default)
     {
+        if (await MasAsync(cancellationToken) is { } mas)
+        {
+            deviceIds = await EndMasSessionsAsync(mas, userId, deviceIds, cancellationToken);
+        }
+
         foreach (var batch in deviceIds.Chunk(1000))
         {
             var body = new JsonObject { ["devices"] = new JsonArray([.. batch.Select(id => (JsonNode)id)]) };

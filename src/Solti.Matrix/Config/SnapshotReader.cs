@@ -23,8 +23,9 @@ public static class SnapshotReader
     {
         var wanted = desired.Users.Select(u => u.UserId).ToHashSet(StringComparer.Ordinal);
         var found = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        if (wanted.Count > 2)
+        if (wanted.Count > 2 && await admin.MasAsync(cancellationToken) is null)
         {
+            // (Through MAS each account is read on its own: Synapse's list has Synapse's flags, not MAS's.)
             // Page the list while the pages left cost fewer requests than asking for each account still unseen.
             string? from = "0";
             while (from is not null)

@@ -41,4 +41,7 @@ public static class MatrixErrorCodes
 
     /// <summary>The answer was not the JSON a Matrix server sends.</summary>
     public const string BadResponse = "SOLTI_BAD_RESPONSE";
+
+    /// <summary>MAS's admin API needs a given token: the client-credentials grant is not allowed (check mode).</summary>
+    public const string MasTokenNeeded = "SOLTI_MAS_TOKEN_NEEDED";
 }

@@ -112,12 +112,22 @@ public sealed class MatrixHttpPipeline : IDisposable
     private async Task<MatrixResponse> AttemptAsync(MatrixRequest request, string? accessToken, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(request.Method, request.Path);
-        if (accessToken is not null)
+        if (request.BasicCredentials is var (user, password))
+        {
+            // RFC 6749 §2.3.1: each part form-encoded, then joined and base64-encoded.
+            var pair = Uri.EscapeDataString(user) + ":" + Uri.EscapeDataString(password);
+            message.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
+        }
+        else if (accessToken is not null)
         {
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         }
 
-        if (request.Body is not null)
+        if (request.Form is not null)
+        {
+            message.Content = new FormUrlEncodedContent(request.Form);
+        }
+        else if (request.Body is not null)
         {
             message.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(request.Body.ToJsonString()));
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");

@@ -17,6 +17,14 @@ public sealed record MatrixRequest(HttpMethod Method, string Path, JsonNode? Bod
     /// <summary>A <c>DELETE</c>, with a JSON body when given.</summary>
     public static MatrixRequest Delete(string path, JsonNode? body = null) => new(HttpMethod.Delete, path, body);
 
+    /// <summary>A form-encoded body (<c>application/x-www-form-urlencoded</c>) sent instead of <see cref="Body"/>: the
+    /// OAuth 2.0 token endpoint's. Its values may be secrets; they are never logged.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Form { get; init; }
+
+    /// <summary>HTTP Basic credentials sent instead of a bearer token (OAuth 2.0 <c>client_secret_basic</c>); the
+    /// password is a secret, never logged.</summary>
+    public (string User, string Password)? BasicCredentials { get; init; }
+
     /// <summary>"PUT /_matrix/client/v3/rooms/…": for logs and errors (paths carry no secrets).</summary>
     public override string ToString() => $"{Method} /{Path}";
 }

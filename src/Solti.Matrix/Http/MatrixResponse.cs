@@ -20,8 +20,23 @@ public sealed record MatrixResponse(int Status, JsonNode? Body, TimeSpan? AskedW
     public MatrixException ToException(string? note = null)
     {
         var obj = Body as JsonObject;
-        var error = obj?["error"] is JsonValue e && e.TryGetValue<string>(out var text) ? text : $"HTTP {Status} without a Matrix error body";
+        var error = ErrorText(obj) ?? $"HTTP {Status} without a Matrix error body";
         bool? soft = obj?["soft_logout"] is JsonValue s && s.TryGetValue<bool>(out var b) ? b : null;
         return new MatrixException(Status, Errcode, note is null ? error : $"{error}; {note}", soft, Status == 429 ? AskedWait : null);
+    }
+
+    /// <summary>The error text of a body in any of the shapes the servers we speak to use: Matrix's <c>error</c> (with
+    /// OAuth 2.0's <c>error_description</c> after it, as MAS's token endpoint answers), or the <c>errors[].title</c> of
+    /// MAS's admin API (JSON:API).</summary>
+    private static string? ErrorText(JsonObject? body)
+    {
+        static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+        if (Text(body?["error"]) is { } error)
+        {
+            return Text(body!["error_description"]) is { } description ? $"{error}: {description}" : error;
+        }
+
+        var titles = (body?["errors"] as JsonArray)?.Select(e => Text(e?["title"])).OfType<string>().ToList();
+        return titles is { Count: > 0 } ? string.Join("; ", titles) : null;
     }
 }

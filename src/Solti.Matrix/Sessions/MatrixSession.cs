@@ -317,7 +317,7 @@ public sealed class MatrixSession
         try
         {
             return await Discovery.HomeserverAuthentication.OfAsync(_http, cancellationToken) is { IsDelegated: true } mas
-                ? $" (this homeserver signs in through MAS, issuer {mas.Issuer}, which takes no passwords here: give the bot a personal access token, a MAS personal session, as its access token)"
+                ? $" (this homeserver signs in through MAS, issuer {mas.Issuer}, which takes no passwords here: give the bot a personal access token, a MAS personal session, as its access token: see docs/mas.md)"
                 : "";
         }
         catch (MatrixException)

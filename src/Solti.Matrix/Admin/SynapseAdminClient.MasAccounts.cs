@@ -1,0 +1,133 @@
+using Solti.Matrix.Identifiers;
+using Solti.Matrix.Mas;
+
+namespace Solti.Matrix;
+
+/// <summary>Accounts on a homeserver that delegates authentication to MAS, when MAS's admin API is reachable
+/// (<see cref="MasCredentials"/>): what MAS owns (the account's existence, password, admin right, deactivation, lock)
+/// goes to MAS; what Synapse still owns (display name, avatar, user type, rate limits, rooms) stays on Synapse. The
+/// account reads as Synapse's, with MAS's <c>admin</c>, <c>deactivated</c> and <c>locked</c>, so callers (synapse_user,
+/// matrix_config) plan and report as they do on any homeserver.</summary>
+public partial class SynapseAdminClient
+{
+    /// <summary>The keys of an account that belong to MAS on a delegated homeserver.</summary>
+    private static readonly HashSet<string> MasOwnedKeys = new(StringComparer.Ordinal) { "password", "logout_devices", "admin", "deactivated", "locked" };
+
+    private readonly SemaphoreSlim _masLock = new(1, 1);
+    private MasAdminClient? _mas;
+
+    /// <summary>MAS's admin API, used on a homeserver that delegates authentication to MAS; null: not given (what MAS
+    /// owns then fails naming MAS).</summary>
+    public MasCredentials? MasCredentials { get; init; }
+
+    /// <summary>MAS's admin API when the homeserver delegates to MAS and <see cref="MasCredentials"/> are given; else null.</summary>
+    public async Task<MasAdminClient?> MasAsync(CancellationToken cancellationToken = default)
+    {
+        if (MasCredentials is not { } credentials || await AuthenticationAsync(cancellationToken) is not { IsDelegated: true } mas)
+        {
+            return null;
+        }
+
+        await _masLock.WaitAsync(cancellationToken);
+        try
+        {
+            var url = credentials.Url ?? (Uri.TryCreate(mas.Issuer, UriKind.Absolute, out var issuer) ? issuer
+                : throw new MatrixException(0, MatrixErrorCodes.BadResponse, "the homeserver delegates to MAS but names no issuer: give MAS's URL"));
+            return _mas ??= new MasAdminClient(Session.Http.Options, url, credentials);
+        }
+        finally
+        {
+            _masLock.Release();
+        }
+    }
+
+    /// <summary>The account as MAS and Synapse know it: null when MAS does not know it (Synapse may keep a row nobody
+    /// can sign in as).</summary>
+    private async Task<JsonObject?> MasAccountAsync(MasAdminClient mas, string userId, JsonObject? synapse, CancellationToken cancellationToken)
+    {
+        if (await mas.FindUserAsync(MatrixId.Localpart(userId), cancellationToken) is not { } user)
+        {
+            return null;
+        }
+
+        var account = synapse ?? new JsonObject { ["name"] = userId };
+        account["admin"] = user.Flag("admin");
+        account["deactivated"] = user.Time("deactivated_at") is not null;
+        account["locked"] = user.Time("locked_at") is not null;
+        return account;
+    }
+
+    /// <summary><see cref="PutUserAsync"/> through MAS: creates the account in MAS when it has none (with its display name
+    /// and avatar), sets what MAS owns that <paramref name="fields"/> names and differs, then writes the rest to Synapse.</summary>
+    private async Task<JsonObject> PutMasAccountAsync(MasAdminClient mas, string userId, JsonObject fields, CancellationToken cancellationToken)
+    {
+        var localpart = MatrixId.Localpart(userId);
+        var rest = new JsonObject();
+        foreach (var (key, value) in fields)
+        {
+            if (!MasOwnedKeys.Contains(key))
+            {
+                rest[key] = value?.DeepClone();
+            }
+        }
+
+        var user = await mas.FindUserAsync(localpart, cancellationToken);
+        if (user is null)
+        {
+            user = await mas.CreateUserAsync(localpart, Text(rest, "displayname"), Text(rest, "avatar_url"), cancellationToken);
+            rest.Remove("displayname");
+            rest.Remove("avatar_url");
+        }
+
+        if (Text(fields, "password") is { } password)
+        {
+            await mas.SetPasswordAsync(user.Id, password, cancellationToken);
+            if (fields["logout_devices"] is JsonValue logout && logout.GetValue<bool>())
+            {
+                foreach (var session in await mas.ActiveCompatSessionsAsync(user.Id, cancellationToken))
+                {
+                    await mas.FinishCompatSessionAsync(session.Id, cancellationToken);
+                }
+            }
+        }
+
+        if (Flag(fields, "deactivated") is { } deactivated && deactivated != user.Time("deactivated_at") is not null)
+        {
+            user = deactivated ? await mas.DeactivateUserAsync(user.Id, erase: false, cancellationToken) : await mas.ReactivateUserAsync(user.Id, cancellationToken);
+        }
+
+        if (Flag(fields, "admin") is { } admin && admin != user.Flag("admin"))
+        {
+            await mas.SetAdminAsync(user.Id, admin, cancellationToken);
+        }
+
+        if (Flag(fields, "locked") is { } locked && locked != user.Time("locked_at") is not null)
+        {
+            await mas.SetLockedAsync(user.Id, locked, cancellationToken);
+        }
+
+        if (rest.Count > 0)
+        {
+            await Session.SendAsync(MatrixRequest.Put(UserPath(userId), rest), cancellationToken);
+        }
+
+        return await GetUserAsync(userId, cancellationToken) ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, $"{userId}: MAS does not know the account it was just given");
+    }
+
+    /// <summary><see cref="DeactivateUserAsync"/> through MAS, which ends every session; false when MAS does not know
+    /// the account (Synapse's row is then deactivated as on any homeserver).</summary>
+    private static async Task<bool> DeactivateMasAccountAsync(MasAdminClient mas, string userId, bool erase, CancellationToken cancellationToken)
+    {
+        if (await mas.FindUserAsync(MatrixId.Localpart(userId), cancellationToken) is not { } user)
+        {
+            return false;
+        }
+
+        await mas.DeactivateUserAsync(user.Id, erase, cancellationToken);
+        return true;
+    }
+
+    private static string? Text(JsonObject fields, string key) => fields[key] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+
+    private static bool? Flag(JsonObject fields, string key) => fields[key] is JsonValue v && v.TryGetValue<bool>(out var flag) ? flag : null;
+}
