@@ -102,19 +102,18 @@ public sealed class EmbeddedHomeserver : IAsyncDisposable
             foreach (var seed in state.Options.SeedUsers)
             {
                 var userId = MatrixIds.Qualify(seed.Localpart, state.ServerName);
-                if (state.FindUser(userId) is not null)
-                {
-                    continue;
-                }
-
-                state.Data.Users[userId] = new UserRecord
+                state.Data.Users.TryAdd(userId, new UserRecord
                 {
                     UserId = userId,
                     PasswordHash = PasswordHasher.Hash(seed.Password),
                     DisplayName = seed.Localpart,
                     Admin = seed.Admin,
                     CreationTsMs = state.NowMs,
-                };
+                });
+                if (state.Options.AuthenticationService is not null)
+                {
+                    Mas.MasSeeding.Seed(state, seed);
+                }
             }
 
             state.Persist();

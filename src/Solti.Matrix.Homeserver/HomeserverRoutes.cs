@@ -1,6 +1,7 @@
 using Solti.Matrix.Homeserver.Admin;
 using Solti.Matrix.Homeserver.Endpoints;
 using Solti.Matrix.Homeserver.Faults;
+using Solti.Matrix.Homeserver.Mas;
 
 namespace Solti.Matrix.Homeserver;
 
@@ -26,5 +27,10 @@ public static class HomeserverRoutes
         AdminRoomEndpoints.Map(routes);
         AdminRegistrationTokenEndpoints.Map(routes);
         ControlEndpoints.Map(routes);
+        MasOAuthEndpoints.Map(routes);
+        MasAdminUserEndpoints.Map(routes);
+        MasAdminSessionEndpoints.Map(routes);
+        MasPersonalSessionEndpoints.Map(routes);
+        MasRegistrationTokenEndpoints.Map(routes);
     }
 }

@@ -58,6 +58,33 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal([new SeedUser("ops", "ops-pass", true), new SeedUser("bot", "bot-pass", false)], options.SeedUsers);
     }
 
+    [Fact]
+    public void Matrix_authentication_service_enables_the_MAS_emulation_set_up_under_solti_homeserver_mas()
+    {
+        var options = CommandLine.Parse(["--config", Write("""
+            matrix_authentication_service: {enabled: true, endpoint: "http://localhost:8080/", secret: shared}
+            solti_homeserver:
+              mas:
+                issuer: https://auth.example.test/
+                passwords_enabled: false
+                compat_token_ttl: 10m
+                clients:
+                  - {client_id: 01J5ADM1N00000000000000000, client_secret: s3cret}
+                  - {client_id: 01J5ADM1N00000000000000001, client_secret: other, client_auth_method: client_secret_post}
+                admin_clients: [01J5ADM1N00000000000000000]
+            """)]);
+
+        var mas = Assert.IsType<DelegatedAuthentication>(options.AuthenticationService);
+        Assert.Equal((new Uri("https://auth.example.test/"), false), (mas.Issuer, mas.PasswordsEnabled));
+        Assert.Equal([new MasClient("01J5ADM1N00000000000000000", "s3cret", MasClient.SecretBasic), new MasClient("01J5ADM1N00000000000000001", "other", MasClient.SecretPost)], mas.Clients);
+        Assert.Equal(["01J5ADM1N00000000000000000"], mas.AdminClients);
+        Assert.Equal((TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(300)), (mas.CompatTokenTtl, mas.AccessTokenTtl));
+
+        var plain = CommandLine.Parse(["--config", Write("matrix_authentication_service: {enabled: true, secret_path: /etc/secret}\n")]).AuthenticationService;
+        Assert.Equal((null, true, 0), (plain?.Issuer, plain?.PasswordsEnabled, plain?.Clients.Count));
+        Assert.Null(CommandLine.Parse(["--config", Write("matrix_authentication_service: {enabled: false}\nsolti_homeserver: {mas: {passwords_enabled: false}}\n")]).AuthenticationService);
+    }
+
     [Theory]
     [InlineData("rc_message: {per_second: fast}", "rc_message.per_second")]
     [InlineData("rc_message: 5", "rc_message must be a mapping")]
@@ -66,6 +93,11 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("solti_homeserver: {bare_429: maybe}", "bare_429")]
     [InlineData("refreshable_access_token_lifetime: soon", "refreshable_access_token_lifetime")]
     [InlineData("key: [unclosed", "not valid YAML")]
+    [InlineData("matrix_authentication_service: {enabled: true}", "exactly one of 'secret' and 'secret_path'")]
+    [InlineData("matrix_authentication_service: {enabled: true, secret: x, colour: blue}", "matrix_authentication_service.colour")]
+    [InlineData("solti_homeserver: {mas: {colour: blue}}", "solti_homeserver.mas.colour")]
+    [InlineData("solti_homeserver: {mas: {clients: [{client_id: not-a-ulid, client_secret: x}]}}", "must be a ULID")]
+    [InlineData("solti_homeserver: {mas: {clients: [{client_id: 01J5ADM1N00000000000000000, client_secret: x, client_auth_method: private_key_jwt}]}}", "client_auth_method")]
     [InlineData("retention: {default_policy: {max_lifetime: forever}}", "retention.default_policy.max_lifetime must be a duration")]
     [InlineData("refreshable_access_token_lifetime: 1.5h", "whole number")]
     [InlineData("refreshable_access_token_lifetime: -5m", "refreshable_access_token_lifetime must be a duration")]

@@ -39,6 +39,34 @@ public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
         return new ClientResponse(response.StatusCode, response.Headers, response.Content.Headers.ContentType?.MediaType, text, json);
     }
 
+    /// <summary>A form-encoded POST (OAuth 2.0), with HTTP Basic client credentials when given.</summary>
+    public async Task<ClientResponse> PostFormAsync(string path, Dictionary<string, string> form, (string Id, string Secret)? basic = null, string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
+        if (basic is { } credentials)
+        {
+            var pair = Uri.EscapeDataString(credentials.Id) + ":" + Uri.EscapeDataString(credentials.Secret);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
+        }
+        else if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        JsonNode? json = null;
+        try
+        {
+            json = text.Length > 0 ? JsonNode.Parse(text) : null;
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new ClientResponse(response.StatusCode, response.Headers, response.Content.Headers.ContentType?.MediaType, text, json);
+    }
+
     public Task<ClientResponse> GetAsync(string path, string? token = null) => SendAsync(HttpMethod.Get, path, null, token);
 
     public Task<ClientResponse> PostAsync(string path, JsonNode? body, string? token = null) => SendAsync(HttpMethod.Post, path, body ?? new JsonObject(), token);

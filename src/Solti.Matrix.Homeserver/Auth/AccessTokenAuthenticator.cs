@@ -1,6 +1,7 @@
 namespace Solti.Matrix.Homeserver.Auth;
 
-/// <summary>Resolves the bearer token of a request the way Synapse does, with Synapse's 401s.</summary>
+/// <summary>Resolves the bearer token of a request the way Synapse does, with Synapse's 401s; when authentication is
+/// delegated, through MAS's introspection.</summary>
 public static class AccessTokenAuthenticator
 {
     /// <summary>Returns the token from the Authorization header, "" for an empty bearer, null for none.</summary>
@@ -33,6 +34,11 @@ public static class AccessTokenAuthenticator
         if (token.Length == 0)
         {
             throw Errors.MissingToken("Invalid Authorization header.");
+        }
+
+        if (state.Options.AuthenticationService is not null)
+        {
+            return Mas.MasIntrospection.AuthenticateForSynapse(state, context, token); // every token is MAS's, introspected
         }
 
         if (!state.Data.AccessTokens.TryGetValue(token, out var record) || state.FindUser(record.UserId) is not { } user)

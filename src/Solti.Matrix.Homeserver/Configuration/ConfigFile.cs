@@ -8,7 +8,15 @@ namespace Solti.Matrix.Homeserver.Configuration;
 public static class ConfigFile
 {
     private static readonly string[] BehaviourKeys =
-        ["compat", "txn_scope", "retry_after_header", "bare_429", "legacy_admin_user_format", "room_deletion_step_ms", "seed_users"];
+        ["compat", "txn_scope", "retry_after_header", "bare_429", "legacy_admin_user_format", "room_deletion_step_ms", "seed_users", "mas"];
+
+    /// <summary>Synapse's <c>matrix_authentication_service</c> keys (its <c>MasConfigModel</c>).</summary>
+    private static readonly string[] MasServiceKeys = ["enabled", "endpoint", "secret", "secret_path", "force_http2"];
+
+    /// <summary>Our MAS emulation's settings under <c>solti_homeserver.mas</c>.</summary>
+    private static readonly string[] MasKeys = ["issuer", "passwords_enabled", "clients", "admin_clients", "compat_token_ttl", "access_token_ttl"];
+
+    private static readonly string[] MasClientKeys = ["client_id", "client_secret", "client_auth_method"];
 
     public static HomeserverOptions Apply(HomeserverOptions options, string yaml, string source) =>
         Parse(yaml, source) is { } root ? Apply(options, root, source) : options;
@@ -95,7 +103,83 @@ public static class ConfigFile
             RateLimits = limits,
             Retention = reader.Mapping(root, "retention") is { } retention ? ReadRetention(retention, reader) : options.Retention,
         };
-        return reader.Mapping(root, "solti_homeserver") is { } behaviour ? ApplyBehaviour(options, behaviour, reader) : options;
+        var enabled = reader.Mapping(root, "matrix_authentication_service") is { } service ? ReadMasService(service, reader) : (bool?)null;
+        var behaviour = reader.Mapping(root, "solti_homeserver");
+        options = behaviour is null ? options : ApplyBehaviour(options, behaviour, reader);
+        var emulation = behaviour is not null && reader.Mapping(behaviour, "mas") is { } mas ? ReadMas(mas, reader) : null;
+        return enabled switch
+        {
+            true => options with { AuthenticationService = emulation ?? options.AuthenticationService ?? new DelegatedAuthentication() },
+            false => options with { AuthenticationService = null },
+            null => options,
+        };
+    }
+
+    /// <summary>Whether <c>matrix_authentication_service</c> enables delegation. <c>endpoint</c> and the secret are
+    /// accepted (the emulated MAS is in-process); as in Synapse, an enabled section needs exactly one of <c>secret</c> and
+    /// <c>secret_path</c>.</summary>
+    private static bool ReadMasService(YamlMappingNode node, Reader reader)
+    {
+        reader.OnlyKeys(node, "matrix_authentication_service", MasServiceKeys);
+        var enabled = reader.Bool(node, "enabled") ?? false;
+        reader.Bool(node, "force_http2");
+        if (enabled && (reader.String(node, "secret") is null) == (reader.String(node, "secret_path") is null))
+        {
+            throw new ConfigurationException($"{reader.Source}: matrix_authentication_service needs exactly one of 'secret' and 'secret_path' when enabled");
+        }
+
+        if (reader.String(node, "endpoint") is { } endpoint && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
+        {
+            throw new ConfigurationException($"{reader.Source}: matrix_authentication_service.endpoint must be an absolute URL, got '{endpoint}'");
+        }
+
+        return enabled;
+    }
+
+    /// <summary><c>solti_homeserver.mas</c>: the emulated MAS (used when <c>matrix_authentication_service.enabled</c>).</summary>
+    private static DelegatedAuthentication ReadMas(YamlMappingNode node, Reader reader)
+    {
+        const string Path = "solti_homeserver.mas.";
+        reader.OnlyKeys(node, "solti_homeserver.mas", MasKeys);
+        Uri? issuer = null;
+        if (reader.String(node, "issuer") is { } raw && (!Uri.TryCreate(raw, UriKind.Absolute, out issuer) || !raw.EndsWith('/')))
+        {
+            throw new ConfigurationException($"{reader.Source}: {Path}issuer must be an absolute URL ending in '/', got '{raw}'");
+        }
+
+        var clients = new List<MasClient>();
+        foreach (var item in reader.Sequence(node, "clients", Path))
+        {
+            if (item is not YamlMappingNode client)
+            {
+                throw new ConfigurationException($"{reader.Source}: {Path}clients entries must be mappings");
+            }
+
+            reader.OnlyKeys(client, Path + "clients[]", MasClientKeys);
+            var id = reader.String(client, "client_id") ?? throw new ConfigurationException($"{reader.Source}: {Path}clients[].client_id is required");
+            if (!Mas.Ulid.IsValid(id))
+            {
+                throw new ConfigurationException($"{reader.Source}: {Path}clients[].client_id must be a ULID, got '{id}'");
+            }
+
+            var method = reader.String(client, "client_auth_method") ?? MasClient.SecretBasic;
+            if (method is not (MasClient.SecretBasic or MasClient.SecretPost))
+            {
+                throw new ConfigurationException($"{reader.Source}: {Path}clients[].client_auth_method must be client_secret_basic or client_secret_post, got '{method}'");
+            }
+
+            var secret = reader.String(client, "client_secret") ?? throw new ConfigurationException($"{reader.Source}: {Path}clients[].client_secret is required");
+            clients.Add(new MasClient(id, secret, method));
+        }
+
+        var defaults = new DelegatedAuthentication();
+        return new DelegatedAuthentication(issuer, reader.Bool(node, "passwords_enabled") ?? true)
+        {
+            Clients = clients,
+            AdminClients = [.. reader.Sequence(node, "admin_clients", Path).Select(n => n.ToString())],
+            CompatTokenTtl = reader.Duration(node, "compat_token_ttl", Path) ?? defaults.CompatTokenTtl,
+            AccessTokenTtl = reader.Duration(node, "access_token_ttl", Path) ?? defaults.AccessTokenTtl,
+        };
     }
 
     /// <summary>Synapse's checks: durations as everywhere, and neither minimum above its maximum.</summary>
@@ -167,6 +251,25 @@ public static class ConfigFile
     private sealed class Reader(string source)
     {
         public string Source => source;
+
+        public void OnlyKeys(YamlMappingNode node, string path, string[] allowed)
+        {
+            foreach (var key in node.Children.Keys.Select(k => k.ToString()))
+            {
+                if (!allowed.Contains(key))
+                {
+                    throw new ConfigurationException($"{source}: unknown key {path}.{key} (expected one of {string.Join(", ", allowed)})");
+                }
+            }
+        }
+
+        public IEnumerable<YamlNode> Sequence(YamlMappingNode parent, string key, string path = "") =>
+            Get(parent, key) switch
+            {
+                null => [],
+                YamlSequenceNode list => list.Children,
+                _ => throw new ConfigurationException($"{source}: {path}{key} must be a list"),
+            };
 
         public YamlMappingNode? Mapping(YamlMappingNode parent, string key) =>
             Get(parent, key) switch

@@ -1,11 +1,31 @@
 namespace Solti.Matrix.Homeserver.Configuration;
 
 /// <summary>Synapse's <c>matrix_authentication_service</c> section: authentication is delegated to the Matrix
-/// Authentication Service (MAS) at <paramref name="Issuer"/>, which serves <c>/login</c> through its compatibility layer
-/// (password logins only with <paramref name="PasswordsEnabled"/>, MAS's <c>passwords.enabled</c>). See
-/// docs/design/mas-facts.md.</summary>
-public sealed record DelegatedAuthentication(Uri Issuer, bool PasswordsEnabled = true)
+/// Authentication Service (MAS), emulated in-process at this server's root paths (<c>/oauth2/*</c>,
+/// <c>/api/admin/v1/*</c>, <c>/.well-known/openid-configuration</c>) and serving <c>/login</c> through its compatibility
+/// layer (password logins only with <paramref name="PasswordsEnabled"/>, MAS's <c>passwords.enabled</c>). The metadata
+/// names <paramref name="Issuer"/>, or this server's own base URL when it is null. See docs/design/mas-facts.md.</summary>
+public sealed record DelegatedAuthentication(Uri? Issuer = null, bool PasswordsEnabled = true)
 {
+    /// <summary>MAS's static OAuth 2.0 clients (its <c>clients</c> section): the client-credentials grant.</summary>
+    public IReadOnlyList<MasClient> Clients { get; init; } = [];
+
+    /// <summary>Client ids that may obtain <c>urn:mas:admin</c> (MAS's <c>policy.data.admin_clients</c>).</summary>
+    public IReadOnlyList<string> AdminClients { get; init; } = [];
+
+    /// <summary>Lifetime of compat access tokens from logins with <c>refresh_token: true</c> (MAS's
+    /// <c>experimental.compat_token_ttl</c>); others never expire.</summary>
+    public TimeSpan CompatTokenTtl { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>Lifetime of OAuth 2.0 access tokens (client credentials; MAS's <c>experimental.access_token_ttl</c>).</summary>
+    public TimeSpan AccessTokenTtl { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>The issuer the metadata names: the configured one, else this server's base URL as the request reached it.</summary>
+    public Uri IssuerFor(HttpRequest request) => Issuer ?? new Uri($"{request.Scheme}://{request.Host}/");
+
+    /// <summary>Whether <paramref name="clientId"/> may ask for <c>urn:mas:admin</c>.</summary>
+    public bool IsAdminClient(string clientId) => AdminClients.Contains(clientId, StringComparer.Ordinal);
+
     /// <summary>The endpoints (by label) that Synapse registers only when it delegates to MAS: discovery.</summary>
     private static readonly HashSet<string> OnlyWhenDelegating = new(StringComparer.Ordinal) { "auth_metadata" };
 
@@ -21,17 +41,20 @@ public sealed record DelegatedAuthentication(Uri Issuer, bool PasswordsEnabled =
     /// <summary>Whether a Synapse with <paramref name="mas"/> (null: no delegation) registers the endpoint labelled
     /// <paramref name="label"/>; one it does not answers 404 <c>M_UNRECOGNIZED</c>, like any unknown path.</summary>
     public static bool Registers(DelegatedAuthentication? mas, string label) =>
-        mas is null ? !OnlyWhenDelegating.Contains(label) : !NotWhenDelegating.Contains(label);
+        mas is null ? !OnlyWhenDelegating.Contains(label) && !label.StartsWith(MasPrefix, StringComparison.Ordinal) : !NotWhenDelegating.Contains(label);
+
+    /// <summary>Labels of the MAS emulation's own endpoints start with this; they exist only when delegating.</summary>
+    public const string MasPrefix = "mas.";
 
     /// <summary>What <c>GET /_matrix/client/v1/auth_metadata</c> answers: MAS's OAuth 2.0 server metadata (RFC 8414 with
     /// the Matrix additions), as Synapse passes it on unchanged.</summary>
-    public JsonObject Metadata()
+    public JsonObject Metadata(Uri issuer)
     {
-        string At(string path) => new Uri(Issuer, path).ToString();
+        string At(string path) => new Uri(issuer, path).ToString();
         JsonArray Values(params string[] values) => new([.. values.Select(v => (JsonNode)v)]);
         return new JsonObject
         {
-            ["issuer"] = Issuer.ToString(),
+            ["issuer"] = issuer.ToString(),
             ["authorization_endpoint"] = At("authorize"),
             ["token_endpoint"] = At("oauth2/token"),
             ["registration_endpoint"] = At("oauth2/registration"),

@@ -9,7 +9,11 @@ public static class AuthMetadataEndpoints
     {
         foreach (var path in new[] { "/_matrix/client/v1/auth_metadata", "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata" })
         {
-            routes.Map("GET", path, "auth_metadata", AuthMode.None, scope => Reply.Ok(scope.State.Options.AuthenticationService!.Metadata()));
+            routes.Map("GET", path, "auth_metadata", AuthMode.None, scope =>
+            {
+                var mas = scope.State.Options.AuthenticationService!;
+                return Reply.Ok(mas.Metadata(mas.IssuerFor(scope.Context.Request)));
+            });
         }
     }
 }

@@ -1,6 +1,8 @@
+using Solti.Matrix.Homeserver.Mas;
+
 namespace Solti.Matrix.Homeserver.Endpoints;
 
-/// <summary>Password login, refresh and logout.</summary>
+/// <summary>Password login, refresh and logout; with MAS, its compatibility layer's (<see cref="MasCompatEndpoints"/>).</summary>
 public static class LoginEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
@@ -8,21 +10,26 @@ public static class LoginEndpoints
         routes.MapClient("GET", "/login", "login.flows", AuthMode.None, scope => Reply.Ok(scope.State.Options.AuthenticationService is { } mas
             ? mas.LoginFlows() // MAS's compatibility layer answers /login on a delegated homeserver
             : new JsonObject { ["flows"] = new JsonArray(new JsonObject { ["type"] = "m.login.password" }, new JsonObject { ["type"] = "m.login.application_service" }) }));
-        routes.MapClient("POST", "/login", "login", AuthMode.None, Login);
-        routes.MapClient("POST", "/refresh", "refresh", AuthMode.None, Refresh);
-        routes.MapClient("POST", "/logout", "logout", AuthMode.User, Logout);
-        routes.MapClient("POST", "/logout/all", "logout.all", AuthMode.User, LogoutAll);
+        routes.MapClient("POST", "/login", "login", AuthMode.None, scope => Delegated(scope) ? MasCompatEndpoints.Login(scope) : Login(scope));
+        routes.MapClient("POST", "/refresh", "refresh", AuthMode.None, scope => Delegated(scope) ? MasCompatEndpoints.Refresh(scope) : Refresh(scope));
+        routes.MapClient("POST", "/logout", "logout", AuthMode.None, scope => Delegated(scope) ? MasCompatEndpoints.Logout(scope) : Logout(Authenticated(scope)));
+        routes.MapClient("POST", "/logout/all", "logout.all", AuthMode.None, scope => Delegated(scope) ? MasCompatEndpoints.LogoutAll(scope) : LogoutAll(Authenticated(scope)));
+    }
+
+    /// <summary>On a homeserver that delegates to MAS, MAS's compatibility layer answers these paths (the reverse proxy
+    /// sends them there), with MAS's sessions and errors.</summary>
+    private static bool Delegated(RequestScope scope) => scope.State.Options.AuthenticationService is not null;
+
+    private static RequestScope Authenticated(RequestScope scope)
+    {
+        scope.RequesterOrNull = AccessTokenAuthenticator.Authenticate(scope.State, scope.Context);
+        return scope;
     }
 
     private static Reply Login(RequestScope scope)
     {
         var body = scope.Body;
         var type = Json.OptionalString(body, "type") ?? throw Errors.MissingParam("type");
-        if (scope.State.Options.AuthenticationService is { PasswordsEnabled: false })
-        {
-            throw Errors.Unknown(400, "Invalid login type"); // MAS's compatibility layer with passwords.enabled: false
-        }
-
         if (type != "m.login.password")
         {
             throw Errors.Unknown(400, "Unknown login type " + type);

@@ -110,6 +110,16 @@ public static class ControlEndpoints
             }
         }
 
+        foreach (var record in scope.State.Data.Mas.AccessTokens.Values.Where(t => !t.Revoked))
+        {
+            if (Mas.MasIntrospection.Resolve(scope.State, record.Token) is { } info
+                && (token is not null ? record.Token == token : info.User?.MatrixId(scope.State.ServerName) == userId && (deviceId is null || info.DeviceId == deviceId)))
+            {
+                record.ExpiresAtMs = now; // a MAS token (delegated authentication)
+                expired++;
+            }
+        }
+
         return expired == 0 ? throw Errors.NotFound("No such access token") : Reply.Ok(new JsonObject { ["expired"] = expired });
     }
 }

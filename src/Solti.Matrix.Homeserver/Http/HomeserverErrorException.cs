@@ -17,8 +17,16 @@ public sealed class HomeserverErrorException : Exception
 
     public JsonObject? Extra { get; }
 
+    /// <summary>A body in another shape than Matrix's (the MAS emulation's <c>{"errors":[…]}</c> and OAuth 2.0 errors).</summary>
+    public JsonObject? Body { get; init; }
+
     public JsonObject ToBody()
     {
+        if (Body is not null)
+        {
+            return (JsonObject)Body.DeepClone();
+        }
+
         var body = new JsonObject { ["errcode"] = Errcode, ["error"] = Message };
         if (Extra is not null)
         {

@@ -10,8 +10,13 @@ public static class JsonResponses
     {
         var response = context.Response;
         response.StatusCode = status;
-        response.ContentType = "application/json";
         AddSynapseHeaders(response);
+        if (status == StatusCodes.Status204NoContent)
+        {
+            return; // no body at all
+        }
+
+        response.ContentType = "application/json";
         var bytes = Serialize(body ?? new JsonObject());
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, context.RequestAborted);

@@ -11,6 +11,9 @@ public sealed class RequestScope(HttpContext context, ServerContext server, byte
 
     public ServerState State => server.State;
 
+    /// <summary>The body as received (form-encoded OAuth 2.0 requests).</summary>
+    public byte[] RawBody => rawBody;
+
     public Requester? RequesterOrNull { get; internal set; }
 
     public Requester Requester => RequesterOrNull ?? throw new InvalidOperationException("endpoint is not authenticated");

@@ -25,6 +25,9 @@ public sealed class ServerData
 
     public Dictionary<string, RoomDeletionRecord> RoomDeletions { get; set; } = [];
 
+    /// <summary>The emulated Matrix Authentication Service (used when authentication is delegated).</summary>
+    public Mas.MasData Mas { get; set; } = new();
+
     public long NextStreamOrdering { get; set; } = 1;
 
     public long NextTokenId { get; set; } = 1;

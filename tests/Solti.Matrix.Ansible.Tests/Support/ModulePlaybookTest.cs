@@ -27,7 +27,7 @@ public abstract class ModulePlaybookTest(InstalledCollection collection, string 
     public async Task InitializeAsync()
     {
         Hs = await TestHomeserver.StartAsync(Configure, Time);
-        Admin = await Hs.LoginAdminAsync(AdminDevice);
+        Admin = await Hs.AdminSessionAsync(AdminDevice);
     }
 
     public async Task DisposeAsync()

@@ -25,7 +25,7 @@ public sealed class LibraryHarness : IAsyncDisposable
     public static async Task<LibraryHarness> StartAsync(Func<Homeserver.Configuration.HomeserverOptions, Homeserver.Configuration.HomeserverOptions>? configure = null)
     {
         var hs = await TestHomeserver.StartAsync(configure);
-        var admin = await hs.LoginAdminAsync("ADMINTEST");
+        var admin = await hs.AdminSessionAsync("ADMINTEST");
         var cacheDir = Path.Combine(Path.GetTempPath(), "solti-cache-" + Guid.NewGuid().ToString("N"), "solti-matrix");
         return new LibraryHarness(hs, admin, cacheDir);
     }
