@@ -33,7 +33,7 @@ public partial class SynapseAdminClient
 
         if (fields.ContainsKey("expiry_time"))
         {
-            body["expires_at"] = fields["expiry_time"] is JsonValue ms ? MasAdminClient.Rfc3339(DateTimeOffset.FromUnixTimeMilliseconds(ms.GetValue<long>())) : null;
+            body["expires_at"] = Whole(fields["expiry_time"]) is { } ms ? MasAdminClient.Rfc3339(DateTimeOffset.FromUnixTimeMilliseconds(ms)) : null;
         }
 
         return body;
@@ -50,7 +50,7 @@ public partial class SynapseAdminClient
 
     private static async Task<JsonObject> CreateMasRegistrationTokenAsync(MasAdminClient mas, JsonObject fields, CancellationToken cancellationToken)
     {
-        var token = Text(fields, "token") ?? (fields["length"] is JsonValue length ? Generate(length.GetValue<int>()) : null);
+        var token = Text(fields, "token") ?? (Whole(fields["length"]) is { } length ? Generate((int)Math.Min(length, int.MaxValue)) : null);
         var limits = MasShaped(new JsonObject { ["uses_allowed"] = fields["uses_allowed"]?.DeepClone(), ["expiry_time"] = fields["expiry_time"]?.DeepClone() });
         if (token is not null && await mas.FindRegistrationTokenAsync(token, cancellationToken) is { } revoked)
         {
@@ -64,7 +64,7 @@ public partial class SynapseAdminClient
             return SynapseShaped(await mas.UpdateRegistrationTokenAsync(revoked.Id, limits, cancellationToken));
         }
 
-        var created = await mas.CreateRegistrationTokenAsync(token, limits["usage_limit"]?.GetValue<long>(),
+        var created = await mas.CreateRegistrationTokenAsync(token, Whole(limits["usage_limit"]),
             limits["expires_at"] is JsonValue at ? DateTimeOffset.Parse(at.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) : null, cancellationToken);
         return SynapseShaped(created);
     }
@@ -81,6 +81,10 @@ public partial class SynapseAdminClient
             await mas.RevokeRegistrationTokenAsync(found.Id, cancellationToken);
         }
     }
+
+    /// <summary>A JSON integer however it was built (an <c>int</c> or a <c>long</c> node, or parsed), or null.</summary>
+    private static long? Whole(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == JsonValueKind.Number ? long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : null;
 
     /// <summary>A token of <paramref name="length"/> characters, as Synapse generates them.</summary>
     private static string Generate(int length) =>
