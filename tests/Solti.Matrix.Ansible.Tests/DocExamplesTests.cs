@@ -87,7 +87,7 @@ public sealed partial class DocExamplesTests(InstalledCollection collection)
             return;
         }
 
-        await using var world = await DocExampleWorld.StartAsync();
+        await using var world = await DocExampleWorld.StartAsync(mas: id.StartsWith("docs/mas.md#", StringComparison.Ordinal));
         if (GroupVars.TryGetValue(id, out var groupVars))
         {
             await world.WriteGroupVarsAsync(groupVars.Group, world.Localise(Example(groupVars.Snippet)));

@@ -249,4 +249,49 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         Assert.Equal(404, (await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@ops:example.com"), Admin.AccessToken)).Code);
         Assert.All(target.Commands(), c => Assert.DoesNotContain(Admin.AccessToken, c, StringComparison.Ordinal));
     }
+
+    /// <summary>On a homeserver that delegates authentication to MAS, the admin modules reach MAS's admin API from the
+    /// target too (the client's secret travels in the module's arguments, masked in every output): an account created
+    /// with its password, a registration token, a bot's personal access token minted, and check mode writing nothing.</summary>
+    [Fact]
+    public async Task Mas_admin_api_is_reached_from_the_target_and_check_mode_writes_nothing()
+    {
+        await using var hs = await TestHomeserver.StartAsync(o => o with { ServerName = "example.com", AuthenticationService = TestHomeserver.Mas() });
+        var admin = await hs.AdminSessionAsync("ADMIN");
+        var masToken = await hs.MasAdminTokenAsync();
+        var run = await new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining: true) }.RunAsync(Playbook.AdminPlay("targets", """
+            - name: info
+              jackaltx.solti_matrix_mgr.synapse_info: {}
+            - name: would create
+              check_mode: true
+              diff: true
+              jackaltx.solti_matrix_mgr.synapse_user:
+                user_id: "@ops:example.com"
+                password: "{{ ops_password }}"
+                mas_token: "{{ mas_token }}"
+            - name: create
+              jackaltx.solti_matrix_mgr.synapse_user:
+                user_id: "@ops:example.com"
+                password: "{{ ops_password }}"
+                admin: true
+            - name: token
+              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: ops-onboarding, uses_allowed: 1}
+            - name: mint
+              jackaltx.solti_matrix_mgr.matrix_token: {action: mint, user_id: "@ops:example.com", device_id: OPSDEVICE01}
+            """, mas: true), Playbook.MasVars(hs, admin.AccessToken, ("ops_password", "Ops-Secret-2026"), ("mas_token", masToken)));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("mas", run.Task("info", "target")["auth"]!.GetValue<string>());
+        Assert.True(run.Task("would create", "target")["changed"]!.GetValue<bool>());
+        Assert.True(run.Task("create", "target")["user"]!["admin"]!.GetValue<bool>());
+        Assert.Equal(1, run.Task("token", "target")["registration_token"]!["uses_allowed"]!.GetValue<int>());
+        var whoami = await hs.Client.GetAsync("/_matrix/client/v3/account/whoami", run.Task("mint", "target")["token"]!.GetValue<string>());
+        Assert.Equal(("@ops:example.com", "OPSDEVICE01"), (whoami.Str("user_id"), whoami.Str("device_id")));
+        var ops = await hs.Client.GetAsync("/api/admin/v1/users/by-username/ops", masToken);
+        Assert.True(ops.Object["data"]!["attributes"]!["admin"]!.GetValue<bool>());
+        Assert.NotEmpty((await hs.Client.LoginAsync("ops", "Ops-Secret-2026", "OPSLOGIN01")).AccessToken); // MAS has the password
+        Assert.DoesNotContain("Ops-Secret-2026", run.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestHomeserver.MasClientSecret, run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.All(target.Commands(), c => Assert.DoesNotContain(TestHomeserver.MasClientSecret, c, StringComparison.Ordinal));
+    }
 }

@@ -9,20 +9,17 @@ public partial class SynapseAdminClient
 
     /// <summary><c>PUT /v2/users/{id}</c>: creates or changes only the keys given (through MAS what it owns, on a
     /// homeserver that delegates to it, given <see cref="MasCredentials"/>).</summary>
-    public virtual async Task<JsonObject> PutUserAsync(string userId, JsonObject fields, CancellationToken cancellationToken = default) =>
-        await MasAsync(cancellationToken) is { } mas
-            ? await PutMasAccountAsync(mas, userId, fields, cancellationToken)
-            : NormalizeFlags((JsonObject)await Session.SendAsync(MatrixRequest.Put(UserPath(userId), fields), cancellationToken));
+    public virtual Task<JsonObject> PutUserAsync(string userId, JsonObject fields, CancellationToken cancellationToken = default) =>
+        RoutedAsync(mas => PutMasAccountAsync(mas, userId, fields, cancellationToken),
+            async () => NormalizeFlags((JsonObject)await Session.SendAsync(MatrixRequest.Put(UserPath(userId), fields), cancellationToken)), cancellationToken);
 
     /// <summary>Deactivates the account (<c>POST /v1/deactivate/{id}</c>, or through MAS on a homeserver that delegates to
     /// it); with <paramref name="erase"/>, Synapse also erases its profile and messages (GDPR erase).</summary>
-    public virtual async Task DeactivateUserAsync(string userId, bool erase, CancellationToken cancellationToken = default)
-    {
-        if (await MasAsync(cancellationToken) is not { } mas || !await DeactivateMasAccountAsync(mas, userId, erase, cancellationToken))
-        {
-            await Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v1", "deactivate", PathPart.Value(userId)), new JsonObject { ["erase"] = erase }), cancellationToken);
-        }
-    }
+    public virtual Task DeactivateUserAsync(string userId, bool erase, CancellationToken cancellationToken = default) =>
+        RoutedAsync(mas => DeactivateMasAccountAsync(mas, userId, erase, cancellationToken), () => DeactivateOnSynapseAsync(userId, erase, cancellationToken), cancellationToken);
+
+    private Task<JsonNode> DeactivateOnSynapseAsync(string userId, bool erase, CancellationToken cancellationToken) =>
+        Session.SendAsync(MatrixRequest.Post(MatrixPath.Build(MatrixPath.Admin, "v1", "deactivate", PathPart.Value(userId)), new JsonObject { ["erase"] = erase }), cancellationToken);
 
     /// <summary>The override, or an empty object when none is set.</summary>
     public virtual async Task<JsonObject> GetRatelimitOverrideAsync(string userId, CancellationToken cancellationToken = default) =>

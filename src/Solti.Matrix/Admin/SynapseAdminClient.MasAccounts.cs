@@ -41,6 +41,12 @@ public partial class SynapseAdminClient
         }
     }
 
+    /// <summary>The one routing rule: <paramref name="throughMas"/> when the homeserver delegates to MAS and
+    /// <see cref="MasCredentials"/> are given, else <paramref name="onSynapse"/>.</summary>
+    private async Task<T> RoutedAsync<T>(Func<MasAdminClient, Task<T>> throughMas, Func<Task<T>> onSynapse, CancellationToken cancellationToken)
+        where T : class? =>
+        await MasAsync(cancellationToken) is { } mas ? await throughMas(mas) : await onSynapse();
+
     /// <summary>The account as MAS and Synapse know it: null when MAS does not know it (Synapse may keep a row nobody
     /// can sign in as).</summary>
     private async Task<JsonObject?> MasAccountAsync(MasAdminClient mas, string userId, JsonObject? synapse, CancellationToken cancellationToken)
@@ -114,18 +120,12 @@ public partial class SynapseAdminClient
         return await GetUserAsync(userId, cancellationToken) ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, $"{userId}: MAS does not know the account it was just given");
     }
 
-    /// <summary><see cref="DeactivateUserAsync"/> through MAS, which ends every session; false when MAS does not know
-    /// the account (Synapse's row is then deactivated as on any homeserver).</summary>
-    private static async Task<bool> DeactivateMasAccountAsync(MasAdminClient mas, string userId, bool erase, CancellationToken cancellationToken)
-    {
-        if (await mas.FindUserAsync(MatrixId.Localpart(userId), cancellationToken) is not { } user)
-        {
-            return false;
-        }
-
-        await mas.DeactivateUserAsync(user.Id, erase, cancellationToken);
-        return true;
-    }
+    /// <summary><see cref="DeactivateUserAsync"/> through MAS, which ends every session; when MAS does not know the
+    /// account, Synapse's row is deactivated as on any homeserver.</summary>
+    private async Task<JsonNode> DeactivateMasAccountAsync(MasAdminClient mas, string userId, bool erase, CancellationToken cancellationToken) =>
+        await mas.FindUserAsync(MatrixId.Localpart(userId), cancellationToken) is { } user
+            ? (await mas.DeactivateUserAsync(user.Id, erase, cancellationToken)).Attributes
+            : await DeactivateOnSynapseAsync(userId, erase, cancellationToken);
 
     private static string? Text(JsonObject fields, string key) => fields[key] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
 

@@ -74,13 +74,8 @@ public partial class SynapseAdminClient
             ? SynapseShaped(await mas.UpdateRegistrationTokenAsync(found.Id, MasShaped(fields), cancellationToken))
             : throw new MatrixException(404, MatrixErrorCodes.NotFound, $"registration token {token} does not exist");
 
-    private static async Task DeleteMasRegistrationTokenAsync(MasAdminClient mas, string token, CancellationToken cancellationToken)
-    {
-        if (await ActiveTokenAsync(mas, token, cancellationToken) is { } found)
-        {
-            await mas.RevokeRegistrationTokenAsync(found.Id, cancellationToken);
-        }
-    }
+    private static async Task<JsonNode> DeleteMasRegistrationTokenAsync(MasAdminClient mas, string token, CancellationToken cancellationToken) =>
+        await ActiveTokenAsync(mas, token, cancellationToken) is { } found ? SynapseShaped(await mas.RevokeRegistrationTokenAsync(found.Id, cancellationToken)) : new JsonObject();
 
     /// <summary>A JSON integer however it was built (an <c>int</c> or a <c>long</c> node, or parsed), or null.</summary>
     private static long? Whole(JsonNode? node) =>

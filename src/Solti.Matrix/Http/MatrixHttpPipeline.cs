@@ -112,11 +112,9 @@ public sealed class MatrixHttpPipeline : IDisposable
     private async Task<MatrixResponse> AttemptAsync(MatrixRequest request, string? accessToken, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(request.Method, request.Path);
-        if (request.BasicCredentials is var (user, password))
+        if (request.Authorization is not null)
         {
-            // RFC 6749 §2.3.1: each part form-encoded, then joined and base64-encoded.
-            var pair = Uri.EscapeDataString(user) + ":" + Uri.EscapeDataString(password);
-            message.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
+            message.Headers.Authorization = request.Authorization;
         }
         else if (accessToken is not null)
         {

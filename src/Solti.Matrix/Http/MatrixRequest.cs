@@ -21,9 +21,9 @@ public sealed record MatrixRequest(HttpMethod Method, string Path, JsonNode? Bod
     /// OAuth 2.0 token endpoint's. Its values may be secrets; they are never logged.</summary>
     public IReadOnlyList<KeyValuePair<string, string>>? Form { get; init; }
 
-    /// <summary>HTTP Basic credentials sent instead of a bearer token (OAuth 2.0 <c>client_secret_basic</c>); the
-    /// password is a secret, never logged.</summary>
-    public (string User, string Password)? BasicCredentials { get; init; }
+    /// <summary>An <c>Authorization</c> header sent instead of the bearer token (OAuth 2.0 <c>client_secret_basic</c>'s
+    /// Basic credentials); a secret, never logged.</summary>
+    public System.Net.Http.Headers.AuthenticationHeaderValue? Authorization { get; init; }
 
     /// <summary>"PUT /_matrix/client/v3/rooms/…": for logs and errors (paths carry no secrets).</summary>
     public override string ToString() => $"{Method} /{Path}";

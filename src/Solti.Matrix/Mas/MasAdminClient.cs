@@ -147,10 +147,12 @@ public sealed partial class MasAdminClient : IDisposable
             form.Add(new("client_secret", _credentials.ClientSecret!));
         }
 
+        // client_secret_basic (RFC 6749 §2.3.1): id and secret each form-encoded, joined, then base64-encoded.
+        var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Uri.EscapeDataString(_credentials.ClientId!) + ":" + Uri.EscapeDataString(_credentials.ClientSecret!)));
         var request = new MatrixRequest(HttpMethod.Post, "oauth2/token")
         {
             Form = form,
-            BasicCredentials = inForm ? null : (_credentials.ClientId!, _credentials.ClientSecret!),
+            Authorization = inForm ? null : new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", basic),
         };
         return _http.SendAsync(request, accessToken: null, cancellationToken);
     }
@@ -182,9 +184,14 @@ public sealed partial class MasAdminClient : IDisposable
 
     /// <summary>Every resource of <paramref name="collection"/> matching <paramref name="filters"/> (<c>filter[…]</c>
     /// parameters), following the cursors page by page.</summary>
-    public async Task<IReadOnlyList<MasResource>> ListAsync(string collection, IEnumerable<KeyValuePair<string, string>> filters, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<MasResource>> ListAsync(string collection, IReadOnlyList<KeyValuePair<string, string>> filters, CancellationToken cancellationToken = default)
     {
-        var query = string.Concat(filters.Select(f => $"&filter[{Uri.EscapeDataString(f.Key)}]={Uri.EscapeDataString(f.Value)}"));
+        var query = "";
+        for (var i = 0; i < filters.Count; i++)
+        {
+            query += "&filter[" + Uri.EscapeDataString(filters[i].Key) + "]=" + Uri.EscapeDataString(filters[i].Value);
+        }
+
         var items = new List<MasResource>();
         string? after = null;
         do

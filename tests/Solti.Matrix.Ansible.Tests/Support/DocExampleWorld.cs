@@ -39,11 +39,17 @@ public sealed class DocExampleWorld : IAsyncDisposable
 
     public string DeploysRoomId { get; private set; } = "";
 
-    public static async Task<DocExampleWorld> StartAsync()
+    /// <summary>The MAS base URL the examples of docs/mas.md write; replaced by the test homeserver's (its MAS emulation).</summary>
+    public const string ExampleMasUrl = "https://auth.example.com";
+
+    /// <param name="mas">Whether the homeserver delegates authentication to MAS (docs/mas.md): then the admin's token is a
+    /// personal session with Synapse's admin scope, and MAS's admin client is the test homeserver's.</param>
+    public static async Task<DocExampleWorld> StartAsync(bool mas = false)
     {
         var hs = await TestHomeserver.StartAsync(o => o with
         {
             ServerName = "example.com",
+            AuthenticationService = mas ? TestHomeserver.Mas() : null,
             SeedUsers =
             [
                 .. o.SeedUsers,
@@ -61,11 +67,12 @@ public sealed class DocExampleWorld : IAsyncDisposable
     /// <summary>The example as it runs here: its homeserver URL and room id replaced by the test homeserver's.</summary>
     public string Localise(string yaml) =>
         yaml.Replace(ExampleUrl, Hs.Server.BaseAddress.ToString().TrimEnd('/'), StringComparison.Ordinal)
+            .Replace(ExampleMasUrl, Hs.Server.BaseAddress.ToString().TrimEnd('/'), StringComparison.Ordinal)
             .Replace(ExampleRoomId, DeploysRoomId, StringComparison.Ordinal);
 
     private async Task SeedAsync()
     {
-        var admin = await Hs.LoginAdminAsync("DOCS");
+        var admin = await Hs.AdminSessionAsync("DOCS");
         var logger = await Hs.Client.LoginAsync("solti-logger", LoggerPassword, "DOCS");
         foreach (var alias in new[] { "ops", "deploys", "solti-verify" })
         {
@@ -104,6 +111,8 @@ public sealed class DocExampleWorld : IAsyncDisposable
         }
 
         Vars["alertbot_password"] = Vars["vault_alertbot_password"] = "alertbot-pass-1";
+        Vars["vault_deploy_bot_password"] = "Deploy-Bot-Pass-2026";
+        Vars["mas_client_secret"] = Vars["vault_mas_client_secret"] = TestHomeserver.MasClientSecret;
         Vars["deploy_id"] = "42";
         Vars["server_name"] = "example.com";
         Vars["ansible_become"] = "false"; // the examples' `become: true` is for real hosts

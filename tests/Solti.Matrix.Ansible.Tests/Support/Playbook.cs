@@ -27,17 +27,37 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
 
     /// <summary>A play on <paramref name="hosts"/> whose <paramref name="tasks"/> (YAML, each starting with
     /// <c>- name:</c> at the left margin) reach the homeserver as the admin through the <c>matrix</c> action group's
-    /// <c>module_defaults</c>: the variables <c>hs_url</c> and <c>admin_token</c>.</summary>
-    public static string AdminPlay(string hosts, string tasks) => $$$"""
+    /// <c>module_defaults</c>: the variables <c>hs_url</c> and <c>admin_token</c>, and with <paramref name="mas"/> MAS's
+    /// admin client, <c>mas_client_id</c> and <c>mas_client_secret</c> (<see cref="MasVars"/>).</summary>
+    public static string AdminPlay(string hosts, string tasks, bool mas = false) => $$$"""
         - hosts: {{{hosts}}}
           gather_facts: false
           module_defaults:
             group/jackaltx.solti_matrix_mgr.matrix:
               homeserver_url: "{{ hs_url }}"
               access_token: "{{ admin_token }}"
-          tasks:
+        {{{(mas ? "      mas_client_id: \"{{ mas_client_id }}\"\n      mas_client_secret: \"{{ mas_client_secret }}\"\n" : "")}}}  tasks:
         {{{string.Join('\n', tasks.TrimEnd().Split('\n').Select(line => "    " + line))}}}
         """;
+
+    /// <summary>The variables of <see cref="AdminPlay"/> for <paramref name="hs"/> with <paramref name="adminToken"/> (on
+    /// MAS, a Synapse admin token), MAS's admin client (the test homeserver's), and <paramref name="more"/>.</summary>
+    public static Dictionary<string, string> MasVars(TestHomeserver hs, string adminToken, params (string Key, string Value)[] more)
+    {
+        var vars = new Dictionary<string, string>
+        {
+            ["hs_url"] = hs.Server.BaseAddress.ToString().TrimEnd('/'),
+            ["admin_token"] = adminToken,
+            ["mas_client_id"] = TestHomeserver.MasClientId,
+            ["mas_client_secret"] = TestHomeserver.MasClientSecret,
+        };
+        foreach (var (key, value) in more)
+        {
+            vars[key] = value;
+        }
+
+        return vars;
+    }
 
     public async Task<PlaybookRun> RunAsync(string yaml, IReadOnlyDictionary<string, string>? vars = null, bool json = true, params string[] flags)
     {

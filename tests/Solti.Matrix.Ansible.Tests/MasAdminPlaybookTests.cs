@@ -1,0 +1,267 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Testing;
+
+namespace Solti.Matrix.Ansible.Tests;
+
+/// <summary>The modules on a homeserver that delegates authentication to MAS, given MAS's admin API once through the
+/// <c>matrix</c> action group's <c>module_defaults</c> (<c>mas_client_id</c>, <c>mas_client_secret</c>): accounts,
+/// admin rights, deactivation, registration tokens, sessions and personal access tokens go to MAS, read back over HTTP
+/// from MAS's admin API and Synapse; second runs change nothing; check mode writes nothing; secrets never show.</summary>
+[Collection("ansible")]
+public sealed class MasAdminPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
+{
+    private const string CarolPassword = "Carol-Pass-2026";
+
+    protected override Func<Homeserver.Configuration.HomeserverOptions, Homeserver.Configuration.HomeserverOptions>? Configure =>
+        o => o with { AuthenticationService = TestHomeserver.Mas() };
+
+    private Task<PlaybookRun> PlayAsync(string tasks, params (string Key, string Value)[] vars) =>
+        new Playbook(Collection, StateHome).RunAsync(Playbook.AdminPlay("localhost", tasks, mas: true), Playbook.MasVars(Hs, Admin.AccessToken, vars));
+
+    /// <summary>MAS's admin API answer for <paramref name="path"/> (under <c>/api/admin/v1</c>).</summary>
+    private async Task<ClientResponse> MasAsync(string path) => await Hs.Client.GetAsync("/api/admin/v1/" + path, await Hs.MasAdminTokenAsync());
+
+    private static void NoSecrets(PlaybookRun run, params string[] secrets)
+    {
+        foreach (var secret in secrets.Append(TestHomeserver.MasClientSecret))
+        {
+            Assert.DoesNotContain(secret, run.Stdout + run.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Mas_accounts_are_created_promoted_demoted_and_deactivated_and_a_second_run_changes_nothing()
+    {
+        var run = await PlayAsync("""
+            - name: create
+              jackaltx.solti_matrix_mgr.synapse_user: &carol
+                user_id: "@carol:localhost"
+                password: "{{ carol_password }}"
+                displayname: Carol
+                admin: true
+            - name: again
+              jackaltx.solti_matrix_mgr.synapse_user: *carol
+            - name: listed
+              jackaltx.solti_matrix_mgr.synapse_user_info:
+                admin: true
+            - name: demote
+              diff: true
+              jackaltx.solti_matrix_mgr.synapse_user:
+                user_id: "@carol:localhost"
+                admin: false
+            - name: gone
+              jackaltx.solti_matrix_mgr.synapse_user:
+                user_id: "@carol:localhost"
+                state: absent
+            - name: gone again
+              jackaltx.solti_matrix_mgr.synapse_user:
+                user_id: "@carol:localhost"
+                state: absent
+            """, ("carol_password", CarolPassword));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var create = run.Task("create");
+        Assert.True(create["changed"]!.GetValue<bool>());
+        Assert.Equal((true, "Carol"), (create["user"]!["admin"]!.GetValue<bool>(), create["user"]!["displayname"]!.GetValue<string>()));
+        Assert.False(run.Task("again")["changed"]!.GetValue<bool>());
+        Assert.Equal(["@admin:localhost", "@carol:localhost"], run.Task("listed")["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        var demote = run.Task("demote");
+        Assert.True(demote["changed"]!.GetValue<bool>());
+        Assert.Contains("admin", demote["diff"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.True(run.Task("gone")["changed"]!.GetValue<bool>());
+        Assert.False(run.Task("gone again")["changed"]!.GetValue<bool>());
+
+        var carol = (await MasAsync("users/by-username/carol")).Object["data"]!["attributes"]!;
+        Assert.False(carol["admin"]!.GetValue<bool>());
+        Assert.NotNull(carol["deactivated_at"]?.GetValue<string>());
+        var synapse = await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@carol:localhost"), Admin.AccessToken);
+        Assert.Equal(("Carol", true), (synapse.Object["displayname"]!.GetValue<string>(), synapse.Object["deactivated"]!.GetValue<bool>()));
+        NoSecrets(run, CarolPassword);
+    }
+
+    [Fact]
+    public async Task Mas_registration_tokens_converge_and_absent_revokes()
+    {
+        var run = await PlayAsync("""
+            - name: create
+              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, uses_allowed: 5}
+            - name: again
+              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, uses_allowed: 5}
+            - name: raise
+              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, uses_allowed: 7}
+            - name: list
+              jackaltx.solti_matrix_mgr.synapse_registration_token: {state: list}
+            - name: revoke
+              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, state: absent}
+            - name: revoke again
+              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, state: absent}
+            """);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal([true, false, true, false, true, false], new[] { "create", "again", "raise", "list", "revoke", "revoke again" }.Select(t => run.Task(t)["changed"]!.GetValue<bool>()));
+        Assert.Equal(7, run.Task("raise")["registration_token"]!["uses_allowed"]!.GetValue<int>());
+        Assert.Contains(run.Task("list")["registration_tokens"]!.AsArray(), t => t!["token"]!.GetValue<string>() == "onboarding");
+        var token = Assert.Single((await MasAsync("user-registration-tokens")).Object["data"]!.AsArray())!["attributes"]!;
+        Assert.Equal(("onboarding", 7), (token["token"]!.GetValue<string>(), token["usage_limit"]!.GetValue<int>()));
+        Assert.NotNull(token["revoked_at"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Mas_matrix_config_from_empty_writes_nothing_in_check_mode_converges_then_writes_nothing()
+    {
+        static string Config(string extra = "") => $$$"""
+              jackaltx.solti_matrix_mgr.matrix_config:
+            {{{extra}}}    domain: localhost
+                users:
+                  - {user_id: "@dora", password: "{{ dora_password }}", displayname: Dora, user_type: bot}
+                  - {user_id: "@erin", password: "{{ dora_password }}", admin: true}
+                rooms:
+                  - alias: mas-ops
+                    name: MAS ops
+                    members: ["@dora", {user_id: "@erin", power_level: 50}]
+            """;
+        var masToken = await Hs.MasAdminTokenAsync();
+        var run = await PlayAsync($"""
+            - name: check
+              check_mode: true
+              diff: true
+            {Config("    mas_token: \"{{ mas_token }}\"\n")}
+            - name: apply
+            {Config()}
+            - name: again
+            {Config()}
+            """, ("dora_password", "Dora-Pass-2026"), ("mas_token", masToken));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var check = run.Task("check");
+        Assert.True(check["changed"]!.GetValue<bool>());
+        Assert.Contains(check["plan"]!.AsArray(), a => a!["action"]!.GetValue<string>() == "create_user");
+        var apply = run.Task("apply");
+        Assert.True(apply["changed"]!.GetValue<bool>(), run.ToString());
+        Assert.All(apply["plan"]!.AsArray(), a => Assert.Equal("applied", a!["status"]!.GetValue<string>()));
+        var again = run.Task("again");
+        Assert.False(again["changed"]!.GetValue<bool>(), again.ToJsonString());
+        Assert.Empty(again["plan"]!.AsArray()); // a no-op run: nothing to write
+
+        Assert.True((await MasAsync("users/by-username/erin")).Object["data"]!["attributes"]!["admin"]!.GetValue<bool>());
+        var dora = await Hs.Client.LoginAsync("dora", "Dora-Pass-2026", "DORADEVICE"); // MAS knows the password
+        Assert.Equal(200, (await Hs.Client.GetAsync("/_matrix/client/v3/directory/room/" + MatrixTestClient.Enc("#mas-ops:localhost"), dora.AccessToken)).Code);
+        NoSecrets(run, "Dora-Pass-2026", masToken);
+    }
+
+    [Fact]
+    public async Task Mas_check_mode_with_only_a_client_writes_nothing_and_says_mas_token_is_needed_for_what_MAS_owns()
+    {
+        var masToken = await Hs.MasAdminTokenAsync();
+        async Task<int> GrantsAsync() => (await Hs.Client.GetAsync("/api/admin/v1/oauth2-sessions", masToken)).Object["meta"]!["count"]!.GetValue<int>();
+        var grants = await GrantsAsync();
+        var run = await PlayAsync("""
+            - name: would create
+              check_mode: true
+              jackaltx.solti_matrix_mgr.synapse_user:
+                user_id: "@frank:localhost"
+                password: "Frank-Pass-2026"
+              ignore_errors: true
+            - name: info
+              check_mode: true
+              jackaltx.solti_matrix_mgr.synapse_info: {}
+            """);
+
+        var wouldCreate = run.Task("would create");
+        Assert.True(wouldCreate["failed"]!.GetValue<bool>(), run.ToString());
+        Assert.Contains("check mode never makes", wouldCreate["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("mas", run.Task("info")["auth"]!.GetValue<string>());
+        Assert.Equal(grants, await GrantsAsync()); // check mode made no client-credentials grant (a login)
+        Assert.Equal(404, (await MasAsync("users/by-username/frank")).Code);
+        NoSecrets(run, "Frank-Pass-2026");
+    }
+
+    [Fact]
+    public async Task Mas_matrix_token_mints_rotates_and_revokes_a_bots_personal_access_token()
+    {
+        var run = await PlayAsync("""
+            - name: mint
+              jackaltx.solti_matrix_mgr.matrix_token: {action: mint, user_id: "@bot:localhost", device_id: BOTPAT0001, valid_for: 3600}
+            - name: rotate
+              jackaltx.solti_matrix_mgr.matrix_token: {action: rotate, user_id: "@bot:localhost", device_id: BOTPAT0001}
+            """);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var minted = run.Task("mint")["token"]!.GetValue<string>();
+        var rotated = run.Task("rotate")["token"]!.GetValue<string>();
+        Assert.StartsWith("mpt_", minted, StringComparison.Ordinal);
+        Assert.NotEqual(minted, rotated);
+        Assert.NotNull(run.Task("mint")["expires_at"]?.GetValue<string>());
+        Assert.Equal(401, (await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", minted)).Code);
+        var whoami = await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", rotated);
+        Assert.Equal(("@bot:localhost", "BOTPAT0001"), (whoami.Str("user_id"), whoami.Str("device_id")));
+
+        var revoke = await PlayAsync("""
+            - name: revoke
+              jackaltx.solti_matrix_mgr.matrix_token: {action: revoke, token: "{{ bot_token }}"}
+            - name: revoke again
+              jackaltx.solti_matrix_mgr.matrix_token: {action: revoke, token: "{{ bot_token }}"}
+            """, ("bot_token", rotated));
+
+        Assert.True(revoke.ExitCode == 0, revoke.ToString());
+        Assert.Equal((true, false), (revoke.Task("revoke")["changed"]!.GetValue<bool>(), revoke.Task("revoke again")["changed"]!.GetValue<bool>()));
+        var dead = await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", rotated);
+        Assert.Equal((401, "M_UNKNOWN_TOKEN"), (dead.Code, dead.Errcode));
+        var sessions = (await MasAsync("personal-sessions?filter[status]=revoked")).Object["data"]!.AsArray();
+        Assert.Single(sessions); // one session: minted, regenerated, revoked
+        NoSecrets(revoke, rotated);
+    }
+
+    [Fact]
+    public async Task Mas_sessions_are_ended_in_MAS_and_the_bot_heals_with_one_login_on_its_device()
+    {
+        var old = await Hs.LoginBotAsync("OLDDEVICE1");
+        var bot = await Hs.LoginBotAsync("BOTDEVICE1");
+        var room = await Hs.Client.CreateRoomAsync(Admin.AccessToken, new JsonObject { ["room_alias_name"] = "mas-events", ["preset"] = "public_chat" });
+        Assert.Equal(200, (await Hs.Client.PostAsync($"/_matrix/client/v3/join/{MatrixTestClient.Enc(room)}", null, bot.AccessToken)).Code);
+        Assert.Equal(200, (await Hs.Client.PutAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@bot:localhost") + "/devices/OLDDEVICE1", new JsonObject { ["display_name"] = "old phone" }, Admin.AccessToken)).Code);
+
+        var run = await PlayAsync("""
+            - name: sessions
+              jackaltx.solti_matrix_mgr.synapse_device_info:
+                user_id: "@bot:localhost"
+                display_name_filter: old phone
+                revoke_matched: true
+            """);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(["OLDDEVICE1"], run.Task("sessions")["revoked_devices"]!.AsArray().Select(d => d!.GetValue<string>()));
+        Assert.Equal(401, (await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", old.AccessToken)).Code);
+        var finished = (await MasAsync("compat-sessions?filter[status]=finished")).Object["data"]!.AsArray();
+        Assert.Equal("OLDDEVICE1", Assert.Single(finished)!["attributes"]!["device_id"]!.GetValue<string>());
+
+        // The bot's own session is ended in MAS; its next event heals with one password login on the same device.
+        var session = (await MasAsync("compat-sessions?filter[status]=active")).Object["data"]!.AsArray()
+            .Single(s => s!["attributes"]!["device_id"]?.GetValue<string>() == "BOTDEVICE1")!["id"]!.GetValue<string>();
+        Assert.Equal(200, (await Hs.Client.PostAsync($"/api/admin/v1/compat-sessions/{session}/finish", null, await Hs.MasAdminTokenAsync())).Code);
+        await Hs.Client.DeleteAsync("/_solti/testing/v1/counters", Admin.AccessToken);
+        var send = await new Playbook(Collection, StateHome).RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: event
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ bot_token }}"
+                    user_id: "@bot:localhost"
+                    password: "{{ bot_password }}"
+                    device_id: BOTDEVICE1
+                    room_id: "{{ room }}"
+                    content: {msgtype: m.text, body: healed}
+            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["bot_token"] = bot.AccessToken, ["bot_password"] = TestHomeserver.BotPassword, ["room"] = room });
+
+        Assert.True(send.ExitCode == 0, send.ToString());
+        var counters = (await Hs.Client.GetAsync("/_solti/testing/v1/counters", Admin.AccessToken)).Object["counters"]!;
+        Assert.Equal(1, counters["login"]?.GetValue<long>());
+        var active = (await MasAsync("compat-sessions?filter[status]=active")).Object["data"]!.AsArray();
+        Assert.Equal("BOTDEVICE1", Assert.Single(active)!["attributes"]!["device_id"]!.GetValue<string>());
+        var messages = await Hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(room)}/messages?dir=b&limit=5", Admin.AccessToken);
+        Assert.Contains(messages.Object["chunk"]!.AsArray(), e => e!["content"]?["body"]?.GetValue<string>() == "healed");
+        NoSecrets(send, TestHomeserver.BotPassword);
+    }
+}
