@@ -121,6 +121,28 @@ public sealed class MasAdminTests
     }
 
     [Fact]
+    public async Task A_bot_whose_MAS_compatibility_token_expired_refreshes_it_through_MAS_without_a_login()
+    {
+        await using var h = await StartAsync();
+        using var bot = h.Bot(deviceId: "BOTREFRESH1", refresh: true);
+        await bot.WhoAmIAsync();
+        var expired = bot.Session.AccessToken!;
+        Assert.StartsWith("mct_", expired, StringComparison.Ordinal); // a MAS compatibility session's token
+        await h.ExpireAsync(expired);
+        await h.ResetCountersAsync();
+        var before = bot.Session.RecoverySteps.Count; // the first login
+
+        var healed = await bot.WhoAmIAsync();
+
+        Assert.Equal("BOTREFRESH1", healed["device_id"]!.GetValue<string>());
+        Assert.Equal([RecoveryStep.Refresh], bot.Session.RecoverySteps.Skip(before));
+        Assert.Equal((0, 1), (await h.CounterAsync("login"), await h.CounterAsync("refresh")));
+        Assert.NotEqual(expired, bot.Session.AccessToken);
+        var active = await h.Raw.GetAsync("/api/admin/v1/compat-sessions?filter[status]=active", await h.Hs.MasAdminTokenAsync());
+        Assert.Single(active.Object["data"]!.AsArray(), s => s!["attributes"]!["device_id"]?.GetValue<string>() == "BOTREFRESH1"); // the same session
+    }
+
+    [Fact]
     public async Task Mas_admin_clients_are_refused_with_what_to_fix_and_a_client_secret_post_client_works()
     {
         await using var h = await StartAsync();
