@@ -240,20 +240,7 @@ public sealed class MasAdminPlaybookTests(InstalledCollection collection) : Modu
             .Single(s => s!["attributes"]!["device_id"]?.GetValue<string>() == "BOTDEVICE1")!["id"]!.GetValue<string>();
         Assert.Equal(200, (await Hs.Client.PostAsync($"/api/admin/v1/compat-sessions/{session}/finish", null, await Hs.MasAdminTokenAsync())).Code);
         await Hs.Client.DeleteAsync("/_solti/testing/v1/counters", Admin.AccessToken);
-        var send = await new Playbook(Collection, StateHome).RunAsync("""
-            - hosts: localhost
-              gather_facts: false
-              tasks:
-                - name: event
-                  jackaltx.solti_matrix_mgr.matrix_event:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ bot_token }}"
-                    user_id: "@bot:localhost"
-                    password: "{{ bot_password }}"
-                    device_id: BOTDEVICE1
-                    room_id: "{{ room }}"
-                    content: {msgtype: m.text, body: healed}
-            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["bot_token"] = bot.AccessToken, ["bot_password"] = TestHomeserver.BotPassword, ["room"] = room });
+        var send = await new Playbook(Collection, StateHome).RunAsync(Playbook.BotEventPlay("healed", "    device_id: BOTDEVICE1"), Playbook.BotVars(Hs, bot.AccessToken, room));
 
         Assert.True(send.ExitCode == 0, send.ToString());
         var counters = (await Hs.Client.GetAsync("/_solti/testing/v1/counters", Admin.AccessToken)).Object["counters"]!;

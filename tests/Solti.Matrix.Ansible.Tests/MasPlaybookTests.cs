@@ -73,20 +73,7 @@ public sealed class MasPlaybookTests(InstalledCollection collection) : ModulePla
         Assert.Equal(200, (await Hs.Client.PostAsync("/_solti/testing/v1/expire_token", new JsonObject { ["access_token"] = bot.AccessToken }, Admin.AccessToken)).Code);
         Assert.Equal(200, (await Hs.Client.PostAsync("/_solti/testing/v1/faults", new JsonObject { ["endpoint"] = "login", ["method"] = "POST", ["status"] = 400, ["errcode"] = "M_UNKNOWN", ["error"] = "Invalid login type", ["count"] = null }, Admin.AccessToken)).Code);
 
-        var run = await new Playbook(Collection, StateHome).RunAsync("""
-            - hosts: localhost
-              gather_facts: false
-              tasks:
-                - name: event
-                  jackaltx.solti_matrix_mgr.matrix_event:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ bot_token }}"
-                    user_id: "@bot:localhost"
-                    password: "{{ bot_password }}"
-                    room_id: "{{ room }}"
-                    content: {msgtype: m.text, body: deployed}
-                  ignore_errors: true
-            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["bot_token"] = bot.AccessToken, ["bot_password"] = TestHomeserver.BotPassword, ["room"] = room });
+        var run = await new Playbook(Collection, StateHome).RunAsync(Playbook.BotEventPlay("deployed", "  ignore_errors: true"), Playbook.BotVars(Hs, bot.AccessToken, room));
 
         var ev = run.Task("event");
         Assert.True(ev["failed"]!.GetValue<bool>(), run.ToString());

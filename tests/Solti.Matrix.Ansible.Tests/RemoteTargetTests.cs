@@ -44,6 +44,10 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
             ["bot_password"] = BotPassword,
         }, true, flags);
 
+    /// <summary><see cref="Playbook.AdminPlay"/> on the target over ssh, with pipelining.</summary>
+    private Task<PlaybookRun> AdminPlayOnTargetsAsync(string tasks, Dictionary<string, string> vars, bool mas = false) =>
+        new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining: true) }.RunAsync(Playbook.AdminPlay("targets", tasks, mas), vars);
+
     private static string Events(string extra = "") => $$$"""
         - hosts: targets
           gather_facts: false
@@ -222,7 +226,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
     [Fact]
     public async Task Admin_modules_run_on_the_target_in_check_and_diff_mode_too()
     {
-        var run = await new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining: true) }.RunAsync(Playbook.AdminPlay("targets", """
+        var run = await AdminPlayOnTargetsAsync("""
             - name: info
               jackaltx.solti_matrix_mgr.synapse_info: {}
             - name: would create
@@ -231,7 +235,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
               jackaltx.solti_matrix_mgr.synapse_user:
                 user_id: "@ops:example.com"
                 password: "{{ ops_password }}"
-            """), new Dictionary<string, string>
+            """, new Dictionary<string, string>
         {
             ["hs_url"] = Hs.Server.BaseAddress.ToString().TrimEnd('/'),
             ["admin_token"] = Admin.AccessToken,
@@ -259,7 +263,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         await using var hs = await TestHomeserver.StartAsync(o => o with { ServerName = "example.com", AuthenticationService = TestHomeserver.Mas() });
         var admin = await hs.AdminSessionAsync("ADMIN");
         var masToken = await hs.MasAdminTokenAsync();
-        var run = await new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining: true) }.RunAsync(Playbook.AdminPlay("targets", """
+        var run = await AdminPlayOnTargetsAsync("""
             - name: info
               jackaltx.solti_matrix_mgr.synapse_info: {}
             - name: would create
@@ -278,7 +282,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
               jackaltx.solti_matrix_mgr.synapse_registration_token: {token: ops-onboarding, uses_allowed: 1}
             - name: mint
               jackaltx.solti_matrix_mgr.matrix_token: {action: mint, user_id: "@ops:example.com", device_id: OPSDEVICE01}
-            """, mas: true), Playbook.MasVars(hs, admin.AccessToken, ("ops_password", "Ops-Secret-2026"), ("mas_token", masToken)));
+            """, Playbook.MasVars(hs, admin.AccessToken, ("ops_password", "Ops-Secret-2026"), ("mas_token", masToken)), mas: true);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("mas", run.Task("info", "target")["auth"]!.GetValue<string>());

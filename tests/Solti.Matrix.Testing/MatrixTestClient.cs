@@ -25,18 +25,7 @@ public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
             request.Content = new StringContent(rawBody ?? body!.ToJsonString(), Encoding.UTF8, "application/json");
         }
 
-        using var response = await _http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        JsonNode? json = null;
-        try
-        {
-            json = text.Length > 0 ? JsonNode.Parse(text) : null;
-        }
-        catch (JsonException)
-        {
-        }
-
-        return new ClientResponse(response.StatusCode, response.Headers, response.Content.Headers.ContentType?.MediaType, text, json);
+        return await ReadAsync(request);
     }
 
     /// <summary>A form-encoded POST (OAuth 2.0), with HTTP Basic client credentials when given.</summary>
@@ -53,6 +42,12 @@ public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
+        return await ReadAsync(request);
+    }
+
+    /// <summary>Sends and reads the answer: its status, headers and body (parsed when it is JSON).</summary>
+    private async Task<ClientResponse> ReadAsync(HttpRequestMessage request)
+    {
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         JsonNode? json = null;

@@ -40,6 +40,34 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
         {{{string.Join('\n', tasks.TrimEnd().Split('\n').Select(line => "    " + line))}}}
         """;
 
+    /// <summary>A play on localhost with one task, <c>event</c>: the bot (<c>@bot:localhost</c>) posts <paramref name="body"/>
+    /// to the room <c>room</c> with the token <c>bot_token</c>, healing with <c>bot_password</c> (<see cref="BotVars"/>);
+    /// <paramref name="extra"/> adds lines to the task (each starting at the task's indentation, e.g.
+    /// <c>"  ignore_errors: true"</c> or <c>"    device_id: BOT"</c> for a module option).</summary>
+    public static string BotEventPlay(string body, params string[] extra) => $$$"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: event
+              jackaltx.solti_matrix_mgr.matrix_event:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "{{ bot_token }}"
+                user_id: "@bot:localhost"
+                password: "{{ bot_password }}"
+                room_id: "{{ room }}"
+                content: {msgtype: m.text, body: {{{body}}}}
+        {{{string.Concat(extra.Select(line => "    " + line + "\n"))}}}
+        """;
+
+    /// <summary>The variables of <see cref="BotEventPlay"/>.</summary>
+    public static Dictionary<string, string> BotVars(TestHomeserver hs, string botToken, string room) => new()
+    {
+        ["hs_url"] = hs.Server.BaseAddress.ToString(),
+        ["bot_token"] = botToken,
+        ["bot_password"] = TestHomeserver.BotPassword,
+        ["room"] = room,
+    };
+
     /// <summary>The variables of <see cref="AdminPlay"/> for <paramref name="hs"/> with <paramref name="adminToken"/> (on
     /// MAS, a Synapse admin token), MAS's admin client (the test homeserver's), and <paramref name="more"/>.</summary>
     public static Dictionary<string, string> MasVars(TestHomeserver hs, string adminToken, params (string Key, string Value)[] more)
