@@ -143,6 +143,22 @@ public sealed class MasAdminTests
     }
 
     [Fact]
+    public async Task A_bot_on_a_MAS_without_passwords_runs_on_its_personal_token_and_when_that_dies_is_told_to_get_a_new_one()
+    {
+        await using var h = await StartAsync(passwords: false);
+        var token = await h.Hs.PersonalTokenAsync("bot", MasAdminClient.ClientApiScope + " " + MasAdminClient.DeviceScopePrefix + "BOTPAT0002");
+        using var bot = h.Bot(token: token, deviceId: "BOTPAT0002");
+        Assert.Equal("BOTPAT0002", (await bot.WhoAmIAsync())["device_id"]!.GetValue<string>());
+
+        await h.ExpireAsync(token);
+        var failed = await Assert.ThrowsAsync<SessionRecoveryException>(() => bot.WhoAmIAsync());
+
+        Assert.Contains("this homeserver signs in through MAS", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("give the bot a personal access token, a MAS personal session, as its access token: see docs/mas.md", failed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestHomeserver.BotPassword, failed.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Mas_admin_clients_are_refused_with_what_to_fix_and_a_client_secret_post_client_works()
     {
         await using var h = await StartAsync();
