@@ -97,7 +97,7 @@ public static class ClientFactory
             throw new ArgumentException($"--mas-url must be MAS's http(s) base URL, got '{url}'");
         }
 
-        return new Mas.MasCredentials(masUrl) { ClientId = clientId, ClientSecret = secret, AccessToken = token };
+        return new Mas.MasCredentials(masUrl) { ClientId = clientId, ClientSecret = secret, AccessToken = token, Cache = parse.GetValue(CliSettings.NoCache) ? null : Cache(parse) };
     }
 
     public static CredentialCache Cache(ParseResult parse) => new(parse.GetValue(CliSettings.CacheDir));

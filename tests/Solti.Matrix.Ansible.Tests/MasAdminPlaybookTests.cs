@@ -151,28 +151,38 @@ public sealed class MasAdminPlaybookTests(InstalledCollection collection) : Modu
     }
 
     [Fact]
-    public async Task Mas_check_mode_with_only_a_client_writes_nothing_and_says_mas_token_is_needed_for_what_MAS_owns()
+    public async Task Mas_check_mode_makes_no_grant_and_uses_the_token_an_earlier_task_kept_writing_nothing()
     {
         var masToken = await Hs.MasAdminTokenAsync();
         async Task<int> GrantsAsync() => (await Hs.Client.GetAsync("/api/admin/v1/oauth2-sessions", masToken)).Object["meta"]!["count"]!.GetValue<int>();
         var grants = await GrantsAsync();
         var run = await PlayAsync("""
-            - name: would create
+            - name: would create, no token yet
               check_mode: true
-              jackaltx.solti_matrix_mgr.synapse_user:
+              jackaltx.solti_matrix_mgr.synapse_user: &frank
                 user_id: "@frank:localhost"
                 password: "Frank-Pass-2026"
               ignore_errors: true
-            - name: info
+            - name: read
+              jackaltx.solti_matrix_mgr.synapse_user_info:
+                user_id: "@bot:localhost"
+            - name: read again
+              jackaltx.solti_matrix_mgr.synapse_user_info:
+                user_id: "@admin:localhost"
+            - name: would create
               check_mode: true
-              jackaltx.solti_matrix_mgr.synapse_info: {}
+              diff: true
+              jackaltx.solti_matrix_mgr.synapse_user: *frank
             """);
 
+        var first = run.Task("would create, no token yet");
+        Assert.True(first["failed"]!.GetValue<bool>(), run.ToString());
+        Assert.Contains("check mode never makes", first["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.True(run.Task("read again")["user"]!["admin"]!.GetValue<bool>());
         var wouldCreate = run.Task("would create");
-        Assert.True(wouldCreate["failed"]!.GetValue<bool>(), run.ToString());
-        Assert.Contains("check mode never makes", wouldCreate["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal("mas", run.Task("info")["auth"]!.GetValue<string>());
-        Assert.Equal(grants, await GrantsAsync()); // check mode made no client-credentials grant (a login)
+        Assert.True(wouldCreate["changed"]!.GetValue<bool>(), run.ToString());
+        Assert.NotNull(wouldCreate["diff"]);
+        Assert.Equal(grants + 1, await GrantsAsync()); // one grant for the play's tasks (kept in the credential cache), none in check mode
         Assert.Equal(404, (await MasAsync("users/by-username/frank")).Code);
         NoSecrets(run, "Frank-Pass-2026");
     }

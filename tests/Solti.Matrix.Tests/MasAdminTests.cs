@@ -159,6 +159,35 @@ public sealed class MasAdminTests
     }
 
     [Fact]
+    public async Task Mas_admin_tokens_are_granted_once_for_many_clients_kept_private_and_granted_again_when_MAS_ends_them()
+    {
+        await using var h = await StartAsync();
+        using var client = h.Bot();
+        var masToken = await h.Hs.MasAdminTokenAsync();
+        async Task<JsonArray> GrantsAsync() => (await h.Raw.GetAsync($"/api/admin/v1/oauth2-sessions?filter[client]={TestHomeserver.MasClientId}&filter[status]=active", masToken)).Object["data"]!.AsArray();
+        var before = (await GrantsAsync()).Count;
+        var cached = Credentials() with { Cache = h.Cache };
+
+        // Five clients, as five tasks' processes would be, one after the other and then at once: one grant.
+        Assert.True((await Admin(h, client, cached).GetUserAsync(h.Hs.AdminId))!["admin"]!.GetValue<bool>());
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Admin(h, client, cached).GetUserAsync(h.Hs.BotId)));
+        Assert.Equal(before + 1, (await GrantsAsync()).Count);
+        var file = Assert.Single(Directory.GetFiles(h.CacheDir), f => Path.GetFileName(f).Contains("mas-client", StringComparison.Ordinal) && f.EndsWith(".json", StringComparison.Ordinal));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.DoesNotContain(TestHomeserver.MasClientSecret, await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+
+        // Check mode makes no grant but uses the token the cache holds.
+        Assert.NotNull(await Admin(h, client, cached with { MayGrant = false }).GetUserAsync(h.Hs.BotId));
+
+        // MAS ends the grant's session: the next client is refused once, grants again and keeps the new token.
+        var grant = (await GrantsAsync()).Select(g => g!["id"]!.GetValue<string>()).Last();
+        Assert.Equal(200, (await h.Raw.PostAsync($"/api/admin/v1/oauth2-sessions/{grant}/finish", null, masToken)).Code);
+        Assert.NotNull(await Admin(h, client, cached).GetUserAsync(h.Hs.BotId));
+        Assert.NotNull(await Admin(h, client, cached with { MayGrant = false }).GetUserAsync(h.Hs.BotId));
+        Assert.Equal(before + 1, (await GrantsAsync()).Count); // the finished one gone, one new
+    }
+
+    [Fact]
     public async Task Mas_admin_clients_are_refused_with_what_to_fix_and_a_client_secret_post_client_works()
     {
         await using var h = await StartAsync();

@@ -26,8 +26,9 @@ public static class ConnectionOptions
         new("mas_token", new OptionSpec { NoLog = true }),
     ];
 
-    /// <summary>MAS's admin API as the options give it, or null when they give none. Check mode never logs in, so there
-    /// the client-credentials grant is not made: a MAS admin token (<c>mas_token</c>) is needed for what MAS owns.</summary>
+    /// <summary>MAS's admin API as the options give it, or null when they give none. The grant's token is kept in the
+    /// credential cache while it lasts (one grant for a play's tasks). Check mode never logs in, so there the
+    /// client-credentials grant is not made: what MAS owns needs <c>mas_token</c>, or a token the cache still holds.</summary>
     public static MasCredentials? Mas(AnsibleModule module)
     {
         var url = module.Str("mas_url");
@@ -50,7 +51,7 @@ public static class ConnectionOptions
             throw new ModuleFailedException($"mas_url must be MAS's http(s) base URL such as https://auth.example.com/, got '{url}'");
         }
 
-        return new MasCredentials(masUrl) { ClientId = clientId, ClientSecret = secret, AccessToken = token, MayGrant = !module.CheckMode };
+        return new MasCredentials(masUrl) { ClientId = clientId, ClientSecret = secret, AccessToken = token, MayGrant = !module.CheckMode, Cache = new CredentialCache(module.Str("token_cache")) };
     }
 
     /// <summary>The shared options plus the admin credentials that let an admin module heal its session.</summary>

@@ -4,7 +4,8 @@ namespace Solti.Matrix.Mas;
 
 /// <summary>MAS's admin API (<c>/api/admin/v1</c>) as an admin client: one partial file per resource. Requests carry a
 /// token with the <c>urn:mas:admin</c> scope: the one given, or one from the client-credentials grant at
-/// <c>/oauth2/token</c> (<c>client_secret_basic</c>, else <c>client_secret_post</c>), asked again once when MAS refuses it
+/// <c>/oauth2/token</c> (<c>client_secret_basic</c>, else <c>client_secret_post</c>), kept in the credential cache while it
+/// lasts (<see cref="MasCredentials.Cache"/>: one grant for many processes) and asked again once when MAS refuses it
 /// (its tokens live five minutes and have no refresh token). Errors keep MAS's status and its <c>errors[].title</c>.
 /// See docs/mas.md and docs/design/mas-facts.md §3.</summary>
 public sealed partial class MasAdminClient : IDisposable
@@ -85,17 +86,12 @@ public sealed partial class MasAdminClient : IDisposable
             return _credentials.AccessToken!;
         }
 
-        if (!_credentials.MayGrant)
-        {
-            throw new MatrixException(0, MatrixErrorCodes.MasTokenNeeded, $"MAS's admin API needs a token with the {AdminScope} scope here: its client-credentials grant is a login, which check mode never makes");
-        }
-
         await _grant.WaitAsync(cancellationToken);
         try
         {
             if (_token is null || _token == stale)
             {
-                _token = await GrantAsync(cancellationToken);
+                _token = Cached(stale) ?? await GrantSharedAsync(stale, cancellationToken);
             }
 
             return _token;
@@ -106,9 +102,46 @@ public sealed partial class MasAdminClient : IDisposable
         }
     }
 
+    /// <summary>The key of this client's token in the credential cache: MAS's URL and the client id.</summary>
+    private string CacheKey => "mas-client:" + _credentials.ClientId;
+
+    /// <summary>A token of this client that the credential cache holds, is not <paramref name="stale"/> and lasts at least
+    /// another half minute; else null.</summary>
+    private string? Cached(string? stale) =>
+        _credentials.Cache?.Read(Url, CacheKey) is { } kept && kept.AccessToken != stale && kept.ExpiresAt > DateTimeOffset.UtcNow.AddSeconds(30)
+            ? kept.AccessToken
+            : null;
+
+    /// <summary>One grant for every process of this OS user: under the cache's lock for the client, the cache is read
+    /// again (another process may have just made the grant) before asking MAS; the new token is kept there.</summary>
+    private async Task<string> GrantSharedAsync(string? stale, CancellationToken cancellationToken)
+    {
+        if (!_credentials.MayGrant)
+        {
+            throw new MatrixException(0, MatrixErrorCodes.MasTokenNeeded, $"MAS's admin API needs a token with the {AdminScope} scope here: its client-credentials grant is a login, which check mode never makes: give an admin token, or let a run outside check mode keep one in the credential cache");
+        }
+
+        if (_credentials.Cache is not { } cache)
+        {
+            return (await GrantAsync(cancellationToken)).Token;
+        }
+
+        using (await cache.LockAsync(Url, CacheKey, _http.Options.Retry.TotalBudget, cancellationToken))
+        {
+            if (Cached(stale) is { } fresh)
+            {
+                return fresh;
+            }
+
+            var (token, lifetime) = await GrantAsync(cancellationToken);
+            cache.Write(Url, new Sessions.StoredSession(CacheKey, token, null, null, DateTimeOffset.UtcNow.Add(lifetime)));
+            return token;
+        }
+    }
+
     /// <summary>The client-credentials grant (RFC 6749 §4.4) for <see cref="AdminScope"/>: the secret in the Basic header,
     /// or, when MAS refuses that because the client is set up for <c>client_secret_post</c>, in the form.</summary>
-    private async Task<string> GrantAsync(CancellationToken cancellationToken)
+    private async Task<(string Token, TimeSpan Lifetime)> GrantAsync(CancellationToken cancellationToken)
     {
         var clientId = _credentials.ClientId!;
         JsonNode reply;
@@ -133,8 +166,10 @@ public sealed partial class MasAdminClient : IDisposable
             throw Refused(e, clientId);
         }
 
+        // MAS's client-credentials tokens live experimental.access_token_ttl (300 s by default) and say so in expires_in.
+        var lifetime = TimeSpan.FromSeconds(reply["expires_in"] is JsonValue seconds && seconds.TryGetValue<double>(out var s) ? s : 300);
         return reply["access_token"] is JsonValue token && token.TryGetValue<string>(out var text) && text.Length > 0
-            ? text
+            ? (text, lifetime)
             : throw new MatrixException(200, MatrixErrorCodes.BadResponse, $"MAS's token endpoint answered client {clientId} without access_token");
     }
 

@@ -16,7 +16,13 @@ public sealed record MasCredentials(Uri? Url)
     /// <summary>A token with the <c>urn:mas:admin</c> scope, used as it is (secret).</summary>
     public string? AccessToken { get; init; }
 
-    /// <summary>Whether the client-credentials grant may be asked for (false: check mode, which logs nobody in).</summary>
+    /// <summary>Where the grant's token is kept between processes (the credential cache, keyed by MAS's URL and the client
+    /// id, a private 0600 file), so that a play of many tasks makes one grant while the token lasts; null keeps it in
+    /// memory only.</summary>
+    public Sessions.CredentialCache? Cache { get; init; }
+
+    /// <summary>Whether the client-credentials grant may be asked for (false: check mode, which logs nobody in; a token
+    /// the cache holds is still used).</summary>
     public bool MayGrant { get; init; } = true;
 
     /// <summary>Whether a token can be had without a grant: one was given.</summary>
