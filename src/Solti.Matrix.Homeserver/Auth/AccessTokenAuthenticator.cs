@@ -64,12 +64,21 @@ public static class AccessTokenAuthenticator
         MarkUsed(state, record);
         if (record.DeviceId is { } deviceId && state.FindDevice(record.UserId, deviceId) is { } device)
         {
-            device.LastSeenTs = state.NowMs;
-            device.LastSeenIp = context.Connection.RemoteIpAddress?.ToString();
-            device.LastSeenUserAgent = context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null;
+            MarkSeen(state, device, context);
         }
 
         return new Requester(record.UserId, record.DeviceId, record.Id, token, user.Admin);
+    }
+
+    /// <summary>Where the request came from: the client's address and user agent (null when it sent none).</summary>
+    public static (string? Address, string? UserAgent) Origin(HttpContext context) =>
+        (context.Connection.RemoteIpAddress?.ToString(), context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null);
+
+    /// <summary>Records that <paramref name="device"/> was just used by the request (Synapse's <c>last_seen_*</c>).</summary>
+    public static void MarkSeen(ServerState state, DeviceRecord device, HttpContext context)
+    {
+        device.LastSeenTs = state.NowMs;
+        (device.LastSeenIp, device.LastSeenUserAgent) = Origin(context);
     }
 
     /// <summary>The first use of a refreshed access token retires the refresh token it replaced.</summary>

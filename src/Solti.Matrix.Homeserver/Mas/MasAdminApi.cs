@@ -57,7 +57,8 @@ public static class MasAdminApi
             throw Unauthorized("Missing urn:mas:admin scope");
         }
 
-        MasIntrospection.Touch(state, record, scope.Context.Connection.RemoteIpAddress?.ToString(), scope.Context.Request.Headers.UserAgent.ToString());
+        var (address, userAgent) = AccessTokenAuthenticator.Origin(scope.Context);
+        MasIntrospection.Touch(state, record, address, userAgent);
         return new MasCaller(info);
     }
 

@@ -35,8 +35,7 @@ public static class MasCompatEndpoints
         limiter.LoginSucceeded(userId);
         var deviceId = Json.OptionalString(body, "device_id") ?? Identifiers.DeviceId();
         MasSessions.ReplaceDevice(state, user, deviceId);
-        var userAgent = scope.Context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null;
-        var session = MasSessions.StartCompat(state, user, deviceId, Json.OptionalString(body, "initial_device_display_name"), userAgent);
+        var session = MasSessions.StartCompat(state, user, deviceId, Json.OptionalString(body, "initial_device_display_name"), AccessTokenAuthenticator.Origin(scope.Context).UserAgent);
         var issued = MasTokens.IssueCompat(state, session, Json.OptionalBool(body, "refresh_token") == true);
         var reply = new JsonObject
         {

@@ -115,14 +115,11 @@ public static class MasIntrospection
             throw NotActive(); // Synapse checks the device on every request: a deleted device ends the token
         }
 
-        var address = context.Connection.RemoteIpAddress?.ToString();
-        var userAgent = context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null;
+        var (address, userAgent) = AccessTokenAuthenticator.Origin(context);
         Touch(state, info.Token, address, userAgent);
         if (device is not null)
         {
-            device.LastSeenTs = state.NowMs;
-            device.LastSeenIp = address;
-            device.LastSeenUserAgent = userAgent;
+            AccessTokenAuthenticator.MarkSeen(state, device, context);
         }
 
         return new Requester(userId, info.DeviceId, info.Token.TokenId, token, info.Scope.Contains(MasScopes.SynapseAdmin));
