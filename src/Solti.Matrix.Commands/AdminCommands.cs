@@ -78,9 +78,9 @@ public static class AdminCommands
             if (await admin.MasAsync(ct) is { } mas)
             {
                 // Through MAS: a personal access token bound to a device (--device-id, else a new one).
-                var device = parse.GetValue(CliSettings.DeviceId) ?? "SOLTI" + System.Security.Cryptography.RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10);
+                var device = parse.GetValue(CliSettings.DeviceId) ?? Mas.MasAdminClient.NewDeviceId();
                 var account = await mas.FindUserAsync(MatrixId.Localpart(user), ct) ?? throw new ArgumentException($"user_id: MAS has no account {MatrixId.Localpart(user)}");
-                var session = await mas.CreatePersonalSessionAsync(account.Id, "solti-matrix token mint " + device, $"{Mas.MasAdminClient.ClientApiScope} {Mas.MasAdminClient.DeviceScopePrefix}{device}", lifetime, ct);
+                var session = await mas.MintDeviceTokenAsync(account, device, "solti-matrix token mint", lifetime, ct);
                 return new JsonObject { ["token"] = session.Text("access_token"), ["device_id"] = device, ["expires_at"] = session.Text("expires_at") };
             }
 

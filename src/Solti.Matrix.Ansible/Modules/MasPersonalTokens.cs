@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Solti.Matrix.Mas;
 
 namespace Solti.Matrix.Ansible.Modules;
@@ -9,17 +8,18 @@ namespace Solti.Matrix.Ansible.Modules;
 /// <c>device_id</c>.</summary>
 internal static class MasPersonalTokens
 {
-    /// <summary>The characters of a generated device id (MAS asks for at least 10 of <c>[A-Za-z0-9-]</c>).</summary>
-    private const string DeviceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    /// <summary>The admin API over <paramref name="client"/>'s pipeline with MAS's admin API as the options give it.</summary>
+    private static SynapseAdminClient Admin(MatrixClient client, MasCredentials? credentials) => new(client.Session) { MasCredentials = credentials };
 
-    /// <summary>Mints a personal access token for <paramref name="userId"/>; on a homeserver that does not delegate to MAS,
+    /// <summary>Mints a personal access token for <paramref name="userId"/> through MAS's admin API as
+    /// <paramref name="credentials"/> give it; on a homeserver that does not delegate to MAS,
     /// <paramref name="elsewhere"/> (Synapse's login as a user).</summary>
-    public static async Task<JsonObject> MintAsync(AnsibleModule module, string userId, Func<Task<JsonObject>> elsewhere, CancellationToken cancellationToken)
+    public static async Task<JsonObject> MintAsync(AnsibleModule module, MasCredentials credentials, string userId, Func<Task<JsonObject>> elsewhere, CancellationToken cancellationToken)
     {
         var validFor = MatrixTokenModule.ValidFor(module);
-        var device = module.Str("device_id") ?? "SOLTI" + RandomNumberGenerator.GetString(DeviceAlphabet, 10);
+        var device = module.Str("device_id") ?? MasAdminClient.NewDeviceId();
         using var client = ConnectionOptions.Client(module, null, null, null, accessToken: module.Str("access_token"));
-        var admin = new SynapseAdminClient(client.Session) { MasCredentials = ConnectionOptions.Mas(module) };
+        var admin = Admin(client, credentials);
         if (!(await admin.AuthenticationAsync(cancellationToken)).IsDelegated)
         {
             return await elsewhere();
@@ -33,8 +33,7 @@ internal static class MasPersonalTokens
 
         var mas = (await admin.MasAsync(cancellationToken))!;
         var user = await UserAsync(mas, userId, cancellationToken);
-        var session = await mas.CreatePersonalSessionAsync(user.Id, "solti-matrix matrix_token " + device, $"{MasAdminClient.ClientApiScope} {MasAdminClient.DeviceScopePrefix}{device}", validFor, cancellationToken);
-        return Minted(module, result, session);
+        return Minted(module, result, await mas.MintDeviceTokenAsync(user, device, "solti-matrix matrix_token", validFor, cancellationToken));
     }
 
     /// <summary>Rotate without a password: regenerates the personal session bound to <c>device_id</c> (the old token stops
@@ -42,18 +41,17 @@ internal static class MasPersonalTokens
     public static async Task<JsonObject> RotateAsync(AnsibleModule module, string userId, CancellationToken cancellationToken)
     {
         var device = module.Str("device_id");
-        if (ConnectionOptions.Mas(module) is null || string.IsNullOrEmpty(device))
+        if (ConnectionOptions.Mas(module) is not { } credentials || string.IsNullOrEmpty(device))
         {
             throw new ModuleFailedException("action=rotate needs password (a new login with the same device), or, on a homeserver that delegates to MAS, device_id and MAS's admin API (mas_client_id and mas_client_secret, or mas_token) to regenerate the personal access token bound to that device");
         }
 
         var validFor = MatrixTokenModule.ValidFor(module);
         using var client = ConnectionOptions.Client(module, null, null, null, accessToken: module.Str("access_token"));
-        var admin = new SynapseAdminClient(client.Session) { MasCredentials = ConnectionOptions.Mas(module) };
-        var mas = await admin.MasAsync(cancellationToken)
+        var mas = await Admin(client, credentials).MasAsync(cancellationToken)
             ?? throw new ModuleFailedException($"action=rotate without password regenerates a personal access token in MAS, but {client.Session.Http.Options.Homeserver} does not delegate authentication to MAS: give password");
         var user = await UserAsync(mas, userId, cancellationToken);
-        var sessions = (await mas.ActivePersonalSessionsAsync(user.Id, cancellationToken)).Where(s => MasAdminClient.DeviceOf(s) == device).ToList();
+        var sessions = await mas.ActivePersonalSessionsOnAsync(user.Id, device, cancellationToken);
         if (sessions.Count != 1)
         {
             throw new ModuleFailedException(sessions.Count == 0
@@ -79,13 +77,12 @@ internal static class MasPersonalTokens
             return false;
         }
 
-        var admin = new SynapseAdminClient(client.Session) { MasCredentials = credentials };
-        if (await admin.MasAsync(cancellationToken) is not { } mas || await mas.FindUserAsync(Identifiers.MatrixId.Localpart(userId), cancellationToken) is not { } user)
+        if (await Admin(client, credentials).MasAsync(cancellationToken) is not { } mas || await mas.FindUserAsync(Identifiers.MatrixId.Localpart(userId), cancellationToken) is not { } user)
         {
             return false;
         }
 
-        var sessions = (await mas.ActivePersonalSessionsAsync(user.Id, cancellationToken)).Where(s => MasAdminClient.DeviceOf(s) == device).ToList();
+        var sessions = await mas.ActivePersonalSessionsOnAsync(user.Id, device, cancellationToken);
         foreach (var session in sessions)
         {
             await mas.RevokePersonalSessionAsync(session.Id, cancellationToken);

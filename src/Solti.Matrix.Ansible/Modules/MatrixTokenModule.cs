@@ -43,7 +43,7 @@ public sealed class MatrixTokenModule : IModule
             "obtain" => await ObtainAsync(module, userId!, rotate: false, cancellationToken),
             "rotate" when !string.IsNullOrEmpty(module.Str("password")) => await ObtainAsync(module, userId!, rotate: true, cancellationToken),
             "rotate" => await MasPersonalTokens.RotateAsync(module, userId!, cancellationToken),
-            "mint" when ConnectionOptions.Mas(module) is not null => await MasPersonalTokens.MintAsync(module, userId!, () => MintAsync(module, userId!, cancellationToken), cancellationToken),
+            "mint" when ConnectionOptions.Mas(module) is { } mas => await MasPersonalTokens.MintAsync(module, mas, userId!, () => MintAsync(module, userId!, cancellationToken), cancellationToken),
             "mint" => await MintAsync(module, userId!, cancellationToken),
             _ => await RevokeAsync(module, cancellationToken),
         };

@@ -41,9 +41,7 @@ public partial class SynapseAdminClient
         {
             if (user["name"] is JsonValue name && known.TryGetValue(Identifiers.MatrixId.Localpart(name.GetValue<string>()), out var account))
             {
-                user["admin"] = account.Flag("admin");
-                user["deactivated"] = account.Time("deactivated_at") is not null;
-                user["locked"] = account.Time("locked_at") is not null;
+                WithMasFlags(user, account);
             }
         }
     }

@@ -56,7 +56,12 @@ public partial class SynapseAdminClient
             return null;
         }
 
-        var account = synapse ?? new JsonObject { ["name"] = userId };
+        return WithMasFlags(synapse ?? new JsonObject { ["name"] = userId }, user);
+    }
+
+    /// <summary>Synapse's account with what MAS says of it: <c>admin</c>, <c>deactivated</c> and <c>locked</c>.</summary>
+    private static JsonObject WithMasFlags(JsonObject account, MasResource user)
+    {
         account["admin"] = user.Flag("admin");
         account["deactivated"] = user.Time("deactivated_at") is not null;
         account["locked"] = user.Time("locked_at") is not null;
@@ -104,20 +109,20 @@ public partial class SynapseAdminClient
 
         if (Flag(fields, "admin") is { } admin && admin != user.Flag("admin"))
         {
-            await mas.SetAdminAsync(user.Id, admin, cancellationToken);
+            user = await mas.SetAdminAsync(user.Id, admin, cancellationToken);
         }
 
         if (Flag(fields, "locked") is { } locked && locked != user.Time("locked_at") is not null)
         {
-            await mas.SetLockedAsync(user.Id, locked, cancellationToken);
+            user = await mas.SetLockedAsync(user.Id, locked, cancellationToken);
         }
 
-        if (rest.Count > 0)
-        {
-            await Session.SendAsync(MatrixRequest.Put(UserPath(userId), rest), cancellationToken);
-        }
-
-        return await GetUserAsync(userId, cancellationToken) ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, $"{userId}: MAS does not know the account it was just given");
+        // The account as it is now: Synapse's answer to the write (or a read when nothing was Synapse's), with MAS's
+        // last answer's flags.
+        var synapse = rest.Count > 0
+            ? (JsonObject)await Session.SendAsync(MatrixRequest.Put(UserPath(userId), rest), cancellationToken)
+            : await GetOrNullAsync(UserPath(userId), cancellationToken);
+        return WithMasFlags(synapse is null ? new JsonObject { ["name"] = userId } : NormalizeFlags(synapse), user);
     }
 
     /// <summary><see cref="DeactivateUserAsync"/> through MAS, which ends every session; when MAS does not know the

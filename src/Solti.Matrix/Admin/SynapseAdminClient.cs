@@ -18,7 +18,7 @@ public partial class SynapseAdminClient(MatrixSession session)
     /// <see cref="MasCredentials"/>: when MAS does not; its <c>admin</c>, <c>deactivated</c> and <c>locked</c> are MAS's).</summary>
     public virtual async Task<JsonObject?> GetUserAsync(string userId, CancellationToken cancellationToken = default)
     {
-        var user = await GetOrNullAsync(MatrixPath.Build(MatrixPath.Admin, "v2", "users", PathPart.Value(userId)), cancellationToken) is { } found
+        var user = await GetOrNullAsync(UserPath(userId), cancellationToken) is { } found
             ? NormalizeFlags(found)
             : null;
         return await MasAsync(cancellationToken) is { } mas ? await MasAccountAsync(mas, userId, user, cancellationToken) : user;

@@ -36,6 +36,21 @@ public sealed partial class MasAdminClient
         return PostAsync("personal-sessions", body, cancellationToken, idempotent: false);
     }
 
+    /// <summary>Mints a personal access token acting as <paramref name="user"/> for the client-server API, bound to
+    /// <paramref name="deviceId"/> (MAS creates the device), named <paramref name="purpose"/> and the device, expiring
+    /// after <paramref name="expiresIn"/> (never when null). The token is the session's <c>access_token</c> (a secret).</summary>
+    public Task<MasResource> MintDeviceTokenAsync(MasResource user, string deviceId, string purpose, TimeSpan? expiresIn, CancellationToken cancellationToken = default) =>
+        CreatePersonalSessionAsync(user.Id, purpose + " " + deviceId, $"{ClientApiScope} {DeviceScopePrefix}{deviceId}", expiresIn, cancellationToken);
+
+    /// <summary>A new device id for a minted token: <c>SOLTI</c> and 10 capital letters (MAS asks for at least 10 of
+    /// <c>[A-Za-z0-9-]</c>).</summary>
+    public static string NewDeviceId() => "SOLTI" + System.Security.Cryptography.RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10);
+
+    /// <summary>The active personal sessions acting as the MAS user <paramref name="userId"/> bound to
+    /// <paramref name="deviceId"/>.</summary>
+    public async Task<List<MasResource>> ActivePersonalSessionsOnAsync(string userId, string deviceId, CancellationToken cancellationToken = default) =>
+        [.. (await ActivePersonalSessionsAsync(userId, cancellationToken)).Where(s => DeviceOf(s) == deviceId)];
+
     /// <summary>Replaces a personal session's token (the old one stops working at once); same scope, new expiry.</summary>
     public Task<MasResource> RegeneratePersonalSessionAsync(string sessionId, TimeSpan? expiresIn, CancellationToken cancellationToken = default)
     {
