@@ -19,6 +19,7 @@ public sealed partial class MasAdminClient : IDisposable
     private readonly MatrixHttpPipeline _http;
     private readonly MasCredentials _credentials;
     private readonly SemaphoreSlim _grant = new(1, 1);
+    /// <summary>The grant's token in use (unused when a token is given: that one is sent as it is).</summary>
     private string? _token;
     private bool _secretInForm;
 
@@ -44,7 +45,6 @@ public sealed partial class MasAdminClient : IDisposable
             Transport = http.Transport,
         });
         _credentials = credentials;
-        _token = credentials.HasToken ? credentials.AccessToken : null;
     }
 
     /// <summary>MAS's base URL.</summary>
