@@ -17,7 +17,7 @@ public static class ExitCodes
     /// <summary>The session could not be authenticated or recovered (bad credentials, deactivated, no token).</summary>
     public const int Auth = 3;
 
-    /// <summary>A room, alias or user does not exist (404).</summary>
+    /// <summary>A room, alias or user does not exist (<c>404 M_NOT_FOUND</c>).</summary>
     public const int NotFound = 4;
 
     /// <summary>Still rate limited when the wait cap or the call's budget ran out (429).</summary>
@@ -25,6 +25,10 @@ public static class ExitCodes
 
     /// <summary>5xx, timeouts, connection failures after every retry; or the credential cache refused a path.</summary>
     public const int ServerError = 6;
+
+    /// <summary>The server does not offer what was asked (an endpoint it does not serve: an older Synapse, a proxy that
+    /// does not pass it on, or what MAS owns on a delegated homeserver).</summary>
+    public const int Unsupported = 7;
 
     /// <summary>Stopped by SIGINT or SIGTERM before the work was done (128 + SIGINT, as shells report it).</summary>
     public const int Interrupted = 130;
@@ -34,10 +38,12 @@ public static class ExitCodes
     [
         (Ok, "success"), (Failed, "the server refused"), (Usage, "bad arguments or configuration"),
         (Auth, "the session could not be authenticated"), (NotFound, "not found"), (RateLimited, "still rate limited"),
-        (ServerError, "server errors, timeouts or an untrusted credential cache"), (Interrupted, "interrupted before the work was done"),
+        (ServerError, "server errors, timeouts or an untrusted credential cache"),
+        (Unsupported, "the server does not offer this"), (Interrupted, "interrupted before the work was done"),
     ];
 
-    /// <summary>A Matrix failure by its <see cref="FailureKind"/> (a final 404 has its own code); the rest by type.</summary>
+    /// <summary>A Matrix failure by its <see cref="FailureKind"/> ("absent" and "not served" have codes of their own); the
+    /// rest by type.</summary>
     public static int For(Exception e) => e switch
     {
         MatrixException m => m.Kind switch
@@ -45,7 +51,9 @@ public static class ExitCodes
             FailureKind.Token => Auth,
             FailureKind.RateLimited => RateLimited,
             FailureKind.Transient => ServerError,
-            _ => m.Status == 404 ? NotFound : Failed,
+            _ when m.IsAbsent => NotFound,
+            _ when m.IsUnrecognized => Unsupported,
+            _ => Failed,
         },
         CredentialCacheException => ServerError,
         ArgumentException or FormatException or Events.SchemaValidationException or Events.SchemaException => Usage,

@@ -1,8 +1,18 @@
 namespace Solti.Matrix.Homeserver.Configuration;
 
-/// <summary>Behaviour switches that reproduce older Synapse releases and proxies.</summary>
+/// <summary>Behaviour switches that reproduce older Synapse releases and proxies: every version-dependent behaviour a
+/// client of ours can observe, each with the Synapse change that introduced it. <see cref="Synapse167"/> is the oldest
+/// release we support (<c>solti_homeserver.compat: synapse-1.67</c>); the defaults are the current Synapse.</summary>
 public sealed record Compatibility
 {
+    /// <summary>Unknown endpoints answer <c>400 M_UNRECOGNIZED</c> (a known path with another method too), as Synapse did
+    /// before 1.74; since Synapse PR #14621 (1.74) an unknown path is 404 and another method 405.</summary>
+    public bool UnrecognizedAs400 { get; init; }
+
+    /// <summary>The status of an <c>M_UNRECOGNIZED</c> answer whose current status is <paramref name="status"/> (404 for an
+    /// unknown path, 405 for another method).</summary>
+    public int UnrecognizedStatus(int status) => UnrecognizedAs400 ? 400 : status;
+
     public TxnScope TxnScope { get; init; } = TxnScope.Device;
 
     /// <summary>Send a <c>Retry-After</c> header with 429 (Synapse ≥ 1.98); 1.67 sends only <c>retry_after_ms</c>.</summary>
@@ -29,6 +39,7 @@ public sealed record Compatibility
     /// <summary>Everything as Synapse 1.67 does it (the release recorded in shared/reference).</summary>
     public static Compatibility Synapse167 { get; } = new()
     {
+        UnrecognizedAs400 = true,
         TxnScope = TxnScope.AccessToken,
         RetryAfterHeader = false,
         LegacyAdminUserFormat = true,

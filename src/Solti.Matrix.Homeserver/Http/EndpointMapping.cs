@@ -26,7 +26,7 @@ public static class EndpointMapping
         var server = context.RequestServices.GetRequiredService<ServerContext>();
         if (!Configuration.DelegatedAuthentication.Registers(server.State.Options.AuthenticationService, name))
         {
-            throw Errors.Unrecognized(); // Synapse registers this endpoint only with, or only without, MAS
+            throw Errors.Unrecognized(server.State.Options.Compatibility.UnrecognizedStatus(404)); // Synapse registers this endpoint only with, or only without, MAS
         }
 
         var raw = await ReadBodyAsync(context.Request);

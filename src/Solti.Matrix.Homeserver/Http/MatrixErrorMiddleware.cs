@@ -3,7 +3,7 @@ using Solti.Matrix.Homeserver.Configuration;
 namespace Solti.Matrix.Homeserver.Http;
 
 /// <summary>Turns errors into Synapse-shaped bodies: Matrix errors as thrown, unknown paths as
-/// <c>M_UNRECOGNIZED</c>, anything else as a 500 with no detail. 429s follow the compatibility switches.</summary>
+/// <c>M_UNRECOGNIZED</c> (404 or 405; 400 on <see cref="Compatibility.UnrecognizedAs400"/>), anything else as a 500 with no detail. 429s follow the compatibility switches.</summary>
 public sealed class MatrixErrorMiddleware(RequestDelegate next, ILogger<MatrixErrorMiddleware> logger, Compatibility compatibility)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -14,7 +14,7 @@ public sealed class MatrixErrorMiddleware(RequestDelegate next, ILogger<MatrixEr
             await next(context);
             if (!context.Response.HasStarted && context.Response.StatusCode is 404 or 405 && context.GetEndpoint()?.Metadata.GetMetadata<EndpointLabel>() is null)
             {
-                error = Errors.Unrecognized(context.Response.StatusCode);
+                error = Errors.Unrecognized(compatibility.UnrecognizedStatus(context.Response.StatusCode));
             }
         }
         catch (HomeserverErrorException e)

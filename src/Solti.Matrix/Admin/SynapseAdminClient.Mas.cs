@@ -20,7 +20,7 @@ public partial class SynapseAdminClient
         (await AuthenticationAsync(cancellationToken)).IsDelegated ? "&guests=false" : "";
 
     /// <summary>Runs <paramref name="call"/> to an admin API that MAS owns on a delegated homeserver, where Synapse answers
-    /// 404 <c>M_UNRECOGNIZED</c>: there that answer becomes an error saying that <paramref name="what"/> belong to MAS;
+    /// that it does not serve them (<see cref="MatrixException.IsUnrecognized"/>): there that answer becomes an error saying that <paramref name="what"/> belong to MAS;
     /// elsewhere it stays as it is.</summary>
     private async Task<T> MasOwnedAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
     {
@@ -31,7 +31,7 @@ public partial class SynapseAdminClient
         catch (MatrixException e) when (e.IsUnrecognized)
         {
             throw await AuthenticationAsync(cancellationToken) is { IsDelegated: true } mas
-                ? new MatrixException(e.Status, e.Errcode, $"{what} belong to {mas.Owner}, and Synapse serves no API for them: {MasRemedy}", inner: e)
+                ? new MatrixException(e.Status, e.Errcode, $"{what} belong to {mas.Owner}, and Synapse serves no API for them: {MasRemedy}", inner: e) { HasMatrixBody = e.HasMatrixBody }
                 : e;
         }
     }

@@ -24,15 +24,15 @@ public partial class SynapseAdminClient(MatrixSession session)
         return await MasAsync(cancellationToken) is { } mas ? await MasAccountAsync(mas, userId, user, cancellationToken) : user;
     }
 
-    /// <summary>The one rule for reads of things that may not exist: <c>404 M_NOT_FOUND</c> is "absent" (null); any
-    /// other failure, a 404 for an unknown endpoint among them, propagates.</summary>
+    /// <summary>Reads of things that may not exist: "absent" (<see cref="Errors.MatrixException.IsAbsent"/>) is null; any
+    /// other failure, an endpoint the server does not serve among them, propagates.</summary>
     private async Task<JsonObject?> GetOrNullAsync(string path, CancellationToken cancellationToken)
     {
         try
         {
             return (JsonObject)await session.SendAsync(MatrixRequest.Get(path), cancellationToken);
         }
-        catch (Errors.MatrixException e) when (e.Status == 404 && e.Errcode == Errors.MatrixErrorCodes.NotFound)
+        catch (Errors.MatrixException e) when (e.IsAbsent)
         {
             return null;
         }

@@ -48,8 +48,10 @@ public sealed record HomeserverAuthentication(string Kind, string? Issuer, strin
     }
 
     /// <summary>Asks the homeserver, without a token, each discovery path in turn: the first that answers names MAS; a
-    /// homeserver that answers every one with 404 (Synapse: <c>M_UNRECOGNIZED</c>) authenticates its users itself. Any
-    /// other failure is the caller's (the server is down, or refused otherwise).</summary>
+    /// homeserver that serves none of them (<see cref="MatrixException.IsUnrecognized"/>: Synapse's <c>M_UNRECOGNIZED</c>,
+    /// 400 before 1.74 and 404 since; a proxy's bare 404 or 405) or says that it has no such metadata
+    /// (<see cref="MatrixException.IsAbsent"/>: <c>404 M_NOT_FOUND</c>, as other servers answer without delegation)
+    /// authenticates its users itself. Any other failure is the caller's (the server is down, or refused otherwise).</summary>
     private static async Task<HomeserverAuthentication> DiscoverAsync(MatrixHttpPipeline http, CancellationToken cancellationToken)
     {
         var budget = CallBudget.Start(http.Options.Retry.TotalBudget);
@@ -60,7 +62,7 @@ public sealed record HomeserverAuthentication(string Kind, string? Issuer, strin
                 var metadata = await http.SendAsync(MatrixRequest.Get(path), null, budget, cancellationToken);
                 return new(Mas, metadata["issuer"]?.GetValue<string>(), metadata["account_management_uri"]?.GetValue<string>());
             }
-            catch (MatrixException e) when (e.Status == 404)
+            catch (MatrixException e) when (e.IsUnrecognized || e.IsAbsent)
             {
                 // Not served here: the next, older path, or no delegation at all.
             }

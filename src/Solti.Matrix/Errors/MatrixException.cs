@@ -35,8 +35,16 @@ public class MatrixException : Exception
     /// <summary>Whether this failure is transient, a rate limit, a token problem or final (<see cref="FailureClassification"/>).</summary>
     public virtual FailureKind Kind => FailureClassification.Of(Status, Errcode);
 
-    /// <summary>The server serves no such endpoint (<c>404 M_UNRECOGNIZED</c>; on Synapse with MAS, what MAS owns).</summary>
-    public bool IsUnrecognized => Status == 404 && Errcode == MatrixErrorCodes.Unrecognized;
+    /// <summary>False when the answer's body was not a Matrix error (a proxy's page, an empty body): its
+    /// <see cref="Errcode"/> is then one the library chose, not the server's.</summary>
+    public bool HasMatrixBody { get; init; } = true;
+
+    /// <summary>The server serves no such endpoint (<see cref="FailureClassification.IsUnserved"/>: <c>M_UNRECOGNIZED</c>
+    /// with 400, 404 or 405, or a 404/405 that is not a Matrix error; on Synapse with MAS, what MAS owns).</summary>
+    public bool IsUnrecognized => FailureClassification.IsUnserved(Status, Errcode, HasMatrixBody);
+
+    /// <summary>The thing asked for does not exist (<see cref="FailureClassification.IsAbsent"/>: <c>404 M_NOT_FOUND</c>).</summary>
+    public bool IsAbsent => FailureClassification.IsAbsent(Status, Errcode);
 
     /// <summary>The server rejected the access token itself (<c>401 M_UNKNOWN_TOKEN</c>/<c>M_MISSING_TOKEN</c>; 403 never
     /// is): the one failure that starts session recovery.</summary>

@@ -8,9 +8,10 @@ public sealed record MatrixResponse(int Status, JsonNode? Body, TimeSpan? AskedW
     public bool IsSuccess => Status is >= 200 and < 300;
 
     /// <summary>The body's <c>errcode</c>; a bare 429 (a proxy's) is <c>M_LIMIT_EXCEEDED</c>, anything else without one <c>M_UNKNOWN</c>.</summary>
-    public string Errcode => Body is JsonObject obj && obj["errcode"] is JsonValue c && c.TryGetValue<string>(out var code)
-        ? code
-        : Status == 429 ? MatrixErrorCodes.LimitExceeded : MatrixErrorCodes.Unknown;
+    public string Errcode => ServerErrcode ?? (Status == 429 ? MatrixErrorCodes.LimitExceeded : MatrixErrorCodes.Unknown);
+
+    /// <summary>The <c>errcode</c> the body names, or null when the body is not a Matrix error.</summary>
+    private string? ServerErrcode => Body is JsonObject obj && obj["errcode"] is JsonValue c && c.TryGetValue<string>(out var code) ? code : null;
 
     /// <summary>Whether this answer is transient, a rate limit, a token problem or final; null for a success.</summary>
     public FailureKind? Failure => IsSuccess ? null : FailureClassification.Of(Status, Errcode);
@@ -22,7 +23,7 @@ public sealed record MatrixResponse(int Status, JsonNode? Body, TimeSpan? AskedW
         var obj = Body as JsonObject;
         var error = ErrorText(obj) ?? $"HTTP {Status} without a Matrix error body";
         bool? soft = obj?["soft_logout"] is JsonValue s && s.TryGetValue<bool>(out var b) ? b : null;
-        return new MatrixException(Status, Errcode, note is null ? error : $"{error}; {note}", soft, Status == 429 ? AskedWait : null);
+        return new MatrixException(Status, Errcode, note is null ? error : $"{error}; {note}", soft, Status == 429 ? AskedWait : null) { HasMatrixBody = ServerErrcode is not null };
     }
 
     /// <summary>The error text of a body in any of the shapes the servers we speak to use: Matrix's <c>error</c> (with

@@ -200,14 +200,14 @@ public sealed partial class MasAdminClient : IDisposable
         _ => $"MAS refused the client-credentials grant of client {clientId}: {e.Error}",
     }, inner: e);
 
-    /// <summary>One resource: <c>GET</c>, or null on 404.</summary>
+    /// <summary>One resource: <c>GET</c>, or null when MAS says it does not exist (<see cref="MasFailures.IsAbsent"/>).</summary>
     private async Task<MasResource?> GetOrNullAsync(string path, CancellationToken cancellationToken)
     {
         try
         {
             return MasResource.From((await SendAsync(MatrixRequest.Get(Api + "/" + path), cancellationToken))["data"]);
         }
-        catch (MatrixException e) when (e.Status == 404)
+        catch (MatrixException e) when (MasFailures.IsAbsent(e))
         {
             return null;
         }
