@@ -10,11 +10,17 @@ public static class AdminCommands
 
     private static Command Info()
     {
-        var command = new Command("info", "Show the homeserver's version and who signs its users in (auth: synapse, or mas with its issuer)");
+        var command = new Command("info", "Show the homeserver's version, who signs its users in (auth: synapse, or mas with its issuer) and the optional features it advertises");
         command.SetAction((parse, ct) => Run(parse, async (client, admin) =>
         {
-            var authentication = await client.AuthenticationAsync(ct);
-            return new JsonObject { ["version"] = await admin.ServerVersionAsync(ct), ["auth"] = authentication.Kind, ["mas_issuer"] = authentication.Issuer };
+            var features = await client.FeaturesAsync(ct);
+            return new JsonObject
+            {
+                ["version"] = await admin.ServerVersionAsync(ct),
+                ["auth"] = features.Authentication.Kind,
+                ["mas_issuer"] = features.Authentication.Issuer,
+                ["features"] = features.ToJson(),
+            };
         }));
         return command;
     }

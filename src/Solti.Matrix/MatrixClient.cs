@@ -37,6 +37,11 @@ public class MatrixClient : IDisposable
     public virtual Task<Discovery.HomeserverAuthentication> AuthenticationAsync(CancellationToken cancellationToken = default) =>
         Discovery.HomeserverAuthentication.OfAsync(_http, cancellationToken);
 
+    /// <summary>What the homeserver offers beyond our oldest supported Synapse: its spec versions, unstable features and
+    /// whether it delegates authentication to MAS (asked without a token).</summary>
+    public virtual Task<Discovery.ServerFeatures> FeaturesAsync(CancellationToken cancellationToken = default) =>
+        Discovery.ServerFeatures.OfAsync(_http, cancellationToken);
+
     /// <summary>Who the session's token belongs to (<c>/account/whoami</c>: <c>user_id</c>,
     /// <c>device_id</c>).</summary>
     public virtual async Task<JsonObject> WhoAmIAsync(CancellationToken cancellationToken = default) =>
@@ -93,6 +98,11 @@ public class MatrixClient : IDisposable
     /// <summary><c>joined_members</c>: user id → profile.</summary>
     public virtual async Task<JsonObject> JoinedMembersAsync(string roomId, CancellationToken cancellationToken = default) =>
         (await Session.SendAsync(MatrixRequest.Get(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "joined_members")), cancellationToken))["joined"] as JsonObject ?? [];
+
+    /// <summary>The rooms the session's user has joined (<c>/joined_rooms</c>).</summary>
+    public virtual async Task<IReadOnlyList<string>> JoinedRoomsAsync(CancellationToken cancellationToken = default) =>
+        [.. ((await Session.SendAsync(MatrixRequest.Get(MatrixPath.Client + "/joined_rooms"), cancellationToken))["joined_rooms"] as JsonArray ?? [])
+            .Select(r => r?.GetValue<string>()).OfType<string>()];
 
     /// <summary>One page of <c>/messages</c>.</summary>
     public virtual async Task<JsonObject> MessagesAsync(string roomId, string direction = "b", int limit = 10, string? from = null, CancellationToken cancellationToken = default)

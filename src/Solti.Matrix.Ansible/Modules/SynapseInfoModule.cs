@@ -1,7 +1,8 @@
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary><c>synapse_info</c>: homeserver facts (version, users, rooms, registration tokens), every page up to
-/// <c>limit</c>. Read-only: never changed.</summary>
+/// <c>limit</c>, and always who signs users in and the optional features the server advertises. Read-only: never
+/// changed.</summary>
 public sealed class SynapseInfoModule : IModule
 {
     private static readonly string[] Facts = ["version", "users", "rooms", "registration_tokens", "all"];
@@ -24,8 +25,14 @@ public sealed class SynapseInfoModule : IModule
         bool Wants(string fact) => gather.Contains(fact) || gather.Contains("all");
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
-        var authentication = await client.AuthenticationAsync(cancellationToken);
-        var result = new JsonObject { ["changed"] = false, ["auth"] = authentication.Kind, ["mas_issuer"] = authentication.Issuer };
+        var features = await client.FeaturesAsync(cancellationToken);
+        var result = new JsonObject
+        {
+            ["changed"] = false,
+            ["auth"] = features.Authentication.Kind,
+            ["mas_issuer"] = features.Authentication.Issuer,
+            ["features"] = features.ToJson(),
+        };
         if (Wants("version"))
         {
             result["version"] = await admin.ServerVersionAsync(cancellationToken);

@@ -6,7 +6,8 @@ namespace Solti.Matrix.Ansible.Modules;
 /// <see cref="DesiredRoom"/> planned by <see cref="RoomPlanner"/>, as <c>matrix_config</c> plans its rooms
 /// (<see cref="EngineRun"/>): <c>present</c> creates the room only when its alias does not resolve and converges name,
 /// topic, guest access and power levels; <c>absent</c> deletes it (async, waited for); <c>join</c> force-joins
-/// <c>user_id</c>, else the session's own user. <c>info</c> and <c>members</c> read. A bare <c>room_alias_name</c> takes its
+/// <c>user_id</c> through the admin API, and without it joins the session's own user through the client-server API, so a
+/// bot's own token (no admin right) joins a room it was invited to. <c>info</c> and <c>members</c> read. A bare <c>room_alias_name</c> takes its
 /// server from <c>room_id</c>, <c>server_name</c> or the homeserver's own name (<see cref="ModuleInputs.QualifyAliasAsync"/>).</summary>
 public sealed class SynapseRoomModule : IModule
 {
@@ -50,6 +51,11 @@ public sealed class SynapseRoomModule : IModule
         var alias = aliasName is { } named
             ? await ModuleInputs.QualifyAliasAsync(named, "room_alias_name", client, [given is null ? null : MatrixId.Server(given), server], cancellationToken)
             : null;
+
+        if (module.Str("state") == "join" && module.Str("user_id") is null)
+        {
+            return await JoinOwnUserAsync(module, client, admin, given ?? alias!, cancellationToken);
+        }
 
         var roomId = given is not null && given[0] == '!' ? given : await admin.ResolveAliasAsync(given ?? alias!, cancellationToken);
         var room = roomId is null ? null : await admin.GetRoomAsync(roomId, cancellationToken);
@@ -154,8 +160,7 @@ public sealed class SynapseRoomModule : IModule
         return result;
     }
 
-    /// <summary>Force-joins <c>user_id</c> (without it, the session's own user, as the Python collection joined the token's
-    /// owner) as a desired member of the room, planned like <c>matrix_config</c>'s members.</summary>
+    /// <summary>Force-joins <c>user_id</c> as a desired member of the room, planned like <c>matrix_config</c>'s members.</summary>
     private static async Task<JsonObject> JoinAsync(AnsibleModule module, MatrixClient client, SynapseAdminClient admin, string? roomId, CancellationToken cancellationToken)
     {
         if (roomId is null)
@@ -163,11 +168,38 @@ public sealed class SynapseRoomModule : IModule
             throw new ModuleFailedException("the room does not exist");
         }
 
-        var userId = module.Str("user_id") is { } given ? MatrixId.Require(MatrixIdKind.User, given, "user_id") : await ModuleInputs.OwnUserAsync(client, cancellationToken);
+        var userId = MatrixId.Require(MatrixIdKind.User, module.Str("user_id"), "user_id");
         var desired = new DesiredRoom(roomId, "", Present: true) { RoomId = roomId, Members = [new DesiredMember("user_id", userId, null, "join")] };
         var plan = await EngineRun.ConvergeAsync(module, admin, State(roomId, desired), cancellationToken);
         var result = new JsonObject { ["changed"] = plan.Changed, ["room_id"] = roomId, ["user_id"] = userId };
         EngineRun.AddDiff(module, result, plan.Rooms[0]);
+        return result;
+    }
+
+    /// <summary>Joins the user whose token the task runs with (as the Python collection joined the token's owner) through the
+    /// client-server API only, never the admin API, which a bot's token may not use: <c>/joined_rooms</c> says whether it
+    /// is a member, <c>POST /join</c> joins (by alias when one is given, so the server can find the room). Check mode
+    /// reads and never joins.</summary>
+    private static async Task<JsonObject> JoinOwnUserAsync(AnsibleModule module, MatrixClient client, SynapseAdminClient admin, string room, CancellationToken cancellationToken)
+    {
+        var roomId = room[0] == '!' ? room : await admin.ResolveAliasAsync(room, cancellationToken) ?? throw new ModuleFailedException("the room does not exist");
+        var userId = await ModuleInputs.OwnUserAsync(client, cancellationToken);
+        var joined = (await client.JoinedRoomsAsync(cancellationToken)).Contains(roomId, StringComparer.Ordinal);
+        if (!joined && !module.CheckMode)
+        {
+            await client.JoinAsync(room, cancellationToken);
+        }
+
+        var result = new JsonObject { ["changed"] = !joined, ["room_id"] = roomId, ["user_id"] = userId };
+        if (module.DiffMode && !joined)
+        {
+            result["diff"] = new JsonObject
+            {
+                ["before"] = new JsonObject { ["members"] = new JsonObject { [userId] = "not joined" } },
+                ["after"] = new JsonObject { ["members"] = new JsonObject { [userId] = "join" } },
+            };
+        }
+
         return result;
     }
 

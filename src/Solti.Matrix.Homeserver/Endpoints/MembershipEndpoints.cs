@@ -1,6 +1,6 @@
 namespace Solti.Matrix.Homeserver.Endpoints;
 
-/// <summary>Join, leave, invite, kick, ban, unban and the member lists.</summary>
+/// <summary>Join, leave, invite, kick, ban, unban, the member lists and the user's joined rooms.</summary>
 public static class MembershipEndpoints
 {
     public static void Map(IEndpointRouteBuilder routes)
@@ -39,6 +39,12 @@ public static class MembershipEndpoints
         });
         routes.MapClient("GET", "/rooms/{roomId}/joined_members", "rooms.joined_members", AuthMode.User, JoinedMembers);
         routes.MapClient("GET", "/rooms/{roomId}/members", "rooms.members", AuthMode.User, Members);
+        routes.MapClient("GET", "/joined_rooms", "joined_rooms", AuthMode.User, scope => Reply.Ok(new JsonObject
+        {
+            ["joined_rooms"] = new JsonArray([.. scope.State.Data.Rooms.Values
+                .Where(room => scope.Server.Authorizer.Membership(room, scope.Requester.UserId) == "join")
+                .Select(room => (JsonNode)room.RoomId)]),
+        }));
     }
 
     private static Reply Join(RequestScope scope, string roomIdOrAlias)
