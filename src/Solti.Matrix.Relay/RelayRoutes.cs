@@ -83,7 +83,7 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
             return;
         }
 
-        var id = await commits.EnqueueAsync(SenderIdentity.Item(client, request.Sender ?? client.Session.UserId, request.Room, request.EventType, request.Content, request.TxnId));
+        var id = await commits.EnqueueAsync(SenderIdentity.Item(client, request.Sender, request.Room, request.EventType, request.Content, request.TxnId));
         metrics.Accepted();
         backpressure.Accepted();
         delivery.Wake();

@@ -152,8 +152,8 @@ public static class ConnectionOptions
 
     /// <summary>What <c>access_token</c> gives back to the playbook, as the Python collection's modules did with their
     /// session's token: a token reference to the session the module used (<c>solti-cache:v1:</c> and the token owner's id,
-    /// as whoami names it), which this collection's modules resolve from the credential cache — the session is put there
-    /// when it is not (<see cref="MatrixSession.Remember"/>; not in check mode, which writes no cache). With
+    /// as whoami names it), which this collection's modules resolve from the credential cache — the session is kept there
+    /// (<see cref="MatrixSession.KeepAsync"/>; not in check mode, which writes no cache). With
     /// <c>return_access_token: true</c> the token itself, a secret kept in this key only and masked in the rest of the result.</summary>
     public static async Task<string?> ReturnedTokenAsync(AnsibleModule module, MatrixClient client, JsonObject result, CancellationToken cancellationToken)
     {
@@ -168,9 +168,8 @@ public static class ConnectionOptions
             return client.Session.AccessToken;
         }
 
-        var (owner, device) = await ModuleInputs.OwnSessionAsync(client, cancellationToken);
-        client.Session.Remember(owner, device);
-        var reference = TokenReference.For(owner);
+        var (owner, _) = (await client.Session.KeepAsync(cancellationToken))!.Value;
+        var reference = TokenReference.For(MatrixId.Require(MatrixIdKind.User, owner, "whoami user_id"));
         result["access_token"] = reference;
         return reference;
     }

@@ -53,14 +53,7 @@ public static class ModuleInputs
         return MatrixId.Require(MatrixIdKind.Alias, $"#{alias.Local}:{server}", option);
     }
 
-    /// <summary>The user whose session the task runs in, as whoami names it.</summary>
+    /// <summary>The user whose session the task runs in, as whoami names it (the user id checked).</summary>
     public static async Task<string> OwnUserAsync(MatrixClient client, CancellationToken cancellationToken) =>
-        (await OwnSessionAsync(client, cancellationToken)).UserId;
-
-    /// <summary>The user and device of the session the task runs in, as whoami names them (the user id checked).</summary>
-    public static async Task<(string UserId, string? DeviceId)> OwnSessionAsync(MatrixClient client, CancellationToken cancellationToken)
-    {
-        var whoami = await client.WhoAmIAsync(cancellationToken);
-        return (MatrixId.Require(MatrixIdKind.User, whoami["user_id"]?.GetValue<string>(), "whoami user_id"), whoami["device_id"]?.GetValue<string>());
-    }
+        MatrixId.Require(MatrixIdKind.User, (await client.WhoAmIAsync(cancellationToken))["user_id"]?.GetValue<string>(), "whoami user_id");
 }

@@ -179,6 +179,7 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
         {
             var sent = await client.SendEventAsync(entry.Room, entry.EventType, entry.Content, entry.TransactionId, cancellationToken: cancellationToken);
             marks.Add((entry.Id, sent.EventId));
+            await client.Session.TryKeepAsync(cancellationToken); // once per session: what a relay given a token queues stays deliverable without it
             Metrics.AddDelivered();
             return Outcome.Delivered;
         }

@@ -5,7 +5,8 @@ namespace Solti.Matrix.Outbox;
 /// <summary>The sessions an outbox is delivered with: one per (homeserver, sender), so every entry goes out as the
 /// user who queued it and never as anyone else. A session comes from a client given with its credentials
 /// (<see cref="Add"/>: the relay's own, or the one a command's flags describe), else from that sender's session in the
-/// credential cache (keyed by homeserver and user, as every session is). A sender with neither has no session: its
+/// credential cache (keyed by homeserver and user, as every session is). An entry that records its device is sent only
+/// from that device, so that the server's transaction-id de-duplication holds. A sender with no such session: its
 /// entries stay pending, and <see cref="Unavailable"/> says why.</summary>
 public sealed class OutboxSenders : IDisposable
 {
@@ -111,7 +112,7 @@ public sealed class OutboxSenders : IDisposable
         {
             foreach (var (client, user) in _givenUsers)
             {
-                if (user == userId && OutboxStore.Key(client.Homeserver.ToString()) == key.Item1)
+                if (user == userId && OutboxStore.Key(client.Homeserver.ToString()) == key.Item1 && SameDevice(deviceId, client.Session.DeviceId))
                 {
                     _unavailable.Remove(key);
                     return client;
@@ -120,7 +121,7 @@ public sealed class OutboxSenders : IDisposable
 
             if (_opened.TryGetValue(key, out var opened))
             {
-                return opened;
+                return SameDevice(deviceId, opened.Session.DeviceId) ? opened : Refuse(key, OtherDevice(userId, deviceId!, opened.Session.DeviceId!));
             }
 
             unresolved = [.. _given.Where(c => !_givenUsers.ContainsKey(c) && OutboxStore.Key(c.Homeserver.ToString()) == key.Item1)];
@@ -134,7 +135,7 @@ public sealed class OutboxSenders : IDisposable
             }
         }
 
-        var why = CachedSessionProblem(new Uri(homeserver), userId);
+        var why = CachedSessionProblem(new Uri(homeserver), userId, deviceId);
         lock (_gate)
         {
             if (why is not null)
@@ -154,9 +155,32 @@ public sealed class OutboxSenders : IDisposable
         }
     }
 
-    /// <summary>Null when the cache holds a session of the user; else what is missing (<see cref="CredentialCache.Probe"/>).</summary>
-    public string? CachedSessionProblem(Uri homeserver, string userId) =>
-        _open is null || _cache is null ? "no session: this delivery only has the credentials it was given" : _cache.Probe(homeserver, userId).Problem;
+    /// <summary>Null when the cache holds a session of the user (on <paramref name="deviceId"/>, when given); else what is
+    /// missing (<see cref="CredentialCache.Probe"/>).</summary>
+    public string? CachedSessionProblem(Uri homeserver, string userId, string? deviceId = null)
+    {
+        if (_open is null || _cache is null)
+        {
+            return "no session: this delivery only has the credentials it was given";
+        }
+
+        var (session, problem) = _cache.Probe(homeserver, userId);
+        return session is not null && !SameDevice(deviceId, session.DeviceId) ? OtherDevice(userId, deviceId!, session.DeviceId!) : problem;
+    }
+
+    /// <summary>An entry that records no device goes with any session of its sender; one that does, only with a session on
+    /// that device (or one whose device is not known yet).</summary>
+    private static bool SameDevice(string? recorded, string? session) => recorded is null || session is null || recorded == session;
+
+    private static string OtherDevice(string userId, string recorded, string session) =>
+        $"queued from device {recorded}, but the session of {userId} is on device {session}, and events are never sent from another device (the server would not see a retry as one); " +
+        $"sign in on {recorded} (`solti-matrix login --device-id {recorded}`) to deliver them";
+
+    private MatrixClient? Refuse((string, string) key, string why)
+    {
+        _unavailable[key] = why;
+        return null;
+    }
 
     private async Task<string?> WhoAsync(MatrixClient client, CancellationToken cancellationToken)
     {

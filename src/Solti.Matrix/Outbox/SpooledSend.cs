@@ -4,7 +4,9 @@ namespace Solti.Matrix.Outbox;
 
 /// <summary>A send with the outbox as a safety net: <c>never</c> sends or fails; <c>on_failure</c> queues the event
 /// (same transaction id) when it cannot be delivered within the call's budget; <c>always</c> queues it for the relay.
-/// A queued event records its homeserver and sender (<see cref="SenderIdentity"/>): it is delivered as that sender only.</summary>
+/// A queued event records its homeserver and sender (<see cref="SenderIdentity"/>): it is delivered as that sender only.
+/// A session that sent is kept in the credential cache (<see cref="Sessions.MatrixSession.KeepAsync"/>), so that what a
+/// later task queues with the same token can be delivered by an outbox flush or the relay without a person.</summary>
 public static class SpooledSend
 {
     /// <summary>Sends the event or queues it, as <paramref name="spool"/> says (<c>never</c>, <c>on_failure</c> or
@@ -21,6 +23,7 @@ public static class SpooledSend
         try
         {
             var result = await client.SendEventAsync(room, eventType, content, txnId, cancellationToken: cancellationToken);
+            await client.Session.TryKeepAsync(cancellationToken);
             return new JsonObject
             {
                 ["event_id"] = result.EventId,

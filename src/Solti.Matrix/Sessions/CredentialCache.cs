@@ -27,9 +27,12 @@ public sealed class CredentialCache
     {
         var key = homeserver.AbsoluteUri.TrimEnd('/') + "\n" + userId;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
-        var readable = new string([.. $"{homeserver.Host}_{userId}".Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]);
-        return Path.Combine(Directory, $"{readable}.{hash}.json");
+        return Path.Combine(Directory, $"{Readable(homeserver, userId)}.{hash}.json");
     }
+
+    /// <summary>The readable start of a cache file's name: the homeserver's host and the user, in safe characters.</summary>
+    private static string Readable(Uri homeserver, string userId) =>
+        new([.. $"{homeserver.Host}_{userId}".Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]);
 
     /// <summary>The cached session of <paramref name="userId"/> on <paramref name="homeserver"/>, or null when there is
     /// none; a cache directory or file that is not private is refused with a
@@ -37,11 +40,33 @@ public sealed class CredentialCache
     public StoredSession? Read(Uri homeserver, string userId)
     {
         var path = PathFor(homeserver, userId);
+        return CheckDirectory(create: false) && ReadFile(path) is { } stored && stored.UserId == userId ? stored : null;
+    }
+
+    /// <summary>The cached session on <paramref name="homeserver"/> whose access token is <paramref name="accessToken"/>,
+    /// whatever its user (a session given a bare token, kept earlier under the user the server named), or null. Reads
+    /// only that homeserver's files, with the same refusals as <see cref="Read"/>.</summary>
+    public StoredSession? FindByToken(Uri homeserver, string accessToken)
+    {
         if (!CheckDirectory(create: false))
         {
             return null;
         }
 
+        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, Readable(homeserver, "") + "*.json"))
+        {
+            if (ReadFile(path) is { } stored && stored.AccessToken == accessToken && PathFor(homeserver, stored.UserId) == path)
+            {
+                return stored;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One cache file, checked before and after it is opened; null when absent or not a session.</summary>
+    private static StoredSession? ReadFile(string path)
+    {
         if (CheckFile(path) is not { } before)
         {
             return null;
@@ -56,8 +81,7 @@ public sealed class CredentialCache
         using var stream = new FileStream(handle, FileAccess.Read);
         try
         {
-            var stored = JsonSerializer.Deserialize(stream, SessionJsonContext.Default.StoredSession);
-            return stored is not null && stored.UserId == userId ? stored : null;
+            return JsonSerializer.Deserialize(stream, SessionJsonContext.Default.StoredSession);
         }
         catch (JsonException)
         {

@@ -19,6 +19,8 @@ public sealed class MatrixSession
     private readonly SemaphoreSlim _heal = new(1, 1);
     private readonly List<RecoveryStep> _steps = [];
     private SessionCredentials? _current;
+    private string? _kept; // the token KeepAsync has nothing more to do for: the cache holds it, or there is no cache
+    private string? _lookedUp; // the token Identity last looked for in the cache
 
     /// <summary>A session over <paramref name="http"/> as <paramref name="options"/> describe it; <paramref name="cache"/>,
     /// when given, is where it finds and keeps its credentials.</summary>
@@ -144,25 +146,103 @@ public sealed class MatrixSession
         }
     }
 
-    /// <summary>Makes the live session findable in the credential cache under <paramref name="owner"/>, the user whose
-    /// token it holds (as whoami names it), so that a <see cref="TokenReference"/> to it resolves: a session that healed
-    /// is there already; one that started from a given token and was never rejected is written when the cache holds no
-    /// session of that user (one it holds is left as it is). True when the cache holds a session of the user afterwards;
-    /// false without a cache (<see cref="SessionOptions.UseCache"/> off, as in check mode) or without a token.</summary>
-    public bool Remember(string owner, string? deviceId)
+    /// <summary>Keeps the live session in the credential cache under the user its token belongs to, as a login would, so
+    /// that what it queued can be delivered later without a person (an outbox flush, the relay) and a
+    /// <see cref="TokenReference"/> to it resolves. A healed session is there already; one that started from a given token
+    /// is written (replacing what the cache held for that user) once the server has accepted the token. Costs nothing when
+    /// the cache already holds this token, else one <c>whoami</c>, which also tells the session its user and device. Never
+    /// writes without a cache (<see cref="SessionOptions.UseCache"/> off, as in check mode). Returns the token's owner and
+    /// device (null without a token).</summary>
+    public async Task<(string UserId, string? DeviceId)?> KeepAsync(CancellationToken cancellationToken)
+    {
+        if (_current is null)
+        {
+            return null;
+        }
+
+        if (_current.AccessToken == _kept && _current.UserId is { } known)
+        {
+            return (known, _current.DeviceId);
+        }
+
+        if (CachedRecordOfToken() is { } record)
+        {
+            Learn(record.UserId, record.DeviceId, record.AccessToken);
+            return (record.UserId, _current.DeviceId);
+        }
+
+        var token = _current.AccessToken;
+        var whoami = await SendAsync(MatrixRequest.Get(MatrixPath.Client + "/account/whoami"), cancellationToken);
+        var owner = whoami["user_id"]?.GetValue<string>() ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "whoami answered without user_id");
+        if (_current.AccessToken != token)
+        {
+            return (owner, _current.DeviceId); // the token was replaced by a heal, which wrote the cache
+        }
+
+        Learn(owner, whoami["device_id"]?.GetValue<string>(), kept: null);
+        if (_store is not null)
+        {
+            using var processLock = await _store.LockAsync(_http.Options.Homeserver, owner, _options.LoginLockTimeout, cancellationToken);
+            _store.Write(_http.Options.Homeserver, StoredSession.Of(owner, _current));
+        }
+
+        _kept = token;
+
+        return (owner, _current.DeviceId);
+    }
+
+    /// <summary><see cref="KeepAsync"/> after a send that succeeded: the send stands whatever happens here, so a server or
+    /// cache failure only means a later send keeps the session; false then.</summary>
+    public async Task<bool> TryKeepAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await KeepAsync(cancellationToken) is not null;
+        }
+        catch (Exception e) when (FailureClassification.Of(e) is not null || e is CredentialCacheException)
+        {
+            _logger.LogInformation("the session of {User} was not kept in the credential cache: {Reason}", UserId, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Who the live token belongs to and its device, as far as is known without asking the server: what the session
+    /// learned, else the credential cache's record of the same token, else the configured user (device unknown).</summary>
+    public (string? UserId, string? DeviceId) Identity()
+    {
+        if (_current is { UserId: null } or { DeviceId: null } && _current.AccessToken != _lookedUp)
+        {
+            _lookedUp = _current.AccessToken;
+            if (CachedRecordOfToken() is { } record)
+            {
+                Learn(record.UserId, record.DeviceId, record.AccessToken);
+            }
+        }
+
+        return (UserId, DeviceId);
+    }
+
+    /// <summary>The cache's record that holds the live token: under the user the session knows, else found by the token
+    /// (a session given a bare token). Null without a cache, a token, or such a record.</summary>
+    private StoredSession? CachedRecordOfToken()
     {
         if (_store is null || _current is null)
         {
-            return false;
+            return null;
         }
 
         var homeserver = _http.Options.Homeserver;
-        if (_store.Read(homeserver, owner) is null)
-        {
-            _store.Write(homeserver, StoredSession.Of(owner, _current with { DeviceId = _current.DeviceId ?? deviceId }));
-        }
+        return (UserId is { } user ? _store.Read(homeserver, user) : null) is { } stored && stored.AccessToken == _current.AccessToken
+            ? stored
+            : _store.FindByToken(homeserver, _current.AccessToken);
+    }
 
-        return true;
+    /// <summary>Records whose the live token is (and its device, when the session did not know it); <paramref name="kept"/>
+    /// is the token the cache holds for it.</summary>
+    private void Learn(string owner, string? deviceId, string? kept)
+    {
+        _current = _current! with { UserId = owner, DeviceId = _current.DeviceId ?? deviceId };
+        _kept = kept ?? _kept;
     }
 
     /// <summary>Removes this user's session from the credential cache (after a logout).</summary>
@@ -342,9 +422,14 @@ public sealed class MatrixSession
         Reauthenticated = true;
         _steps.Add(step);
         _logger.LogInformation("session of {User} recovered by {Step} (device {Device})", UserId, step.Name(), _current.DeviceId);
-        if (_cache is not null && step != RecoveryStep.Cache)
+        if (_cache is not null)
         {
-            _cache.Write(_http.Options.Homeserver, StoredSession.Of(_options.UserId!, _current));
+            if (step != RecoveryStep.Cache)
+            {
+                _cache.Write(_http.Options.Homeserver, StoredSession.Of(_options.UserId!, _current));
+            }
+
+            _kept = _current.AccessToken;
         }
     }
 
