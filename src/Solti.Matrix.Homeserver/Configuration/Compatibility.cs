@@ -13,21 +13,34 @@ public sealed record Compatibility
     /// unknown path, 405 for another method).</summary>
     public int UnrecognizedStatus(int status) => UnrecognizedAs400 ? 400 : status;
 
+    /// <summary>Whose transaction ids de-duplicate sends: the device's since Synapse 1.90 (PR #15629, MSC3970), the access
+    /// token's in 1.67.</summary>
     public TxnScope TxnScope { get; init; } = TxnScope.Device;
 
-    /// <summary>Send a <c>Retry-After</c> header with 429 (Synapse ≥ 1.98); 1.67 sends only <c>retry_after_ms</c>.</summary>
+    /// <summary><c>POST /refresh</c> is served at <c>/_matrix/client/v1/refresh</c> only, as before Synapse 1.72; since PR
+    /// #14364 (1.72) at <c>r0</c>/<c>v3</c> only.</summary>
+    public bool RefreshAtV1 { get; init; }
+
+    /// <summary><c>/createRoom</c> answers the new alias as <c>room_alias</c> beside <c>room_id</c>, as before Synapse 1.79
+    /// (PR #15093 removed it).</summary>
+    public bool CreateRoomReturnsAlias { get; init; }
+
+    /// <summary>Send a <c>Retry-After</c> header with 429 (opt-in since Synapse 1.92, PR #16136; on by default since 1.103,
+    /// PR #16947); 1.67 sends only <c>retry_after_ms</c>.</summary>
     public bool RetryAfterHeader { get; init; } = true;
 
     /// <summary>Answer 429 with no Matrix body, as a reverse proxy does.</summary>
     public bool Bare429 { get; init; }
 
-    /// <summary>Admin user objects with 0/1 integers and <c>creation_ts</c> in seconds (Synapse 1.67).</summary>
+    /// <summary>Admin user objects with 0/1 integers for <c>admin</c>, <c>deactivated</c>, … (booleans since Synapse 1.69, PR
+    /// #13556; <c>is_guest</c> since 1.93, PR #16316; in the user list since 1.97, PR #16564) and <c>creation_ts</c> in
+    /// seconds (Synapse 1.67).</summary>
     public bool LegacyAdminUserFormat { get; init; }
 
-    /// <summary><c>server_version</c> also reports <c>python_version</c>, as Synapse did before 1.94.</summary>
+    /// <summary><c>server_version</c> also reports <c>python_version</c>, as Synapse did before 1.94 (PR #16380).</summary>
     public bool ReportPythonVersion { get; init; }
 
-    /// <summary>Spec versions advertised by <c>/versions</c>.</summary>
+    /// <summary>Spec versions advertised by <c>/versions</c> (1.67: up to v1.2; each later one added by its own release).</summary>
     public IReadOnlyList<string> SpecVersions { get; init; } = CurrentSpecVersions;
 
     public static IReadOnlyList<string> CurrentSpecVersions { get; } =
@@ -40,6 +53,8 @@ public sealed record Compatibility
     public static Compatibility Synapse167 { get; } = new()
     {
         UnrecognizedAs400 = true,
+        RefreshAtV1 = true,
+        CreateRoomReturnsAlias = true,
         TxnScope = TxnScope.AccessToken,
         RetryAfterHeader = false,
         LegacyAdminUserFormat = true,

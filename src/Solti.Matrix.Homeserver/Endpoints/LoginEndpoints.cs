@@ -11,9 +11,23 @@ public static class LoginEndpoints
             ? mas.LoginFlows() // MAS's compatibility layer answers /login on a delegated homeserver
             : new JsonObject { ["flows"] = new JsonArray(new JsonObject { ["type"] = "m.login.password" }, new JsonObject { ["type"] = "m.login.application_service" }) }));
         routes.MapClient("POST", "/login", "login", AuthMode.None, scope => Delegated(scope) ? MasCompatEndpoints.Login(scope) : Login(scope));
-        routes.MapClient("POST", "/refresh", "refresh", AuthMode.None, scope => Delegated(scope) ? MasCompatEndpoints.Refresh(scope) : Refresh(scope));
+        routes.MapClient("POST", "/refresh", "refresh", AuthMode.None, scope => RefreshAt(scope, v1: false));
+        routes.Map("POST", "/_matrix/client/v1/refresh", "refresh", AuthMode.None, scope => RefreshAt(scope, v1: true));
         routes.MapClient("POST", "/logout", "logout", AuthMode.None, scope => Delegated(scope) ? MasCompatEndpoints.Logout(scope) : Logout(Authenticated(scope)));
         routes.MapClient("POST", "/logout/all", "logout.all", AuthMode.None, scope => Delegated(scope) ? MasCompatEndpoints.LogoutAll(scope) : LogoutAll(Authenticated(scope)));
+    }
+
+    /// <summary><c>/refresh</c> where the release serves it: <c>v1</c> only before Synapse 1.72, <c>r0</c>/<c>v3</c> only
+    /// since (<see cref="Configuration.Compatibility.RefreshAtV1"/>); elsewhere as an unknown endpoint.</summary>
+    private static Reply RefreshAt(RequestScope scope, bool v1)
+    {
+        var compatibility = scope.State.Options.Compatibility;
+        if (v1 != compatibility.RefreshAtV1)
+        {
+            throw Errors.Unrecognized(compatibility.UnrecognizedStatus(404));
+        }
+
+        return Delegated(scope) ? MasCompatEndpoints.Refresh(scope) : Refresh(scope);
     }
 
     /// <summary>On a homeserver that delegates to MAS, MAS's compatibility layer answers these paths (the reverse proxy

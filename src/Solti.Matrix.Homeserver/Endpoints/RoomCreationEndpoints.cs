@@ -10,7 +10,7 @@ public static class RoomCreationEndpoints
             scope.Server.RateLimiter.Message(scope.Requester.UserId);
             var (room, alias) = scope.Server.Creation.Create(scope.Requester, body);
             var reply = new JsonObject { ["room_id"] = room.RoomId };
-            if (alias is not null)
+            if (alias is not null && scope.State.Options.Compatibility.CreateRoomReturnsAlias)
             {
                 reply["room_alias"] = alias;
             }

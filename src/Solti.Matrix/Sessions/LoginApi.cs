@@ -22,10 +22,21 @@ internal sealed class LoginApi(MatrixHttpPipeline http)
         return Read(reply, userId, deviceId, null);
     }
 
+    /// <summary>Refreshes at <c>v3/refresh</c>, and where that is not served (Synapse before 1.72 has only
+    /// <c>v1/refresh</c>, PR #14364) at <c>v1/refresh</c>.</summary>
     public async Task<SessionCredentials> RefreshAsync(SessionCredentials current, CallBudget budget, CancellationToken cancellationToken)
     {
         var body = new JsonObject { ["refresh_token"] = current.RefreshToken };
-        var reply = await http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/refresh", body), null, budget, cancellationToken);
+        JsonNode reply;
+        try
+        {
+            reply = await http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/refresh", body), null, budget, cancellationToken);
+        }
+        catch (MatrixException e) when (e.IsUnrecognized)
+        {
+            reply = await http.SendAsync(MatrixRequest.Post("/_matrix/client/v1/refresh", body), null, budget, cancellationToken);
+        }
+
         return Read(reply, current.UserId, current.DeviceId, current.RefreshToken);
     }
 
