@@ -317,6 +317,126 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
     }
 
     [Fact]
+    public async Task Events_spooled_in_an_outage_by_tasks_whose_sessions_worked_before_are_delivered_by_a_bare_outbox_flush()
+    {
+        // Three senders as plays give them: a token with user_id and password, user_id and password only, a bare token.
+        foreach (var (user, password) in new[] { ("deployer", "deployer-pass"), ("watcher", "watcher-pass") })
+        {
+            Assert.Equal(201, (await _hs.Client.PutAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc($"@{user}:example.com")}", new JsonObject { ["password"] = password }, _admin.AccessToken)).Code);
+        }
+
+        var roomId = await _hs.Client.CreateRoomAsync(_admin.AccessToken, new JsonObject { ["room_alias_name"] = "outage", ["preset"] = "public_chat" });
+        var logger = await _hs.Client.LoginAsync("solti-logger", BotPassword, "DEPLOY");
+        var watcher = await _hs.Client.LoginAsync("watcher", "watcher-pass", "WATCH");
+        var deployer = await _hs.Client.LoginAsync("deployer", "deployer-pass", "JOINER");
+        foreach (var member in new[] { logger, watcher, deployer })
+        {
+            Assert.Equal(200, (await _hs.Client.PostAsync($"/_matrix/client/v3/join/{MatrixTestClient.Enc(roomId)}", null, member.AccessToken)).Code);
+        }
+
+        var outbox = Path.Combine(_stateHome, "outbox.db");
+        const string Play = """
+            - hosts: localhost
+              gather_facts: false
+              module_defaults:
+                jackaltx.solti_matrix_mgr.matrix_event: { homeserver_url: "{{ hs_url }}", room_id: "#outage:example.com", spool: on_failure, outbox: "{{ outbox }}", timeout: 1 }
+              tasks:
+                - name: logger
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    access_token: "{{ logger_token }}"
+                    user_id: "@solti-logger:example.com"
+                    password: "{{ bot_password }}"
+                    content: { msgtype: m.notice, body: "logger {{ n }}" }
+                - name: deployer
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    user_id: "@deployer:example.com"
+                    password: deployer-pass
+                    content: { msgtype: m.notice, body: "deployer {{ n }}" }
+                - name: watcher
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    access_token: "{{ watcher_token }}"
+                    content: { msgtype: m.notice, body: "watcher {{ n }}" }
+            """;
+        Dictionary<string, string> Vars(int n) => new()
+        {
+            ["hs_url"] = Url, ["outbox"] = outbox, ["n"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["logger_token"] = logger.AccessToken, ["bot_password"] = BotPassword, ["watcher_token"] = watcher.AccessToken,
+        };
+
+        var before = await Playbook.RunAsync(Play, Vars(0));
+        Assert.True(before.ExitCode == 0, before.ToString());
+        Assert.All(new[] { "logger", "deployer", "watcher" }, task => Assert.False(before.Task(task)["queued"]!.GetValue<bool>()));
+
+        // The homeserver goes away: every client-server request fails; each task queues its event.
+        await _hs.Client.PostAsync("/_solti/testing/v1/faults", new JsonObject { ["path"] = "^/_matrix/", ["status"] = 503, ["count"] = null }, _admin.AccessToken);
+        var queued = new Dictionary<string, string>();
+        foreach (var n in new[] { 1, 2 })
+        {
+            var during = await Playbook.RunAsync(Play, Vars(n));
+            Assert.True(during.ExitCode == 0, during.ToString());
+            foreach (var task in new[] { "logger", "deployer", "watcher" })
+            {
+                var result = during.Task(task);
+                Assert.True(result["queued"]!.GetValue<bool>(), result.ToJsonString());
+                queued[$"{task} {n}"] = result["transaction_id"]!.GetValue<string>();
+            }
+        }
+
+        await _hs.Client.DeleteAsync("/_solti/testing/v1/faults", _admin.AccessToken);
+        var loginsBefore = await LoginsAsync();
+
+        // A bare flush: no credentials, only the state the tasks left.
+        var flush = await FlushAsync(outbox);
+        Assert.True(flush.ExitCode == 0, flush.ToString());
+        var flushed = JsonNode.Parse(flush.Stdout)!;
+        Assert.Equal((6, 0), (flushed["delivered"]!.GetValue<int>(), flushed["pending"]!.GetValue<int>()));
+        Assert.Equal(loginsBefore, await LoginsAsync());
+
+        var messages = await MessagesAsync(roomId);
+        Assert.Equal(9, messages.Count);
+        foreach (var (body, sender) in new[] { ("logger", "@solti-logger:example.com"), ("deployer", "@deployer:example.com"), ("watcher", "@watcher:example.com") })
+        {
+            foreach (var n in new[] { 0, 1, 2 })
+            {
+                var message = Assert.Single(messages, m => m["content"]!["body"]!.GetValue<string>() == $"{body} {n}");
+                Assert.Equal(sender, message["sender"]!.GetValue<string>());
+            }
+        }
+
+        // From the devices the tasks used: each sender's own device sees its transaction ids on the events.
+        foreach (var (task, session) in new[] { ("logger", logger), ("watcher", watcher) })
+        {
+            var seen = (await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/messages?dir=f&limit=50", session.AccessToken)).Object["chunk"]!.AsArray();
+            foreach (var n in new[] { 1, 2 })
+            {
+                var message = seen.Single(m => m!["content"]?["body"]?.GetValue<string>() == $"{task} {n}")!;
+                Assert.Equal(queued[$"{task} {n}"], message["unsigned"]?["transaction_id"]?.GetValue<string>());
+            }
+        }
+
+        var again = await FlushAsync(outbox);
+        Assert.Equal(0, JsonNode.Parse(again.Stdout)!["delivered"]!.GetValue<int>());
+        Assert.Equal(9, (await MessagesAsync(roomId)).Count);
+        Assert.DoesNotContain(logger.AccessToken, flush.Output + before.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary><c>solti-matrix outbox flush</c> with no credentials at all, in the plays' state home.</summary>
+    private async Task<ProcessResult> FlushAsync(string outbox)
+    {
+        var cli = Environment.GetEnvironmentVariable("SOLTI_MATRIX_CLI") is { Length: > 0 } built
+            ? built
+            : Path.Combine(Repository.Root, "src", "Solti.Matrix.Cli", "bin", "Release", "net10.0", "solti-matrix");
+        var start = ProcessRunner.StartInfo(cli, ["outbox", "flush", "--outbox", outbox, "--output", "json"]);
+        foreach (var name in new[] { "MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID", "MATRIX_PASSWORD" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["XDG_STATE_HOME"] = _stateHome;
+        return await ProcessRunner.RunAsync(start);
+    }
+
+    [Fact]
     public async Task An_explicit_transaction_id_twice_posts_one_event()
     {
         var (roomId, bot) = await BotRoomAsync();

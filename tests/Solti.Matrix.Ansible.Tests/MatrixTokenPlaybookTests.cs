@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>matrix_token</c> from playbooks: a stable device, minted tokens that expire, revocation, rotation.</summary>
 [Collection("ansible")]
-public sealed class MatrixTokenPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "matrix_token", "token", adminToken: false)
+public class MatrixTokenPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "matrix_token", "token", adminToken: false)
 {
     /// <summary>The homeserver's clock stands still until a test moves it: a minted token's expiry is tested by moving
     /// it past <c>expires_at</c>, not by sleeping (a playbook on a loaded machine took longer than a 1 s token lived).</summary>
@@ -86,4 +87,11 @@ public sealed class MatrixTokenPlaybookTests(InstalledCollection collection) : M
         var badAction = (await RunAsync("action: steal")).Task("token");
         Assert.Contains("value of action must be one of: obtain, mint, revoke, rotate", badAction["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+}
+
+/// <summary>The same <c>matrix_token</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Collection("ansible")]
+public sealed class MatrixTokenPlaybookTestsOnSynapse167(InstalledCollection collection) : MatrixTokenPlaybookTests(collection)
+{
+    protected override Compatibility? Profile => Compatibility.Synapse167;
 }

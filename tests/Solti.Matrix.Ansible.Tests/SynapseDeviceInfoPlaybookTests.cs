@@ -1,13 +1,14 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_device_info</c> from playbooks: filters, protected devices, check mode, bulk revocation.</summary>
 [Collection("ansible")]
-public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_device_info", "devices")
+public class SynapseDeviceInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_device_info", "devices")
 {
     protected override string AdminDevice => "ADMINSELF";
 
@@ -133,4 +134,11 @@ public sealed class SynapseDeviceInfoPlaybookTests(InstalledCollection collectio
         var negative = (await RunAsync($"user_id: \"{Hs.BotId}\"\nkeep_latest: -1")).Task("devices");
         Assert.Contains("keep_latest must be zero or more", negative["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+}
+
+/// <summary>The same <c>synapse_device_info</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Collection("ansible")]
+public sealed class SynapseDeviceInfoPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseDeviceInfoPlaybookTests(collection)
+{
+    protected override Compatibility? Profile => Compatibility.Synapse167;
 }

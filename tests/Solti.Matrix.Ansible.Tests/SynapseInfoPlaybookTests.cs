@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_info</c> from playbooks: every page up to the limit, read-only.</summary>
 [Collection("ansible")]
-public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
+public class SynapseInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
 {
     [Fact]
     public async Task Users_and_rooms_come_from_every_page_up_to_the_limit()
@@ -79,4 +80,11 @@ public sealed class SynapseInfoPlaybookTests(InstalledCollection collection) : M
         var badLimit = (await RunAsync("limit: 0")).Task("info");
         Assert.Contains("limit must be 1 or more", badLimit["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+}
+
+/// <summary>The same <c>synapse_info</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Collection("ansible")]
+public sealed class SynapseInfoPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseInfoPlaybookTests(collection)
+{
+    protected override Compatibility? Profile => Compatibility.Synapse167;
 }

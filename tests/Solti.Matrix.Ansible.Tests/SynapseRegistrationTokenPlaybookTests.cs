@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_registration_token</c> from playbooks: create, unchanged re-run, one-field change, check mode, absent.</summary>
 [Collection("ansible")]
-public sealed class SynapseRegistrationTokenPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_registration_token", "token")
+public class SynapseRegistrationTokenPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_registration_token", "token")
 {
     private async Task<JsonObject?> ServerTokenAsync(string token)
     {
@@ -65,4 +66,11 @@ public sealed class SynapseRegistrationTokenPlaybookTests(InstalledCollection co
         var badType = (await RunAsync("token: x\nuses_allowed: many")).Task("token");
         Assert.Contains("argument 'uses_allowed' is of type <class 'str'>", badType["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+}
+
+/// <summary>The same <c>synapse_registration_token</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Collection("ansible")]
+public sealed class SynapseRegistrationTokenPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseRegistrationTokenPlaybookTests(collection)
+{
+    protected override Compatibility? Profile => Compatibility.Synapse167;
 }

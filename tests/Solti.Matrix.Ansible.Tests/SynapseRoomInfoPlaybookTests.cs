@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
 
 
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_room_info</c> from playbooks: by id, by alias (server name from the alias), and searches across pages.</summary>
 [Collection("ansible")]
-public sealed class SynapseRoomInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_room_info", "info")
+public class SynapseRoomInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_room_info", "info")
 {
     protected override Func<Homeserver.Configuration.HomeserverOptions, Homeserver.Configuration.HomeserverOptions>? Configure => o => o with { ServerName = "example.com" };
 
@@ -56,4 +57,11 @@ public sealed class SynapseRoomInfoPlaybookTests(InstalledCollection collection)
         var capped = (await RunAsync("search_term: team\nlimit: 5")).Task("info");
         Assert.Equal(5, capped["rooms"]!.AsArray().Count);
     }
+}
+
+/// <summary>The same <c>synapse_room_info</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Collection("ansible")]
+public sealed class SynapseRoomInfoPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseRoomInfoPlaybookTests(collection)
+{
+    protected override Compatibility? Profile => Compatibility.Synapse167;
 }

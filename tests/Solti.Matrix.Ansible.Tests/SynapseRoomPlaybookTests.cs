@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_room</c> from playbooks: create once, converge one field, check mode, join, absent.</summary>
 [Collection("ansible")]
-public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_room", "room")
+public class SynapseRoomPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_room", "room")
 {
     private async Task<string?> StateAsync(string roomId, string type, string key)
     {
@@ -136,4 +137,46 @@ public sealed class SynapseRoomPlaybookTests(InstalledCollection collection) : M
         Assert.Contains(Hs.AdminId, members["members"]!.AsArray().Select(m => m!.GetValue<string>()));
         Assert.False((await RunAsync("room_id: \"#lobby:localhost\"\nstate: join")).Task("room")["changed"]!.GetValue<bool>());
     }
+
+    [Fact]
+    public async Task A_bot_joins_a_room_it_was_invited_to_with_its_own_token_never_through_the_admin_API()
+    {
+        var bot = await Hs.LoginBotAsync("BOTJOIN");
+        var notAdmin = await Hs.Client.GetAsync("/_synapse/admin/v1/rooms/" + MatrixTestClient.Enc("!nonexistent:localhost"), bot.AccessToken);
+        Assert.Equal((403, "M_FORBIDDEN", "You are not a server admin"), (notAdmin.Code, notAdmin.Errcode, notAdmin.Object["error"]!.GetValue<string>()));
+        var roomId = await Hs.Client.CreateRoomAsync(Admin.AccessToken, new JsonObject { ["room_alias_name"] = "private-ops", ["preset"] = "private_chat", ["invite"] = new JsonArray(Hs.BotId) });
+        async Task<PlaybookRun> JoinAsBotAsync(params string[] flags) => await new Playbook(Collection, StateHome).RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: room
+                  jackaltx.solti_matrix_mgr.synapse_room:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ bot_token }}"
+                    room_id: "#private-ops:localhost"
+                    state: join
+            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["bot_token"] = bot.AccessToken }, true, flags);
+        async Task<bool> JoinedAsync() => (await Hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/joined_members", Admin.AccessToken)).Object["joined"]!.AsObject().ContainsKey(Hs.BotId);
+
+        var check = (await JoinAsBotAsync("--check")).Task("room");
+        Assert.True(check["changed"]!.GetValue<bool>(), check.ToJsonString());
+        Assert.False(await JoinedAsync());
+
+        var joined = await JoinAsBotAsync("--diff");
+        var result = joined.Task("room");
+        Assert.True(result["changed"]!.GetValue<bool>(), result.ToJsonString());
+        Assert.Equal((roomId, Hs.BotId), (result["room_id"]!.GetValue<string>(), result["user_id"]!.GetValue<string>()));
+        Assert.Equal("join", result["diff"]!["after"]!["members"]![Hs.BotId]!.GetValue<string>());
+        Assert.True(await JoinedAsync());
+        Assert.DoesNotContain(bot.AccessToken, joined.Stdout, StringComparison.Ordinal);
+
+        Assert.False((await JoinAsBotAsync()).Task("room")["changed"]!.GetValue<bool>());
+    }
+}
+
+/// <summary>The same <c>synapse_room</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Collection("ansible")]
+public sealed class SynapseRoomPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseRoomPlaybookTests(collection)
+{
+    protected override Compatibility? Profile => Compatibility.Synapse167;
 }

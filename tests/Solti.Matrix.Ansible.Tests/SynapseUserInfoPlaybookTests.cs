@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_user_info</c> from playbooks: one account, and lists across more than three pages.</summary>
 [Collection("ansible")]
-public sealed class SynapseUserInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_user_info", "info")
+public class SynapseUserInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_user_info", "info")
 {
     [Fact]
     public async Task Lists_every_page_and_filters_by_type_admin_and_deactivation()
@@ -80,4 +81,11 @@ public sealed class SynapseUserInfoPlaybookTests(InstalledCollection collection)
         Assert.True(failed["failed"]!.GetValue<bool>());
         Assert.Equal("access_token is required unless admin_user and admin_password are given", failed["msg"]!.GetValue<string>());
     }
+}
+
+/// <summary>The same <c>synapse_user_info</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Collection("ansible")]
+public sealed class SynapseUserInfoPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseUserInfoPlaybookTests(collection)
+{
+    protected override Compatibility? Profile => Compatibility.Synapse167;
 }

@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
+using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_user</c> from playbooks: only the fields the task sets, no surprise logouts, check mode, absent.</summary>
 [Collection("ansible")]
-public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_user", "user")
+public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_user", "user")
 {
     private const string Carol = "@carol:localhost";
 
@@ -28,7 +29,7 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : M
 
         var created = (await RunAsync(Create)).Task("user");
         Assert.True(created["changed"]!.GetValue<bool>());
-        Assert.True((await ServerUserAsync(Carol))!["admin"]!.GetValue<bool>());
+        Assert.True(MatrixTestClient.Flag((await ServerUserAsync(Carol))!["admin"]));
         var carol = await Hs.Client.LoginAsync("carol", "carol-pass-1", "CAROLDEV");
 
         var rerun = (await RunAsync(Create)).Task("user");
@@ -43,7 +44,7 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : M
         Assert.Single(result["diff"]!["after"]!.AsObject());
         var server = await ServerUserAsync(Carol);
         Assert.Equal("Carol B", server!["displayname"]!.GetValue<string>());
-        Assert.True(server["admin"]!.GetValue<bool>(), "an omitted admin keeps the admin flag");
+        Assert.True(MatrixTestClient.Flag(server["admin"]), "an omitted admin keeps the admin flag");
         Assert.Equal(200, await WhoAmIAsync(carol.AccessToken));
         Assert.DoesNotContain("carol-pass-1", renamed.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(Admin.AccessToken, renamed.Stdout, StringComparison.Ordinal);
@@ -113,11 +114,11 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : M
 
         var check = (await RunAsync("user_id: \"@bot:localhost\"\nstate: absent", "--check")).Task("user");
         Assert.True(check["changed"]!.GetValue<bool>());
-        Assert.False((await ServerUserAsync(Hs.BotId))!["deactivated"]!.GetValue<bool>());
+        Assert.False(MatrixTestClient.Flag((await ServerUserAsync(Hs.BotId))!["deactivated"]));
 
         var absent = (await RunAsync("user_id: \"@bot:localhost\"\nstate: absent")).Task("user");
         Assert.True(absent["changed"]!.GetValue<bool>());
-        Assert.True((await ServerUserAsync(Hs.BotId))!["deactivated"]!.GetValue<bool>());
+        Assert.True(MatrixTestClient.Flag((await ServerUserAsync(Hs.BotId))!["deactivated"]));
         Assert.Equal(401, await WhoAmIAsync(bot.AccessToken));
         Assert.False((await RunAsync("user_id: \"@bot:localhost\"\nstate: absent")).Task("user")["changed"]!.GetValue<bool>());
     }
@@ -199,4 +200,11 @@ public sealed class SynapseUserPlaybookTests(InstalledCollection collection) : M
         Assert.StartsWith("access_token starts with solti-cache:", run.Task("malformed")["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.DoesNotContain(TestHomeserver.AdminPassword, run.Stdout, StringComparison.Ordinal);
     }
+}
+
+/// <summary>The same <c>synapse_user</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Collection("ansible")]
+public sealed class SynapseUserPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseUserPlaybookTests(collection)
+{
+    protected override Compatibility? Profile => Compatibility.Synapse167;
 }

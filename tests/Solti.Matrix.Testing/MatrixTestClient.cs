@@ -122,5 +122,15 @@ public sealed class MatrixTestClient(Uri baseAddress) : IDisposable
 
     public static string Enc(string segment) => Uri.EscapeDataString(segment);
 
+    /// <summary>A flag of the Synapse admin API (<c>admin</c>, <c>deactivated</c>, …) as the server answered it: a boolean,
+    /// or 0/1 as Synapse before 1.69 answers; anything else fails the test.</summary>
+    public static bool Flag(JsonNode? flag) => flag?.GetValueKind() switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Number => flag.GetValue<int>() switch { 0 => false, 1 => true, var n => throw new InvalidOperationException($"a Synapse flag of {n}") },
+        var kind => throw new InvalidOperationException($"a Synapse flag of kind {kind}"),
+    };
+
     public void Dispose() => _http.Dispose();
 }

@@ -109,10 +109,12 @@ public sealed class CliTests
         Assert.Equal(1, await h.BotDeviceCountAsync());
     }
 
-    [Fact]
-    public async Task Admin_commands_read_and_change_the_server_through_the_library()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the oldest Synapse we support
+    public async Task Admin_commands_read_and_change_the_server_through_the_library(bool synapse167)
     {
-        await using var h = await LibraryHarness.StartAsync();
+        await using var h = await LibraryHarness.StartAsync(o => synapse167 ? o with { Compatibility = Homeserver.Configuration.Compatibility.Synapse167 } : o);
         await h.Raw.CreateRoomAsync(h.Admin.AccessToken, new JsonObject { ["name"] = "cli room" });
         await h.Hs.LoginBotAsync("GONE1");
         await h.Hs.LoginBotAsync("KEPT1");
@@ -124,7 +126,9 @@ public sealed class CliTests
             return JsonNode.Parse(run.Stdout)!;
         }
 
-        Assert.False(string.IsNullOrEmpty((await Run("info"))["version"]!.GetValue<string>()));
+        var info = await Run("info");
+        Assert.False(string.IsNullOrEmpty(info["version"]!.GetValue<string>()));
+        Assert.Equal("synapse", info["auth"]!.GetValue<string>());
         Assert.Equal(h.Hs.BotId, (await Run("user", "get", h.Hs.BotId))["user"]!["name"]!.GetValue<string>());
         Assert.Equal(2, (await Run("user", "list"))["total"]!.GetValue<int>());
         Assert.Equal("cli room", (await Run("room", "list", "--search", "cli"))["rooms"]![0]!["name"]!.GetValue<string>());
@@ -140,10 +144,12 @@ public sealed class CliTests
         Assert.Contains("You are not a server admin", denied.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Config_plan_shows_the_writes_and_apply_converges_once()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the oldest Synapse we support
+    public async Task Config_plan_shows_the_writes_and_apply_converges_once(bool synapse167)
     {
-        await using var h = await LibraryHarness.StartAsync();
+        await using var h = await LibraryHarness.StartAsync(o => synapse167 ? o with { Compatibility = Homeserver.Configuration.Compatibility.Synapse167 } : o);
         var file = Path.Combine(Path.GetTempPath(), $"solti-config-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(file, """
             domain: localhost

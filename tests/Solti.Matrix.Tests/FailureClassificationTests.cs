@@ -45,6 +45,26 @@ public sealed class FailureClassificationTests
         Assert.Null(FailureClassification.Of(new CredentialCacheException("symlink")));
     }
 
+    [Theory]
+    [InlineData(400, MatrixErrorCodes.Unrecognized, true, true, false)] // Synapse before 1.74
+    [InlineData(404, MatrixErrorCodes.Unrecognized, true, true, false)] // Synapse since 1.74
+    [InlineData(405, MatrixErrorCodes.Unrecognized, true, true, false)] // another method, Synapse since 1.78
+    [InlineData(404, MatrixErrorCodes.Unknown, false, true, false)] // a proxy's page
+    [InlineData(405, MatrixErrorCodes.Unknown, false, true, false)]
+    [InlineData(404, MatrixErrorCodes.NotFound, true, false, true)] // served, and the thing does not exist
+    [InlineData(404, MatrixErrorCodes.Unknown, true, false, false)] // a Matrix error that says neither
+    [InlineData(400, MatrixErrorCodes.Unknown, false, false, false)]
+    [InlineData(403, MatrixErrorCodes.Forbidden, true, false, false)]
+    [InlineData(401, MatrixErrorCodes.Unrecognized, true, false, false)]
+    public void Not_served_and_absent_are_one_rule_each(int status, string errcode, bool matrixBody, bool unserved, bool absent)
+    {
+        Assert.Equal(unserved, FailureClassification.IsUnserved(status, errcode, matrixBody));
+        Assert.Equal(absent, FailureClassification.IsAbsent(status, errcode));
+        var e = new MatrixException(status, errcode, "x") { HasMatrixBody = matrixBody };
+        Assert.Equal((unserved, absent), (e.IsUnrecognized, e.IsAbsent));
+        Assert.Equal(FailureKind.Final, e.Kind);
+    }
+
     [Fact]
     public void The_recovery_steps_have_one_vocabulary()
     {

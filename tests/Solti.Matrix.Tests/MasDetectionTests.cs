@@ -77,7 +77,7 @@ public sealed class MasDetectionTests
         }
 
         var mint = await CliRunner.RunAsync(["token", "mint", h.Hs.BotId, "--output", "json", "--no-cache"], h.CliEnvironment(h.Admin.AccessToken));
-        Assert.Equal(4, mint.ExitCode); // not found: Synapse serves no such API here
+        Assert.Equal(7, mint.ExitCode); // not offered: Synapse serves no such API here (not "not found", 4)
         Assert.Contains("Matrix Authentication Service", JsonNode.Parse(mint.Stdout)!["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
@@ -99,6 +99,69 @@ public sealed class MasDetectionTests
         var send = await CliRunner.RunAsync(["send", room, "--text", "x", "--no-cache", "--user", h.Hs.BotId], new Dictionary<string, string?>(h.CliEnvironment(bot.AccessToken)) { ["MATRIX_PASSWORD"] = TestHomeserver.BotPassword });
         Assert.Equal(3, send.ExitCode);
         Assert.Contains("personal access token", send.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task On_Synapse_1_67_unknown_endpoints_are_400_and_the_homeserver_is_synapse_with_its_features_in_info()
+    {
+        await using var h = await LibraryHarness.StartAsync(o => o with { Compatibility = Compatibility.Synapse167 });
+        var raw = await h.Raw.GetAsync("/_matrix/client/v1/auth_metadata");
+        Assert.Equal((400, "M_UNRECOGNIZED"), (raw.Code, raw.Errcode));
+        using var client = h.Bot();
+
+        Assert.Equal(new HomeserverAuthentication(HomeserverAuthentication.Synapse, null, null), await client.AuthenticationAsync());
+        var info = await InfoAsync(h);
+        Assert.Equal("synapse", info["auth"]!.GetValue<string>());
+        Assert.Equal(["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
+            info["features"]!["spec_versions"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.False(info["features"]!["delegated_auth"]!.GetValue<bool>());
+    }
+
+    [Theory]
+    [InlineData(400, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"Unrecognized request\"}", "synapse")] // Synapse before 1.74
+    [InlineData(404, "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"Unrecognized request\"}", "synapse")] // Synapse since
+    [InlineData(404, "", "synapse")] // a proxy's empty 404
+    [InlineData(404, "<html><body>Not Found</body></html>", "synapse")] // a proxy's page
+    [InlineData(405, "<html><body>Method Not Allowed</body></html>", "synapse")]
+    [InlineData(404, "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"OIDC discovery has not been configured on this homeserver\"}", "synapse")]
+    [InlineData(200, "{\"issuer\":\"https://account.example.com/\"}", "mas")]
+    public async Task Discovery_concludes_from_what_the_server_or_its_proxy_answers(int status, string body, string kind)
+    {
+        using var transport = new AnswerWith(status, body);
+        using var client = new MatrixClient(new MatrixClientOptions(new Uri("http://127.0.0.1:9/")) { Transport = transport }, new SessionOptions { UseCache = false });
+
+        var found = await client.AuthenticationAsync();
+
+        Assert.Equal(kind, found.Kind);
+        Assert.Equal(kind == "mas" ? 1 : 3, transport.Asked.Count); // every path, newest first, until one answers
+        Assert.Equal("/_matrix/client/v1/auth_metadata", transport.Asked[0]);
+    }
+
+    [Fact]
+    public async Task Discovery_reports_what_is_not_an_answer_about_endpoints()
+    {
+        using var transport = new AnswerWith(403, "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"blocked\"}");
+        using var client = new MatrixClient(new MatrixClientOptions(new Uri("http://127.0.0.1:9/")) { Transport = transport }, new SessionOptions { UseCache = false });
+
+        var refused = await Assert.ThrowsAsync<MatrixException>(() => client.AuthenticationAsync());
+
+        Assert.Equal((403, "M_FORBIDDEN"), (refused.Status, refused.Errcode));
+    }
+
+    /// <summary>A transport that answers every request with one status and body, and records the paths asked.</summary>
+    private sealed class AnswerWith(int status, string body) : HttpMessageHandler
+    {
+        public List<string> Asked { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (Asked)
+            {
+                Asked.Add(request.RequestUri!.AbsolutePath);
+            }
+
+            return Task.FromResult(new HttpResponseMessage((System.Net.HttpStatusCode)status) { Content = new StringContent(body) });
+        }
     }
 
     private static async Task<JsonNode> InfoAsync(LibraryHarness h)

@@ -31,10 +31,16 @@ public sealed class SessionRecoveryTests
         Assert.Equal(result.EventId, Assert.Single(messages)["event_id"]!.GetValue<string>());
     }
 
-    [Fact]
-    public async Task An_expired_token_is_refreshed_without_a_password()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // Synapse before 1.72 serves only v1/refresh
+    public async Task An_expired_token_is_refreshed_without_a_password(bool synapse167)
     {
-        await using var h = await LibraryHarness.StartAsync(o => o with { RefreshableAccessTokenLifetime = TimeSpan.FromMinutes(5) });
+        await using var h = await LibraryHarness.StartAsync(o => o with
+        {
+            RefreshableAccessTokenLifetime = TimeSpan.FromMinutes(5),
+            Compatibility = synapse167 ? Homeserver.Configuration.Compatibility.Synapse167 : o.Compatibility,
+        });
         var seed = await h.Hs.LoginBotAsync();
         var (roomId, _) = await h.BotRoomAsync(seed.AccessToken);
 
@@ -51,7 +57,7 @@ public sealed class SessionRecoveryTests
 
         Assert.Equal([RecoveryStep.Cache, RecoveryStep.Refresh], client.Session.RecoverySteps);
         Assert.Equal(0, await h.CounterAsync("login"));
-        Assert.Equal(1, await h.CounterAsync("refresh"));
+        Assert.Equal(synapse167 ? 2 : 1, await h.CounterAsync("refresh")); // 1.67: v3 is not served, then v1
         Assert.Single(await h.MessagesAsync(roomId, seed.AccessToken));
         Assert.Equal(result.EventId, (await h.MessagesAsync(roomId, seed.AccessToken))[0]["event_id"]!.GetValue<string>());
     }

@@ -18,6 +18,10 @@ public abstract class ModulePlaybookTest(InstalledCollection collection, string 
     /// <summary>Homeserver options for this class (rate limits are off by default).</summary>
     protected virtual Func<HomeserverOptions, HomeserverOptions>? Configure => null;
 
+    /// <summary>The Synapse behaviour profile for this class (<see cref="Compatibility.Synapse167"/> for the classes that run
+    /// an admin module's tests against the oldest Synapse we support too), else the current Synapse's.</summary>
+    protected virtual Compatibility? Profile => null;
+
     /// <summary>The homeserver's clock for this class (a <see cref="ManualTime"/> to test expiry by moving it), else the system's.</summary>
     protected virtual TimeProvider? Time => null;
 
@@ -26,7 +30,7 @@ public abstract class ModulePlaybookTest(InstalledCollection collection, string 
 
     public async Task InitializeAsync()
     {
-        Hs = await TestHomeserver.StartAsync(Configure, Time);
+        Hs = await TestHomeserver.StartAsync(o => (Configure?.Invoke(o) ?? o) is var configured && Profile is { } profile ? configured with { Compatibility = profile } : configured, Time);
         Admin = await Hs.AdminSessionAsync(AdminDevice);
     }
 
