@@ -58,4 +58,17 @@ public sealed class CompatibilityProfileTests
             Assert.Equal(answered ? "#ops:localhost" : null, created.Object["room_alias"]?.GetValue<string>());
         }
     }
+
+    [Fact]
+    public async Task A_deactivated_account_s_login_names_the_deactivation_only_before_1_85()
+    {
+        foreach (var (compatibility, errcode) in new[] { (Compatibility.Synapse167, "M_USER_DEACTIVATED"), (new Compatibility(), "M_FORBIDDEN") })
+        {
+            await using var hs = await TestHomeserver.StartAsync(o => o with { Compatibility = compatibility });
+            var admin = await hs.AdminSessionAsync();
+            Assert.Equal(200, (await hs.Client.PostAsync("/_synapse/admin/v1/deactivate/" + MatrixTestClient.Enc(hs.BotId), new JsonObject(), admin.AccessToken)).Code);
+            var login = await hs.Client.PostAsync("/_matrix/client/v3/login", MatrixTestClient.LoginBody("bot", TestHomeserver.BotPassword));
+            Assert.Equal((403, errcode), (login.Code, login.Errcode));
+        }
+    }
 }

@@ -122,10 +122,12 @@ public sealed class RoomAdministrationTests
         Assert.Equal(403, join.Code);
     }
 
-    [Fact]
-    public async Task A_deletion_that_cannot_create_the_new_room_fails_with_an_error()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // before 1.93: shutting_down, purging, and the error in the status
+    public async Task A_deletion_that_cannot_create_the_new_room_fails_with_an_error(bool synapse167)
     {
-        await using var hs = await TestHomeserver.StartAsync();
+        await using var hs = await TestHomeserver.StartAsync(o => synapse167 ? o with { Compatibility = Configuration.Compatibility.Synapse167 } : o);
         var admin = (await hs.LoginAdminAsync()).AccessToken;
         var roomId = await hs.Client.CreateRoomAsync(admin);
 
@@ -134,7 +136,7 @@ public sealed class RoomAdministrationTests
         var status = await FinishedDeletionAsync(hs, delete.Str("delete_id"), admin);
 
         Assert.Equal("failed", status["status"]!.GetValue<string>());
-        Assert.False(string.IsNullOrEmpty(status["error"]!.GetValue<string>()));
+        Assert.Equal(synapse167, !string.IsNullOrEmpty(status["error"]?.GetValue<string>())); // Synapse 1.93+ leaves the error out
         Assert.Equal(404, (await hs.Client.DeleteAsync("/_synapse/admin/v2/rooms/" + Enc("!nope:localhost"), admin, new JsonObject())).Code);
     }
 
@@ -198,7 +200,7 @@ public sealed class RoomAdministrationTests
         while (true)
         {
             var status = (await hs.Client.GetAsync("/_synapse/admin/v2/rooms/delete_status/" + deleteId, admin)).Object;
-            if (status["status"]!.GetValue<string>() is not ("scheduled" or "active"))
+            if (status["status"]!.GetValue<string>() is "complete" or "failed")
             {
                 return status;
             }

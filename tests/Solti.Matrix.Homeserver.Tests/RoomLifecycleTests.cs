@@ -14,7 +14,7 @@ public sealed class RoomLifecycleTests
         await using var hs = await TestHomeserver.StartAsync();
         var bot = (await hs.LoginBotAsync()).AccessToken;
         var created = await hs.Client.PostAsync("/_matrix/client/v3/createRoom", new JsonObject { ["name"] = "Smoke", ["room_alias_name"] = "smoke", ["preset"] = "private_chat" }, bot);
-        Assert.Equal("#smoke:localhost", created.Str("room_alias"));
+        Assert.Null(created.Object["room_alias"]); // Synapse 1.79+ answers the room id only (CompatibilityProfileTests)
         var roomId = created.Str("room_id");
 
         var messages = await hs.Client.GetAsync($"/_matrix/client/v3/rooms/{Enc(roomId)}/messages?dir=f&limit=50", bot);

@@ -121,10 +121,12 @@ public sealed class SessionRecoveryTests
         Assert.Equal(0, await h.CounterAsync("login"));
     }
 
-    [Fact]
-    public async Task A_deactivated_user_fails_clearly_and_terminally()
+    [Theory]
+    [InlineData(false, "M_FORBIDDEN", "bad credentials")] // Synapse 1.85+ checks the (wiped) password first
+    [InlineData(true, "M_USER_DEACTIVATED", "the account is deactivated")]
+    public async Task A_deactivated_user_fails_clearly_and_terminally(bool synapse167, string errcode, string said)
     {
-        await using var h = await LibraryHarness.StartAsync();
+        await using var h = await LibraryHarness.StartAsync(o => synapse167 ? o with { Compatibility = Homeserver.Configuration.Compatibility.Synapse167 } : o);
         var bot = await h.Hs.LoginBotAsync();
         var deactivate = await h.Raw.PostAsync($"/_synapse/admin/v1/deactivate/{MatrixTestClient.Enc(h.Hs.BotId)}", new JsonObject(), h.Admin.AccessToken);
         Assert.Equal(200, deactivate.Code);
@@ -133,8 +135,8 @@ public sealed class SessionRecoveryTests
         var error = await Assert.ThrowsAsync<SessionRecoveryException>(() => client.WhoAmIAsync());
 
         Assert.True(error.IsTerminal);
-        Assert.Equal("M_USER_DEACTIVATED", error.Errcode);
-        Assert.Contains("deactivated", error.Message, StringComparison.Ordinal);
+        Assert.Equal(errcode, error.Errcode);
+        Assert.Contains(said, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(TestHomeserver.BotPassword, error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(bot.AccessToken, error.ToString(), StringComparison.Ordinal);
     }

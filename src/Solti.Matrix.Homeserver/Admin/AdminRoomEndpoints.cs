@@ -36,12 +36,12 @@ public static class AdminRoomEndpoints
         {
             var id = scope.Route("deleteId");
             var record = scope.State.Data.RoomDeletions.GetValueOrDefault(id) ?? throw Errors.NotFound("delete id '" + id + "' not found");
-            return Reply.Ok(Status(record, withId: false));
+            return Reply.Ok(Status(record, withId: false, scope.State.Options.Compatibility));
         });
         routes.Map("GET", "/_synapse/admin/v2/rooms/{roomId}/delete_status", "admin.rooms.delete_status_by_room", AuthMode.Admin, scope =>
         {
             var roomId = RoomId(scope);
-            var results = scope.State.Data.RoomDeletions.Values.Where(d => d.RoomId == roomId).Select(d => (JsonNode)Status(d, withId: true)).ToList();
+            var results = scope.State.Data.RoomDeletions.Values.Where(d => d.RoomId == roomId).Select(d => (JsonNode)Status(d, withId: true, scope.State.Options.Compatibility)).ToList();
             return results.Count == 0 ? throw Errors.NotFound("No delete task for room_id '" + roomId + "' found") : Reply.Ok(new JsonObject { ["results"] = new JsonArray([.. results]) });
         });
         routes.Map("POST", "/_synapse/admin/v1/rooms/{roomIdOrAlias}/make_room_admin", "admin.rooms.make_room_admin", AuthMode.Admin, MakeRoomAdmin);
@@ -145,7 +145,7 @@ public static class AdminRoomEndpoints
         return Reply.Ok(new JsonObject { ["delete_id"] = record.DeleteId });
     }
 
-    private static JsonObject Status(RoomDeletionRecord record, bool withId)
+    private static JsonObject Status(RoomDeletionRecord record, bool withId, Configuration.Compatibility compatibility)
     {
         var status = new JsonObject();
         if (withId)
@@ -154,7 +154,7 @@ public static class AdminRoomEndpoints
         }
 
         status["status"] = record.Status;
-        if (record.Error is not null)
+        if (record.Error is not null && compatibility.LegacyRoomDeletionStatus)
         {
             status["error"] = record.Error;
         }

@@ -25,6 +25,15 @@ public sealed record Compatibility
     /// (PR #15093 removed it).</summary>
     public bool CreateRoomReturnsAlias { get; init; }
 
+    /// <summary>A password login of a deactivated account answers <c>403 M_USER_DEACTIVATED</c>, as Synapse did before 1.85;
+    /// since PR #15634 (1.85) the password check fails first: <c>403 M_FORBIDDEN</c> "Invalid username or password".</summary>
+    public bool LoginNamesDeactivation { get; init; }
+
+    /// <summary>The v2 room deletion's status goes <c>shutting_down</c> → <c>purging</c> → <c>complete</c>/<c>failed</c> with
+    /// an <c>error</c> on failure, as before Synapse 1.93; since PR #15488 (1.93) <c>scheduled</c> → <c>active</c> →
+    /// <c>complete</c>/<c>failed</c>, without <c>error</c>.</summary>
+    public bool LegacyRoomDeletionStatus { get; init; }
+
     /// <summary>Send a <c>Retry-After</c> header with 429 (opt-in since Synapse 1.92, PR #16136; on by default since 1.103,
     /// PR #16947); 1.67 sends only <c>retry_after_ms</c>.</summary>
     public bool RetryAfterHeader { get; init; } = true;
@@ -55,6 +64,8 @@ public sealed record Compatibility
         UnrecognizedAs400 = true,
         RefreshAtV1 = true,
         CreateRoomReturnsAlias = true,
+        LoginNamesDeactivation = true,
+        LegacyRoomDeletionStatus = true,
         TxnScope = TxnScope.AccessToken,
         RetryAfterHeader = false,
         LegacyAdminUserFormat = true,

@@ -55,12 +55,12 @@ public static class LoginEndpoints
         limiter.LoginAttempt(scope.ClientAddress, userId);
 
         var user = scope.State.FindUser(userId);
-        if (user is { Deactivated: true })
+        if (user is { Deactivated: true } && scope.State.Options.Compatibility.LoginNamesDeactivation)
         {
             throw new HomeserverErrorException(403, "M_USER_DEACTIVATED", "This account has been deactivated");
         }
 
-        if (user is null || !PasswordHasher.Verify(password, user.PasswordHash))
+        if (user is null or { Deactivated: true } || !PasswordHasher.Verify(password, user.PasswordHash))
         {
             limiter.LoginFailed(userId);
             throw Errors.Forbidden("Invalid username or password");

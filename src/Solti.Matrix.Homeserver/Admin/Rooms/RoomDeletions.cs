@@ -3,18 +3,20 @@ using Solti.Matrix.Homeserver.Admin.Users;
 namespace Solti.Matrix.Homeserver.Admin.Rooms;
 
 /// <summary>The async room deletion of the v2 admin API: <c>scheduled</c> → <c>active</c> → <c>complete</c> (or
-/// <c>failed</c>), each step after <c>RoomDeletionStepDelay</c>, in the background.</summary>
+/// <c>failed</c>), each step after <c>RoomDeletionStepDelay</c>, in the background; on the 1.67 profile
+/// <c>shutting_down</c> → <c>purging</c> → … (<see cref="Configuration.Compatibility.LegacyRoomDeletionStatus"/>).</summary>
 public static class RoomDeletions
 {
     public static RoomDeletionRecord Schedule(ServerContext server, RoomRecord room, RoomDeletionRequest request)
     {
         var state = server.State;
-        var record = new RoomDeletionRecord { DeleteId = Identifiers.DeleteId(), RoomId = room.RoomId, Status = "scheduled" };
+        var (first, second) = state.Options.Compatibility.LegacyRoomDeletionStatus ? ("shutting_down", "purging") : ("scheduled", "active");
+        var record = new RoomDeletionRecord { DeleteId = Identifiers.DeleteId(), RoomId = room.RoomId, Status = first };
         state.Data.RoomDeletions[record.DeleteId] = record;
         _ = Task.Run(async () =>
         {
             await Task.Delay(state.Options.RoomDeletionStepDelay);
-            Step(state, () => record.Status = "active");
+            Step(state, () => record.Status = second);
             await Task.Delay(state.Options.RoomDeletionStepDelay);
             Step(state, () =>
             {
@@ -34,7 +36,7 @@ public static class RoomDeletions
     }
 
     public static bool IsRunning(ServerState state, string roomId) =>
-        state.Data.RoomDeletions.Values.Any(d => d.RoomId == roomId && d.Status is "scheduled" or "active");
+        state.Data.RoomDeletions.Values.Any(d => d.RoomId == roomId && d.Status is not ("complete" or "failed"));
 
     private static void Step(ServerState state, Action action)
     {
