@@ -25,12 +25,14 @@ public sealed class LoggerRoom : IAsyncDisposable
 
     public string Url => Hs.Server.BaseAddress.ToString().TrimEnd('/');
 
-    public static async Task<LoggerRoom> StartAsync()
+    /// <summary>The homeserver and the room, as the current Synapse behaves, or as <paramref name="profile"/> says.</summary>
+    public static async Task<LoggerRoom> StartAsync(Compatibility? profile = null)
     {
         var hs = await TestHomeserver.StartAsync(o => o with
         {
             ServerName = "example.com",
             SeedUsers = [.. o.SeedUsers, new SeedUser("solti-logger", BotPassword, false)],
+            Compatibility = profile ?? o.Compatibility,
         });
         var admin = await hs.LoginAdminAsync("ADMIN");
         var bot = await hs.Client.LoginAsync("solti-logger", BotPassword, "DEPLOY");
