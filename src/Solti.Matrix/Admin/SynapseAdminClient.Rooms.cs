@@ -14,7 +14,7 @@ public partial class SynapseAdminClient
     public virtual async Task<JsonArray> RoomMembersAsync(string roomId, CancellationToken cancellationToken = default) =>
         (JsonArray)((await Session.SendAsync(MatrixRequest.Get(RoomPath(roomId, "members")), cancellationToken))["members"]?.DeepClone() ?? new JsonArray());
 
-    /// <summary>The room id an alias points to, or null when the alias is unknown (404); other errors propagate.</summary>
+    /// <summary>The room id an alias points to, or null when the alias is absent (<see cref="Errors.MatrixException.IsAbsent"/>); other errors propagate.</summary>
     public virtual async Task<string?> ResolveAliasAsync(string alias, CancellationToken cancellationToken = default)
         => (await GetOrNullAsync(MatrixPath.Build(MatrixPath.Client, "directory", "room", PathPart.Value(alias)), cancellationToken))?["room_id"]?.GetValue<string>();
 }
