@@ -423,10 +423,7 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
     /// <summary><c>solti-matrix outbox flush</c> with no credentials at all, in the plays' state home.</summary>
     private async Task<ProcessResult> FlushAsync(string outbox)
     {
-        var cli = Environment.GetEnvironmentVariable("SOLTI_MATRIX_CLI") is { Length: > 0 } built
-            ? built
-            : Path.Combine(Repository.Root, "src", "Solti.Matrix.Cli", "bin", "Release", "net10.0", "solti-matrix");
-        var start = ProcessRunner.StartInfo(cli, ["outbox", "flush", "--outbox", outbox, "--output", "json"]);
+        var start = ProcessRunner.StartInfo(Repository.Cli, ["outbox", "flush", "--outbox", outbox, "--output", "json"]);
         foreach (var name in new[] { "MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID", "MATRIX_PASSWORD" })
         {
             start.Environment.Remove(name);

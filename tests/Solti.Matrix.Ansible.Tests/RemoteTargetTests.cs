@@ -302,10 +302,7 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         await Hs.Client.DeleteAsync("/_solti/testing/v1/faults", Admin.AccessToken);
         var logins = await LoginsAsync();
 
-        var cli = Environment.GetEnvironmentVariable("SOLTI_MATRIX_CLI") is { Length: > 0 } built
-            ? built
-            : Path.Combine(Repository.Root, "src", "Solti.Matrix.Cli", "bin", "Release", "net10.0", "solti-matrix");
-        var flush = await ProcessRunner.RunAsync("runuser", ["-l", SshTarget.User, "-c", $"'{cli}' outbox flush --output json"], "/");
+        var flush = await ProcessRunner.RunAsync("runuser", ["-l", SshTarget.User, "-c", $"'{Repository.Cli}' outbox flush --output json"], "/");
 
         Assert.True(flush.ExitCode == 0, flush.ToString());
         Assert.Equal(1, JsonNode.Parse(flush.Stdout)!["delivered"]!.GetValue<int>());

@@ -9,15 +9,8 @@ public static class CliRunner
 {
     public static readonly System.Collections.Concurrent.ConcurrentBag<ProcessResult> AllRuns = [];
 
-    /// <summary><c>SOLTI_MATRIX_CLI</c> (e.g. the Native AOT binary), else the CLI's own build output for this configuration.</summary>
-    public static string Executable { get; } = Environment.GetEnvironmentVariable("SOLTI_MATRIX_CLI") is { Length: > 0 } cli ? cli : BuildOutput();
-
-    private static string BuildOutput()
-    {
-        // tests/Solti.Matrix.Tests/bin/<Configuration>/net10.0/
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        return Path.Combine(Repository.Root, "src", "Solti.Matrix.Cli", "bin", testBin.Parent!.Name, testBin.Name, "solti-matrix");
-    }
+    /// <summary>The CLI the tests run (<see cref="Repository.Cli"/>).</summary>
+    public static string Executable { get; } = Repository.Cli;
 
     public static async Task<ProcessResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null)
     {
