@@ -6,11 +6,17 @@ public static class SessionCommands
     /// <summary>Logs in (with the cached or given device) and stores the session in the cache; prints no token.</summary>
     public static Command Login()
     {
-        var command = new Command("login", "Log in with a password and keep the session in the credential cache");
+        var command = new Command("login", "Log in with a password and keep the session in the credential cache (on --device-id when given, even when the cache holds a session on another device)");
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async () =>
         {
             using var client = ClientFactory.Create(parse, requireCredentials: true);
             var whoami = await client.WhoAmIAsync(cancellationToken);
+            if (parse.GetValue(CliSettings.DeviceId) is { Length: > 0 } device && whoami["device_id"]?.GetValue<string>() != device)
+            {
+                await client.Session.LoginAsync(cancellationToken); // the cached session is on another device
+                whoami = await client.WhoAmIAsync(cancellationToken);
+            }
+
             CliOutput.Write(parse, Describe(whoami, client));
         }));
         return command;

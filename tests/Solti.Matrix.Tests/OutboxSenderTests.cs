@@ -223,5 +223,36 @@ public sealed class OutboxSenderTests
     }
 
     /// <summary>The result a command printed (a failing one prints its error as a second JSON line).</summary>
+    [Fact]
+    public async Task An_event_queued_from_one_device_is_never_sent_from_another_and_waits_naming_both()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        using var state = new TempDirectory("solti-devices-");
+        var env = new Dictionary<string, string?> { ["XDG_STATE_HOME"] = state.Path };
+        var setup = await h.Hs.LoginBotAsync("SETUP");
+        var (roomId, _) = await h.BotRoomAsync(setup.AccessToken, "devices");
+        var url = h.Hs.Server.BaseAddress.ToString();
+        var login = await CliRunner.RunAsync(["login", "--homeserver", url, "--user", h.Hs.BotId, "--device-id", "NEWHOST", "--output", "json"], new Dictionary<string, string?>(env) { ["MATRIX_PASSWORD"] = TestHomeserver.BotPassword });
+        Assert.True(login.ExitCode == 0, login.ToString());
+        using (var store = new OutboxStore(Path.Combine(state.Path, "solti-matrix", "outbox", "outbox.db")))
+        {
+            store.Enqueue(new OutboxItem(url, h.Hs.BotId, roomId, "m.room.message", new JsonObject { ["msgtype"] = "m.text", ["body"] = "from the old host" }, "old-host-1") { DeviceId = "OLDHOST" });
+        }
+
+        var flush = await CliRunner.RunAsync(["outbox", "flush", "--output", "json"], env);
+
+        Assert.NotEqual(0, flush.ExitCode);
+        Assert.Equal((0, 1), (FirstLine(flush.Stdout)["delivered"]!.GetValue<int>(), FirstLine(flush.Stdout)["pending"]!.GetValue<int>()));
+        Assert.Contains("queued from device OLDHOST, but the session of " + h.Hs.BotId + " is on device NEWHOST", flush.Stderr, StringComparison.Ordinal);
+        Assert.Empty(await h.MessagesAsync(roomId, setup.AccessToken));
+
+        // Signed in on the device the event recorded, the same bare flush delivers it, once.
+        var again = await CliRunner.RunAsync(["login", "--homeserver", url, "--user", h.Hs.BotId, "--device-id", "OLDHOST", "--output", "json"], new Dictionary<string, string?>(env) { ["MATRIX_PASSWORD"] = TestHomeserver.BotPassword });
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var delivered = await CliRunner.RunAsync(["outbox", "flush", "--output", "json"], env);
+        Assert.True(delivered.ExitCode == 0, delivered.ToString());
+        Assert.Equal("from the old host", Assert.Single(await h.MessagesAsync(roomId, setup.AccessToken))["content"]!["body"]!.GetValue<string>());
+    }
+
     private static JsonNode FirstLine(string stdout) => JsonNode.Parse(stdout.Split('\n')[0])!;
 }
