@@ -23,29 +23,11 @@ public static class RelayToken
             return existing;
         }
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        PrivateDirectory.Create(directory);
+        PrivateDirectory.Create(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var temp = Path.Combine(directory, $".relay-token.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = PrivateDirectory.FileMode }))
-            {
-                stream.Write(System.Text.Encoding.ASCII.GetBytes(token + "\n"));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: false);
-            return token;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return Read(path) ?? throw new IOException($"relay token file {path} is empty"); // another relay made it first
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        return PrivateFile.CreateAtomic(path, stream => stream.Write(System.Text.Encoding.ASCII.GetBytes(token + "\n")))
+            ? token
+            : Read(path) ?? throw new IOException($"relay token file {path} is empty"); // another relay made it first
     }
 
     /// <summary>The first line of the file, or null when there is no file; refuses a file it cannot trust.</summary>

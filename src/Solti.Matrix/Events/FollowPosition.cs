@@ -34,26 +34,13 @@ public sealed record FollowPosition(
         return saved?.RoomId == roomId ? saved : null;
     }
 
-    /// <summary>Replaces the file at once (a new 0600 file renamed over it, in a 0700 directory): a reader, or a restart
-    /// after a kill, finds the old position or the new one, never half of one.</summary>
+    /// <summary>Replaces the file at once (<see cref="PrivateFile.WriteAtomic"/>: a new 0600 file, flushed, renamed over it,
+    /// in a 0700 directory): a reader, or a restart after a kill or a power loss, finds the old position or the new one,
+    /// never half of one.</summary>
     public void Save(string path)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        PrivateDirectory.Create(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = PrivateDirectory.FileMode }))
-            {
-                JsonSerializer.Serialize(stream, this, FollowJsonContext.Default.FollowPosition);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        PrivateDirectory.Create(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        PrivateFile.WriteAtomic(path, stream => JsonSerializer.Serialize(stream, this, FollowJsonContext.Default.FollowPosition));
     }
 }
 

@@ -110,33 +110,14 @@ public sealed class CredentialCache
     /// <summary>How <see cref="Probe"/>'s answer starts when the cache refused to be read.</summary>
     public const string Unreadable = "the credential cache cannot be read: ";
 
-    /// <summary>Writes a new 0600 temp file (created exclusively, so never through a link), flushes it and renames it into place.</summary>
+    /// <summary>Replaces the user's file at once (<see cref="PrivateFile.WriteAtomic"/>: 0600, flushed, renamed, the directory
+    /// flushed).</summary>
     public void Write(Uri homeserver, StoredSession session)
     {
         CheckDirectory(create: true);
         var path = PathFor(homeserver, session.UserId);
         CheckFile(path);
-        var temp = Path.Combine(Directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                UnixCreateMode = PrivateDirectory.FileMode,
-            }))
-            {
-                JsonSerializer.Serialize(stream, session, SessionJsonContext.Default.StoredSession);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        PrivateFile.WriteAtomic(path, stream => JsonSerializer.Serialize(stream, session, SessionJsonContext.Default.StoredSession));
     }
 
     /// <summary>Removes the cached session of <paramref name="userId"/> on <paramref name="homeserver"/>, if there is
