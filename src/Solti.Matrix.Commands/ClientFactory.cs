@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Solti.Matrix.Identifiers;
 using Solti.Matrix.Sessions;
 
@@ -35,7 +34,7 @@ public static class ClientFactory
             DeviceId = parse.GetValue(CliSettings.DeviceId),
             UseCache = !parse.GetValue(CliSettings.NoCache),
         };
-        return new MatrixClient(Options(parse, url), session, Cache(parse));
+        return Settings(parse, url).Client(session, Cache(parse));
     }
 
     /// <summary>True when the flags or the environment hold credentials (a token, a user id or a password).</summary>
@@ -45,7 +44,7 @@ public static class ClientFactory
     /// <summary>The client of an outbox entry's sender: the connection settings of the flags, that user's session from
     /// the credential cache (its device for a login), no other credentials.</summary>
     public static MatrixClient ForSender(ParseResult parse, Uri homeserver, string userId, string? deviceId) =>
-        new(Options(parse, homeserver), new SessionOptions { UserId = userId, DeviceId = deviceId }, Cache(parse));
+        Settings(parse, homeserver).Client(new SessionOptions { UserId = userId, DeviceId = deviceId }, Cache(parse));
 
     /// <summary>Who delivers an outbox: the client the flags describe (when they give credentials), then each other
     /// sender's cached session (unless <c>--no-cache</c>).</summary>
@@ -128,23 +127,16 @@ public static class ClientFactory
         return user;
     }
 
-    private static MatrixClientOptions Options(ParseResult parse, Uri url)
+    /// <summary>The connection the flags describe (<see cref="ClientSettings"/>: up to 86400 s, for a relay that waits long).</summary>
+    private static ClientSettings Settings(ParseResult parse, Uri url) => new(url)
     {
-        var loggers = parse.GetValue(CliSettings.Verbose)
-            ? new StderrLoggerFactory(LogLevel.Information)
-            : (ILoggerFactory)NullLoggerFactory.Instance;
-        return new MatrixClientOptions(url)
-        {
-            RequestTimeout = Seconds(parse.GetValue(CliSettings.Timeout), "--timeout"),
-            Retry = new RetryOptions
-            {
-                TotalBudget = Seconds(parse.GetValue(CliSettings.Budget), "--budget"),
-                MaxDelay = Seconds(parse.GetValue(CliSettings.MaxWait), "--max-wait"),
-            },
-            ValidateCertificates = !parse.GetValue(CliSettings.Insecure),
-            LoggerFactory = loggers,
-        };
-    }
+        Timeout = parse.GetValue(CliSettings.Timeout),
+        Budget = parse.GetValue(CliSettings.Budget),
+        MaxWait = parse.GetValue(CliSettings.MaxWait),
+        ValidateCertificates = !parse.GetValue(CliSettings.Insecure),
+        Loggers = parse.GetValue(CliSettings.Verbose) ? new StderrLoggerFactory(LogLevel.Information) : null,
+        Names = ("--timeout", "--budget", "--max-wait"),
+    };
 
     private static string? ReadPassword(string? file)
     {
@@ -163,6 +155,4 @@ public static class ClientFactory
         }
     }
 
-    private static TimeSpan Seconds(double value, string name) =>
-        value > 0 && value <= 86400 ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{name} must be a number of seconds between 0 and 86400, got {value}");
 }

@@ -204,18 +204,12 @@ public static class ConnectionOptions
             MatrixId.Require(MatrixIdKind.User, userId, "user_id");
         }
 
-        var timeout = module.Number("timeout") ?? 30;
-        if (timeout is <= 0 or > 3600)
+        var settings = new ClientSettings(homeserver)
         {
-            throw new ModuleFailedException($"timeout must be a number of seconds between 0 and 3600, got {timeout}");
-        }
-
-        var options = new MatrixClientOptions(homeserver)
-        {
-            RequestTimeout = TimeSpan.FromSeconds(timeout),
-            Retry = new RetryOptions { TotalBudget = TimeSpan.FromSeconds(timeout * 3), MaxDelay = TimeSpan.FromSeconds(Math.Max(timeout, 5)) },
+            Timeout = module.Number("timeout") ?? 30,
             ValidateCertificates = module.Params["validate_certs"] is not JsonValue v || v.GetValue<bool>(),
             UserAgent = "solti-matrix-ansible/" + ProductVersion.Current,
+            MaxSeconds = 3600, // a task never holds a play for a day
         };
         var session = new SessionOptions
         {
@@ -226,6 +220,13 @@ public static class ConnectionOptions
             DeviceDisplayName = "solti-matrix ansible",
             UseCache = !module.CheckMode,
         };
-        return new MatrixClient(options, session, new CredentialCache(module.Str("token_cache")));
+        try
+        {
+            return settings.Client(session, new CredentialCache(module.Str("token_cache")));
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModuleFailedException(e.Message);
+        }
     }
 }

@@ -31,12 +31,13 @@ public sealed class DeliveryMetrics
 /// anything else is retried in place. A sender without a session keeps its events pending.</summary>
 public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, OutboxScope? scope = null, int maxLanesInParallel = 8)
 {
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    /// <summary>How a lane backs off between passes (<see cref="RetryRule.Backoff"/>, with its jitter): from 200 ms,
+    /// doubling, up to 30 s.</summary>
+    private static readonly RetryOptions LaneBackoff = new() { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(30) };
     private const int MarkBatch = 64;
     private const int PerLane = 500; // events read per lane and pass: enough to keep each room busy, little memory
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<OutboxLane, (DateTimeOffset Until, TimeSpan Backoff)> _blocked = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<OutboxLane, (DateTimeOffset Until, int Failures)> _blocked = new();
     private readonly OutboxScope _scope = scope ?? OutboxScope.All;
 
     /// <summary>Delivers <paramref name="client"/>'s own events only (its homeserver and user).</summary>
@@ -55,7 +56,7 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
     public void Wake() => _wake.Release();
 
     /// <summary>One pass over every lane that is not backing off: its pending events in order, until one fails in a
-    /// way worth retrying (the lane then backs off, doubling up to 30 s; other lanes go on). First, events queued with a
+    /// way worth retrying (the lane then backs off as <see cref="RetryRule.Backoff"/> says: doubling up to 30 s, with jitter; other lanes go on). First, events queued with a
     /// bare token are attributed to their sender once a given session can say whose the token is. Returns how many were
     /// delivered, whether some lane is blocked, and when the earliest blocked lane may try again. A lane whose sender
     /// has no session is skipped (and counts as blocked).</summary>
@@ -89,8 +90,8 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
                     var outcome = await DeliverAsync(client, entry, marks, ct);
                     if (outcome == Outcome.Retry)
                     {
-                        var backoff = _blocked.TryGetValue(lane.Key, out var b) ? TimeSpan.FromTicks(Math.Min(b.Backoff.Ticks * 2, MaxBackoff.Ticks)) : FirstBackoff;
-                        _blocked[lane.Key] = (DateTimeOffset.UtcNow + backoff, backoff);
+                        var failures = _blocked.TryGetValue(lane.Key, out var b) ? b.Failures : 0;
+                        _blocked[lane.Key] = (DateTimeOffset.UtcNow + RetryRule.Backoff(failures, LaneBackoff, Random.Shared.NextDouble()), failures + 1);
                         return; // keep this lane's order: nothing after it goes first
                     }
 
