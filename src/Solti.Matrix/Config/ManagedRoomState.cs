@@ -31,6 +31,9 @@ public sealed class ManagedStateEntry
     /// <c>initial_state</c>.</summary>
     public string? CreateRequestKey { get; init; }
 
+    /// <summary>The values the key takes, when it takes one of a few (the parser and the modules' choices ask here).</summary>
+    public IReadOnlyList<string>? Choices { get; init; }
+
     /// <summary>Why <see cref="Content"/> refused on an existing room, after <c>room.path.key: </c>.</summary>
     public Func<DesiredRoom, string>? Refusal { get; init; }
 
@@ -68,10 +71,20 @@ public static class ManagedRoomState
             Content = (_, wanted) => (JsonObject)wanted.DeepClone(),
             Same = (c, wanted) => JsonSemantics.Equal(c ?? [], wanted), // the whole content; no event is no retention
         },
-        Field("join_rule", "m.room.join_rules", "join_rule", r => r.JoinRule),
-        Field("history_visibility", "m.room.history_visibility", "history_visibility", r => r.HistoryVisibility),
-        Field("guest_access", "m.room.guest_access", "guest_access", r => r.GuestAccess),
+        Field("join_rule", "m.room.join_rules", "join_rule", r => r.JoinRule, choices: ["public", "invite", "knock", "private"]),
+        Field("history_visibility", "m.room.history_visibility", "history_visibility", r => r.HistoryVisibility, choices: ["invited", "joined", "shared", "world_readable"]),
+        Field("guest_access", "m.room.guest_access", "guest_access", r => r.GuestAccess, choices: ["can_join", "forbidden"]),
     ];
+
+    /// <summary>The <c>createRoom</c> presets a new room may start from.</summary>
+    public static readonly IReadOnlyList<string> Presets = ["private_chat", "public_chat", "trusted_private_chat"];
+
+    /// <summary>The directory visibilities a room may have.</summary>
+    public static readonly IReadOnlyList<string> Visibilities = ["public", "private"];
+
+    /// <summary>The values of the managed setting <paramref name="key"/>.</summary>
+    public static IReadOnlyList<string> ChoicesOf(string key) =>
+        Entries.Single(e => e.Key == key).Choices ?? throw new ArgumentException($"{key} takes no fixed values", nameof(key));
 
     /// <summary>State that other keys manage, or nothing may set: for the parser's refusal of such <c>extra_state</c>.</summary>
     private static readonly (string EventType, string ManagedBy)[] Reserved =
@@ -87,9 +100,10 @@ public static class ManagedRoomState
         Entries.FirstOrDefault(e => e.EventType == eventType)?.Key ?? Reserved.FirstOrDefault(r => r.EventType == eventType).ManagedBy;
 
     /// <summary>A setting held in one content key: the value is a string, and a write keeps the content's other keys.</summary>
-    private static ManagedStateEntry Field(string key, string eventType, string contentKey, Func<DesiredRoom, string?> desired, string? createRequestKey = null) => new()
+    private static ManagedStateEntry Field(string key, string eventType, string contentKey, Func<DesiredRoom, string?> desired, string? createRequestKey = null, IReadOnlyList<string>? choices = null) => new()
     {
         Key = key,
+        Choices = choices,
         EventType = eventType,
         Desired = r => desired(r) is { } value ? JsonValue.Create(value) : null,
         Read = c => c?[contentKey]?.DeepClone(),
