@@ -9,7 +9,7 @@ usage() {
   cat <<'USAGE'
 usage: ./build.sh <command>
   demo        build and run the demo: the embedded homeserver and an end-to-end flow against it
-  test        build and run every test; the last line is "N passed, N failed"
+  test        build and run every test; the last line is "N passed, N failed"; --fast: the unit tier only, in seconds
   package     build every artifact users install into dist/: the Debian packages, the NuGet package, the collection
   collection  build the Ansible collection tarball into dist/ (its CHANGELOG.md rendered from collection/changelogs/)
   deb         build the Debian packages dist/solti-matrix_<version>_{amd64,arm64}.deb (CLI, relay, its systemd unit)
@@ -446,7 +446,22 @@ cmd_demo() {
   dotnet run --project "$ROOT/src/Solti.Matrix.Demo" -c Release --no-build -- "$cli" "$@"
 }
 
+# The unit tier only: no homeserver, no process, no package; the library, the config engine and the module host's own
+# rules, in seconds (tests tagged [Trait("tier", "unit")]; the others are "integration" and "package").
+cmd_test_fast() {
+  need_dotnet
+  local results="$ROOT/artifacts/test-results-fast" status=0
+  rm -rf "$results"
+  dotnet test "$ROOT/Solti.Matrix.slnx" -c Release -nologo --filter "tier=unit" \
+    --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
+  summarize "$results" "$status"
+}
+
 cmd_test() {
+  if [ "${1:-}" = "--fast" ]; then
+    cmd_test_fast
+    return
+  fi
   # The CLI and playbook tests run what ships: the Native AOT CLI and the collection tarball.
   SOLTI_MATRIX_CLI=$(build_cli)
   SOLTI_COLLECTION_TARBALL=$(cmd_collection | tail -n 1)

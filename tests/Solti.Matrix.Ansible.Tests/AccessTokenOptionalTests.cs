@@ -7,6 +7,7 @@ namespace Solti.Matrix.Ansible.Tests;
 /// <summary><c>access_token</c> is optional where the session can start without it (credentials, or a cached session of
 /// the user); without any, the task fails naming the options, before a request leaves the module. Check mode never logs
 /// in: <c>matrix_event</c> warns that the room was not verified, admin modules fail.</summary>
+[Trait("tier", "unit")]
 public sealed class AccessTokenOptionalTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("solti-token-").FullName;

@@ -5,6 +5,7 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>ansible-doc</c> on the installed collection: every module from its sidecar documentation, every role from
 /// its <c>meta/argument_specs.yml</c>.</summary>
+[Trait("tier", "package")]
 [Collection("ansible")]
 public sealed class AnsibleDocTests(InstalledCollection collection)
 {

@@ -7,6 +7,7 @@ namespace Solti.Matrix.Ansible.Tests;
 /// <summary>The collection as the ecosystem checks it: <c>ansible-lint --profile production</c> (Debian's 6.13) on
 /// <c>collection/</c> passes, run by <c>./build.sh lint</c> with the modules resolved from the installed tarball; and the
 /// tarball carries the changelog and galaxy's metadata, not the release tooling.</summary>
+[Trait("tier", "package")]
 [Collection("ansible")]
 public sealed class AnsibleLintTests(InstalledCollection collection)
 {

@@ -5,6 +5,7 @@ namespace Solti.Matrix.Ansible.Tests;
 /// <summary>The changelog in antsibull-changelog's form (<c>collection/changelogs/</c>: <c>config.yaml</c>,
 /// <c>changelog.yaml</c>, <c>fragments/</c>) and <c>collection/CHANGELOG.md</c> rendered from it by
 /// <c>collection/scripts/render_changelog.py</c> (<c>./build.sh changelog</c>).</summary>
+[Trait("tier", "package")]
 public sealed class ChangelogTests : IDisposable
 {
     private readonly string _copy = Directory.CreateTempSubdirectory("solti-changelog-").FullName;

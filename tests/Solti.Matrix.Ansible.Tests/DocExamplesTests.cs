@@ -13,6 +13,7 @@ namespace Solti.Matrix.Ansible.Tests;
 /// the examples assume; their <c>https://matrix.example.com</c> and <c>!AbCdEf:example.com</c> replaced by the test
 /// homeserver's). What is not run is listed below with the reason: <see cref="SyntaxCheckedOnly"/> (infrastructure
 /// this test cannot start) and <see cref="Snippets"/> (not a playbook: what checks them instead).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed partial class DocExamplesTests(InstalledCollection collection)
 {

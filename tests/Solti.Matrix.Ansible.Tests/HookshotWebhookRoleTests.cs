@@ -6,6 +6,7 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary>The role <c>hookshot_webhook</c> against a temporary hookshot configuration, resolving aliases on the
 /// repo's homeserver.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class HookshotWebhookRoleTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_room_info", "unused")
 {

@@ -7,6 +7,7 @@ namespace Solti.Matrix.Ansible.Tests;
 /// <summary>Malformed ids from playbooks, through the installed collection and against a live homeserver: each task fails
 /// naming its parameter and why, and none of them reaches the server (no "not found" for an id that cannot exist, no
 /// event posted with an empty type).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class MalformedIdPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_user_info", "unused")
 {

@@ -6,6 +6,7 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary>Every module refuses a malformed Matrix id by the one grammar (<c>Solti.Matrix.Identifiers.MatrixId</c>),
 /// naming the parameter, before any request: the homeserver URL here answers nothing.</summary>
+[Trait("tier", "unit")]
 public sealed class MalformedIdTests : IDisposable
 {
     private static readonly string LongLocalpart = new('a', 300);

@@ -8,6 +8,7 @@ namespace Solti.Matrix.Ansible.Tests;
 /// <c>matrix</c> action group's <c>module_defaults</c> (<c>mas_client_id</c>, <c>mas_client_secret</c>): accounts,
 /// admin rights, deactivation, registration tokens, sessions and personal access tokens go to MAS, read back over HTTP
 /// from MAS's admin API and Synapse; second runs change nothing; check mode writes nothing; secrets never show.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class MasAdminPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
 {

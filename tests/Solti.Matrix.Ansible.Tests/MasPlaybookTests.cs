@@ -6,6 +6,7 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary>Modules on a homeserver that delegates authentication to MAS: <c>synapse_info</c> says so, what Synapse still
 /// serves works, what MAS owns fails naming MAS, and a bot whose password MAS refuses is told what to do instead.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class MasPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
 {

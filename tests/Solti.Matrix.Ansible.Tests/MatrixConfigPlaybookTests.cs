@@ -7,6 +7,7 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>matrix_config</c> from playbooks against the homeserver: create from empty, a second run with no write,
 /// each kind of change exactly in the diff, check mode writing nothing, absent, tokens, bad input before any write.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "matrix_config", "config")
 {
@@ -282,6 +283,7 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
 }
 
 /// <summary>The same <c>matrix_config</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class MatrixConfigPlaybookTestsOnSynapse167(InstalledCollection collection) : MatrixConfigPlaybookTests(collection)
 {

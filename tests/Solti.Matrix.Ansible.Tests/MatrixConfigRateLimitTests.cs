@@ -5,6 +5,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary>The admin's own rate limit (room creation and state events count against <c>rc_message</c>) is waited out.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class MatrixConfigRateLimitTests(InstalledCollection collection) : ModulePlaybookTest(collection, "matrix_config", "config")
 {

@@ -5,6 +5,7 @@ using Solti.Matrix.Ansible.Modules;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>matrix_event</c>'s own checks, before any request leaves the module.</summary>
+[Trait("tier", "unit")]
 public sealed class MatrixEventModuleTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("solti-event-").FullName;

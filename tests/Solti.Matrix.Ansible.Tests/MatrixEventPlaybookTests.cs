@@ -6,6 +6,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>matrix_event</c> from real playbooks, with the built and installed collection, against the homeserver.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : IAsyncLifetime
 {

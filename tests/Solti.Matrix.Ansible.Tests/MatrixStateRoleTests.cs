@@ -5,6 +5,7 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary>The role <c>matrix_state</c>: applies <c>matrix_config</c> from play variables, idempotently, and its
 /// argument spec rejects bad variables before any task runs.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class MatrixStateRoleTests(InstalledCollection collection) : ModulePlaybookTest(collection, "matrix_config", "unused")
 {

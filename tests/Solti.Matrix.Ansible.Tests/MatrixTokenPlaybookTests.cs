@@ -6,6 +6,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>matrix_token</c> from playbooks: a stable device, minted tokens that expire, revocation, rotation.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public class MatrixTokenPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "matrix_token", "token", adminToken: false)
 {
@@ -90,6 +91,7 @@ public class MatrixTokenPlaybookTests(InstalledCollection collection) : ModulePl
 }
 
 /// <summary>The same <c>matrix_token</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class MatrixTokenPlaybookTestsOnSynapse167(InstalledCollection collection) : MatrixTokenPlaybookTests(collection)
 {

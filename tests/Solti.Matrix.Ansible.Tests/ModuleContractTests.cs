@@ -15,6 +15,7 @@ namespace Solti.Matrix.Ansible.Tests;
 /// <see cref="ModuleCatalog.All"/>): option names, <c>type</c>, <c>required</c>, <c>default</c>, <c>choices</c>,
 /// <c>aliases</c>, <c>elements</c> and <c>suboptions</c>, recursively. Ansible's doc format has no <c>no_log</c>, so a
 /// secret option's description ends with <see cref="SecretSentence"/>, and no other option's description has it.</summary>
+[Trait("tier", "unit")]
 public sealed class ModuleContractTests
 {
     /// <summary>The last sentence of the description of every no_log option (and of no other).</summary>

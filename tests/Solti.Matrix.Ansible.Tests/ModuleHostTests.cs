@@ -5,6 +5,7 @@ using Solti.Matrix.Ansible.Tests.Support;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary>The module host's argument handling, masking and result document, run as Ansible runs a binary module.</summary>
+[Trait("tier", "unit")]
 public sealed class ModuleHostTests : IDisposable
 {
     private static readonly Dictionary<string, IModule> Modules = new() { ["sample"] = new SampleModule() };

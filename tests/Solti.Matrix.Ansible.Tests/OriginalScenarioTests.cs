@@ -9,6 +9,7 @@ namespace Solti.Matrix.Ansible.Tests;
 /// the same module calls and the same result keys (what differs is in <c>scenarios/README.md</c>), run against the
 /// repository's homeserver through the installed collection: converge, converge again with no change on any task of this
 /// collection, then verify. No token of the modules' sessions appears in any of their results.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class OriginalScenarioTests(InstalledCollection collection)
 {

@@ -7,6 +7,7 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary>The modules on a remote target, as operators run them: over ssh (sshd on 127.0.0.1), from a shell with a
 /// real TERM, with pipelining on and off, with become to another account, and through Ansible's own module path.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget target) : IAsyncLifetime, IClassFixture<SshTarget>
 {

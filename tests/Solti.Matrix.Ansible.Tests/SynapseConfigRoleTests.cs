@@ -9,6 +9,7 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary>The role <c>synapse_config</c> with <c>ansible-playbook</c> against temporary configuration directories,
 /// and against the repo's homeserver run as a process that the role's restart handler restarts.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDisposable
 {

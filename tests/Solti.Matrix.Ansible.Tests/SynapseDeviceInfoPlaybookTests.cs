@@ -7,6 +7,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_device_info</c> from playbooks: filters, protected devices, check mode, bulk revocation.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public class SynapseDeviceInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_device_info", "devices")
 {
@@ -137,6 +138,7 @@ public class SynapseDeviceInfoPlaybookTests(InstalledCollection collection) : Mo
 }
 
 /// <summary>The same <c>synapse_device_info</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class SynapseDeviceInfoPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseDeviceInfoPlaybookTests(collection)
 {

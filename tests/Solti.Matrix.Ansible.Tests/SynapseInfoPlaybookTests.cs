@@ -6,6 +6,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_info</c> from playbooks: every page up to the limit, read-only.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public class SynapseInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
 {
@@ -83,6 +84,7 @@ public class SynapseInfoPlaybookTests(InstalledCollection collection) : ModulePl
 }
 
 /// <summary>The same <c>synapse_info</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class SynapseInfoPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseInfoPlaybookTests(collection)
 {

@@ -6,6 +6,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_registration_token</c> from playbooks: create, unchanged re-run, one-field change, check mode, absent.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public class SynapseRegistrationTokenPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_registration_token", "token")
 {
@@ -69,6 +70,7 @@ public class SynapseRegistrationTokenPlaybookTests(InstalledCollection collectio
 }
 
 /// <summary>The same <c>synapse_registration_token</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class SynapseRegistrationTokenPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseRegistrationTokenPlaybookTests(collection)
 {

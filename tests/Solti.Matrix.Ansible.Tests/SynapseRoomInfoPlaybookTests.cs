@@ -6,6 +6,7 @@ using Solti.Matrix.Homeserver.Configuration;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_room_info</c> from playbooks: by id, by alias (server name from the alias), and searches across pages.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public class SynapseRoomInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_room_info", "info")
 {
@@ -60,6 +61,7 @@ public class SynapseRoomInfoPlaybookTests(InstalledCollection collection) : Modu
 }
 
 /// <summary>The same <c>synapse_room_info</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class SynapseRoomInfoPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseRoomInfoPlaybookTests(collection)
 {

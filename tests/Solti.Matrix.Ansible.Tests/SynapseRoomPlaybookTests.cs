@@ -6,6 +6,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_room</c> from playbooks: create once, converge one field, check mode, join, absent.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public class SynapseRoomPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_room", "room")
 {
@@ -175,6 +176,7 @@ public class SynapseRoomPlaybookTests(InstalledCollection collection) : ModulePl
 }
 
 /// <summary>The same <c>synapse_room</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class SynapseRoomPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseRoomPlaybookTests(collection)
 {

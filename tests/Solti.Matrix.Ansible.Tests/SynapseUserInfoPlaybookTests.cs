@@ -6,6 +6,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_user_info</c> from playbooks: one account, and lists across more than three pages.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public class SynapseUserInfoPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_user_info", "info")
 {
@@ -84,6 +85,7 @@ public class SynapseUserInfoPlaybookTests(InstalledCollection collection) : Modu
 }
 
 /// <summary>The same <c>synapse_user_info</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class SynapseUserInfoPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseUserInfoPlaybookTests(collection)
 {

@@ -6,6 +6,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>synapse_user</c> from playbooks: only the fields the task sets, no surprise logouts, check mode, absent.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_user", "user")
 {
@@ -203,6 +204,7 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
 }
 
 /// <summary>The same <c>synapse_user</c> playbook tests against the oldest Synapse we support (1.67's behaviour).</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class SynapseUserPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseUserPlaybookTests(collection)
 {

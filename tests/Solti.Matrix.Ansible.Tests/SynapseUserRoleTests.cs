@@ -5,6 +5,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary>The role <c>synapse_user</c>: upstream's variables over the module, without demotion defaults.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class SynapseUserRoleTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_user", "unused")
 {

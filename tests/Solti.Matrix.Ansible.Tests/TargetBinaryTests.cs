@@ -10,6 +10,7 @@ namespace Solti.Matrix.Ansible.Tests;
 /// <summary>What the tarball promises a target: one module binary per architecture named by <c>bin/manifest.json</c>,
 /// none needing a glibc symbol version newer than 2.28, SQLite inside each binary; and the aarch64 build run for real
 /// (under qemu-user) against the repo's homeserver: a send, a heal from a stale token, a spool into its own SQLite.</summary>
+[Trait("tier", "package")]
 public sealed partial class TargetBinaryTests(CollectionTarball tarball) : IClassFixture<CollectionTarball>, IAsyncLifetime
 {
     private const string BotPassword = LoggerRoom.BotPassword;

@@ -5,6 +5,7 @@ namespace Solti.Matrix.Ansible.Tests;
 
 /// <summary><c>scripts/with-admin-token</c> from the installed collection: a playbook runs with a short-lived admin
 /// token, which is revoked afterwards (device gone, token dead), and the command's exit code comes through.</summary>
+[Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class WithAdminTokenTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "unused")
 {

@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
+[Trait("tier", "integration")]
 public sealed class AdminDeviceTests
 {
     private const string Whoami = "/_matrix/client/v3/account/whoami";

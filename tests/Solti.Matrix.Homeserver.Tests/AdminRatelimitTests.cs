@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
+[Trait("tier", "integration")]
 public sealed class AdminRatelimitTests
 {
     private static string Override(string userId) => $"/_synapse/admin/v1/users/{MatrixTestClient.Enc(userId)}/override_ratelimit";

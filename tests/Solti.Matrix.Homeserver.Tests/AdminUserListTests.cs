@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
+[Trait("tier", "integration")]
 public sealed class AdminUserListTests
 {
     private const string Users = "/_synapse/admin/v2/users";

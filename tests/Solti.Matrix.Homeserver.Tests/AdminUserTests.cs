@@ -5,6 +5,7 @@ using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
+[Trait("tier", "integration")]
 public sealed class AdminUserTests
 {
     private const string Whoami = "/_matrix/client/v3/account/whoami";

@@ -3,6 +3,7 @@ using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
+[Trait("tier", "integration")]
 public sealed class ClientAuthTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>The behaviour profiles: <c>synapse-1.67</c> answers as Synapse 1.67 does where a client can tell the
 /// difference (shared/reference/recordings-synapse-1.67-e2ee.md), <c>current</c> as today's Synapse.</summary>
+[Trait("tier", "integration")]
 public sealed class CompatibilityProfileTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>The command line and the YAML config file, and a server started from them.</summary>
+[Trait("tier", "integration")]
 public sealed class ConfigurationTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "solti-config-" + Guid.NewGuid().ToString("N"));

@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>The admin device API: list, create, get, rename, delete, bulk delete.</summary>
+[Trait("tier", "integration")]
 public sealed class DeviceAdministrationTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>Unknown endpoints, wrong methods and the headers every answer carries.</summary>
+[Trait("tier", "integration")]
 public sealed class ErrorBodyTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>The admin-only test controls: injected failures, latency, dropped connections, token expiry and counters.</summary>
+[Trait("tier", "integration")]
 public sealed class FaultControlTests
 {
     private const string Control = "/_solti/testing/v1";

@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>Login, refresh, whoami and logout, with Synapse's token errors.</summary>
+[Trait("tier", "integration")]
 public sealed class LoginAndTokenTests
 {
     private const string WhoAmI = "/_matrix/client/v3/account/whoami";

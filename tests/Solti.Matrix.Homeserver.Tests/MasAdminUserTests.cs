@@ -6,6 +6,7 @@ namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>The MAS admin API's users (docs/design/mas-facts.md §3.4, §5): envelopes, cursors, filters, errors, and
 /// what each change does to the Synapse account.</summary>
+[Trait("tier", "integration")]
 public sealed class MasAdminUserTests
 {
     [Fact]

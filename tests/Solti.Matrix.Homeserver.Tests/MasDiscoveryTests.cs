@@ -7,6 +7,7 @@ namespace Solti.Matrix.Homeserver.Tests;
 /// <summary>Authentication API discovery as Synapse answers it (docs/design/mas-facts.md §1): the auth_metadata paths
 /// exist only when authentication is delegated to MAS (else 404 <c>M_UNRECOGNIZED</c>, like any unknown path), and on a
 /// delegated homeserver <c>/login</c> answers as MAS's compatibility layer does.</summary>
+[Trait("tier", "integration")]
 public sealed class MasDiscoveryTests
 {
     private static readonly string[] Paths = ["/_matrix/client/v1/auth_metadata", "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata"];

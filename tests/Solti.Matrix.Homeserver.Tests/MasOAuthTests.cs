@@ -7,6 +7,7 @@ namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>The emulated MAS's OAuth 2.0 side (docs/design/mas-facts.md §3.2): discovery at the root, the
 /// client-credentials grant with the client's own authentication method, introspection; and none of it without MAS.</summary>
+[Trait("tier", "integration")]
 public sealed class MasOAuthTests
 {
     private const string PostClient = "01J5P0STC11ENT000000000000";

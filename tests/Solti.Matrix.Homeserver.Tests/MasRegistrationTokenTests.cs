@@ -5,6 +5,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>The MAS admin API's user registration tokens (docs/design/mas-facts.md §3.8).</summary>
+[Trait("tier", "integration")]
 public sealed class MasRegistrationTokenTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>Compat logins, personal sessions and what Synapse makes of their tokens in delegated mode
 /// (docs/design/mas-facts.md §2.3, §3.5, §3.7, §4).</summary>
+[Trait("tier", "integration")]
 public sealed class MasSessionTests
 {
     private static Task<TestHomeserver> StartAsync(TimeProvider? time = null, string? dataDir = null) =>

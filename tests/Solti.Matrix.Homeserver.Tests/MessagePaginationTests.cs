@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary><c>/messages</c>: both directions, tokens, limits, filters and who may read.</summary>
+[Trait("tier", "integration")]
 public sealed class MessagePaginationTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>With a data directory, a restart keeps users, devices, tokens, rooms, events and transaction mappings.</summary>
+[Trait("tier", "integration")]
 public sealed class PersistenceTests : IDisposable
 {
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "solti-hs-" + Guid.NewGuid().ToString("N"));

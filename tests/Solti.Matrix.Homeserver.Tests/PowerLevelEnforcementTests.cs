@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>Power levels gate sends, state, invites, kicks and bans as the spec's auth rules say.</summary>
+[Trait("tier", "integration")]
 public sealed class PowerLevelEnforcementTests
 {
     private static string Enc(string s) => MatrixTestClient.Enc(s);

@@ -7,6 +7,7 @@ namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>Replays the scenario recorded against a real Synapse 1.67 and checks every response has the
 /// recorded status and the same shape (keys and JSON types); error bodies must match to the letter.</summary>
+[Trait("tier", "integration")]
 public sealed class RecordedSynapseShapeTests
 {
     private static readonly IReadOnlyDictionary<string, RecordedExchange> Recorded = RecordedExchange.Load();

@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
+[Trait("tier", "integration")]
 public sealed class RegistrationTokenTests
 {
     private const string Tokens = "/_synapse/admin/v1/registration_tokens";

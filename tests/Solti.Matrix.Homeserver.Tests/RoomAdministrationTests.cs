@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>The admin room API: list with pagination and search, details, members, state, async deletion, make_room_admin, force join.</summary>
+[Trait("tier", "integration")]
 public sealed class RoomAdministrationTests
 {
     private static string Enc(string s) => MatrixTestClient.Enc(s);

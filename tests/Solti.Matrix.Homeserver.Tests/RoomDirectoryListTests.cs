@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>Room directory visibility (<c>/directory/list/room/{roomId}</c>) as Synapse answers it, and the testing API's <c>writes</c> and <c>in_flight</c> counters.</summary>
+[Trait("tier", "integration")]
 public sealed class RoomDirectoryListTests
 {
     private static string ListPath(string roomId) => "/_matrix/client/v3/directory/list/room/" + MatrixTestClient.Enc(roomId);

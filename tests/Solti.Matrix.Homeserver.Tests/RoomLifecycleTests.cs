@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>createRoom, aliases in the directory, membership changes and room state.</summary>
+[Trait("tier", "integration")]
 public sealed class RoomLifecycleTests
 {
     private static string Enc(string s) => MatrixTestClient.Enc(s);

@@ -5,6 +5,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>Transaction-id de-duplication: per device (current Synapse) or per access token (≤ 1.82), never for failures.</summary>
+[Trait("tier", "integration")]
 public sealed class SendDeduplicationTests
 {
     private static readonly JsonObject Body = new() { ["msgtype"] = "m.text", ["body"] = "once" };

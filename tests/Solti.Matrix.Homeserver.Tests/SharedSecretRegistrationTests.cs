@@ -5,6 +5,7 @@ using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Homeserver.Tests;
 
+[Trait("tier", "integration")]
 public sealed class SharedSecretRegistrationTests
 {
     private const string Register = "/_synapse/admin/v1/register";

@@ -5,6 +5,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>Synapse's rate limiters and the forms a 429 takes.</summary>
+[Trait("tier", "integration")]
 public sealed class ThrottlingTests
 {
     private static async Task<List<ClientResponse>> SendManyAsync(TestHomeserver hs, string roomId, string token, int count, string prefix)

@@ -5,6 +5,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Homeserver.Tests;
 
 /// <summary>The admin user API: upsert semantics, password and logout rules, listing, deactivation, login-as-user.</summary>
+[Trait("tier", "integration")]
 public sealed class UserAdministrationTests
 {
     private static string UserPath(string userId) => "/_synapse/admin/v2/users/" + MatrixTestClient.Enc(userId);

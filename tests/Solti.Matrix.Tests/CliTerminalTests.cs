@@ -8,6 +8,7 @@ namespace Solti.Matrix.Tests;
 /// <summary>What people expect of a command line: long work shows a progress line on a terminal and nothing when the
 /// output is piped; no colour or escape sequence ever (so <c>NO_COLOR</c> holds); JSON for scripts also when the
 /// arguments are wrong. A terminal is a real pseudo-terminal (util-linux <c>script</c>) with a real <c>TERM</c>.</summary>
+[Trait("tier", "integration")]
 public sealed class CliTerminalTests
 {
     private const char Escape = '\u001b';

@@ -6,6 +6,7 @@ using Solti.Matrix.Tests.Support;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The <c>solti-matrix</c> CLI as separate processes against the homeserver.</summary>
+[Trait("tier", "integration")]
 public sealed class CliTests
 {
     private static Dictionary<string, string?> Env(LibraryHarness h, string? token, bool password = true) => new()

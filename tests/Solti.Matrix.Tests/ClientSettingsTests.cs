@@ -1,6 +1,7 @@
 namespace Solti.Matrix.Tests;
 
 /// <summary>The one settings → client rule the CLI and the modules share, with the limit that differs on purpose.</summary>
+[Trait("tier", "unit")]
 public sealed class ClientSettingsTests
 {
     private static readonly Uri Hs = new("https://matrix.example.com");

@@ -7,6 +7,7 @@ using Solti.Matrix.Tests.Support;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The library against a server that behaves like Synapse 1.67, and concurrency inside one process.</summary>
+[Trait("tier", "integration")]
 public sealed class CompatibilityTests
 {
     [Fact]

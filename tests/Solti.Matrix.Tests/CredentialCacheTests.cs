@@ -4,6 +4,7 @@ using Solti.Matrix.Testing;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The cache is private: modes, atomic writes, and refusal of links, foreign owners and open permissions.</summary>
+[Trait("tier", "unit")]
 public sealed class CredentialCacheTests : IDisposable
 {
     private static readonly Uri Homeserver = new("http://127.0.0.1:8008/");

@@ -7,6 +7,7 @@ namespace Solti.Matrix.Tests;
 /// <summary>A crowd of processes posting as one user at once (a play with many forks): they take turns for the
 /// homeserver's send slots instead of colliding, rate-limited retries last as long as the budget, and what cannot fit in
 /// it is queued and delivered later; every event lands exactly once. Real CLI processes, the room read back over HTTP.</summary>
+[Trait("tier", "integration")]
 public sealed class CrowdTests
 {
     private static readonly JsonObject Deploy = new() { ["service"] = "nginx", ["host"] = "web1", ["playbook"] = "site.yml", ["operator"] = "ops" };

@@ -14,6 +14,7 @@ public sealed class DebPackageGroup;
 /// <c>SOLTI_DEB_AMD64</c> and <c>SOLTI_DEB_ARM64</c>): lintian clean; the amd64 one installed with dpkg on this machine
 /// (the tests run as root), its CLI sending to the repo's homeserver as the package's system user and its relay run as
 /// the unit runs it, then removed and purged until nothing of it is left; the arm64 one the same files with aarch64 binaries.</summary>
+[Trait("tier", "package")]
 [Collection(nameof(DebPackageGroup))]
 public sealed class DebPackageTests
 {

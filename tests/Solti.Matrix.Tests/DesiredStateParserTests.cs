@@ -4,6 +4,7 @@ using Solti.Matrix.Config;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The <c>matrix_config</c> input: short ids, Ansible-style coercion, and every error at once with its path.</summary>
+[Trait("tier", "unit")]
 public sealed class DesiredStateParserTests
 {
     private static DesiredState Parse(string json) => DesiredStateParser.Parse(JsonNode.Parse(json)!.AsObject());

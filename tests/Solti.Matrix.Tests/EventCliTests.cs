@@ -4,6 +4,7 @@ using Solti.Matrix.Tests.Support;
 namespace Solti.Matrix.Tests;
 
 /// <summary><c>schema list|show</c>, <c>event build|validate|send</c> and <c>events tail</c> through the real CLI.</summary>
+[Trait("tier", "integration")]
 public sealed class EventCliTests
 {
     private const string Deploy = """{"service": "nginx", "host": "web1", "playbook": "site.yml", "operator": "ops", "duration": 42, "status": "success"}""";

@@ -4,6 +4,7 @@ using Solti.Matrix.Events;
 namespace Solti.Matrix.Tests;
 
 /// <summary>Every shipped schema: a valid event's envelope and body, and bad data refused with the path of each problem.</summary>
+[Trait("tier", "unit")]
 public sealed class EventSchemaTests
 {
     private static readonly SchemaRegistry Registry = SchemaRegistry.Load();

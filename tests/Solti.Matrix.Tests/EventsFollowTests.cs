@@ -9,6 +9,7 @@ namespace Solti.Matrix.Tests;
 /// <summary><c>solti-matrix events follow</c>, the consumer side: the room's SOLTI events as JSON lines as they arrive,
 /// filtered, resumed from the saved position after an exit or a kill with every event seen once. The real CLI, events
 /// sent over HTTP to the homeserver.</summary>
+[Trait("tier", "integration")]
 public sealed class EventsFollowTests
 {
     private static readonly SchemaRegistry Schemas = SchemaRegistry.Load();

@@ -4,6 +4,7 @@ using Solti.Matrix.Sessions;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The one rule that sorts failures; every caller (pipeline, exit codes, spooling, outbox, applier) reads it.</summary>
+[Trait("tier", "unit")]
 public sealed class FailureClassificationTests
 {
     [Theory]

@@ -12,6 +12,7 @@ namespace Solti.Matrix.Tests;
 /// owns (accounts, passwords, admin rights, deactivation, sessions, registration tokens, personal access tokens) goes to
 /// MAS, read back over HTTP from MAS's admin API and Synapse; a bot whose session MAS ended heals with one login on the
 /// same device.</summary>
+[Trait("tier", "integration")]
 public sealed class MasAdminTests
 {
     private const string OtherClient = "01J5N0TADM1N00000000000000";

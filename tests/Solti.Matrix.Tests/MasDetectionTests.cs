@@ -11,6 +11,7 @@ namespace Solti.Matrix.Tests;
 /// <summary>The library finds out, once per client and without a token, whether the homeserver delegates
 /// authentication to MAS, and <c>solti-matrix info</c> reports it (<c>auth</c>, <c>mas_issuer</c>). On such a homeserver
 /// what Synapse still serves works (the user list with <c>guests=false</c>), and what MAS owns fails saying so.</summary>
+[Trait("tier", "integration")]
 public sealed class MasDetectionTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Solti.Matrix.Identifiers;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The one grammar of Matrix identifiers that every module, the CLI, the relay and the config parser ask.</summary>
+[Trait("tier", "unit")]
 public sealed class MatrixIdTests
 {
     private static readonly string Long = new('a', 300);

@@ -11,6 +11,7 @@ namespace Solti.Matrix.Tests;
 /// carries (README, license, XML docs, version, dependencies, symbols), and a fresh console project that takes it from a
 /// local feed, publishes as Native AOT without a trim or AOT warning from the library, and sends an event with it to the
 /// repo's homeserver. The package folder comes from <c>SOLTI_NUGET_DIR</c>, which <c>./build.sh test</c> sets.</summary>
+[Trait("tier", "package")]
 public sealed partial class NuGetPackageTests
 {
     private const string Id = "Solti.Matrix";

@@ -9,6 +9,7 @@ namespace Solti.Matrix.Tests;
 /// <summary>The self-describing outbox: every entry is delivered to its own homeserver as its own sender, by a bare
 /// <c>outbox flush</c> (real CLI processes sharing one state directory, the rooms read back over HTTP); a sender
 /// without a session waits and is named; files of the earlier layout are migrated in place.</summary>
+[Trait("tier", "integration")]
 public sealed class OutboxSenderTests
 {
     private static readonly JsonObject Deploy = new() { ["service"] = "nginx", ["host"] = "web1", ["playbook"] = "site.yml", ["operator"] = "ops" };

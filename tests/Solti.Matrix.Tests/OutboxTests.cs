@@ -5,6 +5,7 @@ using Solti.Matrix.Tests.Support;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The durable outbox and its delivery, in-process against the homeserver over HTTP.</summary>
+[Trait("tier", "integration")]
 public sealed class OutboxTests
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

@@ -5,6 +5,7 @@ using Solti.Matrix.Tests.Support;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The one atomic private write every writer uses (credential cache, follow position, relay token).</summary>
+[Trait("tier", "unit")]
 public sealed class PrivateFileTests
 {
     private static Action<Stream> Text(string text) => stream => stream.Write(Encoding.UTF8.GetBytes(text));

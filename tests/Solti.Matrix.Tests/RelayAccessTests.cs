@@ -9,6 +9,7 @@ namespace Solti.Matrix.Tests;
 /// <summary>A relay only its owners can use: the bearer token on every request (over TCP and over the socket), the
 /// token file made private on first start and kept across restarts, the socket 0660 with its group, and the room and
 /// sender allow-lists; the relay as a separate process, producers speaking HTTP to it, the room read back over HTTP.</summary>
+[Trait("tier", "integration")]
 public sealed class RelayAccessTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace Solti.Matrix.Tests;
 
 /// <summary>The relay loses nothing and duplicates nothing: 10,000 events from several producers while the homeserver
 /// fails in every way it can and restarts, and the relay itself is SIGKILLed and restarted twice.</summary>
+[Trait("tier", "integration")]
 public sealed class RelayChaosTests
 {
     private const int Producers = 5;

@@ -9,6 +9,7 @@ namespace Solti.Matrix.Tests;
 
 /// <summary>The relay as operators run it (a separate process), producers speaking HTTP to it, the homeserver read back
 /// over HTTP.</summary>
+[Trait("tier", "integration")]
 public sealed class RelayTests
 {
     [Fact]

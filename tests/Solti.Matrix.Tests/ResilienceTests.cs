@@ -7,6 +7,7 @@ using Solti.Matrix.Tests.Support;
 namespace Solti.Matrix.Tests;
 
 /// <summary>429s in every form, 5xx bursts, dropped connections and slow answers: each event arrives exactly once.</summary>
+[Trait("tier", "integration")]
 public sealed class ResilienceTests
 {
     private static readonly JsonObject Content = new() { ["msgtype"] = "m.text", ["body"] = "exactly once" };

@@ -6,6 +6,7 @@ using Solti.Matrix.Http;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The retry rule as the pure function it is: the same outcome, attempt and time give the same answer.</summary>
+[Trait("tier", "unit")]
 public sealed class RetryRuleTests
 {
     private static readonly RetryOptions Options = new() { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(10), TotalBudget = TimeSpan.FromSeconds(30) };

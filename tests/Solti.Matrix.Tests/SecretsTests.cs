@@ -7,6 +7,7 @@ using Solti.Matrix.Tests.Support;
 namespace Solti.Matrix.Tests;
 
 /// <summary>No token or password in any log line, exception message or ToString of the library's types.</summary>
+[Trait("tier", "integration")]
 public sealed class SecretsTests
 {
     [Fact]

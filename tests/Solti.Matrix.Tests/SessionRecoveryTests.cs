@@ -7,6 +7,7 @@ using Solti.Matrix.Tests.Support;
 namespace Solti.Matrix.Tests;
 
 /// <summary>Each recovery path of the session, against the homeserver over HTTP.</summary>
+[Trait("tier", "integration")]
 public sealed class SessionRecoveryTests
 {
     private static JsonObject Text(string body) => new() { ["msgtype"] = "m.text", ["body"] = body };

@@ -4,6 +4,7 @@ using Solti.Matrix.SynapseConfig;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The checks the <c>synapse_config</c> role runs before a restart: Synapse's merge order and its rules.</summary>
+[Trait("tier", "unit")]
 public sealed class SynapseConfigCheckTests
 {
     private static ConfigCheckResult Check(params (string Path, string Json)[] files) =>

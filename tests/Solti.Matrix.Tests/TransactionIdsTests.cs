@@ -2,6 +2,7 @@ using Solti.Matrix.Sending;
 
 namespace Solti.Matrix.Tests;
 
+[Trait("tier", "unit")]
 public sealed class TransactionIdsTests
 {
     [Fact]

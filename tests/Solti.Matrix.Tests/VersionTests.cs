@@ -6,6 +6,7 @@ namespace Solti.Matrix.Tests;
 
 /// <summary>One version everywhere: collection/galaxy.yml's is the CLI's <c>--version</c>, the library's and the
 /// <c>User-Agent</c> the homeserver sees.</summary>
+[Trait("tier", "integration")]
 public sealed partial class VersionTests
 {
     private static readonly string Galaxy = GalaxyVersion().Match(File.ReadAllText(Path.Combine(Repository.Root, "collection", "galaxy.yml"))).Groups[1].Value;

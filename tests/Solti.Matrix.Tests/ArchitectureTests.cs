@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+using Solti.Matrix.Testing;
+
+namespace Solti.Matrix.Tests;
+
+/// <summary>docs/architecture.md stays true: every file its map names as "the one place" exists, and the second copies
+/// that were folded into those places do not come back.</summary>
+[Trait("tier", "unit")]
+public sealed partial class ArchitectureTests
+{
+    private static string Root => Repository.Root;
+
+    [Fact]
+    public void Every_file_the_map_names_exists()
+    {
+        var map = File.ReadAllText(Path.Combine(Root, "docs", "architecture.md"));
+        var named = RepoPath().Matches(map).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).ToList();
+
+        Assert.True(named.Count > 30, $"the map names only {named.Count} files");
+        var missing = named.Where(path => !File.Exists(Path.Combine(Root, path)) && !Directory.Exists(Path.Combine(Root, path))).ToList();
+        Assert.True(missing.Count == 0, "docs/architecture.md names files that do not exist: " + string.Join(", ", missing));
+    }
+
+    /// <summary>A rule's pattern, the files where it may appear (its one place), and what it is.</summary>
+    public static TheoryData<string, string[], string> OnePlace => new()
+    {
+        { @"Status (==|is) 40[45]\b", ["src/Solti.Matrix/Errors/FailureClassification.cs", "src/Solti.Matrix/Mas/MasFailures.cs"], "a status-code test for 'absent' or 'not served'" },
+        { @"FileMode\.CreateNew", ["src/Solti.Matrix/Storage/PrivateFile.cs"], "an atomic private write" },
+        { @"new MatrixClientOptions\(", ["src/Solti.Matrix/ClientSettings.cs", "src/Solti.Matrix/Mas/MasAdminClient.cs"], "settings turned into a client (MAS's admin API is another service)" },
+        { @"Backoff\.Ticks \* 2", [], "a backoff of its own beside RetryRule" },
+        { @"""private_chat"", ""public_chat""", ["src/Solti.Matrix/Config/ManagedRoomState.cs"], "the values of a room setting" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OnePlace))]
+    public void A_folded_rule_has_no_second_copy_in_the_library_and_its_users(string pattern, string[] allowed, string what)
+    {
+        var regex = new Regex(pattern, RegexOptions.CultureInvariant);
+        var found = Directory.EnumerateFiles(Path.Combine(Root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(Root, path))
+            .Where(path => !path.StartsWith("src/Solti.Matrix.Homeserver/", StringComparison.Ordinal) && !path.Contains("/obj/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal))
+            .Where(path => regex.IsMatch(File.ReadAllText(Path.Combine(Root, path))))
+            .Except(allowed, StringComparer.Ordinal)
+            .ToList();
+
+        Assert.True(found.Count == 0, $"{what} outside its one place: {string.Join(", ", found)}");
+    }
+
+    [GeneratedRegex(@"`((?:src|tests|docs|collection)/[A-Za-z0-9_./-]+)`")]
+    private static partial Regex RepoPath();
+}
