@@ -155,6 +155,37 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         Assert.Empty(SshTarget.LeftBehind(SshTarget.BecomeUser));
     }
 
+    /// <summary>Become on the local connection (the controller as its own target): the build is installed for the become
+    /// user and the task runs from there, its arguments on stdin as on ssh (the local connection hands them over as they
+    /// are, so they must be bytes).</summary>
+    [Fact]
+    public async Task With_become_on_the_local_connection_the_binary_is_installed_for_the_become_user_and_the_task_runs()
+    {
+        var run = await new Playbook(collection, _stateHome).RunAsync($$$"""
+            - hosts: localhost
+              gather_facts: false
+              tasks:
+                - name: post
+                  become: true
+                  become_user: {{{SshTarget.BecomeUser}}}
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    homeserver_url: "{{ hs_url }}"
+                    access_token: "{{ matrix_bot_token }}"
+                    room_id: "#solti-verify:example.com"
+                    content: { msgtype: m.text, body: "as the become user" }
+            """, new Dictionary<string, string>
+        {
+            ["hs_url"] = Hs.Server.BaseAddress.ToString().TrimEnd('/'),
+            ["matrix_bot_token"] = Bot.AccessToken,
+        });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith("$", run.Task("post")["event_id"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["as the become user"], await BodiesAsync());
+        AssertInstalledFor(SshTarget.BecomeUser);
+        Assert.Empty(SshTarget.LeftBehind(SshTarget.BecomeUser));
+    }
+
     /// <summary>Ansible's own path for a binary module (sftp, then <c>ssh -tt</c>: the target's programs see a terminal
     /// and TERM=xterm-256color) still gets one clean JSON document: the binary never initialises the terminal.</summary>
     [Fact]

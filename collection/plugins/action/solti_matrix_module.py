@@ -87,7 +87,8 @@ class ActionModule(ActionBase):
     # -- the three paths -----------------------------------------------------------------------------------------
 
     def _module_args(self, task_vars):
-        # The internal keys the binary reads (ActionBase._update_module_args sets more, at a cost on every task).
+        # The internal keys the binary reads (ActionBase._update_module_args sets more, at a cost on every task). Bytes:
+        # the local connection hands stdin to the process as it is (ssh encodes a str itself, local does not).
         args = dict(self._task.args)
         args.update(
             _ansible_check_mode=bool(self._task.check_mode),
@@ -97,7 +98,7 @@ class ActionModule(ActionBase):
             _ansible_module_name=self._module_name,
             _ansible_version=ansible_version,
         )
-        return json.dumps({"ANSIBLE_MODULE_ARGS": args})
+        return json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8")
 
     def _run_in_place(self, task_vars):
         machine = normalize_machine(os.uname().machine)
