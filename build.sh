@@ -197,9 +197,24 @@ check_static_sqlite() {
   fi
 }
 
-# The collection tarball: an AOT module binary per architecture in bin/<rid>/, bin/solti-matrix-module a link to the
-# x86-64 one, bin/manifest.json naming them, and one symlink per module in plugins/modules/.
+# The collection tarball: an AOT module binary per architecture in bin/<rid>/, bin/manifest.json naming them, and one
+# small file per module in plugins/modules/ (module_file) beside its sidecar documentation.
 MODULE_RIDS="linux-x64 linux-arm64"
+
+# plugins/modules/NAME: the module's own file. It names the module and holds no code: the action plugin runs the binary
+# for it. A file, not a symlink to the binary, because Ansible lists no symlinks (it takes them for aliases), so
+# `ansible-doc -l` would not list the module. No shebang and not executable, as ansible-test's shebang test wants.
+module_file() {
+  cat <<EOF
+# jackaltx.solti_matrix_mgr.$1: this file names the module and holds no code.
+#
+# Every module of this collection is one Native AOT binary, bin/<rid>/solti-matrix-module (bin/manifest.json names
+# them). meta/runtime.yml routes the module to the action plugin jackaltx.solti_matrix_mgr.solti_matrix_module, which
+# runs that binary for it: in place on the controller, installed once per host and user on a target.
+# Documentation: $1.yml, next to this file (ansible-doc reads it).
+EOF
+}
+
 cmd_collection() {
   need_apt ca-certificates clang lld llvm zlib1g-dev binutils binutils-aarch64-linux-gnu ansible-core python3
   need_dotnet
@@ -225,7 +240,6 @@ cmd_collection() {
     check_static_sqlite "$stage/bin/$rid/solti-matrix-module" "$rid"
     echo "build.sh: bin/$rid/solti-matrix-module: $(stat -c %s "$stage/bin/$rid/solti-matrix-module") bytes" >&2
   done
-  ln -s linux-x64/solti-matrix-module "$stage/bin/solti-matrix-module"
   version=$(project_version)
   python3 - "$stage/bin" "$version" "$GLIBC_MAX" <<'PY'
 import hashlib, json, os, sys
@@ -240,21 +254,9 @@ with open(os.path.join(bin_dir, "manifest.json"), "w") as f:
     f.write("\n")
 PY
   for doc in "$stage"/plugins/modules/*.yml; do
-    ln -s ../../bin/solti-matrix-module "$stage/plugins/modules/$(basename "$doc" .yml)"
+    module_file "$(basename "$doc" .yml)" >"${doc%.yml}"
   done
   ansible-galaxy collection build "$stage" --output-path "$ROOT/dist" --force >&2
-  # ansible-galaxy stores a link by its final target (realpath): put the modules' links back to
-  # ../../bin/solti-matrix-module. FILES.json is unchanged (it records the content a link resolves to, the same file).
-  python3 - "$ROOT/dist/jackaltx-solti_matrix_mgr-$version.tar.gz" <<'PY'
-import os, sys, tarfile
-path = sys.argv[1]
-with tarfile.open(path, "r:gz") as src, tarfile.open(path + ".tmp", "w:gz", format=src.format) as dst:
-    for member in src.getmembers():
-        if member.issym() and member.name.startswith("plugins/modules/") and member.linkname == "../../bin/linux-x64/solti-matrix-module":
-            member.linkname = "../../bin/solti-matrix-module"
-        dst.addfile(member, src.extractfile(member) if member.isfile() else None)
-os.replace(path + ".tmp", path)
-PY
   ls "$ROOT"/dist/jackaltx-solti_matrix_mgr-"$version".tar.gz
 }
 
@@ -266,8 +268,8 @@ cmd_changelog() {
 
 # ansible-lint (Debian's, 6.13) with the production profile, run as it runs on a collection: from its root, where
 # galaxy.yml is (so the galaxy rules see the tags, the version and the changelog), with collection/.ansible-lint
-# (production profile, offline). The source tree has no module symlinks (the build makes them), so the modules
-# resolve from the built collection: COLLECTIONS_PATH when given (a path `ansible-galaxy collection install -p` wrote),
+# (production profile, offline). The source tree has neither the modules' own files nor the binaries (the build makes
+# them), so the modules resolve from the built collection: COLLECTIONS_PATH when given (a path `ansible-galaxy collection install -p` wrote),
 # else the tarball (SOLTI_COLLECTION_TARBALL, else built) installed under artifacts/lint.
 cmd_lint() {
   need_apt ansible-lint

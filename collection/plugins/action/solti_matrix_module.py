@@ -1,6 +1,8 @@
 # The controller-side action of every module of this collection (meta/runtime.yml routes each module here).
 #
-# The modules are one Native AOT binary. Ansible's own path for a binary module copies it to a fresh temp directory
+# The modules are one Native AOT binary (bin/<rid>/solti-matrix-module); each plugins/modules/<name> is a small file of
+# its own that names the module and holds no code (a file, not a link to the binary: Ansible lists no links, so
+# ansible-doc -l would miss the module). Ansible's own path for a binary module copies it to a fresh temp directory
 # on the target for every task (sftp, chmod, run, clean up: five round-trips, and no pipelining). This action instead:
 #   - on the controller (local connection, no become): runs the binary in place;
 #   - on a target: installs the binary once per host, user and build into a private directory (see
@@ -107,7 +109,7 @@ class ActionModule(ActionBase):
         environment = {}
         self._compute_environment_string(environment)
         env = dict(os.environ, **{k: to_text(v) for k, v in environment.items()}) if environment else None
-        done = subprocess.run([self._manifest.local_path(machine)], input=self._module_args(task_vars).encode("utf-8"),
+        done = subprocess.run([self._manifest.local_path(machine)], input=self._module_args(task_vars),
                               capture_output=True, check=False, env=env, cwd=self._loader.get_basedir())
         return dict(rc=done.returncode, stdout=done.stdout.decode("utf-8", "replace"), stderr=done.stderr.decode("utf-8", "replace"))
 
@@ -164,11 +166,11 @@ class ActionModule(ActionBase):
         return result
 
     def _configure_module(self, module_name, module_args, task_vars):
-        # Ansible sends the file it resolved (bin/solti-matrix-module, the x86-64 build): send the target's instead.
-        style, shebang, data, path = super()._configure_module(module_name, module_args, task_vars)
-        if style == "binary" and self._target is not None:
-            path = self._manifest.local_path(self._target.machine)
-        return style, shebang, data, path
+        # The module's file (plugins/modules/<name>) only names it: what Ansible sends is the build for the target's
+        # machine, as a binary module (it reads the arguments file, whose _ansible_module_name says which module to be).
+        if module_name != self._module_name:
+            return super()._configure_module(module_name, module_args, task_vars)  # async_wrapper, for async tasks
+        return "binary", None, b"", self._manifest.local_path(self._target.machine)
 
     @staticmethod
     def _controller():
