@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one entry point for every build step: ./build.sh demo|test|package|collection|deb|nuget|changelog|lint|bench
+# The one entry point for every build step: ./build.sh demo|test|package|collection|deb|nuget|changelog|lint|sanity|bench
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -18,6 +18,8 @@ usage: ./build.sh <command>
               galaxy.yml's version (bump it first)
   lint        ansible-lint --profile production on collection/, its modules resolved from the built collection
               (lint COLLECTIONS_PATH: from a collection already installed there)
+  sanity      Ansible's own tools on the built collection: ansible-doc -l lists every module, and ansible-test sanity
+              passes (the tests that need no download; sanity COLLECTIONS_PATH: on a collection installed there)
   bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug, and over ssh against command and uri; matrix_config no-op; relay against a bare client loop)
   nuget       pack the library as the NuGet package Solti.Matrix (.nupkg and .snupkg) into dist/ (nuget DIR: into DIR);
               the last line is the .nupkg's path
@@ -295,6 +297,58 @@ cmd_lint() {
   return "$status"
 }
 
+# Ansible's own tools on the built collection: `ansible-doc -l` lists one module per sidecar (plugins/modules/*.yml), and
+# `ansible-test sanity` (Debian's ansible-core) passes with the collection's tests/sanity/ignore-<ansible-core X.Y>.txt,
+# on Debian's python3, without the tests whose requirements ansible-test would download from PyPI
+# (SANITY_NEEDS_DOWNLOAD; docs/module-host.md, "Ansible's own tools"). On the collection installed under
+# COLLECTIONS_PATH when given (a path `ansible-galaxy collection install -p` wrote), else the tarball
+# (SOLTI_COLLECTION_TARBALL, else built); always on a copy in a temporary directory: ansible-test writes into the
+# collection (tests/output), and lists a git checkout's files with git, which would hide an ignored artifacts/ directory.
+SANITY_NEEDS_DOWNLOAD="changelog import pep8 pylint runtime-metadata validate-modules yamllint"
+cmd_sanity() {
+  need_apt ansible-core python3 python3-venv
+  local collections=${1:-} work collection expected listed core python status=0 test
+  local skips=()
+  work=$(mktemp -d)
+  # shellcheck disable=SC2064 # the path now: $work is local
+  trap "rm -rf '$work'" EXIT
+  collection="$work/ansible_collections/jackaltx/solti_matrix_mgr"
+  if [ -z "$collections" ]; then
+    local tarball=${SOLTI_COLLECTION_TARBALL:-}
+    if [ -z "$tarball" ]; then
+      tarball=$(cmd_collection | tail -n 1)
+    fi
+    ansible-galaxy collection install --force -p "$work" "$tarball" >&2
+  else
+    mkdir -p "$(dirname "$collection")"
+    cp -a "$collections/ansible_collections/jackaltx/solti_matrix_mgr" "$collection"
+  fi
+
+  expected=$(find "$collection/plugins/modules" -name '*.yml' -printf '%f\n' | sed 's/\.yml$//' | sort)
+  listed=$(ANSIBLE_COLLECTIONS_PATH="$work" ansible-doc -t module -l jackaltx.solti_matrix_mgr | awk '{ print $1 }' |
+    sed 's/^jackaltx\.solti_matrix_mgr\.//' | sort)
+  if [ "$listed" != "$expected" ]; then
+    echo "build.sh: ansible-doc -t module -l jackaltx.solti_matrix_mgr lists [$(tr '\n' ' ' <<<"$listed")], the" \
+      "sidecars document [$(tr '\n' ' ' <<<"$expected")]" >&2
+    status=1
+  else
+    echo "build.sh: ansible-doc -l lists the $(wc -l <<<"$listed") modules" >&2
+  fi
+
+  core=$(ansible --version | sed -n '1s/.*core \([0-9]*\.[0-9]*\).*/\1/p')
+  python=$("$(system_python)" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  if [ ! -f "$collection/tests/sanity/ignore-$core.txt" ]; then
+    echo "build.sh: ansible-core $core: the collection has no tests/sanity/ignore-$core.txt (binary modules need one:" \
+      "see docs/module-host.md, \"Ansible's own tools\")" >&2
+    return 1
+  fi
+  for test in $SANITY_NEEDS_DOWNLOAD; do
+    skips+=(--skip-test "$test")
+  done
+  (cd "$collection" && ansible-test sanity -v --color no --python "$python" "${skips[@]}") || status=$?
+  return "$status"
+}
+
 # The library as the NuGet package Solti.Matrix: dist/Solti.Matrix.<version>.nupkg and its symbols (.snupkg), or into the
 # directory given. The last stdout line is the .nupkg's path; dotnet's output goes to stderr.
 cmd_nuget() {
@@ -470,8 +524,9 @@ cmd_test() {
   # TargetBinaryTests run the arm64 binary under qemu-user in the Debian 11 arm64 sysroot (glibc 2.31, OpenSSL 1.1).
   # qemu runs the arm64 build; sshd and sudo make this machine a remote target (RemoteTargetTests).
   need_apt qemu-user-static binutils-aarch64-linux-gnu openssh-server openssh-client sudo
-  # AnsibleLintTests runs ./build.sh lint on the installed collection; ChangelogTests ./build.sh changelog --check.
-  need_apt ansible-lint python3-yaml
+  # AnsibleLintTests runs ./build.sh lint on the installed collection, AnsibleSanityTests ./build.sh sanity (ansible-test
+  # makes a virtual environment without pip for its tests), ChangelogTests ./build.sh changelog --check.
+  need_apt ansible-lint python3-yaml python3-venv
   SOLTI_ARM64_ROOT=$(sysroot_dir arm64)
   # NuGetPackageTests check the library's package and publish a Native AOT consumer of it from this folder.
   SOLTI_NUGET_DIR="$ROOT/artifacts/nuget"
@@ -528,6 +583,7 @@ case "${1:-}" in
   deb) shift; cmd_deb "$@" ;;
   changelog) shift; cmd_changelog "$@" ;;
   lint) shift; cmd_lint "$@" ;;
+  sanity) shift; cmd_sanity "$@" ;;
   nuget) shift; cmd_nuget "$@" ;;
   bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; need_apt openssh-server openssh-client; bench/ansible-remote.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)"; bench/crowd.sh "$(build_cli)" ;;
   -h|--help|help) usage ;;
