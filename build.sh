@@ -111,10 +111,6 @@ build_cli_for() {
     dotnet publish "$ROOT/src/$project" -c Release -r "$rid" -nologo -v quiet -clp:NoSummary $link \
       ${link:+"-p:NativeOutputPath=$ROOT/src/$project/bin/Release/net10.0/$rid/native-bullseye/"} "$sqlite" -o "$out" >&2 || exit 1
   done
-  for binary in solti-matrix solti-matrix-relay; do
-    [ -z "$link" ] || check_glibc "$out/$binary" "$rid"
-    check_static_sqlite "$out/$binary" "$rid"
-  done
   echo "$out/solti-matrix"
 }
 
@@ -124,7 +120,7 @@ build_cli_for() {
 # no qemu, the same way for amd64 and arm64. libssl1.1 is not linked against: the arm64 sysroot doubles as the Debian 11
 # target root that the tests run the arm64 binary in under qemu-user (SHA-256 on the healing path loads OpenSSL).
 SYSROOT_PACKAGES=libc6-dev,zlib1g-dev,libgcc-10-dev,libstdc++-10-dev,libsqlite3-dev,libssl1.1
-GLIBC_MAX=2.28
+GLIBC_MAX=$(sed -n 's:.*<SoltiGlibcMax>\(.*\)</SoltiGlibcMax>.*:\1:p' "$ROOT/src/Native/Solti.Native.targets") # the one number
 sysroot_dir() { echo "$ROOT/artifacts/sysroot-bullseye-$1"; }
 
 # sysroot_args ARCH (amd64|arm64): the MSBuild properties that link against that sysroot; exits when there is none.
@@ -170,35 +166,6 @@ sysroot_args() {
 rid_triple() { case $1 in amd64|linux-x64) echo x86_64-linux-gnu ;; arm64|linux-arm64) echo aarch64-linux-gnu ;; esac; }
 rid_arch() { case $1 in linux-x64) echo amd64 ;; linux-arm64) echo arm64 ;; esac; }
 
-# check_glibc FILE RID: fails when the binary needs a glibc symbol version newer than GLIBC_MAX.
-check_glibc() {
-  local file=$1 objdump newest
-  objdump="$(rid_triple "$2")-objdump"
-  newest=$("$objdump" -T "$file" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -V | tail -n 1)
-  if [ -z "$newest" ] || [ "$(printf '%s\n%s\n' "$newest" "$GLIBC_MAX" | sort -V | tail -n 1)" != "$GLIBC_MAX" ]; then
-    echo "build.sh: $file needs GLIBC_${newest:-?}, newer than the GLIBC_$GLIBC_MAX the collection promises; bind the old" >&2
-    echo "  symbol version in src/Native/glibc-compat.c:" >&2
-    "$objdump" -T "$file" | grep -E "GLIBC_${newest//./\\.}([) ]|\$)" >&2 || true
-    exit 1
-  fi
-}
-
-# check_static_sqlite FILE RID: fails unless SQLite is inside the binary: no DT_NEEDED on it, no sqlite3_* imports, and
-# SQLite's own code present (its file header string), so it is not dlopen()ed from a libe_sqlite3.so either.
-check_static_sqlite() {
-  local file=$1 objdump needed
-  objdump="$(rid_triple "$2")-objdump"
-  needed=$("$objdump" -p "$file" | awk '$1 == "NEEDED" { print $2 }')
-  if grep -qi 'sqlite' <<<"$needed" || "$objdump" -T "$file" | grep -q '\*UND\*.* sqlite3_'; then
-    echo "build.sh: $file loads SQLite dynamically (NEEDED: $(tr '\n' ' ' <<<"$needed")); it must be linked in" >&2
-    exit 1
-  fi
-  if ! grep -qa 'SQLite format 3' "$file"; then
-    echo "build.sh: $file does not contain SQLite (see src/Native/Solti.Native.targets: DirectPInvoke e_sqlite3)" >&2
-    exit 1
-  fi
-}
-
 # The collection tarball: an AOT module binary per architecture in bin/<rid>/, bin/manifest.json naming them, and one
 # small file per module in plugins/modules/ (module_file) beside its sidecar documentation.
 MODULE_RIDS="linux-x64 linux-arm64"
@@ -238,23 +205,10 @@ cmd_collection() {
       "$sqlite" -o "$ROOT/artifacts/module/$rid" >&2
     mkdir -p "$stage/bin/$rid"
     cp "$ROOT/artifacts/module/$rid/solti-matrix-module" "$stage/bin/$rid/"
-    check_glibc "$stage/bin/$rid/solti-matrix-module" "$rid"
-    check_static_sqlite "$stage/bin/$rid/solti-matrix-module" "$rid"
     echo "build.sh: bin/$rid/solti-matrix-module: $(stat -c %s "$stage/bin/$rid/solti-matrix-module") bytes" >&2
   done
   version=$(project_version)
-  python3 - "$stage/bin" "$version" "$GLIBC_MAX" <<'PY'
-import hashlib, json, os, sys
-bin_dir, version, glibc = sys.argv[1:4]
-binaries = {}
-for machine, rid in (("x86_64", "linux-x64"), ("aarch64", "linux-arm64")):
-    path = f"{rid}/solti-matrix-module"
-    data = open(os.path.join(bin_dir, path), "rb").read()
-    binaries[machine] = {"rid": rid, "path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-with open(os.path.join(bin_dir, "manifest.json"), "w") as f:
-    json.dump({"version": version, "glibc_min": glibc, "binaries": binaries}, f, indent=2)
-    f.write("\n")
-PY
+  python3 "$ROOT/build/module_manifest.py" "$stage/bin" "$version" "$GLIBC_MAX"
   for doc in "$stage"/plugins/modules/*.yml; do
     module_file "$(basename "$doc" .yml)" >"${doc%.yml}"
   done
@@ -407,26 +361,7 @@ cmd_deb() {
 # deb_changelog VERSION: the Debian changelog (native package: /usr/share/doc/solti-matrix/changelog.gz), an entry per
 # release of collection/changelogs/changelog.yaml, newest first, its summary and changes as the items.
 deb_changelog() {
-  "$(system_python)" - "$ROOT/collection/changelogs/changelog.yaml" "$1" "$DEB_MAINTAINER" <<'PY'
-import datetime, re, sys, textwrap, yaml
-path, version, maintainer = sys.argv[1:4]
-releases = yaml.safe_load(open(path))["releases"]
-key = lambda v: [int(p) if p.isdigit() else p for p in re.split(r"[.+-]", str(v))]
-if version not in map(str, releases):
-    sys.exit(f"build.sh: version {version} has no release in {path}")
-for release in sorted(releases, key=key, reverse=True):
-    entry = releases[release]
-    changes = entry.get("changes", {})
-    items = [changes["release_summary"]] if "release_summary" in changes else []
-    for section in ("major_changes", "minor_changes", "breaking_changes", "deprecated_features", "removed_features", "security_fixes", "bugfixes"):
-        items += changes.get(section, [])
-    print(f"solti-matrix ({release}) unstable; urgency=medium\n")
-    for item in items:
-        text = " ".join(str(item).replace("``", "").split())
-        print(textwrap.fill(text, 78, initial_indent="  * ", subsequent_indent="    "))
-    date = datetime.datetime.strptime(str(entry["release_date"]), "%Y-%m-%d").replace(tzinfo=datetime.timezone.utc)
-    print(f"\n -- {maintainer}  {date.strftime('%a, %d %b %Y %H:%M:%S +0000')}\n")
-PY
+  "$(system_python)" "$ROOT/build/deb_changelog.py" "$ROOT/collection/changelogs/changelog.yaml" "$1" "$DEB_MAINTAINER"
 }
 
 # deb_build RID BIN_DIR GENERATED VERSION: stages the package root for RID's architecture and builds it into dist/.
