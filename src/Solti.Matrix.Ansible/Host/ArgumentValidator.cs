@@ -29,7 +29,7 @@ public sealed class ArgumentValidator(string moduleName)
         if (unsupported.Count > 0)
         {
             var supported = spec.Options.OrderBy(o => o.Key, StringComparer.Ordinal)
-                .Select(o => o.Value.Aliases.Count == 0 ? o.Key : $"{o.Key} ({string.Join(", ", o.Value.Aliases)})");
+                .Select(o => o.Value.Aliases.Count == 0 ? o.Key : $"{o.Key} ({string.Join(", ", o.Value.Aliases.Order(StringComparer.Ordinal))})");
             result.Errors.Add(context is null
                 ? $"Unsupported parameters for ({moduleName}) module: {string.Join(", ", unsupported)}. Supported parameters include: {string.Join(", ", supported)}."
                 : $"{context}.{string.Join(", ", unsupported)}. Supported parameters include: {string.Join(", ", supported)}.");
@@ -37,7 +37,8 @@ public sealed class ArgumentValidator(string moduleName)
 
         foreach (var (name, option) in spec.Options)
         {
-            if (option.NoLog && input[name] is { } secret)
+            // As Ansible: a no_log option's default is as secret as a value given.
+            if (option.NoLog && (input.TryGetPropertyValue(name, out var given) ? given : option.Default) is { } secret)
             {
                 CollectNoLog(secret, result.NoLogValues);
             }
@@ -54,12 +55,11 @@ public sealed class ArgumentValidator(string moduleName)
             }
         }
 
-        foreach (var group in spec.MutuallyExclusive)
+        // As Ansible: every group that has more than one option set, in one message.
+        var exclusive = spec.MutuallyExclusive.Where(group => group.Count(k => IsSet(input, k)) > 1).Select(group => string.Join("|", group)).ToList();
+        if (exclusive.Count > 0)
         {
-            if (group.Count(k => IsSet(input, k)) > 1)
-            {
-                result.Errors.Add($"parameters are mutually exclusive: {string.Join("|", group)}{suffix}");
-            }
+            result.Errors.Add($"parameters are mutually exclusive: {string.Join(", ", exclusive)}{suffix}");
         }
 
         var missing = spec.Options.Where(o => o.Value.Required && !IsSet(input, o.Key)).Select(o => o.Key).Order(StringComparer.Ordinal).ToList();

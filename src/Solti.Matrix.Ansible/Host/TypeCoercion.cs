@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Solti.Matrix.Ansible.Host;
 
 /// <summary>Ansible's conversions of a raw argument to an option's type, with Ansible's error wording.</summary>
-public static class TypeCoercion
+public static partial class TypeCoercion
 {
     private static readonly string[] True = ["y", "yes", "on", "1", "true", "t"];
     private static readonly string[] False = ["n", "no", "off", "0", "false", "f"];
@@ -18,7 +18,8 @@ public static class TypeCoercion
 
         return type switch
         {
-            OptionType.Str or OptionType.Path => ToStr(value),
+            OptionType.Str => ToStr(value),
+            OptionType.Path => ToPath(value),
             OptionType.Bool => ToBool(value),
             OptionType.Int => ToInt(value),
             OptionType.Float => ToFloat(value),
@@ -55,26 +56,29 @@ public static class TypeCoercion
         _ => value.ToJsonString(),
     };
 
+    /// <summary>As Ansible's <c>boolean()</c>: a string is lowered and stripped first; a list or a dict is no boolean at all.</summary>
     private static JsonNode ToBool(JsonNode value)
     {
-        if (value is JsonValue v)
+        if (value is not JsonValue v)
         {
-            switch (v.GetValueKind())
-            {
-                case JsonValueKind.True or JsonValueKind.False:
-                    return v.GetValue<bool>();
-                case JsonValueKind.String when True.Contains(v.GetValue<string>().ToLowerInvariant()):
-                    return true;
-                case JsonValueKind.String when False.Contains(v.GetValue<string>().ToLowerInvariant()):
-                    return false;
-                case JsonValueKind.Number when v.ToJsonString() is "1" or "1.0":
-                    return true;
-                case JsonValueKind.Number when v.ToJsonString() is "0" or "0.0":
-                    return false;
-            }
+            throw new FormatException($"{PythonType(value)} cannot be converted to a bool");
         }
 
-        throw new FormatException($"The value '{Display(value)}' is not a valid boolean.  Valid booleans include: 0, 'on', 'f', 'false', 'n', 'off', 't', '1', 'no', 'yes', 'y', 'true', 1");
+        switch (v.GetValueKind())
+        {
+            case JsonValueKind.True or JsonValueKind.False:
+                return v.GetValue<bool>();
+            case JsonValueKind.String when True.Contains(v.GetValue<string>().Trim().ToLowerInvariant()):
+                return true;
+            case JsonValueKind.String when False.Contains(v.GetValue<string>().Trim().ToLowerInvariant()):
+                return false;
+            case JsonValueKind.Number when v.ToJsonString() is "1" or "1.0":
+                return true;
+            case JsonValueKind.Number when v.ToJsonString() is "0" or "0.0":
+                return false;
+        }
+
+        throw new FormatException($"The value '{Display(value)}' is not a valid boolean.  Valid booleans include: 0, {string.Join(", ", True.Concat(False).Select(b => $"'{b}'"))}, 1");
     }
 
     private static JsonNode ToInt(JsonNode value)
@@ -130,19 +134,22 @@ public static class TypeCoercion
                 catch (JsonException)
                 {
                 }
+
+                throw new FormatException("unable to evaluate string as dictionary");
             }
-            else if (text.Contains('=', StringComparison.Ordinal))
+
+            if (text.Contains('=', StringComparison.Ordinal))
             {
                 var dict = new JsonObject();
-                foreach (var pair in text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries))
+                foreach (var field in Fields(text))
                 {
-                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                    var eq = field.IndexOf('=', StringComparison.Ordinal);
                     if (eq <= 0)
                     {
                         throw new FormatException("dictionary requested, could not parse JSON or key=value");
                     }
 
-                    dict[pair[..eq]] = pair[(eq + 1)..];
+                    dict[field[..eq]] = field[(eq + 1)..];
                 }
 
                 return dict;
@@ -159,9 +166,76 @@ public static class TypeCoercion
     {
         JsonArray array => array.DeepClone(),
         JsonValue v when v.GetValueKind() == JsonValueKind.String => new JsonArray([.. v.GetValue<string>().Split(',').Select(s => (JsonNode)s)]),
-        JsonValue v when v.GetValueKind() is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => new JsonArray(v.DeepClone()),
+        JsonValue v when v.GetValueKind() is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => new JsonArray(ToStr(v)), // [str(value)]
         _ => throw new FormatException($"{PythonType(value)} cannot be converted to a list"),
     };
+
+    /// <summary>The <c>k=v</c> fields of a string as Ansible splits them: on commas and spaces outside quotes, the quotes
+    /// dropped, a backslash escaping the next character.</summary>
+    private static List<string> Fields(string text)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        char? quote = null;
+        var escaped = false;
+        foreach (var c in text)
+        {
+            if (escaped)
+            {
+                field.Append(c);
+                escaped = false;
+            }
+            else if (c == '\\')
+            {
+                escaped = true;
+            }
+            else if (quote is null && c is '\'' or '"')
+            {
+                quote = c;
+            }
+            else if (quote == c)
+            {
+                quote = null;
+            }
+            else if (quote is null && c is ',' or ' ')
+            {
+                if (field.Length > 0)
+                {
+                    fields.Add(field.ToString());
+                }
+
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+
+        if (field.Length > 0)
+        {
+            fields.Add(field.ToString());
+        }
+
+        return fields;
+    }
+
+    /// <summary>As Ansible's <c>path</c> type: a string with <c>$VAR</c> and <c>${VAR}</c> expanded where set, then a
+    /// leading <c>~</c> (alone or before <c>/</c>) as the home directory.</summary>
+    private static JsonNode ToPath(JsonNode value)
+    {
+        var path = EnvironmentVariable().Replace(ToStr(value).GetValue<string>(), m =>
+            Environment.GetEnvironmentVariable(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value) ?? m.Value);
+        if ((path == "~" || path.StartsWith("~/", StringComparison.Ordinal)) && Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home)
+        {
+            path = (home.TrimEnd('/') + path[1..]) is { Length: > 0 } expanded ? expanded : "/";
+        }
+
+        return path;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\$(?:(\w+)|\{([^}]+)\})")]
+    private static partial System.Text.RegularExpressions.Regex EnvironmentVariable();
 
     private static string Display(JsonNode value) => value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : value.ToJsonString();
 }
