@@ -14,6 +14,18 @@ public sealed record MatrixClientOptions
         Homeserver = new Uri(homeserver.AbsoluteUri.TrimEnd('/') + "/");
     }
 
+    /// <summary>The same knobs for another service beside the homeserver (MAS's admin API at <paramref name="url"/>).</summary>
+    public MatrixClientOptions ForService(Uri url) => new(url)
+    {
+        RequestTimeout = RequestTimeout,
+        Retry = Retry,
+        UserAgent = UserAgent,
+        ValidateCertificates = ValidateCertificates,
+        LoggerFactory = LoggerFactory,
+        Time = Time,
+        Transport = Transport,
+    };
+
     /// <summary>Base URL; a trailing slash or none are the same.</summary>
     public Uri Homeserver { get; }
 
@@ -32,6 +44,10 @@ public sealed record MatrixClientOptions
 
     /// <summary>Where the client logs retries and session recovery; nothing is logged by default.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>The clock of the call budgets, the retry waits, the per-attempt timeout and the reading of
+    /// <c>Retry-After</c> dates: the system's; a test gives one it moves, so it never sleeps.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Replaces the network stack (tests); null uses a <see cref="SocketsHttpHandler"/>.</summary>
     public HttpMessageHandler? Transport { get; init; }

@@ -26,7 +26,7 @@ public sealed partial class ArchitectureTests
     {
         { @"Status (==|is) 40[45]\b", ["src/Solti.Matrix/Errors/FailureClassification.cs", "src/Solti.Matrix/Mas/MasFailures.cs"], "a status-code test for 'absent' or 'not served'" },
         { @"FileMode\.CreateNew", ["src/Solti.Matrix/Storage/PrivateFile.cs"], "an atomic private write" },
-        { @"new MatrixClientOptions\(", ["src/Solti.Matrix/ClientSettings.cs", "src/Solti.Matrix/Mas/MasAdminClient.cs"], "settings turned into a client (MAS's admin API is another service)" },
+        { @"new MatrixClientOptions\(", ["src/Solti.Matrix/ClientSettings.cs", "src/Solti.Matrix/MatrixClientOptions.cs"], "settings turned into a client (ForService: the same knobs for MAS's admin API)" },
         { @"Backoff\.Ticks \* 2", [], "a backoff of its own beside RetryRule" },
         { @"""private_chat"", ""public_chat""", ["src/Solti.Matrix/Config/ManagedRoomState.cs"], "the values of a room setting" },
     };

@@ -54,7 +54,7 @@ public sealed record HomeserverAuthentication(string Kind, string? Issuer, strin
     /// authenticates its users itself. Any other failure is the caller's (the server is down, or refused otherwise).</summary>
     private static async Task<HomeserverAuthentication> DiscoverAsync(MatrixHttpPipeline http, CancellationToken cancellationToken)
     {
-        var budget = CallBudget.Start(http.Options.Retry.TotalBudget);
+        var budget = http.NewBudget();
         foreach (var path in DiscoveryPaths)
         {
             try

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Solti.Matrix.Http;
 
 /// <summary>The time one logical call may take, every attempt, wait and session heal included
@@ -7,23 +5,26 @@ namespace Solti.Matrix.Http;
 /// never starts the clock again.</summary>
 public sealed class CallBudget
 {
-    private readonly Stopwatch _clock;
+    private readonly TimeProvider _time;
+    private readonly long _started;
 
-    private CallBudget(TimeSpan total)
+    private CallBudget(TimeSpan total, TimeProvider time)
     {
         Total = total;
-        _clock = Stopwatch.StartNew();
+        _time = time;
+        _started = time.GetTimestamp();
     }
 
     /// <summary>The whole budget.</summary>
     public TimeSpan Total { get; }
 
     /// <summary>How much of it has been spent.</summary>
-    public TimeSpan Elapsed => _clock.Elapsed;
+    public TimeSpan Elapsed => _time.GetElapsedTime(_started);
 
     /// <summary>How much is left (negative once overrun).</summary>
-    public TimeSpan Remaining => Total - _clock.Elapsed;
+    public TimeSpan Remaining => Total - Elapsed;
 
-    /// <summary>A budget of <paramref name="total"/> whose clock starts now.</summary>
-    public static CallBudget Start(TimeSpan total) => new(total);
+    /// <summary>A budget of <paramref name="total"/> whose clock (<paramref name="time"/>, the system's by default) starts
+    /// now.</summary>
+    public static CallBudget Start(TimeSpan total, TimeProvider? time = null) => new(total, time ?? TimeProvider.System);
 }

@@ -40,7 +40,10 @@ public sealed class MatrixHttpPipeline : IDisposable
 
     /// <summary>Sends with retries within a budget of its own; returns the JSON body of a 2xx or throws <see cref="MatrixException"/>.</summary>
     public Task<JsonNode> SendAsync(MatrixRequest request, string? accessToken, CancellationToken cancellationToken) =>
-        SendAsync(request, accessToken, CallBudget.Start(_options.Retry.TotalBudget), cancellationToken);
+        SendAsync(request, accessToken, NewBudget(), cancellationToken);
+
+    /// <summary>A call's budget (<see cref="RetryOptions.TotalBudget"/>) on this pipeline's clock, starting now.</summary>
+    public CallBudget NewBudget() => CallBudget.Start(_options.Retry.TotalBudget, _options.Time);
 
     /// <summary>Sends with retries within <paramref name="budget"/>, which the caller may share across several requests
     /// (a session's heal and the retry after it).</summary>
@@ -131,14 +134,14 @@ public sealed class MatrixHttpPipeline : IDisposable
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.RequestTimeout);
+        using var attempt = new CancellationTokenSource(_options.RequestTimeout, _options.Time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attempt.Token);
         try
         {
             using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
             var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token);
             var body = ParseJson(bytes);
-            return new MatrixResponse((int)response.StatusCode, body, RetryAfter.From(response.Headers.RetryAfter, body, DateTimeOffset.UtcNow));
+            return new MatrixResponse((int)response.StatusCode, body, RetryAfter.From(response.Headers.RetryAfter, body, _options.Time.GetUtcNow()));
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -171,7 +174,7 @@ public sealed class MatrixHttpPipeline : IDisposable
     /// <see cref="RetryRule"/> decides.</summary>
     private ResiliencePipeline<MatrixResponse> BuildPipeline(RetryOptions retry)
     {
-        var builder = new ResiliencePipelineBuilder<MatrixResponse>();
+        var builder = new ResiliencePipelineBuilder<MatrixResponse> { TimeProvider = _options.Time };
         builder.AddTimeout(new TimeoutStrategyOptions
         {
             TimeoutGenerator = args => ValueTask.FromResult(Positive(args.Context.Properties.GetValue(StateKey, null!).Budget.Remaining)),

@@ -35,15 +35,7 @@ public sealed partial class MasAdminClient : IDisposable
         }
 
         var baseUrl = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
-        _http = new MatrixHttpPipeline(new MatrixClientOptions(baseUrl)
-        {
-            RequestTimeout = http.RequestTimeout,
-            Retry = http.Retry,
-            UserAgent = http.UserAgent,
-            ValidateCertificates = http.ValidateCertificates,
-            LoggerFactory = http.LoggerFactory,
-            Transport = http.Transport,
-        });
+        _http = new MatrixHttpPipeline(http.ForService(baseUrl));
         _credentials = credentials;
     }
 

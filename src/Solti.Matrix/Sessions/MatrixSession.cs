@@ -58,7 +58,7 @@ public sealed class MatrixSession
 
     /// <summary>Sends an authenticated request, healing the session on a token error.</summary>
     public Task<JsonNode> SendAsync(MatrixRequest request, CancellationToken cancellationToken) =>
-        SendAsync(request, CallBudget.Start(_http.Options.Retry.TotalBudget), cancellationToken);
+        SendAsync(request, _http.NewBudget(), cancellationToken);
 
     /// <summary>Sends a message (an event <c>PUT</c>, the requests <c>rc_message</c> limits) in this user's send slot on
     /// this host (<see cref="CredentialCache.SendSlotAsync"/>): the processes and delivery lanes of one user take turns,
@@ -67,7 +67,7 @@ public sealed class MatrixSession
     /// budget. Without a credential cache (or a known user) the request goes out at once.</summary>
     public async Task<JsonNode> SendMessageAsync(MatrixRequest request, CancellationToken cancellationToken)
     {
-        var budget = CallBudget.Start(_http.Options.Retry.TotalBudget);
+        var budget = _http.NewBudget();
         if (_store is null || UserId is not { } user)
         {
             return await SendAsync(request, budget, cancellationToken);
@@ -131,7 +131,7 @@ public sealed class MatrixSession
     /// <summary>A password login now, with the same device as always (rotation); the old token of that device dies.</summary>
     public async Task LoginAsync(CancellationToken cancellationToken)
     {
-        var log = new RecoveryLog(CallBudget.Start(_http.Options.Retry.TotalBudget));
+        var log = new RecoveryLog(_http.NewBudget());
         await _heal.WaitAsync(cancellationToken);
         try
         {
