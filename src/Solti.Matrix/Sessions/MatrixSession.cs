@@ -192,9 +192,15 @@ public sealed class MatrixSession
     }
 
     /// <summary><see cref="KeepAsync"/> after a send that succeeded: the send stands whatever happens here, so a server or
-    /// cache failure only means a later send keeps the session; false then.</summary>
+    /// cache failure only means a later send keeps the session; false then, and at once without a cache (nothing to keep
+    /// it in, so no request is made).</summary>
     public async Task<bool> TryKeepAsync(CancellationToken cancellationToken)
     {
+        if (_store is null)
+        {
+            return false;
+        }
+
         try
         {
             return await KeepAsync(cancellationToken) is not null;
