@@ -28,6 +28,21 @@ public sealed class CredentialCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_session_is_found_by_its_token_on_its_own_homeserver_only()
+    {
+        var cache = new CredentialCache(Dir);
+        cache.Write(Homeserver, Session("syt_bot_token"));
+        cache.Write(Homeserver, new StoredSession("@other:localhost", "syt_other_token", "DEV2", null, null));
+        cache.Write(new Uri("http://127.0.0.1:9009/"), new StoredSession("@third:localhost", "syt_third_token", "DEV3", null, null));
+
+        Assert.Equal(("@bot:localhost", "DEV1"), (cache.FindByToken(Homeserver, "syt_bot_token")!.UserId, cache.FindByToken(Homeserver, "syt_bot_token")!.DeviceId));
+        Assert.Equal("@other:localhost", cache.FindByToken(new Uri("http://127.0.0.1:8008"), "syt_other_token")!.UserId);
+        Assert.Null(cache.FindByToken(Homeserver, "syt_third_token")); // same host, another homeserver
+        Assert.Null(cache.FindByToken(Homeserver, "syt_unknown"));
+        Assert.Equal("http://127.0.0.1:8008", cache.Read(Homeserver, "@bot:localhost")!.Homeserver);
+    }
+
+    [Fact]
     public void Entries_are_keyed_by_homeserver_and_user()
     {
         var cache = new CredentialCache(Dir);

@@ -25,10 +25,13 @@ public sealed class CredentialCache
     /// <summary>The file for one (homeserver, user): readable name plus a hash so distinct keys never collide.</summary>
     public string PathFor(Uri homeserver, string userId)
     {
-        var key = homeserver.AbsoluteUri.TrimEnd('/') + "\n" + userId;
+        var key = Key(homeserver) + "\n" + userId;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
         return Path.Combine(Directory, $"{Readable(homeserver, userId)}.{hash}.json");
     }
+
+    /// <summary>A homeserver as the cache names it: its base URL without the trailing slash.</summary>
+    private static string Key(Uri homeserver) => homeserver.AbsoluteUri.TrimEnd('/');
 
     /// <summary>The readable start of a cache file's name: the homeserver's host and the user, in safe characters.</summary>
     private static string Readable(Uri homeserver, string userId) =>
@@ -55,7 +58,8 @@ public sealed class CredentialCache
 
         foreach (var path in System.IO.Directory.EnumerateFiles(Directory, Readable(homeserver, "") + "*.json"))
         {
-            if (ReadFile(path) is { } stored && stored.AccessToken == accessToken && PathFor(homeserver, stored.UserId) == path)
+            // The record names its homeserver; an older one is told by its file name (a hash, so only then).
+            if (ReadFile(path) is { } stored && stored.AccessToken == accessToken && (stored.Homeserver is { } written ? written == Key(homeserver) : PathFor(homeserver, stored.UserId) == path))
             {
                 return stored;
             }
@@ -117,7 +121,8 @@ public sealed class CredentialCache
         CheckDirectory(create: true);
         var path = PathFor(homeserver, session.UserId);
         CheckFile(path);
-        PrivateFile.WriteAtomic(path, stream => JsonSerializer.Serialize(stream, session, SessionJsonContext.Default.StoredSession));
+        var record = session with { Homeserver = Key(homeserver) };
+        PrivateFile.WriteAtomic(path, stream => JsonSerializer.Serialize(stream, record, SessionJsonContext.Default.StoredSession));
     }
 
     /// <summary>Removes the cached session of <paramref name="userId"/> on <paramref name="homeserver"/>, if there is
