@@ -45,7 +45,7 @@ public class MatrixClient : IDisposable
     /// <summary>Who the session's token belongs to (<c>/account/whoami</c>: <c>user_id</c>,
     /// <c>device_id</c>).</summary>
     public virtual async Task<JsonObject> WhoAmIAsync(CancellationToken cancellationToken = default) =>
-        (JsonObject)await Session.SendAsync(MatrixRequest.Get(MatrixPath.Client + "/account/whoami"), cancellationToken);
+        await Session.WhoAmIAsync(cancellationToken);
 
     /// <summary><c>!id</c> as is; <c>#alias:server</c> through the directory, cached for the life of this client.</summary>
     public virtual async Task<string> ResolveRoomAsync(string roomIdOrAlias, CancellationToken cancellationToken = default)

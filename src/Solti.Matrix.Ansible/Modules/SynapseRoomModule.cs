@@ -67,7 +67,7 @@ public sealed class SynapseRoomModule : IModule
             case "members":
                 return new JsonObject { ["changed"] = false, ["room_id"] = roomId, ["members"] = room is null ? new JsonArray() : await admin.RoomMembersAsync(roomId!, cancellationToken) };
             case "join":
-                return await JoinAsync(module, client, admin, existing, cancellationToken);
+                return await JoinAsync(module, admin, existing, cancellationToken);
             case "absent":
                 return await AbsentAsync(module, admin, existing, roomId, cancellationToken);
             default:
@@ -161,7 +161,7 @@ public sealed class SynapseRoomModule : IModule
     }
 
     /// <summary>Force-joins <c>user_id</c> as a desired member of the room, planned like <c>matrix_config</c>'s members.</summary>
-    private static async Task<JsonObject> JoinAsync(AnsibleModule module, MatrixClient client, SynapseAdminClient admin, string? roomId, CancellationToken cancellationToken)
+    private static async Task<JsonObject> JoinAsync(AnsibleModule module, SynapseAdminClient admin, string? roomId, CancellationToken cancellationToken)
     {
         if (roomId is null)
         {

@@ -68,7 +68,7 @@ public sealed class ConfigEngine(SynapseAdminClient admin)
         foreach (var user in desired.Users.Where(u => u.Present && u.Password is not null && !(u.Fields["deactivated"] is JsonValue d && d.GetValue<bool>())))
         {
             var userSession = session(user);
-            await userSession.SendAsync(Http.MatrixRequest.Get(Http.MatrixPath.Client + "/account/whoami"), cancellationToken);
+            await userSession.WhoAmIAsync(cancellationToken);
             tokens[user.UserId] = userSession.AccessToken;
         }
 

@@ -12,7 +12,7 @@ public static class SnapshotReader
     /// <paramref name="desired"/>, a few requests at a time.</summary>
     public static async Task<ServerSnapshot> ReadAsync(SynapseAdminClient admin, DesiredState desired, CancellationToken cancellationToken)
     {
-        var whoami = await admin.Session.SendAsync(Http.MatrixRequest.Get(Http.MatrixPath.Client + "/account/whoami"), cancellationToken);
+        var whoami = await admin.Session.WhoAmIAsync(cancellationToken);
         var snapshot = new ServerSnapshot(whoami["user_id"]?.GetValue<string>() ?? "");
         await ReadUsersAsync(admin, desired, snapshot, cancellationToken);
         await ReadRoomsAsync(admin, desired, snapshot, cancellationToken);

@@ -128,6 +128,11 @@ public sealed class MatrixSession
         }
     }
 
+    /// <summary>Who the session's token belongs to (<c>/account/whoami</c>: <c>user_id</c>, <c>device_id</c>), healing as
+    /// any request does.</summary>
+    public async Task<JsonObject> WhoAmIAsync(CancellationToken cancellationToken) =>
+        (JsonObject)await SendAsync(MatrixRequest.Get(MatrixPath.Client + "/account/whoami"), cancellationToken);
+
     /// <summary>A password login now, with the same device as always (rotation); the old token of that device dies.</summary>
     public async Task LoginAsync(CancellationToken cancellationToken)
     {
@@ -172,7 +177,7 @@ public sealed class MatrixSession
         }
 
         var token = _current.AccessToken;
-        var whoami = await SendAsync(MatrixRequest.Get(MatrixPath.Client + "/account/whoami"), cancellationToken);
+        var whoami = await WhoAmIAsync(cancellationToken);
         var owner = whoami["user_id"]?.GetValue<string>() ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "whoami answered without user_id");
         if (_current.AccessToken != token)
         {
