@@ -1,3 +1,4 @@
+using Solti.Matrix.Accounts;
 using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Commands;
@@ -29,13 +30,13 @@ public static class AdminCommands
     {
         var userId = new Argument<string>("user_id") { Description = "Full user id" };
         var get = new Command("get", "Show one account") { userId };
-        get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["user"] = await admin.GetUserAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id"), ct) }));
+        get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["user"] = (await (await admin.AccountsAsync(ct)).GetAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id"), ct))?.ToJson() }));
         var name = new Option<string?>("--name") { Description = "Part of the user id or display name" };
         var list = new Command("list", "List accounts (every page)") { name };
         list.SetAction((parse, ct) => Run(parse, async admin =>
         {
-            var (users, total) = await admin.ListUsersAsync(parse.GetValue(name), cancellationToken: ct);
-            return new JsonObject { ["users"] = new JsonArray([.. users]), ["total"] = total };
+            var (users, total) = await (await admin.AccountsAsync(ct)).ListAsync(new AccountQuery(parse.GetValue(name)), ct);
+            return new JsonObject { ["users"] = new JsonArray([.. users.Select(u => (JsonNode)u.ToJson())]), ["total"] = total };
         }));
         return new Command("user", "Accounts") { get, list };
     }
@@ -44,14 +45,14 @@ public static class AdminCommands
     {
         var userId = new Argument<string>("user_id") { Description = "Full user id" };
         var list = new Command("list", "List a user's devices") { userId };
-        list.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["devices"] = (await admin.ListDevicesAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id"), ct)).DeepClone() }));
+        list.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["devices"] = new JsonArray([.. (await (await admin.AccountsAsync(ct)).DevicesAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id"), ct)).Select(d => (JsonNode)d.ToJson())]) }));
         var revokeUser = new Argument<string>("user_id") { Description = "Full user id" };
         var devices = new Argument<string[]>("device_id") { Description = "Devices to revoke", Arity = ArgumentArity.OneOrMore };
         var revoke = new Command("revoke", "Revoke devices in bulk") { revokeUser, devices };
         revoke.SetAction((parse, ct) => Run(parse, async admin =>
         {
             var ids = parse.GetValue(devices)!;
-            await admin.DeleteDevicesAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(revokeUser), "user_id"), ids, ct);
+            await (await admin.AccountsAsync(ct)).DeleteDevicesAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(revokeUser), "user_id"), ids, ct);
             return new JsonObject { ["revoked_devices"] = new JsonArray([.. ids.Select(id => (JsonNode)id)]) };
         }));
         return new Command("device", "Devices") { list, revoke };
@@ -81,17 +82,10 @@ public static class AdminCommands
         {
             var user = MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id");
             var lifetime = parse.GetValue(validFor) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-            if (await admin.MasAsync(ct) is { } mas)
-            {
-                // Through MAS: a personal access token bound to a device (--device-id, else a new one).
-                var device = parse.GetValue(CliSettings.DeviceId) ?? Mas.MasAdminClient.NewDeviceId();
-                var account = await mas.FindUserAsync(MatrixId.Localpart(user), ct) ?? throw new ArgumentException($"user_id: MAS has no account {MatrixId.Localpart(user)}");
-                var session = await mas.MintDeviceTokenAsync(account, device, "solti-matrix token mint", lifetime, ct);
-                return new JsonObject { ["token"] = session.Text("access_token"), ["device_id"] = device, ["expires_at"] = session.Text("expires_at") };
-            }
 
-            long? until = lifetime is { } span ? DateTimeOffset.UtcNow.Add(span).ToUnixTimeMilliseconds() : null;
-            return new JsonObject { ["token"] = await admin.LoginAsUserAsync(user, until, ct) };
+            // Synapse: a device-less token; through MAS: a personal access token bound to a device (--device-id, else a new one).
+            var minted = await (await admin.AccountsAsync(ct)).MintTokenAsync(user, new TokenRequest(parse.GetValue(CliSettings.DeviceId), lifetime, "solti-matrix token mint"), ct);
+            return new JsonObject { ["token"] = minted.AccessToken, ["device_id"] = minted.DeviceId, ["expires_at"] = minted.ExpiresAtText };
         }));
         return new Command("token", "Tokens") { mint };
     }

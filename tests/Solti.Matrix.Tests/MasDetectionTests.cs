@@ -54,22 +54,23 @@ public sealed class MasDetectionTests
         using var client = h.Bot();
         var admin = client.Admin(new SessionOptions { UserId = h.Hs.AdminId, AccessToken = h.Admin.AccessToken, UseCache = false });
         await h.ResetCountersAsync();
+        var accounts = await admin.AccountsAsync();
 
         // Synapse refuses the listing's default guests=true when it delegates; the library sends guests=false.
         var raw = await h.Raw.GetAsync("/_synapse/admin/v2/users", h.Admin.AccessToken);
         Assert.Equal((400, "M_INVALID_PARAM"), (raw.Code, raw.Errcode));
-        var (users, total) = await admin.ListUsersAsync();
-        Assert.Contains(users, u => u["name"]!.GetValue<string>() == h.Hs.BotId);
+        var (users, total) = await accounts.ListAsync(new Accounts.AccountQuery());
+        Assert.Contains(users, u => u.UserId == h.Hs.BotId);
         Assert.Equal(users.Count, total);
         Assert.True((await client.AuthenticationAsync()).IsDelegated);
         Assert.Equal(1, await h.CounterAsync("auth_metadata")); // one discovery for the client and its admin session
 
         foreach (var call in new Func<Task>[]
         {
-            () => admin.LoginAsUserAsync(h.Hs.BotId, null),
-            () => admin.ListRegistrationTokensAsync(),
-            () => admin.GetRegistrationTokenAsync("abcd"),
-            () => admin.CreateRegistrationTokenAsync(new JsonObject { ["uses_allowed"] = 1 }),
+            () => accounts.MintTokenAsync(h.Hs.BotId, new Accounts.TokenRequest()),
+            () => accounts.ListRegistrationTokensAsync(),
+            () => accounts.GetRegistrationTokenAsync("abcd"),
+            () => accounts.CreateRegistrationTokenAsync(new Accounts.NewRegistrationToken(null, null, new Accounts.RegistrationTokenLimits(UsesAllowed: 1))),
         })
         {
             var refused = await Assert.ThrowsAsync<MatrixException>(call);

@@ -84,6 +84,10 @@ public static class ModuleHost
         {
             result = Failed(e.Message);
         }
+        catch (Accounts.AccountAuthorityException e)
+        {
+            result = Failed(e.Message);
+        }
         catch (Exception e)
         {
             if (context.Verbosity >= 3)

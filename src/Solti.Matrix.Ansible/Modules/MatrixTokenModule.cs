@@ -1,3 +1,4 @@
+using Solti.Matrix.Accounts;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Http;
 using Solti.Matrix.Sessions;
@@ -42,8 +43,7 @@ public sealed class MatrixTokenModule : IModule
         {
             "obtain" => await ObtainAsync(module, userId!, rotate: false, cancellationToken),
             "rotate" when !string.IsNullOrEmpty(module.Str("password")) => await ObtainAsync(module, userId!, rotate: true, cancellationToken),
-            "rotate" => await MasPersonalTokens.RotateAsync(module, userId!, cancellationToken),
-            "mint" when ConnectionOptions.Mas(module) is { } mas => await MasPersonalTokens.MintAsync(module, mas, userId!, () => MintAsync(module, userId!, cancellationToken), cancellationToken),
+            "rotate" => await RegenerateAsync(module, userId!, cancellationToken),
             "mint" => await MintAsync(module, userId!, cancellationToken),
             _ => await RevokeAsync(module, cancellationToken),
         };
@@ -73,24 +73,59 @@ public sealed class MatrixTokenModule : IModule
         };
     }
 
+    /// <summary>The account authority over the admin's token (<c>access_token</c>; MAS's admin API needs none).</summary>
+    private static (MatrixClient Client, SynapseAdminClient Admin) Admin(AnsibleModule module)
+    {
+        var client = ConnectionOptions.Client(module, null, null, null, accessToken: module.Str("access_token"));
+        return (client, new SynapseAdminClient(client.Session) { MasCredentials = ConnectionOptions.Mas(module) });
+    }
+
+    /// <summary>Mint: Synapse's login as the user (no device), or, on a homeserver that delegates to MAS given MAS's admin
+    /// API, a personal access token bound to <c>device_id</c> (a new device when none is given). Check mode asks only
+    /// who owns accounts: minting is a login, which check mode never makes.</summary>
     private static async Task<JsonObject> MintAsync(AnsibleModule module, string userId, CancellationToken cancellationToken)
     {
-        var validFor = ValidFor(module);
-        if (string.IsNullOrEmpty(module.Str("access_token")))
+        var request = new TokenRequest(module.Str("device_id"), ValidFor(module), "solti-matrix matrix_token");
+        if (string.IsNullOrEmpty(module.Str("access_token")) && ConnectionOptions.Mas(module) is null)
         {
             throw new ModuleFailedException("action=mint needs access_token (an admin's token), or, on a homeserver that delegates to MAS, MAS's admin API (mas_client_id and mas_client_secret, or mas_token)");
         }
 
-        var expiresAt = validFor is { } lifetime ? DateTimeOffset.UtcNow.Add(lifetime) : (DateTimeOffset?)null;
-        var result = new JsonObject { ["changed"] = true, ["user_id"] = userId, ["device_id"] = null, ["expires_at"] = expiresAt?.ToString("o", System.Globalization.CultureInfo.InvariantCulture) };
-        if (module.CheckMode)
+        var (client, admin) = Admin(module);
+        using var _ = client;
+        var accounts = await admin.AccountsAsync(cancellationToken);
+        var minted = module.CheckMode ? accounts.PlanMint(userId, request) : await accounts.MintTokenAsync(userId, request, cancellationToken);
+        return Minted(module, userId, minted);
+    }
+
+    /// <summary>Rotate without a password: the token bound to <c>device_id</c> is regenerated (a MAS personal access
+    /// token; the old one stops working at once).</summary>
+    private static async Task<JsonObject> RegenerateAsync(AnsibleModule module, string userId, CancellationToken cancellationToken)
+    {
+        var device = module.Str("device_id");
+        if (ConnectionOptions.Mas(module) is null || string.IsNullOrEmpty(device))
         {
-            return result;
+            throw new ModuleFailedException("action=rotate needs password (a new login with the same device), or, on a homeserver that delegates to MAS, device_id and MAS's admin API (mas_client_id and mas_client_secret, or mas_token) to regenerate the personal access token bound to that device");
         }
 
-        var (client, admin) = ConnectionOptions.AdminClient(module);
+        var (client, admin) = Admin(module);
         using var _ = client;
-        result["token"] = await admin.LoginAsUserAsync(userId, expiresAt?.ToUnixTimeMilliseconds(), cancellationToken);
+        var accounts = await admin.AccountsAsync(cancellationToken);
+        var request = new TokenRequest(device, ValidFor(module));
+        return module.CheckMode
+            ? Minted(module, userId, new MintedToken(null, device, null))
+            : Minted(module, userId, await accounts.RegenerateTokenAsync(userId, request, cancellationToken));
+    }
+
+    /// <summary>The result with the new token (a secret, returned only in <c>token</c>) and its expiry.</summary>
+    private static JsonObject Minted(AnsibleModule module, string userId, MintedToken minted)
+    {
+        var result = new JsonObject { ["changed"] = true, ["user_id"] = userId, ["device_id"] = minted.DeviceId, ["expires_at"] = minted.ExpiresAtText };
+        if (minted.AccessToken is { } token)
+        {
+            module.Reveal(result, "token", token);
+        }
+
         return result;
     }
 
@@ -118,11 +153,24 @@ public sealed class MatrixTokenModule : IModule
             return new JsonObject { ["changed"] = false, ["msg"] = "the token is already invalid" };
         }
 
-        if (!module.CheckMode && !await MasPersonalTokens.RevokeAsync(module, client, whoami, cancellationToken))
+        if (!module.CheckMode && !await RevokeMintedAsync(module, client, whoami, cancellationToken))
         {
             await client.Session.Http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/logout", null), module.Str("token"), cancellationToken);
         }
 
         return new JsonObject { ["changed"] = true, ["user_id"] = whoami["user_id"]?.DeepClone(), ["device_id"] = whoami["device_id"]?.DeepClone() };
+    }
+
+    /// <summary>Revokes, where the account authority keeps them (MAS, given its admin API), the minted tokens bound to the
+    /// token's device; false when there are none there (a password login's token, which /logout ends).</summary>
+    private static async Task<bool> RevokeMintedAsync(AnsibleModule module, MatrixClient client, JsonObject whoami, CancellationToken cancellationToken)
+    {
+        if (ConnectionOptions.Mas(module) is not { } credentials || whoami["device_id"]?.GetValue<string>() is not { } device || whoami["user_id"]?.GetValue<string>() is not { } userId)
+        {
+            return false;
+        }
+
+        var accounts = await new SynapseAdminClient(client.Session) { MasCredentials = credentials }.AccountsAsync(cancellationToken);
+        return await accounts.RevokeTokensAsync(userId, device, cancellationToken);
     }
 }

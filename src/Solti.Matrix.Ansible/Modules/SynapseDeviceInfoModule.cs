@@ -29,7 +29,8 @@ public sealed class SynapseDeviceInfoModule : IModule
 
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
-        var devices = (await admin.ListDevicesAsync(userId, cancellationToken)).Select(d => (JsonObject)d!).ToList();
+        var accounts = await admin.AccountsAsync(cancellationToken);
+        var devices = (await accounts.DevicesAsync(userId, cancellationToken)).Select(d => d.ToJson()).ToList();
         var own = await client.WhoAmIAsync(cancellationToken);
         var filter = new DeviceFilter(module.Str("user_agent_filter"), module.Str("display_name_filter"), olderThanDays, DateTimeOffset.UtcNow);
         var matched = devices.Where(filter.Matches).ToList();
@@ -48,7 +49,7 @@ public sealed class SynapseDeviceInfoModule : IModule
         var revoke = module.Bool("revoke_matched") && revocable.Count > 0;
         if (revoke && !module.CheckMode)
         {
-            await admin.DeleteDevicesAsync(userId, revocable, cancellationToken);
+            await accounts.DeleteDevicesAsync(userId, revocable, cancellationToken);
         }
 
         var result = new JsonObject

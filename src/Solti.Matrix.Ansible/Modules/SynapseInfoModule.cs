@@ -1,3 +1,5 @@
+using Solti.Matrix.Accounts;
+
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary><c>synapse_info</c>: homeserver facts (version, users, rooms, registration tokens), every page up to
@@ -40,8 +42,8 @@ public sealed class SynapseInfoModule : IModule
 
         if (Wants("users"))
         {
-            var (users, total) = await admin.ListUsersAsync(module.Str("users_filter"), limit, cancellationToken);
-            result["users"] = new JsonArray([.. users]);
+            var (users, total) = await (await admin.AccountsAsync(cancellationToken)).ListAsync(new AccountQuery(module.Str("users_filter"), Cap: limit), cancellationToken);
+            result["users"] = new JsonArray([.. users.Select(u => (JsonNode)u.ToJson())]);
             result["users_total"] = total;
         }
 
@@ -54,7 +56,7 @@ public sealed class SynapseInfoModule : IModule
 
         if (Wants("registration_tokens"))
         {
-            result["registration_tokens"] = new JsonArray([.. await admin.ListRegistrationTokensAsync(cancellationToken)]);
+            result["registration_tokens"] = new JsonArray([.. (await (await admin.AccountsAsync(cancellationToken)).ListRegistrationTokensAsync(cancellationToken)).Select(t => (JsonNode)t.ToJson())]);
         }
 
         return result;

@@ -1,3 +1,4 @@
+using Solti.Matrix.Accounts;
 using Solti.Matrix.Config;
 
 namespace Solti.Matrix.Ansible.Modules;
@@ -24,30 +25,31 @@ public sealed class SynapseRegistrationTokenModule : IModule
     {
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
+        var accounts = await admin.AccountsAsync(cancellationToken);
         var state = module.Str("state");
         if (state == "list")
         {
-            return new JsonObject { ["changed"] = false, ["registration_tokens"] = new JsonArray([.. await admin.ListRegistrationTokensAsync(cancellationToken)]) };
+            return new JsonObject { ["changed"] = false, ["registration_tokens"] = new JsonArray([.. (await accounts.ListRegistrationTokensAsync(cancellationToken)).Select(t => (JsonNode)t.ToJson())]) };
         }
 
         var token = module.Str("token");
-        var before = token is null ? null : await admin.GetRegistrationTokenAsync(token, cancellationToken);
+        var before = token is null ? null : (await accounts.GetRegistrationTokenAsync(token, cancellationToken))?.ToJson();
         return state == "absent"
-            ? await AbsentAsync(module, admin, token!, before, cancellationToken)
-            : await PresentAsync(module, admin, token, before, cancellationToken);
+            ? await AbsentAsync(module, accounts, token!, before, cancellationToken)
+            : await PresentAsync(module, accounts, token, before, cancellationToken);
     }
 
-    private static async Task<JsonObject> AbsentAsync(AnsibleModule module, SynapseAdminClient admin, string token, JsonObject? before, CancellationToken cancellationToken)
+    private static async Task<JsonObject> AbsentAsync(AnsibleModule module, IAccountAuthority accounts, string token, JsonObject? before, CancellationToken cancellationToken)
     {
         if (before is not null && !module.CheckMode)
         {
-            await admin.DeleteRegistrationTokenAsync(token, cancellationToken);
+            await accounts.DeleteRegistrationTokenAsync(token, cancellationToken);
         }
 
         return Result(module, before is not null, before, after: null);
     }
 
-    private static async Task<JsonObject> PresentAsync(AnsibleModule module, SynapseAdminClient admin, string? token, JsonObject? before, CancellationToken cancellationToken)
+    private static async Task<JsonObject> PresentAsync(AnsibleModule module, IAccountAuthority accounts, string? token, JsonObject? before, CancellationToken cancellationToken)
     {
         var wanted = new JsonObject();
         foreach (var field in new[] { "uses_allowed", "expiry_time" })
@@ -60,17 +62,10 @@ public sealed class SynapseRegistrationTokenModule : IModule
 
         if (before is null)
         {
-            var create = (JsonObject)wanted.DeepClone();
-            if (token is not null)
-            {
-                create["token"] = token;
-            }
-            else if (module.Params["length"] is { } length)
-            {
-                create["length"] = length.DeepClone();
-            }
-
-            var created = module.CheckMode ? Planned(token, wanted) : await admin.CreateRegistrationTokenAsync(create, cancellationToken);
+            var length = module.Number("length") is { } given ? (int)Math.Clamp(given, int.MinValue, int.MaxValue) : (int?)null;
+            var created = module.CheckMode
+                ? Planned(token, wanted)
+                : (await accounts.CreateRegistrationTokenAsync(new NewRegistrationToken(token, token is null ? length : null, Limits(wanted)), cancellationToken)).ToJson();
             return Result(module, changed: true, before: null, created);
         }
 
@@ -88,11 +83,17 @@ public sealed class SynapseRegistrationTokenModule : IModule
             return Result(module, changed: false, before, before);
         }
 
-        var after = module.CheckMode ? Merge(before, changes) : await admin.UpdateRegistrationTokenAsync(token!, changes, cancellationToken);
+        var after = module.CheckMode ? Merge(before, changes) : (await accounts.UpdateRegistrationTokenAsync(token!, Limits(changes), cancellationToken)).ToJson();
         var result = Result(module, changed: true, before, after);
         result["changes"] = new JsonArray([.. changes.Select(c => (JsonNode)c.Key)]);
         return result;
     }
+
+    /// <summary>The task's <c>uses_allowed</c> and <c>expiry_time</c> (integers, by the argument spec).</summary>
+    private static RegistrationTokenLimits Limits(JsonObject fields) => new(Whole(fields["uses_allowed"]), Whole(fields["expiry_time"]));
+
+    private static long? Whole(JsonNode? value) =>
+        value is JsonValue v ? long.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : null;
 
     private static JsonObject Result(AnsibleModule module, bool changed, JsonObject? before, JsonObject? after)
     {

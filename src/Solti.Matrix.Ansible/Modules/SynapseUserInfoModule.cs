@@ -1,3 +1,5 @@
+using Solti.Matrix.Accounts;
+
 namespace Solti.Matrix.Ansible.Modules;
 
 /// <summary><c>synapse_user_info</c>: one account, or a filtered list across every page. Read-only.</summary>
@@ -22,35 +24,22 @@ public sealed class SynapseUserInfoModule : IModule
 
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
+        var accounts = await admin.AccountsAsync(cancellationToken);
         if (wanted is { } userId)
         {
-            var user = await admin.GetUserAsync(userId, cancellationToken);
+            var user = (await accounts.GetAsync(userId, cancellationToken))?.ToJson();
             return new JsonObject { ["changed"] = false, ["user"] = user, ["users"] = new JsonArray([.. user is null ? [] : new[] { (JsonNode)user.DeepClone() }]), ["total"] = user is null ? 0 : 1, ["count"] = user is null ? 0 : 1 };
         }
 
-        // Synapse filters by name, admin flag and deactivation; the user type (and, through MAS, the admin flag) is filtered here.
-        var query = new List<string>();
-        if (module.Params["admin"] is JsonValue adminFlag && await admin.MasAsync(cancellationToken) is null) // through MAS, MAS's flag (filtered below)
-        {
-            query.Add("admins=" + (adminFlag.GetValueKind() == JsonValueKind.True ? "true" : "false"));
-        }
-
-        query.Add("deactivated=" + (module.Bool("deactivated") ? "true" : "false"));
+        // The authority filters by name, admin flag and deactivation; the user type is filtered here.
         var userType = module.Str("user_type");
-        var (users, _) = await admin.ListUsersAsync(module.Str("name"), userType is null ? limit : int.MaxValue, string.Join('&', query), cancellationToken);
+        var admins = module.Params["admin"] is JsonValue adminFlag ? adminFlag.GetValueKind() == JsonValueKind.True : (bool?)null;
+        var (users, _) = await accounts.ListAsync(new AccountQuery(module.Str("name"), admins, module.Bool("deactivated"), userType is null ? limit : int.MaxValue), cancellationToken);
         var selected = users
-            .Where(u => userType is null || (u["user_type"] is JsonValue t ? t.GetValue<string>() : "none") == userType)
-            .Where(u => module.Params["admin"] is not JsonValue a || (u["admin"] is JsonValue ua && Flag(ua) == (a.GetValueKind() == JsonValueKind.True)))
+            .Where(u => userType is null || (u.UserType ?? "none") == userType)
             .Take(limit)
+            .Select(u => (JsonNode)u.ToJson())
             .ToList();
         return new JsonObject { ["changed"] = false, ["users"] = new JsonArray([.. selected]), ["total"] = selected.Count, ["count"] = selected.Count };
     }
-
-    /// <summary>Synapse 1.67 answers 0/1 in lists.</summary>
-    private static bool Flag(JsonValue value) => value.GetValueKind() switch
-    {
-        JsonValueKind.True => true,
-        JsonValueKind.Number => value.ToJsonString() != "0",
-        _ => false,
-    };
 }

@@ -43,7 +43,7 @@ public sealed class SynapseUserModule : IModule
         var account = item.Server;
         if (!user.Present && changed && !module.CheckMode)
         {
-            account = await admin.GetUserAsync(user.UserId, cancellationToken); // as deactivated (and erased)
+            account = (await (await admin.AccountsAsync(cancellationToken)).GetAsync(user.UserId, cancellationToken))?.ToJson(); // as deactivated (and erased)
         }
 
         var result = new JsonObject { ["changed"] = changed, ["user"] = account?.DeepClone() ?? (user.Present ? Planned(user) : null) };

@@ -10,7 +10,7 @@ public partial class SynapseAdminClient
 
     /// <summary>A state event's content, or null when the room has none.</summary>
     public virtual Task<JsonObject?> GetStateAsync(string roomId, string type, CancellationToken cancellationToken = default)
-        => GetOrNullAsync(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(type), ""), cancellationToken);
+        => Session.GetOrNullAsync(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(type), ""), cancellationToken);
 
     /// <summary>Sets a state event with an empty state key (<c>m.room.name</c>, <c>m.room.topic</c>, …).</summary>
     public virtual Task PutStateAsync(string roomId, string type, JsonObject content, CancellationToken cancellationToken = default) =>

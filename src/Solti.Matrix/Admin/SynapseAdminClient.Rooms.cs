@@ -8,7 +8,7 @@ public partial class SynapseAdminClient
 
     /// <summary>The room's details, or null when the server does not know it.</summary>
     public virtual Task<JsonObject?> GetRoomAsync(string roomId, CancellationToken cancellationToken = default)
-        => GetOrNullAsync(RoomPath(roomId), cancellationToken);
+        => Session.GetOrNullAsync(RoomPath(roomId), cancellationToken);
 
     /// <summary>The user ids of the room's members (<c>GET /v1/rooms/{id}/members</c>).</summary>
     public virtual async Task<JsonArray> RoomMembersAsync(string roomId, CancellationToken cancellationToken = default) =>
@@ -16,5 +16,5 @@ public partial class SynapseAdminClient
 
     /// <summary>The room id an alias points to, or null when the alias is absent (<see cref="Errors.MatrixException.IsAbsent"/>); other errors propagate.</summary>
     public virtual async Task<string?> ResolveAliasAsync(string alias, CancellationToken cancellationToken = default)
-        => (await GetOrNullAsync(MatrixPath.Build(MatrixPath.Client, "directory", "room", PathPart.Value(alias)), cancellationToken))?["room_id"]?.GetValue<string>();
+        => (await Session.GetOrNullAsync(MatrixPath.Build(MatrixPath.Client, "directory", "room", PathPart.Value(alias)), cancellationToken))?["room_id"]?.GetValue<string>();
 }

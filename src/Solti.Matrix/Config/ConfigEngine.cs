@@ -33,8 +33,8 @@ public sealed class ConfigEngine(SynapseAdminClient admin)
 
     /// <summary>On a homeserver that delegates authentication to MAS, accounts, passwords and admin rights are MAS's:
     /// Synapse's admin API would create an account MAS does not know (it could never sign in) or change a password or
-    /// admin flag nobody checks. Without MAS's admin client (<see cref="SynapseAdminClient.MasCredentials"/>, which
-    /// routes them to MAS) such actions stop the run before any write, each named.</summary>
+    /// admin flag nobody checks. When the account authority refuses them (<see cref="Accounts.IAccountAuthority.AccountWriteRefusal"/>:
+    /// MAS's admin API was not given) such actions stop the run before any write, each named.</summary>
     private async Task RefuseWhatMasOwnsAsync(ConfigPlan plan, CancellationToken cancellationToken)
     {
         static bool OwnedByMas(PlanAction action) => action.Kind == PlanActionKind.CreateUser
@@ -42,16 +42,19 @@ public sealed class ConfigEngine(SynapseAdminClient admin)
                 && fields.Any(f => f?.GetValue<string>() is "password" or "admin"));
 
         var owned = plan.Actions.Where(OwnedByMas).ToList();
-        if (owned.Count == 0 || await admin.AuthenticationAsync(cancellationToken) is not { IsDelegated: true } mas || await admin.MasAsync(cancellationToken) is not null)
+        if (owned.Count == 0)
         {
             return;
         }
 
+        var accounts = await admin.AccountsAsync(cancellationToken);
         foreach (var action in owned)
         {
             var what = action.Kind == PlanActionKind.CreateUser ? "creating the account" : "changing its password or admin flag";
-            plan.Errors.Add($"{action.Target}: {what} belongs to {mas.Owner}, " +
-                "not to Synapse, whose admin API would change only Synapse's copy: " + SynapseAdminClient.MasRemedy);
+            if (accounts.AccountWriteRefusal(what) is { } refusal)
+            {
+                plan.Errors.Add($"{action.Target}: {refusal}");
+            }
         }
     }
 

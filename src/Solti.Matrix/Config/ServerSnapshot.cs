@@ -7,8 +7,8 @@ public sealed class ServerSnapshot(string adminUserId)
     /// <summary>The user the admin session is (whoami).</summary>
     public string AdminUserId { get; } = adminUserId;
 
-    /// <summary>Each user of the input as the admin API has it, or null when the account does not exist.</summary>
-    public Dictionary<string, JsonObject?> Users { get; } = new(StringComparer.Ordinal);
+    /// <summary>Each user of the input as the account authority has it, or null when the account does not exist.</summary>
+    public Dictionary<string, Accounts.Account?> Users { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The current override per user (<c>{}</c> when none).</summary>
     public Dictionary<string, JsonObject> Ratelimits { get; } = new(StringComparer.Ordinal);

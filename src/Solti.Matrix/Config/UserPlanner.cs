@@ -1,3 +1,5 @@
+using Solti.Matrix.Accounts;
+
 namespace Solti.Matrix.Config;
 
 /// <summary>Plans one account, for <c>matrix_config</c> and <c>synapse_user</c> alike: create, update only the fields that
@@ -11,18 +13,18 @@ public static class UserPlanner
     public static void Plan(DesiredUser user, ServerSnapshot snapshot, ConfigPlan plan, List<PlanAction> deactivations)
     {
         var current = snapshot.Users.GetValueOrDefault(user.UserId);
-        var result = new ItemResult("user", user.UserId, "unchanged") { Server = current };
+        var result = new ItemResult("user", user.UserId, "unchanged") { Server = current?.ToJson() };
         plan.Users.Add(result);
         if (!user.Present)
         {
-            if (current is not null && current["deactivated"] is JsonValue d && d.GetValueKind() == JsonValueKind.False)
+            if (current is { Deactivated: false })
             {
                 result.Action = "deactivated";
                 result.Changes.Add("deactivated");
                 result.Before["deactivated"] = false;
                 result.After["deactivated"] = true;
                 var details = user.Erase ? new JsonObject { ["erase"] = true } : [];
-                deactivations.Add(new PlanAction(PlanActionKind.DeactivateUser, user.UserId, details, (admin, ct) => admin.DeactivateUserAsync(user.UserId, user.Erase, ct)));
+                deactivations.Add(new PlanAction(PlanActionKind.DeactivateUser, user.UserId, details, async (admin, ct) => await (await admin.AccountsAsync(ct)).DeactivateAsync(user.UserId, user.Erase, ct)));
             }
 
             return;
@@ -64,14 +66,9 @@ public static class UserPlanner
 
             plan.Actions.Add(new PlanAction(PlanActionKind.UpdateUser, user.UserId, details, async (admin, ct) =>
             {
-                var body = (JsonObject)write.DeepClone();
-                if (sendPassword)
-                {
-                    body["password"] = user.Password;
-                    body["logout_devices"] = user.LogoutDevices;
-                }
-
-                result.Server = await admin.PutUserAsync(user.UserId, body, ct);
+                var accounts = await admin.AccountsAsync(ct);
+                var written = new AccountWrite((JsonObject)write.DeepClone(), sendPassword ? user.Password : null, user.LogoutDevices);
+                result.Server = (await accounts.PutAsync(user.UserId, written, ct)).ToJson();
             }));
         }
 
@@ -98,13 +95,8 @@ public static class UserPlanner
 
         plan.Actions.Add(new PlanAction(PlanActionKind.CreateUser, user.UserId, new JsonObject { ["fields"] = new JsonArray([.. result.Changes.Select(c => (JsonNode)c)]) }, async (admin, ct) =>
         {
-            var body = (JsonObject)user.Fields.DeepClone();
-            if (user.Password is not null)
-            {
-                body["password"] = user.Password;
-            }
-
-            result.Server = await admin.PutUserAsync(user.UserId, body, ct);
+            var accounts = await admin.AccountsAsync(ct);
+            result.Server = (await accounts.PutAsync(user.UserId, new AccountWrite((JsonObject)user.Fields.DeepClone(), user.Password), ct)).ToJson();
         }));
         Ratelimit(user, [], plan, result);
     }

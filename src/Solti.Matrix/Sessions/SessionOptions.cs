@@ -24,7 +24,7 @@ public sealed record SessionOptions
     public bool RequestRefreshToken { get; init; }
 
     /// <summary>Called before a password login to create the device first (e.g. through the admin API's
-    /// <see cref="SynapseAdminClient.CreateDeviceAsync"/>), for servers that only allow known devices.</summary>
+    /// <see cref="Accounts.SynapseAccounts.CreateDeviceAsync"/>), for servers that only allow known devices.</summary>
     public Func<string, string, CancellationToken, Task>? PrecreateDevice { get; init; }
 
     /// <summary>Use and update the credential cache (needs <see cref="UserId"/>).</summary>

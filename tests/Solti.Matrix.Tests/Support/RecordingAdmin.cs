@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Solti.Matrix.Accounts;
 
 namespace Solti.Matrix.Tests.Support;
 
@@ -12,24 +13,15 @@ public sealed class RecordingAdmin() : SynapseAdminClient(null!)
     /// <summary>The id <see cref="CreateRoomAsync"/> answers.</summary>
     public string CreatedRoomId { get; init; } = "!created:example.org";
 
-    private Task Record(string call, JsonObject? body = null)
+    internal Task Record(string call, JsonObject? body = null)
     {
         Calls.Add((call, (JsonObject?)body?.DeepClone()));
         return Task.CompletedTask;
     }
 
-    public override async Task<JsonObject> PutUserAsync(string userId, JsonObject fields, CancellationToken cancellationToken = default)
-    {
-        await Record($"put_user {userId}", fields);
-        var answer = (JsonObject)fields.DeepClone();
-        answer.Remove("password");
-        answer.Remove("logout_devices");
-        answer["name"] = userId;
-        return answer;
-    }
-
-    public override Task DeactivateUserAsync(string userId, bool erase, CancellationToken cancellationToken = default) =>
-        Record($"deactivate {userId} erase={erase}");
+    /// <summary>The account authority: <see cref="RecordingAccounts"/>, recording into <see cref="Calls"/>.</summary>
+    public override Task<IAccountAuthority> AccountsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IAccountAuthority>(new RecordingAccounts(Record));
 
     public override Task SetRatelimitOverrideAsync(string userId, long messagesPerSecond, long burstCount, CancellationToken cancellationToken = default) =>
         Record($"set_ratelimit {userId} {messagesPerSecond}/{burstCount}");
