@@ -29,6 +29,7 @@ public sealed partial class ArchitectureTests
         { @"new MatrixClientOptions\(", ["src/Solti.Matrix/ClientSettings.cs", "src/Solti.Matrix/MatrixClientOptions.cs"], "settings turned into a client (ForService: the same knobs for MAS's admin API)" },
         { @"Backoff\.Ticks \* 2", [], "a backoff of its own beside RetryRule" },
         { @"""private_chat"", ""public_chat""", ["src/Solti.Matrix/Config/ManagedRoomState.cs"], "the values of a room setting" },
+        { @"""mas-client:", [], "MAS's grant kept as a session of a made-up user (it is a StoredGrant, Sessions/StoredGrant.cs)" },
     };
 
     [Theory]
