@@ -43,6 +43,34 @@ public sealed class CredentialCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_mas_grant_is_a_record_of_its_own_in_a_private_file_that_no_session_lookup_reads()
+    {
+        var cache = new CredentialCache(Dir);
+        var expires = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        cache.Write(Homeserver, Session());
+        cache.WriteGrant(Homeserver, new StoredGrant("01J5ADM1N", "mat_grant_token", expires)); // MAS at the homeserver's URL
+
+        var path = cache.GrantPathFor(Homeserver, "01J5ADM1N");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.StartsWith("mas-grant_", Path.GetFileName(path), StringComparison.Ordinal);
+        Assert.Equal(("mat_grant_token", expires, "http://127.0.0.1:8008"), (cache.ReadGrant(Homeserver, "01J5ADM1N")!.AccessToken, cache.ReadGrant(Homeserver, "01J5ADM1N")!.ExpiresAt, cache.ReadGrant(Homeserver, "01J5ADM1N")!.MasUrl));
+        Assert.Null(cache.ReadGrant(Homeserver, "01J5OTHER"));
+        Assert.Null(cache.ReadGrant(new Uri("http://127.0.0.1:9009/"), "01J5ADM1N"));
+        Assert.Null(cache.FindByToken(Homeserver, "mat_grant_token"));
+        Assert.Null(cache.Read(Homeserver, "01J5ADM1N"));
+        Assert.NotEqual(cache.PathFor(Homeserver, "01J5ADM1N"), path); // never the file of a session of the same name
+        Assert.DoesNotContain("mat_grant_token", cache.ReadGrant(Homeserver, "01J5ADM1N")!.ToString(), StringComparison.Ordinal);
+
+        var target = Path.Combine(_root, "attacker-file");
+        File.WriteAllText(target, "untouched");
+        File.Delete(path);
+        File.CreateSymbolicLink(path, target);
+        Assert.Contains("symbolic link", Assert.Throws<CredentialCacheException>(() => cache.ReadGrant(Homeserver, "01J5ADM1N")).Message, StringComparison.Ordinal);
+        Assert.Contains("symbolic link", Assert.Throws<CredentialCacheException>(() => cache.WriteGrant(Homeserver, new StoredGrant("01J5ADM1N", "mat_new", expires))).Message, StringComparison.Ordinal);
+        Assert.Equal("untouched", File.ReadAllText(target));
+    }
+
+    [Fact]
     public void Entries_are_keyed_by_homeserver_and_user()
     {
         var cache = new CredentialCache(Dir);

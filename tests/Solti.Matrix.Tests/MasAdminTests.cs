@@ -105,9 +105,13 @@ public sealed class MasAdminTests
         Assert.True((await GetAsync(h, client, cached, h.Hs.AdminId))!.Admin);
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => GetAsync(h, client, cached, h.Hs.BotId)));
         Assert.Equal(before + 1, (await GrantsAsync()).Count);
-        var file = Assert.Single(Directory.GetFiles(h.CacheDir), f => Path.GetFileName(f).Contains("mas-client", StringComparison.Ordinal) && f.EndsWith(".json", StringComparison.Ordinal));
+        var file = Assert.Single(Directory.GetFiles(h.CacheDir), f => Path.GetFileName(f).StartsWith("mas-grant_", StringComparison.Ordinal) && f.EndsWith(".json", StringComparison.Ordinal));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
-        Assert.DoesNotContain(TestHomeserver.MasClientSecret, await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+        var kept = await File.ReadAllTextAsync(file);
+        Assert.DoesNotContain(TestHomeserver.MasClientSecret, kept, StringComparison.Ordinal);
+        var record = JsonNode.Parse(kept)!.AsObject();
+        Assert.Equal((TestHomeserver.MasClientId, false), (record["client_id"]!.GetValue<string>(), record.ContainsKey("user_id"))); // the grant's own record, not a session's
+        Assert.DoesNotContain(Directory.GetFiles(h.CacheDir), f => Path.GetFileName(f).Contains("mas-client", StringComparison.Ordinal));
 
         // Check mode makes no grant but uses the token the cache holds.
         Assert.NotNull(await GetAsync(h, client, cached with { MayGrant = false }, h.Hs.BotId));

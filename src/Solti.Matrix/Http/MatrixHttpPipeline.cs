@@ -8,7 +8,8 @@ using Polly.Timeout;
 
 namespace Solti.Matrix.Http;
 
-/// <summary>Every HTTP call goes through here: bearer auth header, per-attempt timeout, and one resilience
+/// <summary>Every HTTP call goes through here: bearer auth header (a token source's, renewed when refused:
+/// <see cref="SendAuthenticatedAsync"/>), per-attempt timeout, and one resilience
 /// pipeline (429 waits as asked, 5xx/timeouts/connection failures back off with jitter, other 4xx never retry,
 /// every wait capped, a total budget per call).</summary>
 public sealed class MatrixHttpPipeline : IDisposable
@@ -44,6 +45,30 @@ public sealed class MatrixHttpPipeline : IDisposable
 
     /// <summary>A call's budget (<see cref="RetryOptions.TotalBudget"/>) on this pipeline's clock, starting now.</summary>
     public CallBudget NewBudget() => CallBudget.Start(_options.Retry.TotalBudget, _options.Time);
+
+    /// <summary>The authentication step, the one place a refused token is replaced: sends <paramref name="request"/> with
+    /// the token <paramref name="tokens"/> holds (acquiring one when it has none), each send with the retries of
+    /// <see cref="SendAsync(MatrixRequest, string?, CallBudget, CancellationToken)"/>; when the source calls a refusal a
+    /// bad token (<see cref="ITokenSource.IsBadToken"/>), it renews the token and the same request goes again (the same
+    /// object: the same transaction id), as many times as the source has another token, all within
+    /// <paramref name="budget"/>. Any other failure is thrown as it is; a source with no token to offer ends the call with
+    /// its own error (<see cref="ITokenSource.GiveUp"/>).</summary>
+    internal async Task<JsonNode> SendAuthenticatedAsync(MatrixRequest request, ITokenSource tokens, CallBudget budget, CancellationToken cancellationToken)
+    {
+        var log = new RecoveryLog(budget, request);
+        var token = await tokens.TokenAsync(log, cancellationToken) ?? throw tokens.GiveUp(log);
+        while (true)
+        {
+            try
+            {
+                return await SendAsync(request, token, budget, cancellationToken);
+            }
+            catch (MatrixException refusal) when (tokens.IsBadToken(refusal))
+            {
+                token = await tokens.RenewAsync(token, refusal, log, cancellationToken) ?? throw tokens.GiveUp(log);
+            }
+        }
+    }
 
     /// <summary>Sends with retries within <paramref name="budget"/>, which the caller may share across several requests
     /// (a session's heal and the retry after it).</summary>

@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization.Metadata;
 using Solti.Matrix.Storage;
 
 namespace Solti.Matrix.Sessions;
 
-/// <summary>Per-OS-user session cache: one 0600 file per (homeserver, user) in a 0700 directory
-/// (<see cref="StatePaths.CredentialCache"/>). Files are replaced through a temp file and a rename; a symlink, a path
-/// owned by someone else, or one with group/other access is refused, never used (<see cref="PrivateDirectory"/>).</summary>
+/// <summary>Per-OS-user session cache: one 0600 file per (homeserver, user), a <see cref="StoredSession"/>, and one per
+/// (MAS, admin client), a <see cref="StoredGrant"/>, in a 0700 directory (<see cref="StatePaths.CredentialCache"/>).
+/// Files are replaced through a temp file and a rename; a symlink, a path owned by someone else, or one with
+/// group/other access is refused, never used (<see cref="PrivateDirectory"/>).</summary>
 public sealed class CredentialCache
 {
     /// <summary>A cache in <paramref name="directory"/>, or in <see cref="DefaultDirectory"/> when null.</summary>
@@ -23,11 +25,22 @@ public sealed class CredentialCache
     public static string DefaultDirectory() => StatePaths.CredentialCache();
 
     /// <summary>The file for one (homeserver, user): readable name plus a hash so distinct keys never collide.</summary>
-    public string PathFor(Uri homeserver, string userId)
+    public string PathFor(Uri homeserver, string userId) => FileFor("", homeserver, userId);
+
+    /// <summary>The file of the grant of MAS admin client <paramref name="clientId"/> at <paramref name="mas"/>:
+    /// <c>mas-grant_</c>, then named as a session's file is (a name no session's file has, and that
+    /// <see cref="FindByToken"/> never reads).</summary>
+    public string GrantPathFor(Uri mas, string clientId) => FileFor(GrantPrefix, mas, clientId);
+
+    private const string GrantPrefix = "mas-grant_";
+
+    /// <summary>One record's file: <paramref name="kind"/>, the server's host and the name in safe characters, then a
+    /// hash of the server's base URL and the name.</summary>
+    private string FileFor(string kind, Uri server, string name)
     {
-        var key = Key(homeserver) + "\n" + userId;
+        var key = Key(server) + "\n" + name;
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
-        return Path.Combine(Directory, $"{Readable(homeserver, userId)}.{hash}.json");
+        return Path.Combine(Directory, $"{kind}{Readable(server, name)}.{hash}.json");
     }
 
     /// <summary>A homeserver as the cache names it: its base URL without the trailing slash.</summary>
@@ -43,8 +56,15 @@ public sealed class CredentialCache
     public StoredSession? Read(Uri homeserver, string userId)
     {
         var path = PathFor(homeserver, userId);
-        return CheckDirectory(create: false) && ReadFile(path) is { } stored && stored.UserId == userId ? stored : null;
+        return CheckDirectory(create: false) && ReadFile(path, SessionJsonContext.Default.StoredSession) is { } stored && stored.UserId == userId ? stored : null;
     }
+
+    /// <summary>The grant the cache holds for MAS admin client <paramref name="clientId"/> at <paramref name="mas"/>, or
+    /// null when there is none, with the same refusals as <see cref="Read"/>.</summary>
+    public StoredGrant? ReadGrant(Uri mas, string clientId) =>
+        CheckDirectory(create: false) && ReadFile(GrantPathFor(mas, clientId), SessionJsonContext.Default.StoredGrant) is { } grant && grant.ClientId == clientId && grant.MasUrl == Key(mas)
+            ? grant
+            : null;
 
     /// <summary>The cached session on <paramref name="homeserver"/> whose access token is <paramref name="accessToken"/>,
     /// whatever its user (a session given a bare token, kept earlier under the user the server named), or null. Reads
@@ -59,7 +79,7 @@ public sealed class CredentialCache
         foreach (var path in System.IO.Directory.EnumerateFiles(Directory, Readable(homeserver, "") + "*.json"))
         {
             // The record names its homeserver; an older one is told by its file name (a hash, so only then).
-            if (ReadFile(path) is { } stored && stored.AccessToken == accessToken && (stored.Homeserver is { } written ? written == Key(homeserver) : PathFor(homeserver, stored.UserId) == path))
+            if (ReadFile(path, SessionJsonContext.Default.StoredSession) is { } stored && stored.AccessToken == accessToken && (stored.Homeserver is { } written ? written == Key(homeserver) : PathFor(homeserver, stored.UserId) == path))
             {
                 return stored;
             }
@@ -68,8 +88,9 @@ public sealed class CredentialCache
         return null;
     }
 
-    /// <summary>One cache file, checked before and after it is opened; null when absent or not a session.</summary>
-    private static StoredSession? ReadFile(string path)
+    /// <summary>One cache file, checked before and after it is opened; null when absent or not a record of the kind.</summary>
+    private static T? ReadFile<T>(string path, JsonTypeInfo<T> kind)
+        where T : class
     {
         if (CheckFile(path) is not { } before)
         {
@@ -85,7 +106,7 @@ public sealed class CredentialCache
         using var stream = new FileStream(handle, FileAccess.Read);
         try
         {
-            return JsonSerializer.Deserialize(stream, SessionJsonContext.Default.StoredSession);
+            return JsonSerializer.Deserialize(stream, kind);
         }
         catch (JsonException)
         {
@@ -116,13 +137,20 @@ public sealed class CredentialCache
 
     /// <summary>Replaces the user's file at once (<see cref="PrivateFile.WriteAtomic"/>: 0600, flushed, renamed, the directory
     /// flushed).</summary>
-    public void Write(Uri homeserver, StoredSession session)
+    public void Write(Uri homeserver, StoredSession session) =>
+        WriteFile(PathFor(homeserver, session.UserId), session with { Homeserver = Key(homeserver) }, SessionJsonContext.Default.StoredSession);
+
+    /// <summary>Replaces the grant's file of its client at <paramref name="mas"/>, as <see cref="Write"/> does a
+    /// session's.</summary>
+    public void WriteGrant(Uri mas, StoredGrant grant) =>
+        WriteFile(GrantPathFor(mas, grant.ClientId), grant with { MasUrl = Key(mas) }, SessionJsonContext.Default.StoredGrant);
+
+    /// <summary>The one write of a record: the directory and the file checked, then <see cref="PrivateFile.WriteAtomic"/>.</summary>
+    private void WriteFile<T>(string path, T record, JsonTypeInfo<T> kind)
     {
         CheckDirectory(create: true);
-        var path = PathFor(homeserver, session.UserId);
         CheckFile(path);
-        var record = session with { Homeserver = Key(homeserver) };
-        PrivateFile.WriteAtomic(path, stream => JsonSerializer.Serialize(stream, record, SessionJsonContext.Default.StoredSession));
+        PrivateFile.WriteAtomic(path, stream => JsonSerializer.Serialize(stream, record, kind));
     }
 
     /// <summary>Removes the cached session of <paramref name="userId"/> on <paramref name="homeserver"/>, if there is
@@ -138,7 +166,15 @@ public sealed class CredentialCache
 
     /// <summary>An exclusive inter-process lock for logging one user in; waits up to <paramref name="timeout"/>.</summary>
     public Task<IDisposable> LockAsync(Uri homeserver, string userId, TimeSpan timeout, CancellationToken cancellationToken) =>
-        AcquireAsync(PathFor(homeserver, userId) + ".lock", timeout, (path, e) => new CredentialCacheException($"another process held the login lock {path} for longer than {timeout.TotalSeconds:0} s: {e.Message}"), cancellationToken);
+        LoginLockAsync(PathFor(homeserver, userId), timeout, cancellationToken);
+
+    /// <summary>The same lock for the grant of MAS admin client <paramref name="clientId"/> (a grant is a login): one grant
+    /// for every process of this OS user.</summary>
+    public Task<IDisposable> GrantLockAsync(Uri mas, string clientId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        LoginLockAsync(GrantPathFor(mas, clientId), timeout, cancellationToken);
+
+    private Task<IDisposable> LoginLockAsync(string record, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AcquireAsync(record + ".lock", timeout, (path, e) => new CredentialCacheException($"another process held the login lock {path} for longer than {timeout.TotalSeconds:0} s: {e.Message}"), cancellationToken);
 
     /// <summary>The send slot of one user on this host: held for one message send (its attempts and the waits the server
     /// asks for between them), so that the processes of one user take turns for the homeserver's rate limit instead of

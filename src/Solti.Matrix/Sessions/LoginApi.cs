@@ -40,7 +40,7 @@ internal sealed class LoginApi(MatrixHttpPipeline http)
         return Read(reply, current.UserId, current.DeviceId, current.RefreshToken);
     }
 
-    private static SessionCredentials Read(JsonNode reply, string? userId, string? deviceId, string? previousRefresh)
+    private SessionCredentials Read(JsonNode reply, string? userId, string? deviceId, string? previousRefresh)
     {
         var token = reply["access_token"]?.GetValue<string>()
             ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "the server's answer has no access_token");
@@ -49,7 +49,7 @@ internal sealed class LoginApi(MatrixHttpPipeline http)
             token,
             reply["device_id"]?.GetValue<string>() ?? deviceId,
             reply["refresh_token"]?.GetValue<string>() ?? previousRefresh,
-            expiresIn is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null,
+            expiresIn is { } ms ? http.Options.Time.GetUtcNow().AddMilliseconds(ms) : null,
             reply["user_id"]?.GetValue<string>() ?? userId);
     }
 }

@@ -3,12 +3,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Solti.Matrix.Sessions;
 
-/// <summary>A self-healing session for one (homeserver, user). Only <c>401 M_UNKNOWN_TOKEN</c>/<c>M_MISSING_TOKEN</c>
-/// start recovery, which tries in order: (1) the cached token if it differs from the one that failed, (2) the refresh
-/// token, (3) password login with the same device_id; the original request is retried once after each success.
-/// Steps 2 and 3 run under an inter-process lock, re-reading the cache first, so N processes make one login. The
-/// request, the recovery and the retry after it share one <see cref="CallBudget"/>: a heal never restarts the clock.</summary>
-public sealed class MatrixSession
+/// <summary>A self-healing session for one (homeserver, user): the token source (<see cref="ITokenSource"/>) of the
+/// pipeline's authentication step (<see cref="MatrixHttpPipeline.SendAuthenticatedAsync"/>), which sends, and on a
+/// refusal of the token asks this session for another and sends the same request again. Only
+/// <c>401 M_UNKNOWN_TOKEN</c>/<c>M_MISSING_TOKEN</c> start recovery, which tries in order: (1) the cached token if it
+/// differs from the one that failed, (2) the refresh token, (3) password login with the same device_id; the original
+/// request is retried once after each success. Steps 2 and 3 run under an inter-process lock, re-reading the cache
+/// first, so N processes make one login. The request, the recovery and the retry after it share one
+/// <see cref="CallBudget"/>: a heal never restarts the clock.</summary>
+public sealed class MatrixSession : ITokenSource
 {
     private readonly MatrixHttpPipeline _http;
     private readonly SessionOptions _options;
@@ -99,34 +102,40 @@ public sealed class MatrixSession
     private static MatrixException SlotTaken(MatrixRequest request, string user, CallBudget budget) => new(0, MatrixErrorCodes.BudgetExhausted,
         $"{request}: not sent: other sends of {user} on this host held its send slot for the whole budget of {RetryAfter.Describe(budget.Total)} (the homeserver is rate limiting {user}); {RetryRule.RateLimitRemedies}");
 
-    /// <summary>As <see cref="SendAsync(MatrixRequest, CancellationToken)"/>, within <paramref name="budget"/>.</summary>
-    private async Task<JsonNode> SendAsync(MatrixRequest request, CallBudget budget, CancellationToken cancellationToken)
+    /// <summary>As <see cref="SendAsync(MatrixRequest, CancellationToken)"/>, within <paramref name="budget"/>: the
+    /// pipeline's authentication step, with this session as its token source.</summary>
+    private Task<JsonNode> SendAsync(MatrixRequest request, CallBudget budget, CancellationToken cancellationToken) =>
+        _http.SendAuthenticatedAsync(request, this, budget, cancellationToken);
+
+    /// <summary>The live token; without one (none was given), the recovery steps in order.</summary>
+    async Task<string?> ITokenSource.TokenAsync(RecoveryLog log, CancellationToken cancellationToken)
     {
-        var log = new RecoveryLog(budget);
         if (_current is null && !await HealAsync(null, log, cancellationToken))
         {
-            throw new SessionRecoveryException(_options.UserId ?? "(no user_id)", ["no access token was given", .. log.Failures], log.LastError);
+            log.Failures.Insert(0, "no access token was given");
+            return null;
         }
 
-        while (true)
-        {
-            var token = _current!.AccessToken;
-            try
-            {
-                return await _http.SendAsync(request, token, log.Budget, cancellationToken);
-            }
-            catch (MatrixException e) when (e.IsTokenError)
-            {
-                log.LastError ??= e;
-                log.Failures.Add($"the token was rejected ({e.Errcode}{(e.SoftLogout == true ? ", soft logout" : "")})");
-                _logger.LogInformation("{Request}: token rejected ({Errcode}); recovering the session of {User}", request, e.Errcode, UserId);
-                if (!await HealAsync(token, log, cancellationToken))
-                {
-                    throw new SessionRecoveryException(UserId ?? "(no user_id)", log.Failures, log.LastError);
-                }
-            }
-        }
+        return _current!.AccessToken;
     }
+
+    /// <summary>Only <c>401 M_UNKNOWN_TOKEN</c>/<c>M_MISSING_TOKEN</c> (<see cref="MatrixException.IsTokenError"/>); a 403
+    /// never is.</summary>
+    bool ITokenSource.IsBadToken(MatrixException refusal) => refusal.IsTokenError;
+
+    /// <summary>The next recovery step that gives a token other than <paramref name="refused"/>.</summary>
+    async Task<string?> ITokenSource.RenewAsync(string refused, MatrixException refusal, RecoveryLog log, CancellationToken cancellationToken)
+    {
+        log.LastError ??= refusal;
+        log.Failures.Add($"the token was rejected ({refusal.Errcode}{(refusal.SoftLogout == true ? ", soft logout" : "")})");
+        _logger.LogInformation("{Request}: token rejected ({Errcode}); recovering the session of {User}", log.Request, refusal.Errcode, UserId);
+        return await HealAsync(refused, log, cancellationToken) ? _current!.AccessToken : null;
+    }
+
+    /// <summary>A <see cref="SessionRecoveryException"/>: each step tried and why it failed.</summary>
+    MatrixException ITokenSource.GiveUp(RecoveryLog log) => Unrecovered(log);
+
+    private SessionRecoveryException Unrecovered(RecoveryLog log) => new(UserId ?? "(no user_id)", log.Failures, log.LastError);
 
     /// <summary>Who the session's token belongs to (<c>/account/whoami</c>: <c>user_id</c>, <c>device_id</c>), healing as
     /// any request does.</summary>
@@ -142,7 +151,7 @@ public sealed class MatrixSession
         {
             if (!await TryPasswordAsync(log, cancellationToken))
             {
-                throw new SessionRecoveryException(UserId ?? "(no user_id)", log.Failures, log.LastError);
+                throw Unrecovered(log);
             }
         }
         finally
@@ -265,19 +274,6 @@ public sealed class MatrixSession
         }
     }
 
-    /// <summary>One call's recovery: its budget, the steps tried, why each failed, and the error to report (a login's,
-    /// when one failed).</summary>
-    private sealed class RecoveryLog(CallBudget budget)
-    {
-        public CallBudget Budget => budget;
-
-        public HashSet<RecoveryStep> Tried { get; } = [];
-
-        public List<string> Failures { get; } = [];
-
-        public MatrixException? LastError { get; set; }
-    }
-
     /// <summary>Tries the next untried step; true when the session has a new token to retry with.</summary>
     private async Task<bool> HealAsync(string? failedToken, RecoveryLog log, CancellationToken cancellationToken)
     {
@@ -290,7 +286,7 @@ public sealed class MatrixSession
                 return true;
             }
 
-            if (log.Tried.Add(RecoveryStep.Cache) && TryCache(failedToken, log))
+            if (log.Tried.Add(RecoveryStep.Cache.Name()) && TryCache(failedToken, log))
             {
                 return true;
             }
@@ -344,7 +340,7 @@ public sealed class MatrixSession
     private async Task<bool> TryRefreshAsync(RecoveryLog log, CancellationToken cancellationToken)
     {
         var refreshable = _current?.RefreshToken is not null ? _current : null;
-        if (!log.Tried.Add(RecoveryStep.Refresh) || refreshable is null)
+        if (!log.Tried.Add(RecoveryStep.Refresh.Name()) || refreshable is null)
         {
             return false;
         }
@@ -365,7 +361,7 @@ public sealed class MatrixSession
 
     private async Task<bool> TryPasswordAsync(RecoveryLog log, CancellationToken cancellationToken)
     {
-        if (!log.Tried.Add(RecoveryStep.PasswordLogin))
+        if (!log.Tried.Add(RecoveryStep.PasswordLogin.Name()))
         {
             return false;
         }

@@ -21,6 +21,8 @@ public sealed record StoredSession(
     public override string ToString() => $"StoredSession {{ UserId = {UserId}, DeviceId = {DeviceId}, ExpiresAt = {ExpiresAt} }}";
 }
 
+/// <summary>The credential cache's records, one type per kind: a user's session and a MAS admin client's grant.</summary>
 [JsonSerializable(typeof(StoredSession))]
+[JsonSerializable(typeof(StoredGrant))]
 [JsonSourceGenerationOptions(WriteIndented = true)]
 internal sealed partial class SessionJsonContext : JsonSerializerContext;
