@@ -34,6 +34,18 @@ public sealed class CredentialCache
 
     private const string GrantPrefix = "mas-grant_";
 
+    /// <summary>The end-to-end encryption store of one device (<c>crypto_…​.db</c>, SQLite): its keys, Olm and Megolm
+    /// sessions and the devices it has seen, changed only under <see cref="DeviceLockAsync"/>.</summary>
+    public string CryptoPathFor(Uri homeserver, string userId, string deviceId) =>
+        Path.ChangeExtension(FileFor(CryptoPrefix, homeserver, userId + "/" + deviceId), ".db");
+
+    private const string CryptoPrefix = "crypto_";
+
+    /// <summary>The one lock of a device's crypto store that every process of that device on this host takes (modules,
+    /// the CLI, the relay): one crypto owner at a time, so no Megolm index is used twice and no Olm session forks.</summary>
+    public Task<IDisposable> DeviceLockAsync(Uri homeserver, string userId, string deviceId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AcquireAsync(CryptoPathFor(homeserver, userId, deviceId) + ".lock", timeout, (path, e) => new CredentialCacheException($"another process held the crypto lock {path} for longer than {timeout.TotalSeconds:0} s: {e.Message}"), cancellationToken);
+
     /// <summary>One record's file: <paramref name="kind"/>, the server's host and the name in safe characters, then a
     /// hash of the server's base URL and the name.</summary>
     private string FileFor(string kind, Uri server, string name)

@@ -1,0 +1,183 @@
+using Microsoft.Data.Sqlite;
+using Solti.Matrix.Sessions;
+using Solti.Matrix.Storage;
+
+namespace Solti.Matrix.Encryption;
+
+/// <summary>One device's end-to-end encryption state on this host: its Olm account, its Olm sessions with other
+/// devices, its outbound Megolm session per room (with whom it was shared and how often it was used), the devices it
+/// has seen (their keys as first seen: a change is refused) and the rooms known to be encrypted. SQLite in the
+/// credential cache's private directory (<see cref="CredentialCache.CryptoPathFor"/>, 0600), in WAL mode with full sync:
+/// a change is on disk before the request it prepares leaves. It is opened only under the device's crypto lock
+/// (<see cref="CredentialCache.DeviceLockAsync"/>), which every process of the device takes, and closed with it: no
+/// Olm or Megolm state outlives the lock. The values are the crypto core's own exports (JSON), kept as text.</summary>
+public sealed class CryptoStore : IDisposable
+{
+    private readonly SqliteConnection _db;
+    private readonly IDisposable _lock;
+
+    private CryptoStore(string path, IDisposable deviceLock)
+    {
+        Path = path;
+        _lock = deviceLock;
+        Outbox.SqliteNative.EnsureLoaded();
+        Refuse(path);
+        using (File.Open(path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, UnixCreateMode = PrivateDirectory.FileMode }))
+        {
+        }
+
+        Refuse(path);
+        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+        _db.Open();
+        Execute("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            PRAGMA busy_timeout = 10000;
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS olm_sessions (their_key TEXT NOT NULL, session_id TEXT NOT NULL, state TEXT NOT NULL, last_used INTEGER NOT NULL, PRIMARY KEY (their_key, session_id));
+            CREATE TABLE IF NOT EXISTS outbound_group (room_id TEXT PRIMARY KEY, state TEXT NOT NULL, created_ms INTEGER NOT NULL, messages INTEGER NOT NULL, shared_with TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS devices (user_id TEXT NOT NULL, device_id TEXT NOT NULL, ed25519 TEXT NOT NULL, curve25519 TEXT NOT NULL, first_seen_ms INTEGER NOT NULL, PRIMARY KEY (user_id, device_id));
+            CREATE TABLE IF NOT EXISTS rooms (room_id TEXT PRIMARY KEY, settings TEXT NOT NULL);
+            """);
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Takes the device's crypto lock (waiting up to <paramref name="timeout"/>) and opens its store, creating it
+    /// when missing; disposing the store releases the lock.</summary>
+    public static async Task<CryptoStore> OpenAsync(CredentialCache cache, Uri homeserver, string userId, string deviceId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var held = await cache.DeviceLockAsync(homeserver, userId, deviceId, timeout, cancellationToken);
+        try
+        {
+            return new CryptoStore(cache.CryptoPathFor(homeserver, userId, deviceId), held);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The device's Olm account as the crypto core exported it, or null before the first one.</summary>
+    public string? Account => Scalar("SELECT value FROM meta WHERE key = 'account'");
+
+    /// <summary>Keeps the account (its identity keys and one-time keys); on disk when this returns.</summary>
+    public void SaveAccount(string account) => Execute("INSERT INTO meta (key, value) VALUES ('account', $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value", ("$v", account));
+
+    /// <summary>A small remembered value (<c>keys_uploaded</c>, …), or null.</summary>
+    public string? Setting(string key) => Scalar("SELECT value FROM meta WHERE key = $k", ("$k", "setting:" + key));
+
+    /// <summary>Remembers a small value.</summary>
+    public void SaveSetting(string key, string value) => Execute("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value", ("$k", "setting:" + key), ("$v", value));
+
+    /// <summary>The Olm sessions with the device whose Curve25519 key is <paramref name="theirKey"/>, the most recently
+    /// used first.</summary>
+    public IReadOnlyList<(string SessionId, string State)> OlmSessions(string theirKey)
+    {
+        using var command = Command("SELECT session_id, state FROM olm_sessions WHERE their_key = $k ORDER BY last_used DESC", ("$k", theirKey));
+        using var reader = command.ExecuteReader();
+        var sessions = new List<(string, string)>();
+        while (reader.Read())
+        {
+            sessions.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return sessions;
+    }
+
+    /// <summary>Keeps an Olm session (new or advanced) as used at <paramref name="usedMs"/>.</summary>
+    public void SaveOlmSession(string theirKey, string sessionId, string state, long usedMs) =>
+        Execute("INSERT INTO olm_sessions (their_key, session_id, state, last_used) VALUES ($k, $i, $s, $u) ON CONFLICT (their_key, session_id) DO UPDATE SET state = excluded.state, last_used = excluded.last_used",
+            ("$k", theirKey), ("$i", sessionId), ("$s", state), ("$u", usedMs));
+
+    /// <summary>The room's outbound Megolm session, or null when it has none.</summary>
+    public OutboundGroupRecord? OutboundGroupSession(string roomId)
+    {
+        using var command = Command("SELECT state, created_ms, messages, shared_with FROM outbound_group WHERE room_id = $r", ("$r", roomId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new OutboundGroupRecord(roomId, reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3)) : null;
+    }
+
+    /// <summary>Keeps the room's outbound Megolm session: its state (after the ratchet moved for the message about to be
+    /// sent, so an index is never used twice), when it was made, how many messages it encrypted, with whom it was shared.</summary>
+    public void SaveOutboundGroupSession(OutboundGroupRecord record) =>
+        Execute("INSERT INTO outbound_group (room_id, state, created_ms, messages, shared_with) VALUES ($r, $s, $c, $m, $w) ON CONFLICT (room_id) DO UPDATE SET state = excluded.state, created_ms = excluded.created_ms, messages = excluded.messages, shared_with = excluded.shared_with",
+            ("$r", record.RoomId), ("$s", record.State), ("$c", record.CreatedMs), ("$m", record.Messages), ("$w", record.SharedWith));
+
+    /// <summary>Forgets the room's outbound session: the next message starts a new one (rotation).</summary>
+    public void DropOutboundGroupSession(string roomId) => Execute("DELETE FROM outbound_group WHERE room_id = $r", ("$r", roomId));
+
+    /// <summary>The keys a device had when this device first saw it, or null when it never saw it.</summary>
+    public KnownDevice? Device(string userId, string deviceId)
+    {
+        using var command = Command("SELECT ed25519, curve25519, first_seen_ms FROM devices WHERE user_id = $u AND device_id = $d", ("$u", userId), ("$d", deviceId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new KnownDevice(userId, deviceId, reader.GetString(0), reader.GetString(1), reader.GetInt64(2)) : null;
+    }
+
+    /// <summary>Remembers a device's keys the first time it is seen (later calls keep the first keys).</summary>
+    public void RememberDevice(KnownDevice device) =>
+        Execute("INSERT OR IGNORE INTO devices (user_id, device_id, ed25519, curve25519, first_seen_ms) VALUES ($u, $d, $e, $c, $t)",
+            ("$u", device.UserId), ("$d", device.DeviceId), ("$e", device.Ed25519), ("$c", device.Curve25519), ("$t", device.FirstSeenMs));
+
+    /// <summary>The room's <c>m.room.encryption</c> settings when it is known to be encrypted (it can never stop being);
+    /// null when not known to be.</summary>
+    public string? EncryptedRoom(string roomId) => Scalar("SELECT settings FROM rooms WHERE room_id = $r", ("$r", roomId));
+
+    /// <summary>Remembers that the room is encrypted, with its settings.</summary>
+    public void RememberEncryptedRoom(string roomId, string settings) =>
+        Execute("INSERT INTO rooms (room_id, settings) VALUES ($r, $s) ON CONFLICT (room_id) DO UPDATE SET settings = excluded.settings", ("$r", roomId), ("$s", settings));
+
+    /// <summary>Closes the database and releases the device's crypto lock.</summary>
+    public void Dispose()
+    {
+        _db.Dispose();
+        _lock.Dispose();
+    }
+
+    /// <summary>Refuses a store file that is a symbolic link or another user's, or readable by others.</summary>
+    private static void Refuse(string path)
+    {
+        if (UnixFileInfo.OfPath(path) is { } info && PrivateDirectory.Distrust(path, info, isDirectory: false) is { } reason)
+        {
+            throw new CredentialCacheException($"crypto store {path} {reason}; refusing it");
+        }
+    }
+
+    private string? Scalar(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        return command.ExecuteScalar() as string;
+    }
+
+    private void Execute(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Command(string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = _db.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+}
+
+/// <summary>A room's outbound Megolm session as stored: the crypto core's export, when it was made (ms since the epoch),
+/// how many messages it encrypted, and with whom it was shared (JSON: user id → device ids).</summary>
+public sealed record OutboundGroupRecord(string RoomId, string State, long CreatedMs, long Messages, string SharedWith)
+{
+    /// <summary>Never prints the session.</summary>
+    public override string ToString() => $"OutboundGroupRecord {{ RoomId = {RoomId}, CreatedMs = {CreatedMs}, Messages = {Messages} }}";
+}
+
+/// <summary>A device as first seen: its user, id and keys, and when.</summary>
+public sealed record KnownDevice(string UserId, string DeviceId, string Ed25519, string Curve25519, long FirstSeenMs);
