@@ -4,24 +4,16 @@ using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
 
-/// <summary>The modules on a homeserver that delegates authentication to MAS, given MAS's admin API once through the
-/// <c>matrix</c> action group's <c>module_defaults</c> (<c>mas_client_id</c>, <c>mas_client_secret</c>): accounts,
-/// admin rights, deactivation, registration tokens, sessions and personal access tokens go to MAS, read back over HTTP
-/// from MAS's admin API and Synapse; second runs change nothing; check mode writes nothing; secrets never show.</summary>
+/// <summary>What only a homeserver that delegates authentication to MAS has, given MAS's admin API once through the
+/// <c>matrix</c> action group's <c>module_defaults</c> (<c>mas_client_id</c>, <c>mas_client_secret</c>): the
+/// client-credentials grant (none in check mode), personal access tokens, sessions ended in MAS; read back over HTTP
+/// from MAS's admin API and Synapse; secrets never show. Accounts, admin rights, deactivation, registration tokens and
+/// <c>matrix_config</c> are the shared admin tests' (<c>…OnMas</c> classes, e.g. <see cref="SynapseUserPlaybookTestsOnMas"/>).</summary>
 [Trait("tier", "integration")]
 [Collection("ansible")]
 public sealed class MasAdminPlaybookTests(InstalledCollection collection) : ModulePlaybookTest(collection, "synapse_info", "info")
 {
-    private const string CarolPassword = "Carol-Pass-2026";
-
-    protected override Func<Homeserver.Configuration.HomeserverOptions, Homeserver.Configuration.HomeserverOptions>? Configure =>
-        o => o with { AuthenticationService = TestHomeserver.Mas() };
-
-    private Task<PlaybookRun> PlayAsync(string tasks, params (string Key, string Value)[] vars) =>
-        new Playbook(Collection, StateHome).RunAsync(Playbook.AdminPlay("localhost", tasks, mas: true), Playbook.MasVars(Hs, Admin.AccessToken, vars));
-
-    /// <summary>MAS's admin API answer for <paramref name="path"/> (under <c>/api/admin/v1</c>).</summary>
-    private async Task<ClientResponse> MasAsync(string path) => await Hs.Client.GetAsync("/api/admin/v1/" + path, await Hs.MasAdminTokenAsync());
+    protected override bool OnMas => true;
 
     private static void NoSecrets(PlaybookRun run, params string[] secrets)
     {
@@ -32,132 +24,12 @@ public sealed class MasAdminPlaybookTests(InstalledCollection collection) : Modu
     }
 
     [Fact]
-    public async Task Mas_accounts_are_created_promoted_demoted_and_deactivated_and_a_second_run_changes_nothing()
-    {
-        var run = await PlayAsync("""
-            - name: create
-              jackaltx.solti_matrix_mgr.synapse_user: &carol
-                user_id: "@carol:localhost"
-                password: "{{ carol_password }}"
-                displayname: Carol
-                admin: true
-            - name: again
-              jackaltx.solti_matrix_mgr.synapse_user: *carol
-            - name: listed
-              jackaltx.solti_matrix_mgr.synapse_user_info:
-                admin: true
-            - name: demote
-              diff: true
-              jackaltx.solti_matrix_mgr.synapse_user:
-                user_id: "@carol:localhost"
-                admin: false
-            - name: gone
-              jackaltx.solti_matrix_mgr.synapse_user:
-                user_id: "@carol:localhost"
-                state: absent
-            - name: gone again
-              jackaltx.solti_matrix_mgr.synapse_user:
-                user_id: "@carol:localhost"
-                state: absent
-            """, ("carol_password", CarolPassword));
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        var create = run.Task("create");
-        Assert.True(create["changed"]!.GetValue<bool>());
-        Assert.Equal((true, "Carol"), (create["user"]!["admin"]!.GetValue<bool>(), create["user"]!["displayname"]!.GetValue<string>()));
-        Assert.False(run.Task("again")["changed"]!.GetValue<bool>());
-        Assert.Equal(["@admin:localhost", "@carol:localhost"], run.Task("listed")["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
-        var demote = run.Task("demote");
-        Assert.True(demote["changed"]!.GetValue<bool>());
-        Assert.Contains("admin", demote["diff"]!.ToJsonString(), StringComparison.Ordinal);
-        Assert.True(run.Task("gone")["changed"]!.GetValue<bool>());
-        Assert.False(run.Task("gone again")["changed"]!.GetValue<bool>());
-
-        var carol = (await MasAsync("users/by-username/carol")).Object["data"]!["attributes"]!;
-        Assert.False(carol["admin"]!.GetValue<bool>());
-        Assert.NotNull(carol["deactivated_at"]?.GetValue<string>());
-        var synapse = await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@carol:localhost"), Admin.AccessToken);
-        Assert.Equal(("Carol", true), (synapse.Object["displayname"]!.GetValue<string>(), synapse.Object["deactivated"]!.GetValue<bool>()));
-        NoSecrets(run, CarolPassword);
-    }
-
-    [Fact]
-    public async Task Mas_registration_tokens_converge_and_absent_revokes()
-    {
-        var run = await PlayAsync("""
-            - name: create
-              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, uses_allowed: 5}
-            - name: again
-              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, uses_allowed: 5}
-            - name: raise
-              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, uses_allowed: 7}
-            - name: list
-              jackaltx.solti_matrix_mgr.synapse_registration_token: {state: list}
-            - name: revoke
-              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, state: absent}
-            - name: revoke again
-              jackaltx.solti_matrix_mgr.synapse_registration_token: {token: onboarding, state: absent}
-            """);
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Equal([true, false, true, false, true, false], new[] { "create", "again", "raise", "list", "revoke", "revoke again" }.Select(t => run.Task(t)["changed"]!.GetValue<bool>()));
-        Assert.Equal(7, run.Task("raise")["registration_token"]!["uses_allowed"]!.GetValue<int>());
-        Assert.Contains(run.Task("list")["registration_tokens"]!.AsArray(), t => t!["token"]!.GetValue<string>() == "onboarding");
-        var token = Assert.Single((await MasAsync("user-registration-tokens")).Object["data"]!.AsArray())!["attributes"]!;
-        Assert.Equal(("onboarding", 7), (token["token"]!.GetValue<string>(), token["usage_limit"]!.GetValue<int>()));
-        Assert.NotNull(token["revoked_at"]?.GetValue<string>());
-    }
-
-    [Fact]
-    public async Task Mas_matrix_config_from_empty_writes_nothing_in_check_mode_converges_then_writes_nothing()
-    {
-        static string Config(string extra = "") => $$$"""
-              jackaltx.solti_matrix_mgr.matrix_config:
-            {{{extra}}}    domain: localhost
-                users:
-                  - {user_id: "@dora", password: "{{ dora_password }}", displayname: Dora, user_type: bot}
-                  - {user_id: "@erin", password: "{{ dora_password }}", admin: true}
-                rooms:
-                  - alias: mas-ops
-                    name: MAS ops
-                    members: ["@dora", {user_id: "@erin", power_level: 50}]
-            """;
-        var masToken = await Hs.MasAdminTokenAsync();
-        var run = await PlayAsync($"""
-            - name: check
-              check_mode: true
-              diff: true
-            {Config("    mas_token: \"{{ mas_token }}\"\n")}
-            - name: apply
-            {Config()}
-            - name: again
-            {Config()}
-            """, ("dora_password", "Dora-Pass-2026"), ("mas_token", masToken));
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        var check = run.Task("check");
-        Assert.True(check["changed"]!.GetValue<bool>());
-        Assert.Contains(check["plan"]!.AsArray(), a => a!["action"]!.GetValue<string>() == "create_user");
-        var apply = run.Task("apply");
-        Assert.True(apply["changed"]!.GetValue<bool>(), run.ToString());
-        Assert.All(apply["plan"]!.AsArray(), a => Assert.Equal("applied", a!["status"]!.GetValue<string>()));
-        var again = run.Task("again");
-        Assert.False(again["changed"]!.GetValue<bool>(), again.ToJsonString());
-        Assert.Empty(again["plan"]!.AsArray()); // a no-op run: nothing to write
-
-        Assert.True((await MasAsync("users/by-username/erin")).Object["data"]!["attributes"]!["admin"]!.GetValue<bool>());
-        var dora = await Hs.Client.LoginAsync("dora", "Dora-Pass-2026", "DORADEVICE"); // MAS knows the password
-        Assert.Equal(200, (await Hs.Client.GetAsync("/_matrix/client/v3/directory/room/" + MatrixTestClient.Enc("#mas-ops:localhost"), dora.AccessToken)).Code);
-        NoSecrets(run, "Dora-Pass-2026", masToken);
-    }
-
-    [Fact]
     public async Task Mas_check_mode_makes_no_grant_and_uses_the_token_an_earlier_task_kept_writing_nothing()
     {
         var masToken = await Hs.MasAdminTokenAsync();
         async Task<int> GrantsAsync() => (await Hs.Client.GetAsync("/api/admin/v1/oauth2-sessions", masToken)).Object["meta"]!["count"]!.GetValue<int>();
         var grants = await GrantsAsync();
-        var run = await PlayAsync("""
+        var run = await AdminPlayAsync("""
             - name: would create, no token yet
               check_mode: true
               jackaltx.solti_matrix_mgr.synapse_user: &frank
@@ -191,7 +63,7 @@ public sealed class MasAdminPlaybookTests(InstalledCollection collection) : Modu
     [Fact]
     public async Task Mas_matrix_token_mints_rotates_and_revokes_a_bots_personal_access_token()
     {
-        var run = await PlayAsync("""
+        var run = await AdminPlayAsync("""
             - name: mint
               jackaltx.solti_matrix_mgr.matrix_token: {action: mint, user_id: "@bot:localhost", device_id: BOTPAT0001, valid_for: 3600}
             - name: rotate
@@ -208,7 +80,7 @@ public sealed class MasAdminPlaybookTests(InstalledCollection collection) : Modu
         var whoami = await Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", rotated);
         Assert.Equal(("@bot:localhost", "BOTPAT0001"), (whoami.Str("user_id"), whoami.Str("device_id")));
 
-        var revoke = await PlayAsync("""
+        var revoke = await AdminPlayAsync("""
             - name: revoke
               jackaltx.solti_matrix_mgr.matrix_token: {action: revoke, token: "{{ bot_token }}"}
             - name: revoke again
@@ -233,7 +105,7 @@ public sealed class MasAdminPlaybookTests(InstalledCollection collection) : Modu
         Assert.Equal(200, (await Hs.Client.PostAsync($"/_matrix/client/v3/join/{MatrixTestClient.Enc(room)}", null, bot.AccessToken)).Code);
         Assert.Equal(200, (await Hs.Client.PutAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@bot:localhost") + "/devices/OLDDEVICE1", new JsonObject { ["display_name"] = "old phone" }, Admin.AccessToken)).Code);
 
-        var run = await PlayAsync("""
+        var run = await AdminPlayAsync("""
             - name: sessions
               jackaltx.solti_matrix_mgr.synapse_device_info:
                 user_id: "@bot:localhost"

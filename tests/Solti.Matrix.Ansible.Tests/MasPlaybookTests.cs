@@ -24,14 +24,14 @@ public sealed class MasPlaybookTests(InstalledCollection collection) : ModulePla
     [Fact]
     public async Task Users_are_listed_and_a_registration_token_fails_naming_MAS_with_nothing_written()
     {
-        var run = await new Playbook(Collection, StateHome).RunAsync(Playbook.AdminPlay("localhost", """
+        var run = await AdminPlayAsync("""
             - name: users
               jackaltx.solti_matrix_mgr.synapse_user_info: {}
             - name: token
               jackaltx.solti_matrix_mgr.synapse_registration_token:
                 token: onboarding
               ignore_errors: true
-            """), new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken });
+            """);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains(run.Task("users")["users"]!.AsArray(), u => u!["name"]!.GetValue<string>() == Hs.BotId);
@@ -44,7 +44,7 @@ public sealed class MasPlaybookTests(InstalledCollection collection) : ModulePla
     [Fact]
     public async Task Creating_an_account_is_refused_before_any_write_and_a_display_name_still_changes()
     {
-        var run = await new Playbook(Collection, StateHome).RunAsync(Playbook.AdminPlay("localhost", """
+        var run = await AdminPlayAsync("""
             - name: create
               jackaltx.solti_matrix_mgr.synapse_user:
                 user_id: "@newbie:localhost"
@@ -54,7 +54,7 @@ public sealed class MasPlaybookTests(InstalledCollection collection) : ModulePla
               jackaltx.solti_matrix_mgr.synapse_user:
                 user_id: "@bot:localhost"
                 displayname: Deploy Bot
-            """), new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken });
+            """);
 
         var create = run.Task("create");
         Assert.True(create["failed"]!.GetValue<bool>(), run.ToString());

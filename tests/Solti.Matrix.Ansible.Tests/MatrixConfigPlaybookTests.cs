@@ -46,12 +46,6 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
 
     private Task ResetCountersAsync() => Hs.Client.DeleteAsync("/_solti/testing/v1/counters", Admin.AccessToken);
 
-    private async Task<JsonObject?> UserAsync(string userId)
-    {
-        var response = await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc(userId), Admin.AccessToken);
-        return response.Code == 200 ? response.Object : null;
-    }
-
     private async Task<string?> RoomIdAsync(string alias)
     {
         var response = await Hs.Client.GetAsync("/_matrix/client/v3/directory/room/" + MatrixTestClient.Enc(alias));
@@ -76,7 +70,7 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
         Assert.Equal(["create_user", "create_user", "set_ratelimit_override", "create_room", "join_member", "join_member", "create_room"],
             planned["plan"]!.AsArray().Select(a => a!["action"]!.GetValue<string>()));
         Assert.All(planned["plan"]!.AsArray(), a => Assert.Equal("planned", a!["status"]!.GetValue<string>()));
-        Assert.Null(await UserAsync("@alice:localhost"));
+        Assert.Null(await AccountAsync("@alice:localhost"));
         Assert.Null(await RoomIdAsync("#ops:localhost"));
         Assert.DoesNotContain(AlicePassword, check.Stdout, StringComparison.Ordinal);
 
@@ -89,8 +83,8 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
         Assert.DoesNotContain(AlicePassword, run.Stdout + run.Stderr, StringComparison.Ordinal);
         Assert.Equal("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", created["invocation"]!["module_args"]!["users"]![0]!["password"]!.GetValue<string>());
 
-        Assert.Equal("Alice", (await UserAsync("@alice:localhost"))!["displayname"]!.GetValue<string>());
-        Assert.Equal("bot", (await UserAsync("@carol:localhost"))!["user_type"]!.GetValue<string>());
+        Assert.Equal("Alice", (await AccountAsync("@alice:localhost"))!["displayname"]!.GetValue<string>());
+        Assert.Equal("bot", (await AccountAsync("@carol:localhost"))!["user_type"]!.GetValue<string>());
         var ops = (await RoomIdAsync("#ops:localhost"))!;
         Assert.Equal("Operations", (await StateAsync(ops, "m.room.name"))!["name"]!.GetValue<string>());
         Assert.Equal("m.megolm.v1.aes-sha2", (await StateAsync(ops, "m.room.encryption"))!["algorithm"]!.GetValue<string>());
@@ -131,7 +125,7 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
             (Base.Replace("visibility: public", "visibility: private", StringComparison.Ordinal), "visibility",
                 async () => (await Hs.Client.GetAsync("/_matrix/client/v3/directory/list/room/" + MatrixTestClient.Enc((await RoomIdAsync("#lobby:localhost"))!))).Object["visibility"]!.GetValue<string>(), "public", "private"),
             (Base.Replace("displayname: Alice", "displayname: Alice Ops", StringComparison.Ordinal), "displayname",
-                async () => (await UserAsync("@alice:localhost"))!["displayname"]!.GetValue<string>(), "Alice", "Alice Ops"),
+                async () => (await AccountAsync("@alice:localhost"))!["displayname"]!.GetValue<string>(), "Alice", "Alice Ops"),
         ];
         foreach (var (edited, field, observe, before, after) in cases)
         {
@@ -153,6 +147,18 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
             Assert.False((await RunAsync(edited)).Task("config")["changed"]!.GetValue<bool>(), field + ": not idempotent");
             Assert.True((await RunAsync(Base)).Task("config")["changed"]!.GetValue<bool>());
         }
+
+        // The admin right (MAS's on MAS): granted exactly, kept while omitted, taken back.
+        var admin = Base.Replace("displayname: Alice", "displayname: Alice\n    admin: true", StringComparison.Ordinal);
+        await ResetCountersAsync();
+        var grant = (await RunAsync(admin, "--check")).Task("config");
+        Assert.Equal(0, await WritesAsync());
+        Assert.Equal(["admin"], Strings(grant["users"]![0]!["changes"]));
+        Assert.True((await RunAsync(admin)).Task("config")["changed"]!.GetValue<bool>());
+        Assert.True(MatrixTestClient.Flag((await AccountAsync("@alice:localhost"))!["admin"]));
+        Assert.False((await RunAsync(Base)).Task("config")["changed"]!.GetValue<bool>(), "an omitted admin keeps the right");
+        Assert.True((await RunAsync(admin.Replace("admin: true", "admin: false", StringComparison.Ordinal))).Task("config")["changed"]!.GetValue<bool>());
+        Assert.False(MatrixTestClient.Flag((await AccountAsync("@alice:localhost"))!["admin"]));
 
         // Members: add one (dave is created first), and with exclusive_members remove the one not listed (bot).
         var withDave = Base.Replace("  - user_id: carol", "  - user_id: dave\n  - user_id: carol", StringComparison.Ordinal)
@@ -185,20 +191,20 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
         const string Gone = "domain: localhost\nusers:\n  - {user_id: carol, state: absent}\nrooms:\n  - {alias: lobby, state: absent}";
         var check = (await RunAsync(Gone, "--check")).Task("config");
         Assert.Equal(["delete_room", "deactivate_user"], check["plan"]!.AsArray().Select(a => a!["action"]!.GetValue<string>()));
-        Assert.False(MatrixTestClient.Flag((await UserAsync("@carol:localhost"))!["deactivated"]));
+        Assert.False(MatrixTestClient.Flag((await AccountAsync("@carol:localhost"))!["deactivated"]));
         Assert.NotNull(await RoomIdAsync("#lobby:localhost"));
 
         var gone = (await RunAsync(Gone, "--diff")).Task("config");
         Assert.Equal(1, gone["summary"]!["users_deactivated"]!.GetValue<int>());
         Assert.Equal(1, gone["summary"]!["rooms_deleted"]!.GetValue<int>());
-        Assert.True(MatrixTestClient.Flag((await UserAsync("@carol:localhost"))!["deactivated"]));
+        Assert.True(MatrixTestClient.Flag((await AccountAsync("@carol:localhost"))!["deactivated"]));
         Assert.Null(await RoomIdAsync("#lobby:localhost"));
         Assert.NotNull(await RoomIdAsync("#ops:localhost"));
         Assert.False((await RunAsync(Gone)).Task("config")["changed"]!.GetValue<bool>());
 
         // Omitting `deactivated` never reactivates, and a missing user under absent is no change.
         Assert.False((await RunAsync("domain: localhost\nusers:\n  - {user_id: carol, displayname: carol}\n  - {user_id: nobody, state: absent}")).Task("config")["changed"]!.GetValue<bool>());
-        Assert.True(MatrixTestClient.Flag((await UserAsync("@carol:localhost"))!["deactivated"]));
+        Assert.True(MatrixTestClient.Flag((await AccountAsync("@carol:localhost"))!["deactivated"]));
     }
 
     [Fact]
@@ -249,7 +255,7 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
         }
 
         Assert.Equal(0, await WritesAsync());
-        Assert.Null(await UserAsync("@alice:localhost"));
+        Assert.Null(await AccountAsync("@alice:localhost"));
 
         // A problem only the server reveals also stops the run before any write.
         Assert.True((await RunAsync(Base)).Task("config")["changed"]!.GetValue<bool>());
@@ -271,7 +277,7 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
         Assert.Contains("applied 3 of 7 actions", failed["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(["applied", "applied", "applied", "failed", "not_applied", "not_applied", "not_applied"],
             failed["plan"]!.AsArray().Select(a => a!["status"]!.GetValue<string>()));
-        Assert.NotNull(await UserAsync("@alice:localhost"));
+        Assert.NotNull(await AccountAsync("@alice:localhost"));
         Assert.Null(await RoomIdAsync("#ops:localhost"));
 
         var rerun = (await RunAsync(Base)).Task("config");
@@ -288,4 +294,13 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
 public sealed class MatrixConfigPlaybookTestsOnSynapse167(InstalledCollection collection) : MatrixConfigPlaybookTests(collection)
 {
     protected override Compatibility? Profile => Compatibility.Synapse167;
+}
+
+/// <summary>The same <c>matrix_config</c> playbook tests on a homeserver that delegates authentication to MAS, given MAS's
+/// admin client: the accounts' existence, passwords, admin rights and deactivation go to MAS, the rest to Synapse.</summary>
+[Trait("tier", "integration")]
+[Collection("ansible")]
+public sealed class MatrixConfigPlaybookTestsOnMas(InstalledCollection collection) : MatrixConfigPlaybookTests(collection)
+{
+    protected override bool OnMas => true;
 }

@@ -117,10 +117,14 @@ public class SynapseDeviceInfoPlaybookTests(InstalledCollection collection) : Mo
         Assert.Equal(1000, result["revoked_devices"]!.AsArray().Count);
         Assert.Empty(await DeviceIdsAsync(Hs.BotId));
         var counters = (await Hs.Client.GetAsync("/_solti/testing/v1/counters", Admin.AccessToken)).Object["counters"]!;
-        var requests = counters.AsObject().Where(p => p.Key != "control.counters" && p.Key != "admin.devices.list").Sum(p => p.Value!.GetValue<long>());
+        long Requests(bool mas) => counters.AsObject().Where(p => p.Key is not ("control.counters" or "admin.devices.list") && p.Key.StartsWith("mas.", StringComparison.Ordinal) == mas).Sum(p => p.Value!.GetValue<long>());
         Assert.Equal(1, counters["admin.devices.delete_many"]!.GetValue<long>());
         Assert.Null(counters["admin.devices.delete"]);
-        Assert.InRange(requests, 1, 5);
+        Assert.InRange(Requests(mas: false), 1, 5);
+
+        // On MAS, whatever the number of devices (none has a MAS session): the grant, then the account, its compatibility
+        // sessions and its personal sessions, once each.
+        Assert.InRange(Requests(mas: true), 0, OnMas ? 4 : 0);
     }
 
     [Fact]
@@ -143,4 +147,13 @@ public class SynapseDeviceInfoPlaybookTests(InstalledCollection collection) : Mo
 public sealed class SynapseDeviceInfoPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseDeviceInfoPlaybookTests(collection)
 {
     protected override Compatibility? Profile => Compatibility.Synapse167;
+}
+
+/// <summary>The same <c>synapse_device_info</c> playbook tests on a homeserver that delegates authentication to MAS, given
+/// MAS's admin client: a matched device's MAS session is ended (a password login's compatibility session finished).</summary>
+[Trait("tier", "integration")]
+[Collection("ansible")]
+public sealed class SynapseDeviceInfoPlaybookTestsOnMas(InstalledCollection collection) : SynapseDeviceInfoPlaybookTests(collection)
+{
+    protected override bool OnMas => true;
 }

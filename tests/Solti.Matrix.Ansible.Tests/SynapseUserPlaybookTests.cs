@@ -12,12 +12,6 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
 {
     private const string Carol = "@carol:localhost";
 
-    private async Task<JsonObject?> ServerUserAsync(string userId)
-    {
-        var response = await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc(userId), Admin.AccessToken);
-        return response.Code == 404 ? null : response.Object;
-    }
-
     private Task<int> WhoAmIAsync(string token) => Hs.Client.GetAsync("/_matrix/client/v3/account/whoami", token).ContinueWith(t => t.Result.Code, TaskScheduler.Default);
 
     [Fact]
@@ -26,11 +20,11 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
         const string Create = "user_id: \"@carol:localhost\"\npassword: carol-pass-1\ndisplayname: Carol\nadmin: true\nuser_type: bot";
         var check = (await RunAsync(Create, "--check")).Task("user");
         Assert.True(check["changed"]!.GetValue<bool>());
-        Assert.Null(await ServerUserAsync(Carol));
+        Assert.Null(await AccountAsync(Carol));
 
         var created = (await RunAsync(Create)).Task("user");
         Assert.True(created["changed"]!.GetValue<bool>());
-        Assert.True(MatrixTestClient.Flag((await ServerUserAsync(Carol))!["admin"]));
+        Assert.True(MatrixTestClient.Flag((await AccountAsync(Carol))!["admin"]));
         var carol = await Hs.Client.LoginAsync("carol", "carol-pass-1", "CAROLDEV");
 
         var rerun = (await RunAsync(Create)).Task("user");
@@ -43,12 +37,18 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
         Assert.Equal("Carol", result["diff"]!["before"]!["displayname"]!.GetValue<string>());
         Assert.Equal("Carol B", result["diff"]!["after"]!["displayname"]!.GetValue<string>());
         Assert.Single(result["diff"]!["after"]!.AsObject());
-        var server = await ServerUserAsync(Carol);
+        var server = await AccountAsync(Carol);
         Assert.Equal("Carol B", server!["displayname"]!.GetValue<string>());
         Assert.True(MatrixTestClient.Flag(server["admin"]), "an omitted admin keeps the admin flag");
         Assert.Equal(200, await WhoAmIAsync(carol.AccessToken));
         Assert.DoesNotContain("carol-pass-1", renamed.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(Admin.AccessToken, renamed.Stdout, StringComparison.Ordinal);
+
+        var demoted = (await RunAsync("user_id: \"@carol:localhost\"\nadmin: false", "--diff")).Task("user");
+        Assert.True(demoted["changed"]!.GetValue<bool>(), demoted.ToJsonString());
+        Assert.Equal(["admin"], demoted["changes"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.False(MatrixTestClient.Flag((await AccountAsync(Carol))!["admin"]));
+        Assert.False((await RunAsync("user_id: \"@carol:localhost\"\nadmin: false")).Task("user")["changed"]!.GetValue<bool>());
     }
 
     [Fact]
@@ -91,13 +91,13 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
     public async Task User_type_none_clears_the_type_as_matrix_config_does_and_50_equals_50_point_0()
     {
         await RunAsync("user_id: \"@carol:localhost\"\nuser_type: bot");
-        Assert.Equal("bot", (await ServerUserAsync(Carol))!["user_type"]!.GetValue<string>());
+        Assert.Equal("bot", (await AccountAsync(Carol))!["user_type"]!.GetValue<string>());
 
         var cleared = (await RunAsync("user_id: \"@carol:localhost\"\nuser_type: None", "--diff")).Task("user");
         Assert.True(cleared["changed"]!.GetValue<bool>(), cleared.ToJsonString());
         Assert.Equal(["user_type"], cleared["changes"]!.AsArray().Select(c => c!.GetValue<string>()));
         Assert.Equal("bot", cleared["diff"]!["before"]!["user_type"]!.GetValue<string>());
-        Assert.Null((await ServerUserAsync(Carol))!["user_type"]);
+        Assert.Null((await AccountAsync(Carol))!["user_type"]);
         Assert.False((await RunAsync("user_id: \"@carol:localhost\"\nuser_type: none")).Task("user")["changed"]!.GetValue<bool>());
 
         await RunAsync("user_id: \"@carol:localhost\"\nratelimit_override: {messages_per_second: 50, burst_count: 100}");
@@ -115,11 +115,11 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
 
         var check = (await RunAsync("user_id: \"@bot:localhost\"\nstate: absent", "--check")).Task("user");
         Assert.True(check["changed"]!.GetValue<bool>());
-        Assert.False(MatrixTestClient.Flag((await ServerUserAsync(Hs.BotId))!["deactivated"]));
+        Assert.False(MatrixTestClient.Flag((await AccountAsync(Hs.BotId))!["deactivated"]));
 
         var absent = (await RunAsync("user_id: \"@bot:localhost\"\nstate: absent")).Task("user");
         Assert.True(absent["changed"]!.GetValue<bool>());
-        Assert.True(MatrixTestClient.Flag((await ServerUserAsync(Hs.BotId))!["deactivated"]));
+        Assert.True(MatrixTestClient.Flag((await AccountAsync(Hs.BotId))!["deactivated"]));
         Assert.Equal(401, await WhoAmIAsync(bot.AccessToken));
         Assert.False((await RunAsync("user_id: \"@bot:localhost\"\nstate: absent")).Task("user")["changed"]!.GetValue<bool>());
     }
@@ -135,57 +135,54 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
         Assert.Contains("argument 'admin' is of type <class 'str'>", badFlag["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         var badOverride = (await RunAsync("user_id: \"@carol:localhost\"\nratelimit_override: {messages: 1}")).Task("user");
         Assert.Contains("ratelimit_override must be {messages_per_second: N, burst_count: N}", badOverride["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Null(await ServerUserAsync(Carol));
+        Assert.Null(await AccountAsync(Carol));
     }
 
     [Fact]
     public async Task The_result_names_the_admin_session_by_a_reference_that_the_other_modules_resolve_and_never_holds_a_token()
     {
-        var run = await new Playbook(Collection, StateHome).RunAsync("""
-            - hosts: localhost
-              gather_facts: false
-              tasks:
-                - name: create
-                  jackaltx.solti_matrix_mgr.synapse_user:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ admin_token }}"
-                    user_id: "@carol:localhost"
-                    password: carol-pass
-                  register: created
-                - name: by reference
-                  jackaltx.solti_matrix_mgr.synapse_user_info:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ created.access_token }}"
-                    user_id: "@carol:localhost"
-                - name: the reference passed on
-                  jackaltx.solti_matrix_mgr.synapse_user:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ created.access_token }}"
-                    user_id: "@carol:localhost"
-                - name: the token itself
-                  jackaltx.solti_matrix_mgr.synapse_user:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ created.access_token }}"
-                    user_id: "@carol:localhost"
-                    return_access_token: true
-                - name: uncached
-                  jackaltx.solti_matrix_mgr.synapse_user_info:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "solti-cache:v1:@nobody:localhost"
-                  ignore_errors: true
-                - name: uncached with credentials
-                  jackaltx.solti_matrix_mgr.synapse_user_info:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "solti-cache:v1:@nobody:localhost"
-                    admin_user: "@admin:localhost"
-                    admin_password: "{{ admin_password }}"
-                    user_id: "@carol:localhost"
-                - name: malformed
-                  jackaltx.solti_matrix_mgr.synapse_user_info:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "solti-cache:v9:@admin:localhost"
-                  ignore_errors: true
-            """, new Dictionary<string, string> { ["hs_url"] = Hs.Server.BaseAddress.ToString(), ["admin_token"] = Admin.AccessToken, ["admin_password"] = TestHomeserver.AdminPassword });
+        var run = await PlayAsync("""
+            - name: create
+              jackaltx.solti_matrix_mgr.synapse_user:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "{{ admin_token }}"
+                user_id: "@carol:localhost"
+                password: carol-pass
+              register: created
+            - name: by reference
+              jackaltx.solti_matrix_mgr.synapse_user_info:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "{{ created.access_token }}"
+                user_id: "@carol:localhost"
+            - name: the reference passed on
+              jackaltx.solti_matrix_mgr.synapse_user:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "{{ created.access_token }}"
+                user_id: "@carol:localhost"
+            - name: the token itself
+              jackaltx.solti_matrix_mgr.synapse_user:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "{{ created.access_token }}"
+                user_id: "@carol:localhost"
+                return_access_token: true
+            - name: uncached
+              jackaltx.solti_matrix_mgr.synapse_user_info:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "solti-cache:v1:@nobody:localhost"
+              ignore_errors: true
+            - name: uncached with credentials
+              jackaltx.solti_matrix_mgr.synapse_user_info:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "solti-cache:v1:@nobody:localhost"
+                admin_user: "@admin:localhost"
+                admin_password: "{{ admin_password }}"
+                user_id: "@carol:localhost"
+            - name: malformed
+              jackaltx.solti_matrix_mgr.synapse_user_info:
+                homeserver_url: "{{ hs_url }}"
+                access_token: "solti-cache:v9:@admin:localhost"
+              ignore_errors: true
+            """);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("solti-cache:v1:" + Hs.AdminId, run.Task("create")["access_token"]!.GetValue<string>());
@@ -209,4 +206,13 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
 public sealed class SynapseUserPlaybookTestsOnSynapse167(InstalledCollection collection) : SynapseUserPlaybookTests(collection)
 {
     protected override Compatibility? Profile => Compatibility.Synapse167;
+}
+
+/// <summary>The same <c>synapse_user</c> playbook tests on a homeserver that delegates authentication to MAS, given MAS's
+/// admin client: the account, its password, admin right and deactivation go to MAS, the rest to Synapse.</summary>
+[Trait("tier", "integration")]
+[Collection("ansible")]
+public sealed class SynapseUserPlaybookTestsOnMas(InstalledCollection collection) : SynapseUserPlaybookTests(collection)
+{
+    protected override bool OnMas => true;
 }

@@ -10,6 +10,10 @@ namespace Solti.Matrix.Accounts;
 /// user are personal access tokens bound to a device (MAS creates the device), found again by that device.</summary>
 public sealed partial class MasAccounts
 {
+    /// <summary>The characters of a registration token Synapse accepts (<see cref="TokenAlphabet"/>).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._~-]*$")]
+    private static partial System.Text.RegularExpressions.Regex ValidToken();
+
     /// <summary>The characters Synapse draws generated tokens from.</summary>
     private const string TokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-";
 
@@ -53,6 +57,17 @@ public sealed partial class MasAccounts
     public async Task<RegistrationToken> CreateRegistrationTokenAsync(NewRegistrationToken request, CancellationToken cancellationToken = default)
     {
         var token = request.Token ?? (request.Length is { } length ? Generate(length) : null);
+        // MAS takes any text; Synapse refuses what is outside its rule, and callers rely on one rule everywhere.
+        if (token is { Length: 0 or > 64 })
+        {
+            throw new MatrixException(400, MatrixErrorCodes.InvalidParam, "token must not be empty and must not be longer than 64 characters");
+        }
+
+        if (token is not null && !ValidToken().IsMatch(token))
+        {
+            throw new MatrixException(400, MatrixErrorCodes.InvalidParam, "token must consist only of characters matched by the regex [A-Za-z0-9-_]");
+        }
+
         if (token is not null && await mas.FindRegistrationTokenAsync(token, cancellationToken) is { } revoked)
         {
             // MAS keeps revoked tokens and their text stays taken: bring it back with the limits asked.

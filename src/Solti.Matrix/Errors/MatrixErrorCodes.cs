@@ -15,6 +15,9 @@ public static class MatrixErrorCodes
     /// <summary>The thing asked for does not exist.</summary>
     public const string NotFound = "M_NOT_FOUND";
 
+    /// <summary>A parameter's value is not allowed (a registration token outside its alphabet, …).</summary>
+    public const string InvalidParam = "M_INVALID_PARAM";
+
     /// <summary>The server does not serve this endpoint (on Synapse with MAS: what MAS owns).</summary>
     public const string Unrecognized = "M_UNRECOGNIZED";
 

@@ -25,20 +25,30 @@ public sealed class Playbook(InstalledCollection collection, string stateHome)
         start.Environment["XDG_STATE_HOME"] = stateHome;
     }
 
+    /// <summary>The <c>matrix</c> action group's <c>module_defaults</c> lines that give every task MAS's admin client:
+    /// the variables <c>mas_client_id</c> and <c>mas_client_secret</c> (<see cref="MasVars"/>).</summary>
+    public static readonly string[] MasClientDefaults = ["mas_client_id: \"{{ mas_client_id }}\"", "mas_client_secret: \"{{ mas_client_secret }}\""];
+
+    /// <summary>A play on <paramref name="hosts"/> whose <paramref name="tasks"/> (YAML, each starting with
+    /// <c>- name:</c> at the left margin) get <paramref name="defaults"/> (lines such as <c>homeserver_url: "{{ hs_url }}"</c>)
+    /// through the <c>matrix</c> action group's <c>module_defaults</c>; none: no <c>module_defaults</c>.</summary>
+    public static string Play(string hosts, string tasks, IEnumerable<string> defaults)
+    {
+        var lines = defaults.Select(line => "      " + line + "\n").ToList();
+        return $$$"""
+            - hosts: {{{hosts}}}
+              gather_facts: false
+            {{{(lines.Count == 0 ? "" : "  module_defaults:\n    group/jackaltx.solti_matrix_mgr.matrix:\n" + string.Concat(lines))}}}  tasks:
+            {{{string.Join('\n', tasks.TrimEnd().Split('\n').Select(line => "    " + line))}}}
+            """;
+    }
+
     /// <summary>A play on <paramref name="hosts"/> whose <paramref name="tasks"/> (YAML, each starting with
     /// <c>- name:</c> at the left margin) reach the homeserver as the admin through the <c>matrix</c> action group's
     /// <c>module_defaults</c>: the variables <c>hs_url</c> and <c>admin_token</c>, and with <paramref name="mas"/> MAS's
-    /// admin client, <c>mas_client_id</c> and <c>mas_client_secret</c> (<see cref="MasVars"/>).</summary>
-    public static string AdminPlay(string hosts, string tasks, bool mas = false) => $$$"""
-        - hosts: {{{hosts}}}
-          gather_facts: false
-          module_defaults:
-            group/jackaltx.solti_matrix_mgr.matrix:
-              homeserver_url: "{{ hs_url }}"
-              access_token: "{{ admin_token }}"
-        {{{(mas ? "      mas_client_id: \"{{ mas_client_id }}\"\n      mas_client_secret: \"{{ mas_client_secret }}\"\n" : "")}}}  tasks:
-        {{{string.Join('\n', tasks.TrimEnd().Split('\n').Select(line => "    " + line))}}}
-        """;
+    /// admin client (<see cref="MasClientDefaults"/>).</summary>
+    public static string AdminPlay(string hosts, string tasks, bool mas = false) =>
+        Play(hosts, tasks, ["homeserver_url: \"{{ hs_url }}\"", "access_token: \"{{ admin_token }}\"", .. mas ? MasClientDefaults : []]);
 
     /// <summary>A play on localhost with one task, <c>event</c>: the bot (<c>@bot:localhost</c>) posts <paramref name="body"/>
     /// to the room <c>room</c> with the token <c>bot_token</c>, healing with <c>bot_password</c> (<see cref="BotVars"/>);
