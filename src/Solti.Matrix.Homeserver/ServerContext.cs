@@ -35,4 +35,7 @@ public sealed class ServerContext
     public RequestCounters Counters { get; } = new();
 
     public FaultInjector Faults { get; } = new();
+
+    /// <summary>The requests answered <c>M_UNRECOGNIZED</c>, for the testing API.</summary>
+    public UnservedRequests Unserved { get; } = new();
 }
