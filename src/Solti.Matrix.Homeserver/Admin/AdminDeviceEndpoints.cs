@@ -67,9 +67,10 @@ public static class AdminDeviceEndpoints
         }
 
         var device = scope.State.FindDevice(user.UserId, scope.Route("deviceId")) ?? throw Errors.NotFound("Not found");
-        if (body.ContainsKey("display_name"))
+        if (body.ContainsKey("display_name") && device.DisplayName != name)
         {
             device.DisplayName = name;
+            E2ee.DeviceLists.Changed(scope.State, user.UserId);
         }
 
         return Reply.Empty();

@@ -15,6 +15,7 @@ public static class SessionTokens
 
         var device = new DeviceRecord { UserId = userId, DeviceId = deviceId, DisplayName = displayName };
         state.Data.Devices[ServerState.DeviceKey(userId, deviceId)] = device;
+        E2ee.DeviceLists.Changed(state, userId);
         return device;
     }
 
@@ -63,11 +64,16 @@ public static class SessionTokens
         }
     }
 
-    /// <summary>Deletes a device and every token it holds.</summary>
+    /// <summary>Deletes a device with every token it holds, its keys and its to-device inbox; the user's device list
+    /// changes.</summary>
     public static void DeleteDevice(ServerState state, string userId, string deviceId)
     {
         RevokeDeviceTokens(state, userId, deviceId);
-        state.Data.Devices.Remove(ServerState.DeviceKey(userId, deviceId));
+        if (state.Data.Devices.Remove(ServerState.DeviceKey(userId, deviceId)))
+        {
+            E2ee.ToDeviceInbox.Drop(state, userId, deviceId);
+            E2ee.DeviceLists.Changed(state, userId);
+        }
     }
 
     /// <summary>Deletes all devices and tokens of a user, keeping <paramref name="keepDeviceId"/> if given.</summary>
