@@ -77,8 +77,8 @@ public static class MembershipEndpoints
             var content = scope.Server.Events.StateEvent(room, "m.room.member", userId)!.Content;
             joined[userId] = new JsonObject
             {
+                ["avatar_url"] = content["avatar_url"]?.DeepClone(), // key order as recorded from Synapse
                 ["display_name"] = content["displayname"]?.DeepClone(),
-                ["avatar_url"] = content["avatar_url"]?.DeepClone(),
             };
         }
 
