@@ -20,6 +20,7 @@ public static class HomeserverRoutes
         RoomEventEndpoints.Map(routes);
         DirectoryEndpoints.Map(routes);
         KeysEndpoints.Map(routes);
+        DeviceEndpoints.Map(routes);
         SyncEndpoints.Map(routes);
         AccountDataEndpoints.Map(routes);
         ReadingEndpoints.Map(routes);

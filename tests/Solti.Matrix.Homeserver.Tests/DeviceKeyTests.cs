@@ -176,6 +176,42 @@ public class DeviceKeyTests
         Assert.Equal("""{"one_time_key_counts":{"signed_curve25519":0}}""", (await relogged.UploadAsync(new JsonObject())).Text);
     }
 
+    [Fact]
+    public async Task The_client_device_api_deletes_a_device_and_its_keys_behind_password_authentication()
+    {
+        await using var hs = await StartAsync();
+        var admin = await E2eeClient.AdminAsync(hs);
+        var bot = await E2eeClient.BotAsync(hs, "CURRENT");
+        var old = await E2eeClient.BotAsync(hs, "OLD", displayName: "old phone");
+        await old.UploadAsync(new JsonObject { ["device_keys"] = old.DeviceKeys() });
+        var devices = await hs.Client.GetAsync(E2eeClient.V3 + "/devices", bot.Token);
+        Assert.Equal(["CURRENT", "OLD"], devices.Object["devices"]!.AsArray().Select(d => d!["device_id"]!.GetValue<string>()));
+        Assert.Equal("old phone", (await hs.Client.GetAsync(E2eeClient.V3 + "/devices/OLD", bot.Token)).Str("display_name"));
+
+        var challenge = await hs.Client.DeleteAsync(E2eeClient.V3 + "/devices/OLD", bot.Token);
+        Assert.Equal(401, challenge.Code);
+        Assert.Equal("""[{"stages":["m.login.password"]}]""", challenge.Object["flows"]!.ToJsonString());
+        var session = challenge.Str("session");
+        JsonObject Auth(string password) => new()
+        {
+            ["auth"] = new JsonObject
+            {
+                ["type"] = "m.login.password",
+                ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = "bot" },
+                ["password"] = password,
+                ["session"] = session,
+            },
+        };
+        var wrong = await hs.Client.DeleteAsync(E2eeClient.V3 + "/devices/OLD", bot.Token, Auth("wrong"));
+        Assert.Equal((401, "M_FORBIDDEN", session), (wrong.Code, wrong.Errcode, wrong.Str("session")));
+        Assert.Single((await admin.QueryAsync(new JsonObject { [hs.BotId] = new JsonArray() })).Object["device_keys"]![hs.BotId]!.AsObject());
+
+        Assert.Equal(200, (await hs.Client.DeleteAsync(E2eeClient.V3 + "/devices/OLD", bot.Token, Auth(TestHomeserver.BotPassword))).Code);
+        Assert.Equal(401, (await hs.Client.GetAsync(E2eeClient.V3 + "/account/whoami", old.Token)).Code);
+        Assert.Empty((await admin.QueryAsync(new JsonObject { [hs.BotId] = new JsonArray() })).Object["device_keys"]![hs.BotId]!.AsObject());
+        Assert.Equal(404, (await hs.Client.GetAsync(E2eeClient.V3 + "/devices/OLD", bot.Token)).Code);
+    }
+
     private static async Task<string> DevicelessBotTokenAsync(TestHomeserver hs)
     {
         var admin = await hs.LoginAdminAsync();
