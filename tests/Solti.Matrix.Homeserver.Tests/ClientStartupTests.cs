@@ -8,14 +8,8 @@ namespace Solti.Matrix.Homeserver.Tests;
 /// <summary>What matrix-js-sdk asks at start-up and when it sends to an encrypted room, answered as Synapse answers it
 /// (shared/reference/recordings-synapse-1.67-e2ee.md), on the current profile and on 1.67's.</summary>
 [Trait("tier", "integration")]
-public class ClientStartupTests
+public class ClientStartupTests : ProfiledTests
 {
-    protected virtual Compatibility Profile => new();
-
-    protected Task<TestHomeserver> StartAsync() => TestHomeserver.StartAsync(o => o with { Compatibility = Profile, SyncResponseCacheDuration = TimeSpan.Zero });
-
-    private static string Enc(string s) => MatrixTestClient.Enc(s);
-
     [Fact]
     public async Task Start_up_endpoints_answer_as_a_Synapse_without_turn_bridges_or_backup()
     {

@@ -9,13 +9,8 @@ namespace Solti.Matrix.Homeserver.Tests;
 /// (shared/reference/recordings-synapse-1.67-e2ee.md), on the current profile; <see cref="DeviceKeyTestsOnSynapse167"/>
 /// runs them on 1.67's.</summary>
 [Trait("tier", "integration")]
-public class DeviceKeyTests
+public class DeviceKeyTests : ProfiledTests
 {
-    protected virtual Compatibility Profile => new();
-
-    /// <summary>Sync answers are not kept: each sync here must see the state of the moment.</summary>
-    protected Task<TestHomeserver> StartAsync() => TestHomeserver.StartAsync(o => o with { Compatibility = Profile, SyncResponseCacheDuration = TimeSpan.Zero });
-
     [Fact]
     public async Task Upload_counts_one_time_keys_and_refuses_a_key_id_again_with_other_content()
     {
@@ -132,10 +127,7 @@ public class DeviceKeyTests
     public async Task Key_changes_name_room_members_who_uploaded_keys_and_those_who_left()
     {
         await using var hs = await StartAsync();
-        var admin = await E2eeClient.AdminAsync(hs);
-        var bot = await E2eeClient.BotAsync(hs);
-        var roomId = await hs.Client.CreateRoomAsync(admin.Token, new JsonObject { ["invite"] = new JsonArray(hs.BotId) });
-        await bot.JoinAsync(roomId);
+        var (admin, bot, roomId) = await SharedRoomAsync(hs);
         var from = await admin.NextBatchAsync();
 
         Assert.Equal(200, (await bot.UploadAsync(new JsonObject { ["device_keys"] = bot.DeviceKeys() })).Code);

@@ -8,14 +8,8 @@ namespace Solti.Matrix.Homeserver.Tests;
 /// <summary><c>/sync</c> as a real client needs it: rooms, filters, device lists, and a real long poll woken by what
 /// happens (never by the clock), on the current profile; <see cref="SyncTestsOnSynapse167"/> runs them on 1.67's.</summary>
 [Trait("tier", "integration")]
-public class SyncTests
+public class SyncTests : ProfiledTests
 {
-    protected virtual Compatibility Profile => new();
-
-    protected Task<TestHomeserver> StartAsync() => TestHomeserver.StartAsync(o => o with { Compatibility = Profile, SyncResponseCacheDuration = TimeSpan.Zero });
-
-    private static string Enc(string s) => MatrixTestClient.Enc(s);
-
     [Fact]
     public async Task An_initial_sync_serves_joined_and_invited_rooms_account_data_and_key_counts()
     {
@@ -96,10 +90,7 @@ public class SyncTests
     public async Task A_long_poll_is_woken_by_a_to_device_message_and_by_a_device_list_change()
     {
         await using var hs = await StartAsync();
-        var admin = await E2eeClient.AdminAsync(hs);
-        var bot = await E2eeClient.BotAsync(hs);
-        var roomId = await hs.Client.CreateRoomAsync(admin.Token, new JsonObject { ["invite"] = new JsonArray(hs.BotId) });
-        await bot.JoinAsync(roomId);
+        var (admin, bot, roomId) = await SharedRoomAsync(hs);
         var since = await bot.NextBatchAsync();
 
         var poll = bot.SyncAsync(since, timeout: 25_000);
@@ -200,10 +191,7 @@ public class SyncTests
     public async Task A_kicked_member_gets_the_room_under_leave_up_to_the_kick()
     {
         await using var hs = await StartAsync();
-        var admin = await E2eeClient.AdminAsync(hs);
-        var bot = await E2eeClient.BotAsync(hs);
-        var roomId = await hs.Client.CreateRoomAsync(admin.Token, new JsonObject { ["invite"] = new JsonArray(hs.BotId) });
-        await bot.JoinAsync(roomId);
+        var (admin, bot, roomId) = await SharedRoomAsync(hs);
         var since = await bot.NextBatchAsync();
 
         Assert.Equal(200, (await hs.Client.PostAsync($"{E2eeClient.V3}/rooms/{Enc(roomId)}/kick", new JsonObject { ["user_id"] = hs.BotId }, admin.Token)).Code);

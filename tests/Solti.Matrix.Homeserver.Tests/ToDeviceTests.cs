@@ -8,13 +8,8 @@ namespace Solti.Matrix.Homeserver.Tests;
 /// <summary><c>/sendToDevice</c>: de-duplicated by transaction id, delivered through <c>/sync</c> and kept until a later
 /// sync acknowledges it, as Synapse does; on the current profile, and on 1.67's in <see cref="ToDeviceTestsOnSynapse167"/>.</summary>
 [Trait("tier", "integration")]
-public class ToDeviceTests
+public class ToDeviceTests : ProfiledTests
 {
-    protected virtual Compatibility Profile => new();
-
-    protected Task<TestHomeserver> StartAsync(TimeSpan? cache = null) =>
-        TestHomeserver.StartAsync(o => o with { Compatibility = Profile, SyncResponseCacheDuration = cache ?? TimeSpan.Zero });
-
     private static JsonObject To(string userId, string deviceId, int n) =>
         new() { [userId] = new JsonObject { [deviceId] = new JsonObject { ["algorithm"] = "m.olm.v1.curve25519-aes-sha2", ["n"] = n } } };
 
@@ -78,7 +73,7 @@ public class ToDeviceTests
     [Fact]
     public async Task Synapse_keeps_a_sync_answer_for_an_identical_request()
     {
-        await using var hs = await StartAsync(cache: TimeSpan.FromMinutes(2));
+        await using var hs = await StartAsync(syncCache: TimeSpan.FromMinutes(2));
         var admin = await E2eeClient.AdminAsync(hs);
         var bot = await E2eeClient.BotAsync(hs);
         var since = await bot.NextBatchAsync();

@@ -19,6 +19,27 @@ public static class SessionTokens
         return device;
     }
 
+    /// <summary>Synapse's limit on device display names.</summary>
+    public static void CheckDisplayName(string? name)
+    {
+        if (name is { Length: > 100 })
+        {
+            throw new HomeserverErrorException(400, "M_TOO_LARGE", "Device display name is too long (max 100)");
+        }
+    }
+
+    /// <summary>Sets <c>display_name</c> when the body has it; a new name changes the user's device list.</summary>
+    public static void Rename(ServerState state, DeviceRecord device, JsonObject body)
+    {
+        var name = Json.OptionalString(body, "display_name");
+        CheckDisplayName(name);
+        if (body.ContainsKey("display_name") && name != device.DisplayName)
+        {
+            device.DisplayName = name;
+            E2ee.DeviceLists.Changed(state, device.UserId);
+        }
+    }
+
     /// <summary>A new token for a device, replacing every older token of that device.</summary>
     public static Issued IssueForDevice(ServerState state, string userId, string deviceId, bool refreshable)
     {

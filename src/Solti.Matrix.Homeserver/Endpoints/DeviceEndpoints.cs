@@ -42,18 +42,7 @@ public static class DeviceEndpoints
     private static Reply Rename(RequestScope scope)
     {
         var device = scope.State.FindDevice(scope.Requester.UserId, scope.Route("deviceId")) ?? throw Errors.NotFound("Not found");
-        var body = scope.Body;
-        if (body.ContainsKey("display_name") && Json.OptionalString(body, "display_name") is var name && name != device.DisplayName)
-        {
-            if (name is { Length: > 100 })
-            {
-                throw new HomeserverErrorException(400, "M_TOO_LARGE", "Device display name is too long (max 100)");
-            }
-
-            device.DisplayName = name;
-            E2ee.DeviceLists.Changed(scope.State, device.UserId);
-        }
-
+        SessionTokens.Rename(scope.State, device, scope.Body);
         return Reply.Empty();
     }
 
