@@ -19,6 +19,12 @@ public static class HomeserverRoutes
         RoomStateEndpoints.Map(routes);
         RoomEventEndpoints.Map(routes);
         DirectoryEndpoints.Map(routes);
+        KeysEndpoints.Map(routes);
+        DeviceEndpoints.Map(routes);
+        SyncEndpoints.Map(routes);
+        AccountDataEndpoints.Map(routes);
+        ReadingEndpoints.Map(routes);
+        ClientStartupEndpoints.Map(routes);
         AdminServerEndpoints.Map(routes);
         AdminUserEndpoints.Map(routes);
         AdminDeviceEndpoints.Map(routes);

@@ -16,6 +16,7 @@ public sealed class ServerContext
         Aliases = new RoomAliases(state);
         Memberships = new Memberships(state, Events, Authorizer);
         Creation = new RoomCreation(state, Events, Memberships, Aliases);
+        Syncs = new Sync.SyncResponses(this);
     }
 
     public ServerState State { get; }
@@ -32,7 +33,22 @@ public sealed class ServerContext
 
     public RoomCreation Creation { get; }
 
+    /// <summary>Long-polled, cached <c>/sync</c> answers.</summary>
+    public Sync.SyncResponses Syncs { get; }
+
     public RequestCounters Counters { get; } = new();
 
     public FaultInjector Faults { get; } = new();
+
+    /// <summary>The requests answered <c>M_UNRECOGNIZED</c>, for the testing API.</summary>
+    public UnservedRequests Unserved { get; } = new();
+
+    /// <summary>Runs <paramref name="action"/> under the state lock (deferred replies, which run outside it).</summary>
+    public T Locked<T>(Func<T> action)
+    {
+        lock (State.Sync)
+        {
+            return action();
+        }
+    }
 }

@@ -81,6 +81,38 @@ public sealed class PersistenceTests : IDisposable
         Assert.DoesNotContain(TestHomeserver.AdminPassword, text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_restart_keeps_device_keys_inboxes_filters_and_account_data()
+    {
+        string since;
+        await using (var hs = await StartAsync())
+        {
+            var bot = await Support.E2eeClient.BotAsync(hs);
+            var admin = await Support.E2eeClient.AdminAsync(hs);
+            await bot.UploadAsync(new JsonObject
+            {
+                ["device_keys"] = bot.DeviceKeys(),
+                ["one_time_keys"] = new JsonObject { ["signed_curve25519:A"] = bot.SignedKey("k") },
+                ["fallback_keys"] = new JsonObject { ["signed_curve25519:F"] = bot.SignedKey("f", fallback: true) },
+            });
+            Assert.Equal(200, (await hs.Client.PostAsync($"/_matrix/client/v3/user/{MatrixTestClient.Enc(hs.BotId)}/filter", new JsonObject { ["room"] = new JsonObject() }, bot.Token)).Code);
+            Assert.Equal(200, (await hs.Client.PutAsync($"/_matrix/client/v3/user/{MatrixTestClient.Enc(hs.BotId)}/account_data/m.test", new JsonObject { ["x"] = 1 }, bot.Token)).Code);
+            since = await bot.NextBatchAsync();
+            await admin.SendToDeviceAsync("t", new JsonObject { [hs.BotId] = new JsonObject { [bot.DeviceId] = new JsonObject { ["n"] = 1 } } });
+        }
+
+        await using (var hs = await StartAsync())
+        {
+            var bot = new Support.E2eeClient(hs, await hs.LoginBotAsync("BOTDEV"));
+            Assert.Equal("""{"one_time_key_counts":{"signed_curve25519":1}}""", (await bot.UploadAsync(new JsonObject())).Text);
+            var sync = await bot.SyncAsync(since, filter: "0");
+            Assert.Single(Support.E2eeClient.ToDevice(sync));
+            Assert.Equal("""["signed_curve25519"]""", sync["device_unused_fallback_key_types"]!.ToJsonString());
+            Assert.Equal("""{"x":1}""", (await hs.Client.GetAsync($"/_matrix/client/v3/user/{MatrixTestClient.Enc(hs.BotId)}/account_data/m.test", bot.Token)).Text);
+            Assert.Single((await bot.QueryAsync(new JsonObject { [hs.BotId] = new JsonArray() })).Object["device_keys"]![hs.BotId]!.AsObject());
+        }
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_dataDir))

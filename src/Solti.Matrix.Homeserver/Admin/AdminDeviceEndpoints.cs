@@ -60,18 +60,9 @@ public static class AdminDeviceEndpoints
     {
         var user = Target(scope);
         var body = scope.BodyOrEmpty;
-        var name = Json.OptionalString(body, "display_name");
-        if (name is { Length: > 100 })
-        {
-            throw new HomeserverErrorException(400, "M_TOO_LARGE", "Device display name is too long (max 100)");
-        }
-
+        SessionTokens.CheckDisplayName(Json.OptionalString(body, "display_name"));
         var device = scope.State.FindDevice(user.UserId, scope.Route("deviceId")) ?? throw Errors.NotFound("Not found");
-        if (body.ContainsKey("display_name"))
-        {
-            device.DisplayName = name;
-        }
-
+        SessionTokens.Rename(scope.State, device, body);
         return Reply.Empty();
     }
 

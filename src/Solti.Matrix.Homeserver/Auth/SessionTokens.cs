@@ -15,7 +15,29 @@ public static class SessionTokens
 
         var device = new DeviceRecord { UserId = userId, DeviceId = deviceId, DisplayName = displayName };
         state.Data.Devices[ServerState.DeviceKey(userId, deviceId)] = device;
+        E2ee.DeviceLists.Changed(state, userId);
         return device;
+    }
+
+    /// <summary>Synapse's limit on device display names.</summary>
+    public static void CheckDisplayName(string? name)
+    {
+        if (name is { Length: > 100 })
+        {
+            throw new HomeserverErrorException(400, "M_TOO_LARGE", "Device display name is too long (max 100)");
+        }
+    }
+
+    /// <summary>Sets <c>display_name</c> when the body has it; a new name changes the user's device list.</summary>
+    public static void Rename(ServerState state, DeviceRecord device, JsonObject body)
+    {
+        var name = Json.OptionalString(body, "display_name");
+        CheckDisplayName(name);
+        if (body.ContainsKey("display_name") && name != device.DisplayName)
+        {
+            device.DisplayName = name;
+            E2ee.DeviceLists.Changed(state, device.UserId);
+        }
     }
 
     /// <summary>A new token for a device, replacing every older token of that device.</summary>
@@ -63,11 +85,16 @@ public static class SessionTokens
         }
     }
 
-    /// <summary>Deletes a device and every token it holds.</summary>
+    /// <summary>Deletes a device with every token it holds, its keys and its to-device inbox; the user's device list
+    /// changes.</summary>
     public static void DeleteDevice(ServerState state, string userId, string deviceId)
     {
         RevokeDeviceTokens(state, userId, deviceId);
-        state.Data.Devices.Remove(ServerState.DeviceKey(userId, deviceId));
+        if (state.Data.Devices.Remove(ServerState.DeviceKey(userId, deviceId)))
+        {
+            E2ee.ToDeviceInbox.Drop(state, userId, deviceId);
+            E2ee.DeviceLists.Changed(state, userId);
+        }
     }
 
     /// <summary>Deletes all devices and tokens of a user, keeping <paramref name="keepDeviceId"/> if given.</summary>

@@ -34,6 +34,10 @@ public sealed record Compatibility
     /// <c>complete</c>/<c>failed</c>, without <c>error</c>.</summary>
     public bool LegacyRoomDeletionStatus { get; init; }
 
+    /// <summary><c>/keys/upload</c> refuses <c>device_keys</c> naming another user or device (400 <c>M_BAD_JSON</c>), as
+    /// Synapse does since 1.140 (PR #17097, the request body validated); before, they were stored as given.</summary>
+    public bool KeyUploadChecksOwner { get; init; } = true;
+
     /// <summary>Send a <c>Retry-After</c> header with 429 (opt-in since Synapse 1.92, PR #16136; on by default since 1.103,
     /// PR #16947); 1.67 sends only <c>retry_after_ms</c>.</summary>
     public bool RetryAfterHeader { get; init; } = true;
@@ -70,6 +74,7 @@ public sealed record Compatibility
         RetryAfterHeader = false,
         LegacyAdminUserFormat = true,
         ReportPythonVersion = true,
+        KeyUploadChecksOwner = false,
         SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
     };
 }

@@ -102,6 +102,9 @@ public static class ConfigFile
             RefreshableAccessTokenLifetime = reader.Duration(root, "refreshable_access_token_lifetime") ?? options.RefreshableAccessTokenLifetime,
             RateLimits = limits,
             Retention = reader.Mapping(root, "retention") is { } retention ? ReadRetention(retention, reader) : options.Retention,
+            SyncResponseCacheDuration = reader.Mapping(root, "caches") is { } caches
+                ? reader.Duration(caches, "sync_response_cache_duration", "caches.") ?? options.SyncResponseCacheDuration
+                : options.SyncResponseCacheDuration,
         };
         var enabled = reader.Mapping(root, "matrix_authentication_service") is { } service ? ReadMasService(service, reader) : (bool?)null;
         var behaviour = reader.Mapping(root, "solti_homeserver");

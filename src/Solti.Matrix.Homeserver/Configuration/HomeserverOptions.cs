@@ -39,6 +39,10 @@ public sealed record HomeserverOptions
     /// <summary>Authentication delegated to MAS (Synapse's <c>matrix_authentication_service</c>); null: Synapse's own.</summary>
     public DelegatedAuthentication? AuthenticationService { get; init; }
 
+    /// <summary>How long a completed <c>/sync</c> answer is kept for an identical request (Synapse's
+    /// <c>caches.sync_response_cache_duration</c>, 2 minutes since 1.62); zero keeps none.</summary>
+    public TimeSpan SyncResponseCacheDuration { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long a transaction id maps to its event (Synapse: about 24 h).</summary>
     public TimeSpan TransactionLifetime { get; init; } = TimeSpan.FromHours(24);
 }

@@ -77,23 +77,24 @@ public static class MembershipEndpoints
             var content = scope.Server.Events.StateEvent(room, "m.room.member", userId)!.Content;
             joined[userId] = new JsonObject
             {
+                ["avatar_url"] = content["avatar_url"]?.DeepClone(), // key order as recorded from Synapse
                 ["display_name"] = content["displayname"]?.DeepClone(),
-                ["avatar_url"] = content["avatar_url"]?.DeepClone(),
             };
         }
 
         return Reply.Ok(new JsonObject { ["joined"] = joined });
     }
 
-    /// <summary>Member events, filtered by <c>membership</c> / <c>not_membership</c>.</summary>
+    /// <summary>Member events as of now, or as of the sync token <c>at</c>, filtered by <c>membership</c> / <c>not_membership</c>.</summary>
     private static Reply Members(RequestScope scope)
     {
         var room = scope.Server.Aliases.Room(scope.Route("roomId"));
         RoomEventEndpoints.RequireCanSeeHistory(scope, room);
         var only = scope.Query("membership");
         var not = scope.Query("not_membership");
+        var at = StreamTokens.Parse(scope.Query("at"));
         var chunk = new JsonArray();
-        foreach (var e in scope.Server.Events.CurrentState(room).Where(e => e.Type == "m.room.member"))
+        foreach (var e in scope.Server.Events.StateAt(room, at).Values.Where(e => e.Type == "m.room.member").OrderBy(e => e.StreamOrdering))
         {
             var membership = e.Content["membership"]?.GetValue<string>();
             if ((only is null || membership == only) && (not is null || membership != not))

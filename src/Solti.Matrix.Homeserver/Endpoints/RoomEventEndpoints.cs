@@ -62,8 +62,8 @@ public static class RoomEventEndpoints
 
         var limit = scope.QueryInt("limit", 10, 0, 1000);
         var backwards = dir == "b";
-        var from = ParseToken(scope.Query("from")) ?? (backwards ? long.MaxValue : 0);
-        var to = ParseToken(scope.Query("to"));
+        var from = StreamTokens.Parse(scope.Query("from")) ?? (backwards ? long.MaxValue : 0);
+        var to = StreamTokens.Parse(scope.Query("to"));
         var filter = MessageFilter.Parse(scope.Query("filter"));
         var ordered = room.Timeline.Select(id => scope.State.Data.Events[id]);
         IEnumerable<EventRecord> window = backwards
@@ -76,13 +76,13 @@ public static class RoomEventEndpoints
         var reply = new JsonObject
         {
             ["chunk"] = new JsonArray([.. page.Select(e => (JsonNode)server.Events.Render(e, viewer))]),
-            ["start"] = scope.Query("from") ?? Token(backwards ? scope.State.Data.NextStreamOrdering : 0),
+            ["start"] = scope.Query("from") ?? StreamTokens.Format(backwards ? scope.State.CurrentPosition : 0),
         };
         // As Synapse (handlers/pagination.py): every page with events has an end token, also the last one; only an
         // empty page has none, which is how a client knows it reached the end.
         if (page.Count > 0)
         {
-            reply["end"] = Token(backwards ? page[^1].StreamOrdering : page[^1].StreamOrdering + 1);
+            reply["end"] = StreamTokens.Format(backwards ? page[^1].StreamOrdering : page[^1].StreamOrdering + 1);
         }
 
         return Reply.Ok(reply);
@@ -98,22 +98,5 @@ public static class RoomEventEndpoints
         }
 
         return Reply.Ok(scope.Server.Events.Render(e, scope.Requester.TxnScope(scope.State.Options.Compatibility.TxnScope)));
-    }
-
-    private static string Token(long position) => "s" + position.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private static long? ParseToken(string? token)
-    {
-        if (token is null)
-        {
-            return null;
-        }
-
-        if (token.Length < 2 || token[0] != 's' || !long.TryParse(token.AsSpan(1), out var position))
-        {
-            throw Errors.InvalidParam("Invalid stream token");
-        }
-
-        return position;
     }
 }

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Solti.Matrix.Homeserver.Faults;
 
-/// <summary>Admin-only test controls under <c>/_solti/testing/v1</c>: faults, token expiry, request counters.</summary>
+/// <summary>Admin-only test controls under <c>/_solti/testing/v1</c>: faults, token expiry, request counters, unserved requests.</summary>
 public static class ControlEndpoints
 {
     public const string Prefix = "/_solti/testing/v1";
@@ -30,12 +30,31 @@ public static class ControlEndpoints
             ["writes"] = scope.Server.Counters.Writes,
             ["in_flight"] = scope.Server.Counters.InFlight,
         }));
+        routes.Map("GET", Prefix + "/unserved", "control.unserved", AuthMode.Admin, Unserved);
+        routes.Map("DELETE", Prefix + "/unserved", "control.unserved.clear", AuthMode.Admin, scope =>
+        {
+            scope.Server.Unserved.Clear();
+            return Reply.Empty();
+        });
         routes.Map("DELETE", Prefix + "/counters", "control.counters.reset", AuthMode.Admin, scope =>
         {
             scope.Server.Counters.Reset();
             return Reply.Empty();
         });
     }
+
+    /// <summary>Method, template, last path, status and count of every request answered <c>M_UNRECOGNIZED</c>.</summary>
+    private static Reply Unserved(RequestScope scope) => Reply.Ok(new JsonObject
+    {
+        ["requests"] = new JsonArray([.. scope.Server.Unserved.Snapshot().Select(e => (JsonNode)new JsonObject
+        {
+            ["method"] = e.Method,
+            ["template"] = e.Template,
+            ["path"] = e.LastPath,
+            ["status"] = e.Status,
+            ["count"] = e.Count,
+        })]),
+    });
 
     /// <summary>Body: <c>{path?: regex, method?, endpoint?, status?, errcode?, error?, retry_after_ms?, delay_ms?, drop?, count?}</c>;
     /// <c>count</c> defaults to 1, null applies forever.</summary>

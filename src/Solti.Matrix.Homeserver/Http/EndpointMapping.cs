@@ -1,6 +1,7 @@
 namespace Solti.Matrix.Homeserver.Http;
 
-/// <summary>Maps handlers: read the body, then under the state lock authenticate, handle and persist.</summary>
+/// <summary>Maps handlers: read the body, then under the state lock authenticate, handle and persist; a deferred reply
+/// (a long poll) is then awaited outside the lock.</summary>
 public static class EndpointMapping
 {
     /// <summary>Client-server endpoints answer under both prefixes, as Synapse does.</summary>
@@ -55,6 +56,11 @@ public static class EndpointMapping
                     state.Persist();
                 }
             }
+        }
+
+        while (reply.Later is { } later)
+        {
+            reply = await later(context.RequestAborted);
         }
 
         await JsonResponses.WriteAsync(context, reply.Status, reply.Body);

@@ -40,8 +40,25 @@ public sealed class MatrixErrorMiddleware(RequestDelegate next, ILogger<MatrixEr
             return;
         }
 
+        if (error.Errcode == "M_UNRECOGNIZED")
+        {
+            RecordUnserved(context, error.Status);
+        }
+
         context.Response.Clear();
         await WriteAsync(context, error);
+    }
+
+    /// <summary>Logs a request the homeserver does not serve and keeps it for the testing API (<c>GET
+    /// /_solti/testing/v1/unserved</c>): by the route's template when a route matched, else by the path with its
+    /// identifiers replaced.</summary>
+    private void RecordUnserved(HttpContext context, int status)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var template = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } raw } ? raw : PathTemplates.Of(path);
+        var method = context.Request.Method;
+        logger.LogWarning("unserved request {Method} {Template} ({Status})", method, template, status);
+        context.RequestServices.GetRequiredService<ServerContext>().Unserved.Record(method, template, path, status);
     }
 
     private async Task WriteAsync(HttpContext context, HomeserverErrorException error)

@@ -5,7 +5,7 @@ public sealed class RoomCreation(ServerState state, RoomEvents events, Membershi
 {
     public const string DefaultRoomVersion = "10";
 
-    private static readonly string[] KnownVersions = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"];
+    public static readonly string[] KnownVersions = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"];
 
     public (RoomRecord Room, string? Alias) Create(Requester requester, JsonObject body)
     {

@@ -25,7 +25,7 @@ public sealed class RoomEvents(ServerState state)
             throw Errors.TooLarge();
         }
 
-        record.StreamOrdering = state.Data.NextStreamOrdering++;
+        record.StreamOrdering = state.NextPosition();
         state.Data.Events[record.EventId] = record;
         room.Timeline.Add(record.EventId);
         if (stateKey is not null)
@@ -41,6 +41,51 @@ public sealed class RoomEvents(ServerState state)
 
     public IEnumerable<EventRecord> CurrentState(RoomRecord room) =>
         room.CurrentState.Values.Select(id => state.Data.Events[id]).OrderBy(e => e.StreamOrdering);
+
+    /// <summary>The room's state as it was before stream position <paramref name="position"/> (events are a linear
+    /// timeline here), or the current state when null: <c>type\u001fstate_key</c> → event.</summary>
+    public Dictionary<string, EventRecord> StateAt(RoomRecord room, long? position)
+    {
+        if (position is null)
+        {
+            return room.CurrentState.ToDictionary(p => p.Key, p => state.Data.Events[p.Value]);
+        }
+
+        var result = new Dictionary<string, EventRecord>(StringComparer.Ordinal);
+        foreach (var id in room.Timeline)
+        {
+            var e = state.Data.Events[id];
+            if (e.StreamOrdering >= position)
+            {
+                break;
+            }
+
+            if (e.StateKey is not null)
+            {
+                result[ServerState.StateKey(e.Type, e.StateKey)] = e;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Every user's membership (join, invite, leave, ban) now or before <paramref name="position"/>.</summary>
+    public Dictionary<string, string> MembershipsAt(RoomRecord room, long? position)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        IEnumerable<EventRecord> members = position is null
+            ? room.CurrentState.Where(p => p.Key.StartsWith("m.room.member\u001f", StringComparison.Ordinal)).Select(p => state.Data.Events[p.Value])
+            : StateAt(room, position).Values.Where(e => e.Type == "m.room.member");
+        foreach (var e in members)
+        {
+            if (e.Content["membership"] is JsonValue v && v.TryGetValue<string>(out var membership))
+            {
+                result[e.StateKey!] = membership;
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>The client-API form; <c>unsigned.transaction_id</c> only for the sending device (or token).</summary>
     public JsonObject Render(EventRecord e, string? viewerScope)

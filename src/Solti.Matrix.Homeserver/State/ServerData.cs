@@ -25,6 +25,20 @@ public sealed class ServerData
 
     public Dictionary<string, RoomDeletionRecord> RoomDeletions { get; set; } = [];
 
+    /// <summary>Device inboxes: to-device messages not yet acknowledged, in stream order.</summary>
+    public List<ToDeviceRecord> ToDevice { get; set; } = [];
+
+    /// <summary>Whose device lists changed when, for sync's and <c>/keys/changes</c>' <c>device_lists</c>.</summary>
+    public List<DeviceListChangeRecord> DeviceListChanges { get; set; } = [];
+
+    /// <summary>Key: <c>user_id\u001froom_id (empty for global)\u001ftype</c>.</summary>
+    public Dictionary<string, AccountDataRecord> AccountData { get; set; } = [];
+
+    /// <summary>Each user's sync filters; a filter's id is its index, as Synapse numbers them.</summary>
+    public Dictionary<string, List<JsonObject>> Filters { get; set; } = [];
+
+    public Dictionary<string, PresenceRecord> Presence { get; set; } = [];
+
     /// <summary>The emulated Matrix Authentication Service (used when authentication is delegated).</summary>
     public Mas.MasData Mas { get; set; } = new();
 

@@ -24,6 +24,9 @@ public sealed class ServerState
 
     public Lock Sync { get; } = new();
 
+    /// <summary>Completes waiters on every new stream position (<see cref="NextPosition"/>).</summary>
+    public StreamNotifier Notifier { get; } = new();
+
     public ServerData Data { get; }
 
     public HomeserverOptions Options { get; }
@@ -38,6 +41,19 @@ public sealed class ServerState
 
     /// <summary>Writes the state to disk (when a data directory is set). Call under <see cref="Sync"/>.</summary>
     public void Persist() => _persistence?.Save(Data);
+
+    /// <summary>Takes the next position of the one stream that orders room events, to-device messages, device-list
+    /// changes and account data (a sync token <c>s{n}</c> has seen everything before <c>n</c>), and wakes long polls.
+    /// Call under <see cref="Sync"/>.</summary>
+    public long NextPosition()
+    {
+        var position = Data.NextStreamOrdering++;
+        Notifier.Notify();
+        return position;
+    }
+
+    /// <summary>The position the next stream item will take: what a sync token taken now has seen.</summary>
+    public long CurrentPosition => Data.NextStreamOrdering;
 
     public static string DeviceKey(string userId, string deviceId) => userId + "\u001f" + deviceId;
 
