@@ -18,7 +18,8 @@ public sealed class JsPeer : IAsyncDisposable
     /// <summary>How long one command may take unless the call says otherwise (a guard against a hang, not a pace).</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    private const string InstallHint = "run ./build.sh test (it installs the peer), or: cd tests/peer && npm ci";
+    private const string InstallHint =
+        "./build.sh test installs it (npm ci in tests/peer); by hand: cd tests/peer && npm ci && sha256sum package-lock.json | cut -d' ' -f1 > node_modules/.solti-lock-sha256";
     private const int LogLines = 400;
 
     private readonly Process _process;
@@ -401,7 +402,10 @@ public sealed record PeerLogin(string UserId, string DeviceId, string Curve25519
 /// <summary>One HTTP request (method, path, status) the peer made, and how often.</summary>
 public sealed record PeerRequest(string Method, string Path, int? Status, string? Errcode, string? Error, int Count)
 {
-    public override string ToString() => $"{Method} {Path} -> {(Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no answer")}{(Errcode is null ? "" : " " + Errcode)} (x{Count})";
+    /// <summary>An answered request has a status; one without is still in flight (e.g. a long poll), or failed with
+    /// <see cref="Error"/> before any answer.</summary>
+    public override string ToString() =>
+        $"{Method} {Path} -> {(Status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? (Error is null ? "in flight" : "no answer: " + Error))}{(Errcode is null ? "" : " " + Errcode)} (x{Count})";
 }
 
 /// <summary>One room event as js-sdk saw it: its clear content when it decrypted it, and what the Rust crypto says about

@@ -32,7 +32,9 @@ const level = LEVELS[(process.env.SOLTI_PEER_LOG ?? "info").toLowerCase()] ?? LE
 const started = Date.now();
 function log(at, args) {
   if (LEVELS[at] >= level) {
-    process.stderr.write(`[peer +${((Date.now() - started) / 1000).toFixed(3)}s ${at}] ${format(...args)}\n`);
+    // An error in one line (its name and message) unless at debug level, where its stack and fields are wanted.
+    const shown = level === LEVELS.debug ? args : args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : a));
+    process.stderr.write(`[peer +${((Date.now() - started) / 1000).toFixed(3)}s ${at}] ${format(...shown)}\n`);
   }
 }
 console.log = (...a) => log("info", a);
@@ -187,7 +189,7 @@ function recordTimelineEvent(event, room, toStartOfTimeline, removed, data) {
 
 function attach(c) {
   c.on(ClientEvent.Sync, (state, prev, data) => {
-    syncStates.push({ state, error: data?.error ? String(data.error.message ?? data.error) : null, at_ms: Date.now() - started });
+    syncStates.push({ state, error: data?.error ? String(data.error.message ?? data.error) : null, errcode: data?.error?.errcode ?? null, at_ms: Date.now() - started });
     if (syncStates.length > 200) syncStates.shift();
     if (state === SyncState.Error) log("warn", [`sync state ERROR: ${data?.error?.message ?? data?.error}`]);
     changed();
@@ -253,12 +255,18 @@ async function login(args) {
   return result;
 }
 
-function waitSync(args) {
+async function waitSync(args) {
   const c = requireClient();
   return waitFor(
     () => {
       const s = c.getSyncState();
-      return s === SyncState.Prepared || s === SyncState.Syncing ? s : undefined;
+      if (s === SyncState.Prepared || s === SyncState.Syncing) return s;
+      // js-sdk retries a failed sync for ever; an endpoint the homeserver does not have will not appear: fail now.
+      const last = syncStates[syncStates.length - 1];
+      if (s === SyncState.Error && last?.errcode === "M_UNRECOGNIZED") {
+        throw new CommandError(`the client cannot sync: ${last.error}`, { sync_states: syncStates.slice(-20), failed_requests: requestLog({ failed_only: true }).requests });
+      }
+      return undefined;
     },
     timeoutOf(args),
     () => new CommandError(`the client did not sync within ${timeoutOf(args)} ms (state ${c.getSyncState()})`, { sync_states: syncStates.slice(-20), failed_requests: requestLog({ failed_only: true }).requests }),
