@@ -448,6 +448,21 @@ cmd_test_fast() {
   summarize "$results" "$status"
 }
 
+# The independent Matrix client the encryption tests script (tests/peer: matrix-js-sdk with its Rust crypto, versions
+# pinned by its package-lock.json; JsPeer.cs runs it): npm ci, again only when the lock changed (node_modules keeps the
+# lock's SHA-256, which JsPeer.cs also checks).
+install_peer() {
+  local dir="$ROOT/tests/peer" lock stamp
+  command -v node >/dev/null 2>&1 || need_apt nodejs
+  command -v npm >/dev/null 2>&1 || need_apt npm
+  lock=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  stamp="$dir/node_modules/.solti-lock-sha256"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2 || exit 1
+    echo "$lock" >"$stamp"
+  fi
+}
+
 cmd_test() {
   if [ "${1:-}" = "--fast" ]; then
     cmd_test_fast
@@ -463,6 +478,8 @@ cmd_test() {
   # makes a virtual environment without pip for its tests), ChangelogTests ./build.sh changelog --check.
   need_apt ansible-lint python3-yaml python3-venv
   SOLTI_ARM64_ROOT=$(sysroot_dir arm64)
+  # JsPeerTests script the JS peer.
+  install_peer
   # NuGetPackageTests check the library's package and publish a Native AOT consumer of it from this folder.
   SOLTI_NUGET_DIR="$ROOT/artifacts/nuget"
   cmd_nuget "$SOLTI_NUGET_DIR" >/dev/null
