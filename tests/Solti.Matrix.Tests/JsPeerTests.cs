@@ -18,8 +18,7 @@ public sealed class JsPeerTests(ITestOutputHelper output)
     private const string CarolPassword = "carol-pass";
 
     /// <summary>What a real client may ask that Synapse in this setup refuses too (method, template): the allow-list of
-    /// docs/homeserver-testing-api.md, and MSC4143's RTC transports, which matrix-js-sdk 43 asks for at every start
-    /// (Synapse without that experimental feature answers 404 M_UNRECOGNIZED; js-sdk caches the 404 and goes on).</summary>
+    /// docs/homeserver-testing-api.md.</summary>
     private static readonly HashSet<(string Method, string Template)> MayBeUnserved =
     [
         ("GET", "/_matrix/client/v1/auth_metadata"),
