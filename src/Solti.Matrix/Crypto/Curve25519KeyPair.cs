@@ -29,14 +29,7 @@ public sealed class Curve25519KeyPair
     public string PublicKey { get; }
 
     /// <summary>A new key pair from <paramref name="random"/> (the kernel's when null).</summary>
-    public static Curve25519KeyPair Generate(IRandomSource? random = null)
-    {
-        Span<byte> key = stackalloc byte[KeyLength];
-        (random ?? KernelRandom.Instance).Fill(key);
-        var pair = new Curve25519KeyPair(key);
-        key.Clear();
-        return pair;
-    }
+    public static Curve25519KeyPair Generate(IRandomSource? random = null) => KeyMaterial.Generate(random, bytes => new Curve25519KeyPair(bytes));
 
     /// <summary>The key pair of a known private key.</summary>
     public static Curve25519KeyPair FromPrivateKey(ReadOnlySpan<byte> privateKey) => new(privateKey);

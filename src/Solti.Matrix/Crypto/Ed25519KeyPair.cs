@@ -31,14 +31,7 @@ public sealed class Ed25519KeyPair
     public string PublicKey { get; }
 
     /// <summary>A new key from <paramref name="random"/> (the kernel's when null).</summary>
-    public static Ed25519KeyPair Generate(IRandomSource? random = null)
-    {
-        Span<byte> seed = stackalloc byte[KeyLength];
-        (random ?? KernelRandom.Instance).Fill(seed);
-        var pair = new Ed25519KeyPair(seed);
-        seed.Clear();
-        return pair;
-    }
+    public static Ed25519KeyPair Generate(IRandomSource? random = null) => KeyMaterial.Generate(random, bytes => new Ed25519KeyPair(bytes));
 
     /// <summary>The key of a known 32-byte seed.</summary>
     public static Ed25519KeyPair FromSeed(ReadOnlySpan<byte> seed) => new(seed);

@@ -64,3 +64,23 @@ public sealed partial class KernelRandom : IRandomSource
         internal static partial nint getrandom(byte* buffer, nuint length, uint flags);
     }
 }
+
+/// <summary>New 32-byte key material, wiped once the key pair is made from it.</summary>
+internal static class KeyMaterial
+{
+    public delegate T Factory<out T>(ReadOnlySpan<byte> keyMaterial);
+
+    public static T Generate<T>(IRandomSource? random, Factory<T> make)
+    {
+        Span<byte> key = stackalloc byte[32];
+        (random ?? KernelRandom.Instance).Fill(key);
+        try
+        {
+            return make(key);
+        }
+        finally
+        {
+            key.Clear();
+        }
+    }
+}
