@@ -103,16 +103,18 @@ public static class CanonicalJson
     /// <summary>A number's text as the integer it denotes (<c>1e10</c> is 10000000000, <c>-0</c> is 0).</summary>
     private static long Integer(string number)
     {
-        if (long.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer) ||
-            (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) &&
-             real == Math.Floor(real) && Math.Abs(real) <= MaxSafeInteger && (integer = (long)real) == real))
+        if (!long.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
         {
-            return Math.Abs(integer) <= MaxSafeInteger
-                ? integer
-                : throw new ArgumentException($"canonical JSON: {number} is outside ±(2^53-1)");
+            // An exponent or a fraction: an integer only when the value is whole (and then within range, so exact).
+            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) || real != Math.Floor(real))
+            {
+                throw new ArgumentException($"canonical JSON: {number} is not an integer");
+            }
+
+            integer = Math.Abs(real) <= MaxSafeInteger ? (long)real : long.MaxValue;
         }
 
-        throw new ArgumentException($"canonical JSON: {number} is not an integer");
+        return integer is >= -MaxSafeInteger and <= MaxSafeInteger ? integer : throw new ArgumentException($"canonical JSON: {number} is outside ±(2^53-1)");
     }
 
     private static void WriteString(StringBuilder text, string value)

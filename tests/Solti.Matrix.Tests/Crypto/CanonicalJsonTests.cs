@@ -58,6 +58,7 @@ public sealed class CanonicalJsonTests
     [InlineData("{\"a\": 9007199254740992}")]
     [InlineData("{\"a\": -9007199254740992}")]
     [InlineData("{\"a\": 1e300}")]
+    [InlineData("{\"a\": -9223372036854775808}")]
     public void Refuses_fractions_and_integers_out_of_range(string input) =>
         Assert.Throws<ArgumentException>(() => CanonicalJson.Encode(JsonNode.Parse(input)));
 

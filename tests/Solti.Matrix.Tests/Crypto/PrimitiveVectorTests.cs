@@ -152,6 +152,19 @@ public sealed partial class PrimitiveVectorTests
         Assert.True(offenders.Count == 0, "System.Security.Cryptography in the crypto core: " + string.Join(", ", offenders));
     }
 
+    [Fact]
+    public void BouncyCastle_is_reached_only_through_the_primitives_and_the_two_key_types()
+    {
+        string[] allowed = ["Primitives.cs", "Curve25519KeyPair.cs", "Ed25519KeyPair.cs"];
+        var users = Directory.EnumerateFiles(Path.Combine(Repository.Root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(path => !path.Contains("/obj/", StringComparison.Ordinal) && File.ReadAllText(path).Contains("Org.BouncyCastle", StringComparison.Ordinal))
+            .Select(path => Path.GetRelativePath(Repository.Root, path))
+            .Where(path => !allowed.Any(name => path == Path.Combine("src", "Solti.Matrix", "Crypto", name)))
+            .ToList();
+
+        Assert.True(users.Count == 0, "BouncyCastle outside Crypto/Primitives.cs and the key types: " + string.Join(", ", users));
+    }
+
     [GeneratedRegex(@"using\s+System\.Security\.Cryptography|System\.Security\.Cryptography\.\w|RandomNumberGenerator\.")]
     private static partial Regex BclCryptography();
 }
