@@ -1,0 +1,76 @@
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Digests;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Macs;
+using Org.BouncyCastle.Crypto.Modes;
+using Org.BouncyCastle.Crypto.Paddings;
+using Org.BouncyCastle.Crypto.Parameters;
+
+namespace Solti.Matrix.Crypto;
+
+/// <summary>The symmetric primitives of Olm and Megolm (SHA-256, HMAC-SHA-256, HKDF-SHA-256, AES-256-CBC with PKCS#7),
+/// all from BouncyCastle's managed code: the BCL's System.Security.Cryptography loads OpenSSL on Linux, about 3 ms at
+/// every process start, which neither the module binary nor a send that encrypts nothing should pay.</summary>
+internal static class Primitives
+{
+    public const int Sha256Length = 32;
+
+    public static byte[] Sha256(ReadOnlySpan<byte> data)
+    {
+        var digest = new Sha256Digest();
+        digest.BlockUpdate(data);
+        var output = new byte[Sha256Length];
+        digest.DoFinal(output);
+        return output;
+    }
+
+    public static byte[] HmacSha256(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data)
+    {
+        var mac = new HMac(new Sha256Digest());
+        mac.Init(new KeyParameter(key.ToArray()));
+        mac.BlockUpdate(data);
+        var output = new byte[Sha256Length];
+        mac.DoFinal(output);
+        return output;
+    }
+
+    /// <summary>HKDF-SHA-256 (RFC 5869); an empty salt is HashLen zero bytes, as the Olm and Megolm specs use it.</summary>
+    public static byte[] Hkdf(ReadOnlySpan<byte> inputKeyMaterial, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> info, int length)
+    {
+        var generator = new HkdfBytesGenerator(new Sha256Digest());
+        generator.Init(new HkdfParameters(inputKeyMaterial.ToArray(), salt.IsEmpty ? null : salt.ToArray(), info.ToArray()));
+        var output = new byte[length];
+        generator.GenerateBytes(output);
+        return output;
+    }
+
+    public static byte[] AesCbcEncrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> plaintext) =>
+        RunCbc(forEncryption: true, key, iv, plaintext);
+
+    /// <summary>Throws <see cref="CryptoException"/> (<see cref="CryptoFailure.BadMessage"/>) on bad padding or length.</summary>
+    public static byte[] AesCbcDecrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext)
+    {
+        try
+        {
+            return RunCbc(forEncryption: false, key, iv, ciphertext);
+        }
+        catch (Exception e) when (e is InvalidCipherTextException or DataLengthException)
+        {
+            throw new CryptoException(CryptoFailure.BadMessage, "the ciphertext does not decrypt (AES-CBC padding)", e);
+        }
+    }
+
+    /// <summary>Equal contents, in time that does not depend on where they differ.</summary>
+    public static bool FixedTimeEquals(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) =>
+        left.Length == right.Length && Org.BouncyCastle.Utilities.Arrays.FixedTimeEquals(left, right);
+
+    private static byte[] RunCbc(bool forEncryption, ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> input)
+    {
+        var cipher = new PaddedBufferedBlockCipher(new CbcBlockCipher(AesUtilities.CreateEngine()), new Pkcs7Padding());
+        cipher.Init(forEncryption, new ParametersWithIV(new KeyParameter(key.ToArray()), iv.ToArray()));
+        var output = new byte[cipher.GetOutputSize(input.Length)];
+        var written = cipher.ProcessBytes(input.ToArray(), 0, input.Length, output, 0);
+        written += cipher.DoFinal(output, written);
+        return written == output.Length ? output : output[..written];
+    }
+}
