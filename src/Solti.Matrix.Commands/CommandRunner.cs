@@ -13,7 +13,7 @@ public static class CommandRunner
             await body();
             return ExitCodes.Ok;
         }
-        catch (Exception e) when (e is MatrixException or CredentialCacheException or Accounts.AccountAuthorityException or ArgumentException or FormatException or IOException
+        catch (Exception e) when (e is MatrixException or CredentialCacheException or Accounts.AccountAuthorityException or Encryption.EncryptionException or ArgumentException or FormatException or IOException
             or Events.SchemaValidationException or Events.SchemaException or Microsoft.Data.Sqlite.SqliteException or DllNotFoundException)
         {
             var code = ExitCodes.For(e);

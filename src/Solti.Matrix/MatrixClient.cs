@@ -10,6 +10,7 @@ public class MatrixClient : IDisposable
 {
     private readonly ConcurrentDictionary<string, string> _aliases = new(StringComparer.Ordinal);
     private readonly MatrixHttpPipeline _http;
+    private readonly Encryption.RoomEncryptor _encryptor;
 
     /// <summary>A client of the homeserver in <paramref name="options"/>, over one HTTP pipeline, with the session that
     /// <paramref name="session"/> describes; <paramref name="cache"/>, when given, is where the session finds and keeps its
@@ -19,6 +20,7 @@ public class MatrixClient : IDisposable
         _http = new MatrixHttpPipeline(options);
         Session = new MatrixSession(_http, session, cache);
         Homeserver = options.Homeserver;
+        _encryptor = new Encryption.RoomEncryptor(Session, cache);
     }
 
     /// <summary>The homeserver's base URL (with a trailing slash).</summary>
@@ -73,27 +75,49 @@ public class MatrixClient : IDisposable
         return reply["room_id"]?.GetValue<string>() ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "join answered without room_id");
     }
 
-    /// <summary>Sends one event with a transaction id that stays the same across every retry and re-login.
-    /// With <paramref name="joinIfNeeded"/>, a 403 from a room we are not in joins it once and sends again.</summary>
-    public virtual async Task<SendResult> SendEventAsync(string roomIdOrAlias, string eventType, JsonObject content, string? transactionId = null, bool joinIfNeeded = false, CancellationToken cancellationToken = default)
+    /// <summary>Sends one event with a transaction id that stays the same across every retry and re-login, encrypted
+    /// exactly when the room is (<see cref="Encryption.EncryptionMode.Auto"/>).</summary>
+    public virtual Task<SendResult> SendEventAsync(string roomIdOrAlias, string eventType, JsonObject content, string? transactionId = null, bool joinIfNeeded = false, CancellationToken cancellationToken = default) =>
+        SendEventAsync(roomIdOrAlias, eventType, content, transactionId, joinIfNeeded, Encryption.EncryptionMode.Auto, cancellationToken);
+
+    /// <summary>Sends one event with a transaction id that stays the same across every retry and re-login: the one
+    /// builder of <c>PUT /send</c>, where an event for an encrypted room becomes <c>m.room.encrypted</c>
+    /// (<see cref="Encryption.RoomEncryptor"/>; never plaintext into an encrypted room). With
+    /// <paramref name="joinIfNeeded"/>, a 403 from a room we are not in joins it once and goes on.</summary>
+    public virtual async Task<SendResult> SendEventAsync(string roomIdOrAlias, string eventType, JsonObject content, string? transactionId, bool joinIfNeeded, Encryption.EncryptionMode encryption, CancellationToken cancellationToken = default)
     {
         var txnId = string.IsNullOrEmpty(transactionId) ? TransactionIds.New() : transactionId;
         var roomId = await ResolveRoomAsync(roomIdOrAlias, cancellationToken);
-        var request = MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "send", PathPart.Value(eventType), PathPart.Value(txnId)), content);
+        var joined = false;
+        Encryption.PreparedEvent prepared;
+        try
+        {
+            prepared = await _encryptor.PrepareAsync(roomId, eventType, content, encryption, cancellationToken);
+        }
+        catch (MatrixException e) when (joinIfNeeded && IsNotInRoom(e))
+        {
+            await JoinAsync(roomIdOrAlias, cancellationToken);
+            joined = true;
+            prepared = await _encryptor.PrepareAsync(roomId, eventType, content, encryption, cancellationToken);
+        }
+
+        var request = MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "send", PathPart.Value(prepared.Type), PathPart.Value(txnId)), prepared.Content);
         JsonNode reply;
         try
         {
             reply = await Session.SendMessageAsync(request, cancellationToken);
         }
-        catch (MatrixException e) when (joinIfNeeded && e.Status == 403 && e.Errcode == MatrixErrorCodes.Forbidden)
+        catch (MatrixException e) when (joinIfNeeded && !joined && IsNotInRoom(e))
         {
             await JoinAsync(roomIdOrAlias, cancellationToken);
             reply = await Session.SendMessageAsync(request, cancellationToken);
         }
 
         var eventId = reply["event_id"]?.GetValue<string>() ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "send answered without event_id");
-        return new SendResult(eventId, roomId, txnId, eventType, Session.Reauthenticated);
+        return new SendResult(eventId, roomId, txnId, eventType, Session.Reauthenticated) { Encrypted = prepared.Encrypted, WithheldDevices = prepared.WithheldDevices };
     }
+
+    private static bool IsNotInRoom(MatrixException e) => e.Status == 403 && e.Errcode == MatrixErrorCodes.Forbidden;
 
     /// <summary><c>joined_members</c>: user id → profile.</summary>
     public virtual async Task<JsonObject> JoinedMembersAsync(string roomId, CancellationToken cancellationToken = default) =>

@@ -88,6 +88,10 @@ public static class ModuleHost
         {
             result = Failed(e.Message);
         }
+        catch (Encryption.EncryptionException e)
+        {
+            result = Failed(e.Message);
+        }
         catch (Exception e)
         {
             if (context.Verbosity >= 3)

@@ -1,3 +1,4 @@
+using Solti.Matrix.Encryption;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Events;
 using Solti.Matrix.Outbox;
@@ -29,6 +30,7 @@ public sealed class MatrixEventModule : IModule
         ["event_type"] = new() { Default = "m.room.message" },
         ["state"] = new() { Default = "present", Choices = ["present", "absent"] },
         ["transaction_id"] = new(),
+        ["encryption"] = new() { Default = "auto", Choices = ["auto", "required"] },
     })
     {
         RequiredTogether = [["user_id", "password"], ["schema", "data"]],
@@ -63,7 +65,8 @@ public sealed class MatrixEventModule : IModule
             return result;
         }
 
-        var sent = await SpooledSend.SendAsync(client, () => new OutboxStore(module.Str("outbox") ?? OutboxStore.DefaultPath()), room, eventType, content, module.Str("transaction_id"), module.Str("spool")!, cancellationToken);
+        var encryption = module.Str("encryption") == "required" ? EncryptionMode.Required : EncryptionMode.Auto;
+        var sent = await SpooledSend.SendAsync(client, () => new OutboxStore(module.Str("outbox") ?? OutboxStore.DefaultPath()), room, eventType, content, module.Str("transaction_id"), module.Str("spool")!, cancellationToken, encryption);
         foreach (var (key, value) in sent)
         {
             result[key] = value?.DeepClone();

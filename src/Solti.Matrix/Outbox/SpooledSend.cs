@@ -12,7 +12,7 @@ public static class SpooledSend
     /// <summary>Sends the event or queues it, as <paramref name="spool"/> says (<c>never</c>, <c>on_failure</c> or
     /// <c>always</c>), in the outbox that <paramref name="outbox"/> opens; the result says which, with the event id or
     /// the outbox id.</summary>
-    public static async Task<JsonObject> SendAsync(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string? transactionId, string spool, CancellationToken cancellationToken)
+    public static async Task<JsonObject> SendAsync(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string? transactionId, string spool, CancellationToken cancellationToken, Encryption.EncryptionMode encryption = Encryption.EncryptionMode.Auto)
     {
         var txnId = string.IsNullOrEmpty(transactionId) ? TransactionIds.New() : transactionId;
         if (spool == "always")
@@ -22,7 +22,7 @@ public static class SpooledSend
 
         try
         {
-            var result = await client.SendEventAsync(room, eventType, content, txnId, cancellationToken: cancellationToken);
+            var result = await client.SendEventAsync(room, eventType, content, txnId, joinIfNeeded: false, encryption, cancellationToken);
             await client.Session.TryKeepAsync(cancellationToken);
             return new JsonObject
             {
@@ -32,6 +32,8 @@ public static class SpooledSend
                 ["event_type"] = result.EventType,
                 ["reauthenticated"] = result.Reauthenticated,
                 ["queued"] = false,
+                ["encrypted"] = result.Encrypted,
+                ["withheld_devices"] = new JsonArray([.. result.WithheldDevices.Select(d => (JsonNode)d)]),
             };
         }
         catch (Exception e) when (spool == "on_failure" && IsUndeliverableNow(e))

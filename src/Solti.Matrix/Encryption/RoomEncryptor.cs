@@ -1,0 +1,343 @@
+using Solti.Matrix.Crypto;
+using Solti.Matrix.Sessions;
+
+namespace Solti.Matrix.Encryption;
+
+/// <summary>The one place an event becomes <c>m.room.encrypted</c> on its way to <c>PUT /send</c>
+/// (<see cref="MatrixClient.SendEventAsync(string, string, JsonObject, string?, bool, EncryptionMode, CancellationToken)"/>),
+/// for every sender (modules, CLI, outbox, relay). Whether the room is encrypted is read on every send (a room once
+/// seen encrypted is remembered: encryption can never be turned off). For an encrypted room, under the device's crypto
+/// lock (<see cref="CryptoStore"/>): the device's keys are made (on disk first) and uploaded; the members who may read
+/// (joined, and invited unless history is visible to joined members only) and their devices are read
+/// (<c>/members</c>, <c>/keys/query</c>), never <c>/sync</c>; a device whose self-signature fails or whose keys changed
+/// since first seen gets no key and is told why (<c>m.room_key.withheld</c>); the room's Megolm session is rotated when
+/// it is too old or too used (the room's <c>rotation_period_ms</c>/<c>rotation_period_msgs</c>, else a week / 100
+/// messages) or a device it was shared with may no longer read; new devices get the key over Olm (<c>/keys/claim</c>
+/// with the one-time key's signature checked, <c>/sendToDevice</c>); and the event is encrypted with the ratchet's
+/// next index, kept on disk before the event leaves. See docs/encryption.md.</summary>
+public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
+{
+    private const string EncryptionType = "m.room.encryption";
+    private const int OneTimeKeys = 50;
+    private static readonly TimeSpan DefaultRotationPeriod = TimeSpan.FromDays(7);
+    private const long DefaultRotationMessages = 100;
+
+    /// <summary>How long a sender waits for another process of the same device to finish encrypting.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The event as it goes into <paramref name="roomId"/>: as given when the room is not encrypted (refused
+    /// with <see cref="EncryptionMode.Required"/>), else encrypted for every device that may read it.</summary>
+    public async Task<PreparedEvent> PrepareAsync(string roomId, string type, JsonObject content, EncryptionMode mode, CancellationToken cancellationToken)
+    {
+        var settings = await RoomSettingsAsync(roomId, cancellationToken);
+        if (settings is null)
+        {
+            return mode == EncryptionMode.Required
+                ? throw new EncryptionException($"{roomId} is not encrypted, and encryption: required was asked: nothing was sent")
+                : new PreparedEvent(type, content, Encrypted: false, []);
+        }
+
+        if (settings["algorithm"]?.GetValue<string>() != Algorithms.Megolm)
+        {
+            throw new EncryptionException($"{roomId} is encrypted with {settings["algorithm"]?.ToJsonString() ?? "no algorithm"}, which this sender cannot encrypt for ({Algorithms.Megolm} only): nothing was sent, never in plaintext");
+        }
+
+        if (cache is null)
+        {
+            throw new EncryptionException($"{roomId} is encrypted, and encrypting needs the device's keys kept in the credential cache, which this run does not use (--no-cache, or no token_cache): nothing was sent, never in plaintext");
+        }
+
+        var (userId, deviceId) = await IdentityAsync(cancellationToken);
+        using var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
+        store.RememberEncryptedRoom(roomId, settings.ToJsonString());
+        var device = new DeviceContext(store, userId, deviceId, LoadAccount(store), session.Http.Options.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        await UploadKeysAsync(device, cancellationToken);
+        var (recipients, withheld) = await RecipientsAsync(device, roomId, cancellationToken);
+        var outbound = Rotate(device, roomId, settings, recipients);
+        await ShareAsync(device, roomId, outbound, recipients, withheld, cancellationToken);
+
+        var ciphertext = outbound.Session.Encrypt(EncryptedContent.MegolmPlaintext(roomId, type, content));
+        store.SaveOutboundGroupSession(outbound.Record with { State = outbound.Session.ToJson().ToJsonString(), Messages = outbound.Record.Messages + 1 });
+        var encrypted = EncryptedContent.Room(device.Account.Curve25519Key, deviceId, outbound.Session.SessionId, ciphertext);
+        if (content["m.relates_to"] is JsonObject relation)
+        {
+            encrypted["m.relates_to"] = relation.DeepClone(); // in the clear, as the spec says, for later relations
+        }
+
+        return new PreparedEvent("m.room.encrypted", encrypted, Encrypted: true, [.. withheld.Select(w => w.Describe())]);
+    }
+
+    /// <summary>The room's <c>m.room.encryption</c> content, or null when the room is not encrypted; a room once seen
+    /// encrypted stays so (remembered in the store).</summary>
+    private async Task<JsonObject?> RoomSettingsAsync(string roomId, CancellationToken cancellationToken)
+    {
+        var path = MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(EncryptionType), "");
+        return await session.GetOrNullAsync(path, cancellationToken) is { } found && found["algorithm"] is not null ? found : null;
+    }
+
+    private async Task<(string UserId, string DeviceId)> IdentityAsync(CancellationToken cancellationToken)
+    {
+        if (session.UserId is { } user && session.DeviceId is { } device)
+        {
+            return (user, device);
+        }
+
+        var whoami = await session.WhoAmIAsync(cancellationToken);
+        return (whoami["user_id"]?.GetValue<string>() ?? throw new EncryptionException("whoami answered without user_id"),
+            whoami["device_id"]?.GetValue<string>() ?? throw new EncryptionException("this token has no device (a token minted without one): encrypting needs a device with its own keys; use a token bound to a device, or a password login"));
+    }
+
+    private static OlmAccount LoadAccount(CryptoStore store)
+    {
+        if (store.Account is { } saved)
+        {
+            return OlmAccount.FromJson(JsonNode.Parse(saved));
+        }
+
+        var account = OlmAccount.Create();
+        store.SaveAccount(account.ToJson().ToJsonString()); // on disk before anything of it is uploaded
+        return account;
+    }
+
+    /// <summary>Uploads the device keys once and keeps one-time keys on the server: made and saved first, marked
+    /// published once the server has them.</summary>
+    private async Task UploadKeysAsync(DeviceContext device, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject();
+        if (device.Store.Setting("device_keys_uploaded") is null)
+        {
+            body["device_keys"] = device.Account.DeviceKeysForUpload(device.UserId, device.DeviceId);
+        }
+
+        var known = device.Store.Setting("one_time_keys_on_server") is { } count ? long.Parse(count, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        if (known < OneTimeKeys / 2)
+        {
+            device.Account.GenerateOneTimeKeys(OneTimeKeys - (int)known);
+            device.Store.SaveAccount(device.Account.ToJson().ToJsonString());
+            body["one_time_keys"] = device.Account.OneTimeKeysForUpload(device.UserId, device.DeviceId);
+        }
+
+        if (body.Count == 0)
+        {
+            return;
+        }
+
+        var reply = await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/upload", body), cancellationToken);
+        device.Account.MarkKeysAsPublished();
+        device.Store.SaveAccount(device.Account.ToJson().ToJsonString());
+        device.Store.SaveSetting("device_keys_uploaded", "true");
+        var counts = reply["one_time_key_counts"]?[Algorithms.SignedCurve25519];
+        device.Store.SaveSetting("one_time_keys_on_server", (counts is JsonValue c ? c.GetValue<long>() : 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Every device that may read the room (its members' devices, but for ours) with verified keys, and those
+    /// refused a key, with why.</summary>
+    private async Task<(List<DeviceIdentity> Recipients, List<Withheld> Withheld)> RecipientsAsync(DeviceContext device, string roomId, CancellationToken cancellationToken)
+    {
+        var users = await ReadersAsync(roomId, cancellationToken);
+        var query = new JsonObject { ["device_keys"] = new JsonObject(users.Select(u => KeyValuePair.Create(u, (JsonNode?)new JsonArray()))) };
+        var reply = await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/query", query), cancellationToken);
+        var recipients = new List<DeviceIdentity>();
+        var withheld = new List<Withheld>();
+        foreach (var (userId, devices) in reply["device_keys"] as JsonObject ?? [])
+        {
+            foreach (var (deviceId, keys) in devices as JsonObject ?? [])
+            {
+                if (userId == device.UserId && deviceId == device.DeviceId)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var identity = DeviceKeys.Verify(keys as JsonObject ?? [], userId, deviceId);
+                    if (device.Store.Device(userId, deviceId) is { } first && (first.Ed25519 != identity.Ed25519Key || first.Curve25519 != identity.Curve25519Key))
+                    {
+                        withheld.Add(new Withheld(userId, deviceId, (keys?["keys"]?["curve25519:" + deviceId])?.GetValue<string>(), WithheldCode.Unverified, "its keys changed since this device first saw them"));
+                        continue;
+                    }
+
+                    device.Store.RememberDevice(new KnownDevice(userId, deviceId, identity.Ed25519Key, identity.Curve25519Key, device.NowMs));
+                    recipients.Add(identity);
+                }
+                catch (CryptoException e)
+                {
+                    withheld.Add(new Withheld(userId, deviceId, null, WithheldCode.Unverified, "its device keys do not verify: " + e.Message));
+                }
+            }
+        }
+
+        return (recipients, withheld);
+    }
+
+    /// <summary>The users who may read what is sent now: the joined members, and the invited ones unless the room's
+    /// history is visible to joined members only.</summary>
+    private async Task<List<string>> ReadersAsync(string roomId, CancellationToken cancellationToken)
+    {
+        var room = MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId));
+        var visibility = await session.GetOrNullAsync(room + "/state/m.room.history_visibility/", cancellationToken);
+        var members = await session.SendAsync(MatrixRequest.Get(room + "/members"), cancellationToken);
+        var withInvited = visibility?["history_visibility"]?.GetValue<string>() != "joined";
+        return [.. (members["chunk"] as JsonArray ?? [])
+            .Where(e => e?["content"]?["membership"]?.GetValue<string>() is "join" || (withInvited && e?["content"]?["membership"]?.GetValue<string>() is "invite"))
+            .Select(e => e!["state_key"]!.GetValue<string>())
+            .Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The room's outbound session: the stored one while it may still be used, else a new one.</summary>
+    private static Outbound Rotate(DeviceContext device, string roomId, JsonObject settings, List<DeviceIdentity> recipients)
+    {
+        var period = settings["rotation_period_ms"] is JsonValue ms ? TimeSpan.FromMilliseconds(ms.GetValue<double>()) : DefaultRotationPeriod;
+        var messages = settings["rotation_period_msgs"] is JsonValue count ? (long)count.GetValue<double>() : DefaultRotationMessages;
+        var current = recipients.Select(r => r.UserId + " " + r.DeviceId).ToHashSet(StringComparer.Ordinal);
+        if (device.Store.OutboundGroupSession(roomId) is { } stored)
+        {
+            var sharedWith = SharedWith(stored);
+            var fresh = device.NowMs - stored.CreatedMs < period.TotalMilliseconds && stored.Messages < messages;
+            if (fresh && sharedWith.All(current.Contains))
+            {
+                return new Outbound(MegolmOutboundSession.FromJson(JsonNode.Parse(stored.State)), stored, sharedWith);
+            }
+        }
+
+        var session = MegolmOutboundSession.Create();
+        return new Outbound(session, new OutboundGroupRecord(roomId, session.ToJson().ToJsonString(), device.NowMs, 0, "[]"), []);
+    }
+
+    private static HashSet<string> SharedWith(OutboundGroupRecord record) =>
+        [.. (JsonNode.Parse(record.SharedWith) as JsonArray ?? []).Select(n => n!.GetValue<string>())];
+
+    /// <summary>Shares the room key over Olm with the recipients that do not have it yet (claiming one-time keys for
+    /// devices without an Olm session), and tells the refused why. Every session is on disk before the messages leave.</summary>
+    private async Task ShareAsync(DeviceContext device, string roomId, Outbound outbound, List<DeviceIdentity> recipients, List<Withheld> withheld, CancellationToken cancellationToken)
+    {
+        var missing = recipients.Where(r => !outbound.SharedWith.Contains(r.UserId + " " + r.DeviceId)).ToList();
+        if (missing.Count > 0)
+        {
+            var sessions = await OlmSessionsAsync(device, missing, withheld, cancellationToken);
+            var messages = new JsonObject();
+            var roomKey = RoomKeyContent.RoomKey(roomId, outbound.Session);
+            var ours = device.Account.DeviceKeysForUpload(device.UserId, device.DeviceId);
+            foreach (var (identity, olm) in sessions)
+            {
+                var plaintext = EncryptedContent.OlmPlaintext("m.room_key", roomKey, new OlmParties(device.UserId, device.DeviceId, device.Account.Ed25519Key, identity.UserId, identity.Ed25519Key), ours);
+                var message = olm.Encrypt(plaintext);
+                device.Store.SaveOlmSession(identity.Curve25519Key, olm.SessionId, olm.ToJson().ToJsonString(), device.NowMs);
+                Add(messages, identity.UserId, identity.DeviceId, EncryptedContent.ToDevice(device.Account.Curve25519Key, identity.Curve25519Key, message));
+                outbound.SharedWith.Add(identity.UserId + " " + identity.DeviceId);
+            }
+
+            device.Store.SaveOutboundGroupSession(outbound.Record with
+            {
+                State = outbound.Session.ToJson().ToJsonString(),
+                SharedWith = new JsonArray([.. outbound.SharedWith.Order(StringComparer.Ordinal).Select(s => (JsonNode)s)]).ToJsonString(),
+            });
+            outbound.Record = device.Store.OutboundGroupSession(roomId)!;
+            if (messages.Count > 0)
+            {
+                await SendToDeviceAsync("m.room.encrypted", messages, cancellationToken);
+            }
+        }
+        else if (device.Store.OutboundGroupSession(roomId) is null)
+        {
+            device.Store.SaveOutboundGroupSession(outbound.Record);
+        }
+
+        if (withheld.Count > 0)
+        {
+            var notices = new JsonObject();
+            foreach (var refused in withheld)
+            {
+                Add(notices, refused.UserId, refused.DeviceId, RoomKeyContent.Withheld(refused.Code, device.Account.Curve25519Key, refused.Code == WithheldCode.NoOlm ? null : roomId, refused.Code == WithheldCode.NoOlm ? null : outbound.Session.SessionId, refused.Reason));
+            }
+
+            await SendToDeviceAsync("m.room_key.withheld", notices, cancellationToken);
+        }
+    }
+
+    /// <summary>An Olm session with each device: the last one used, else a new one from a claimed one-time key whose
+    /// signature checks; a device with neither is refused (<c>m.no_olm</c>).</summary>
+    private async Task<List<(DeviceIdentity Identity, OlmSession Session)>> OlmSessionsAsync(DeviceContext device, List<DeviceIdentity> devices, List<Withheld> withheld, CancellationToken cancellationToken)
+    {
+        var sessions = new List<(DeviceIdentity, OlmSession)>();
+        var claim = new List<DeviceIdentity>();
+        foreach (var identity in devices)
+        {
+            if (device.Store.OlmSessions(identity.Curve25519Key) is [var (_, state), ..])
+            {
+                sessions.Add((identity, OlmSession.FromJson(JsonNode.Parse(state))));
+            }
+            else
+            {
+                claim.Add(identity);
+            }
+        }
+
+        if (claim.Count == 0)
+        {
+            return sessions;
+        }
+
+        var body = new JsonObject();
+        foreach (var identity in claim)
+        {
+            Add(body, identity.UserId, identity.DeviceId, Algorithms.SignedCurve25519);
+        }
+
+        var claimed = await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/claim", new JsonObject { ["one_time_keys"] = body }), cancellationToken);
+        foreach (var identity in claim)
+        {
+            var keys = claimed["one_time_keys"]?[identity.UserId]?[identity.DeviceId] as JsonObject;
+            var key = keys?.FirstOrDefault(k => k.Key.StartsWith(Algorithms.SignedCurve25519 + ":", StringComparison.Ordinal)).Value as JsonObject;
+            if (key is null)
+            {
+                withheld.Add(new Withheld(identity.UserId, identity.DeviceId, identity.Curve25519Key, WithheldCode.NoOlm, "it has no one-time key left to start an Olm session"));
+                continue;
+            }
+
+            try
+            {
+                var oneTimeKey = DeviceKeys.VerifyOneTimeKey(key, identity.UserId, identity.DeviceId, identity.Ed25519Key);
+                sessions.Add((identity, device.Account.CreateOutboundSession(identity.Curve25519Key, oneTimeKey)));
+            }
+            catch (CryptoException e)
+            {
+                withheld.Add(new Withheld(identity.UserId, identity.DeviceId, identity.Curve25519Key, WithheldCode.Unverified, "its one-time key does not verify: " + e.Message));
+            }
+        }
+
+        return sessions;
+    }
+
+    private Task<JsonNode> SendToDeviceAsync(string type, JsonObject messages, CancellationToken cancellationToken) =>
+        session.SendAsync(MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "sendToDevice", PathPart.Value(type), PathPart.Value(Sending.TransactionIds.New())), new JsonObject { ["messages"] = messages }), cancellationToken);
+
+    private static void Add(JsonObject map, string userId, string deviceId, JsonNode value)
+    {
+        if (map[userId] is not JsonObject devices)
+        {
+            map[userId] = devices = [];
+        }
+
+        devices[deviceId] = value;
+    }
+
+    /// <summary>What this device is while it holds its crypto lock.</summary>
+    private sealed record DeviceContext(CryptoStore Store, string UserId, string DeviceId, OlmAccount Account, long NowMs);
+
+    /// <summary>The room's outbound session in use, its stored record and the devices it was shared with.</summary>
+    private sealed class Outbound(MegolmOutboundSession session, OutboundGroupRecord record, HashSet<string> sharedWith)
+    {
+        public MegolmOutboundSession Session => session;
+
+        public OutboundGroupRecord Record { get; set; } = record;
+
+        public HashSet<string> SharedWith => sharedWith;
+    }
+
+    /// <summary>A device given no room key, and why.</summary>
+    private sealed record Withheld(string UserId, string DeviceId, string? Curve25519Key, WithheldCode Code, string Reason)
+    {
+        public string Describe() => $"{UserId} {DeviceId} ({RoomKeyContent.Code(Code)}: {Reason})";
+    }
+}
