@@ -203,6 +203,24 @@ public class SyncTests : ProfiledTests
         Assert.Equal(("m.room.member", "leave"), (last["type"]!.GetValue<string>(), last["content"]!["membership"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task A_member_who_leaves_gets_the_room_under_leave_in_the_next_incremental_sync_without_include_leave()
+    {
+        await using var hs = await StartAsync();
+        var (_, bot, roomId) = await SharedRoomAsync(hs);
+        var since = await bot.NextBatchAsync();
+
+        Assert.Equal(200, (await hs.Client.PostAsync($"{E2eeClient.V3}/rooms/{Enc(roomId)}/leave", null, bot.Token)).Code);
+
+        var sync = await bot.SyncAsync(since);
+        Assert.Equal([roomId], E2eeClient.Rooms(sync, "leave"));
+        Assert.Empty(E2eeClient.Rooms(sync, "join"));
+        var last = sync["rooms"]!["leave"]![roomId]!["timeline"]!["events"]!.AsArray()[^1]!;
+        Assert.Equal((hs.BotId, "leave"), (last["sender"]!.GetValue<string>(), last["content"]!["membership"]!.GetValue<string>()));
+        var later = await bot.SyncAsync(sync["next_batch"]!.GetValue<string>());
+        Assert.Empty(E2eeClient.Rooms(later, "leave")); // newly left only once
+    }
+
     private static async Task<string> UnrelatedRoomAsync(TestHomeserver hs, E2eeClient admin) =>
         await hs.Client.CreateRoomAsync(admin.Token);
 }

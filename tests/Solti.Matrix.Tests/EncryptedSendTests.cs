@@ -14,10 +14,11 @@ namespace Solti.Matrix.Tests;
 public sealed class EncryptedSendTests
 {
     private const string AlicePassword = "alice-pass";
+    private const string CarolPassword = "carol-pass";
 
     private static Task<LibraryHarness> StartAsync(bool synapse167 = false) => LibraryHarness.StartAsync(o => o with
     {
-        SeedUsers = [.. o.SeedUsers, new SeedUser("alice", AlicePassword, false)],
+        SeedUsers = [.. o.SeedUsers, new SeedUser("alice", AlicePassword, false), new SeedUser("carol", CarolPassword, false)],
         Compatibility = synapse167 ? Compatibility.Synapse167 : o.Compatibility,
     });
 
@@ -104,5 +105,75 @@ public sealed class EncryptedSendTests
         var messages = await h.MessagesAsync(roomId, setup);
         Assert.Contains(messages, m => m["content"]?["body"]?.GetValue<string>() == "in the clear");
         Assert.DoesNotContain(messages, m => m["content"]?["body"]?.GetValue<string>() == "must be secret");
+    }
+
+    [Fact]
+    public async Task A_member_who_left_gets_no_key_for_what_is_sent_after_and_one_who_joins_reads_what_is_sent_once_they_are_in()
+    {
+        await using var h = await StartAsync();
+        using var bot = h.Bot(deviceId: "BOTCRYPT04");
+        var (alice, _, roomId) = await EncryptedRoomAsync(h, bot);
+        await using var _ = alice;
+        await using var carol = await JsPeer.StartAsync("carol");
+        await carol.LoginAsync(h.Hs.Server.BaseAddress, "carol", CarolPassword, "CAROLJS", waitSync: true);
+        await alice.InviteAsync(roomId, "@carol:" + h.Hs.ServerName);
+        await carol.WaitRoomAsync(roomId, "invite");
+        await carol.JoinAsync(roomId);
+        await alice.WaitRoomAsync(roomId, "join");
+
+        var withCarol = await bot.SendEventAsync(roomId, "m.room.message", Text("carol is in"));
+        var first = Assert.Single(await carol.WaitMessagesAsync(roomId, sender: h.Hs.BotId));
+        Assert.Equal(("carol is in", (string?)null), (first.Body, first.DecryptionError));
+
+        await carol.LeaveAsync(roomId);
+        await carol.WaitRoomAsync(roomId, "leave");
+        var afterLeaving = await bot.SendEventAsync(roomId, "m.room.message", Text("carol has left"));
+        var seenByAlice = await alice.WaitMessagesAsync(roomId, count: 2, sender: h.Hs.BotId);
+        Assert.Equal(["carol is in", "carol has left"], seenByAlice.Select(m => m.Body));
+        Assert.NotEqual(seenByAlice[0].SessionId, seenByAlice[1].SessionId); // rotated: carol's device may no longer read
+
+        // Carol comes back: the history shows her what was sent while she was away, but she has no key for it.
+        await alice.InviteAsync(roomId, "@carol:" + h.Hs.ServerName);
+        await carol.WaitRoomAsync(roomId, "invite");
+        await carol.JoinAsync(roomId);
+        var whileAway = await carol.WaitMessagesAsync(roomId, count: 2, settled: true, sender: h.Hs.BotId);
+        var missed = Assert.Single(whileAway, m => m.EventId == afterLeaving.EventId);
+        Assert.NotNull(missed.DecryptionError);
+        Assert.Null(missed.Content);
+
+        // What is sent once she is back, she reads.
+        var back = await bot.SendEventAsync(roomId, "m.room.message", Text("welcome back carol"));
+        var all = await carol.WaitMessagesAsync(roomId, count: 2, sender: h.Hs.BotId);
+        Assert.Contains(all, m => m.EventId == back.EventId && m.Body == "welcome back carol");
+        Assert.Equal(withCarol.RoomId, back.RoomId);
+    }
+
+    [Fact]
+    public async Task A_device_whose_self_signature_fails_gets_no_key_is_told_why_and_the_send_goes_on()
+    {
+        await using var h = await StartAsync();
+        using var bot = h.Bot(deviceId: "BOTCRYPT05");
+        var (alice, login, roomId) = await EncryptedRoomAsync(h, bot);
+        await using var _ = alice;
+
+        // A second device of Alice's whose keys carry a signature that is not its own.
+        var forged = await h.Raw.LoginAsync("alice", AlicePassword, "FORGED01");
+        var keys = new JsonObject
+        {
+            ["user_id"] = login.UserId,
+            ["device_id"] = "FORGED01",
+            ["algorithms"] = new JsonArray("m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"),
+            ["keys"] = new JsonObject { ["curve25519:FORGED01"] = login.Curve25519, ["ed25519:FORGED01"] = login.Ed25519 },
+            ["signatures"] = new JsonObject { [login.UserId] = new JsonObject { ["ed25519:FORGED01"] = new string('A', 86) } },
+        };
+        Assert.Equal(200, (await h.Raw.PostAsync("/_matrix/client/v3/keys/upload", new JsonObject { ["device_keys"] = keys }, forged.AccessToken)).Code);
+
+        var sent = await bot.SendEventAsync(roomId, "m.room.message", Text("only for verified devices"));
+
+        Assert.True(sent.Encrypted);
+        var withheld = Assert.Single(sent.WithheldDevices);
+        Assert.StartsWith($"{login.UserId} FORGED01 (m.unverified: its device keys do not verify", withheld, StringComparison.Ordinal);
+        var message = Assert.Single(await alice.WaitMessagesAsync(roomId, sender: h.Hs.BotId));
+        Assert.Equal("only for verified devices", message.Body);
     }
 }

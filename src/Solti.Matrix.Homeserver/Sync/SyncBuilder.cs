@@ -129,12 +129,14 @@ public sealed class SyncBuilder(ServerContext server, Requester requester, long?
         return result;
     }
 
-    /// <summary>A room left (kicked, banned, or, with <c>include_leave</c>, left) since the token: the events up to the
-    /// leave.</summary>
+    /// <summary>A room left (kicked, banned or left) since the token: the events up to the leave. An incremental sync
+    /// always has the rooms newly left, with or without <c>include_leave</c> (Synapse's; Complement's "Newly left rooms
+    /// appear in the leave section of incremental sync" sets no filter): <c>include_leave</c> is about initial syncs,
+    /// which list no left room here.</summary>
     private JsonObject? LeftRoom(RoomRecord room)
     {
         var leaveEvent = server.Events.StateEvent(room, "m.room.member", UserId)!;
-        if (leaveEvent.StreamOrdering < since || (!filter.IncludeLeave && leaveEvent.Sender == UserId && leaveEvent.Content["membership"]?.GetValue<string>() == "leave"))
+        if (leaveEvent.StreamOrdering < since)
         {
             return null;
         }
