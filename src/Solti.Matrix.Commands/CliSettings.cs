@@ -8,6 +8,19 @@ public static class CliSettings
     public static readonly Option<string?> PasswordFile = new("--password-file") { Description = "File whose first line is the password [env: MATRIX_PASSWORD holds the password itself]", Recursive = true };
     public static readonly Option<string?> DeviceId = new("--device-id") { Description = "Device to log in as (default: the cached one, else a stable id for this user, host and OS account)", Recursive = true };
     public static readonly Option<string?> CacheDir = new("--cache-dir") { Description = "Credential cache directory (default: $XDG_STATE_HOME/solti-matrix)", Recursive = true };
+
+    /// <summary><c>--encryption auto|required</c> of the commands that send: auto encrypts exactly when the room is
+    /// encrypted (never plaintext into an encrypted room); required also refuses a room that is not.</summary>
+    public static Option<string> Encryption()
+    {
+        var option = new Option<string>("--encryption") { Description = "auto: encrypt exactly when the room is encrypted; required: also refuse a room that is not", DefaultValueFactory = _ => "auto" };
+        option.AcceptOnlyFromAmong("auto", "required");
+        return option;
+    }
+
+    /// <summary>The mode <paramref name="option"/> names.</summary>
+    public static Encryption.EncryptionMode EncryptionOf(ParseResult parse, Option<string> option) =>
+        parse.GetValue(option) == "required" ? Matrix.Encryption.EncryptionMode.Required : Matrix.Encryption.EncryptionMode.Auto;
     public static readonly Option<bool> NoCache = new("--no-cache") { Description = "Neither read nor write the credential cache", Recursive = true };
     public static readonly Option<double> Timeout = new("--timeout") { Description = "Seconds one HTTP attempt may take", DefaultValueFactory = _ => 30, Recursive = true };
     public static readonly Option<double> Budget = new("--budget") { Description = "Seconds one call may take, retries and waits included", DefaultValueFactory = _ => 90, Recursive = true };

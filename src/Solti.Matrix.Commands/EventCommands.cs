@@ -60,14 +60,15 @@ public static class EventCommands
         var txnId = new Option<string?>("--txn-id") { Description = "Transaction id (default: one minted for this send, reused across retries)" };
         var spool = new Option<string>("--spool") { Description = "never: fail when undeliverable; on_failure: queue it in the outbox instead; always: queue it", DefaultValueFactory = _ => "never" };
         spool.AcceptOnlyFromAmong("never", "on_failure", "always");
-        var send = new Command("send", "Send a structured event") { room, txnId, spool };
+        var encryption = CliSettings.Encryption();
+        var send = new Command("send", "Send a structured event (end-to-end encrypted when the room is)") { room, txnId, spool, encryption };
         sendOptions.AddTo(send);
         send.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
         {
             var roomId = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
             var content = sendOptions.Build(parse);
             using var client = ClientFactory.Create(parse);
-            var result = await SpooledSend.SendAsync(client, () => CliSettings.OpenOutbox(parse), roomId, "m.room.message", content, parse.GetValue(txnId), parse.GetValue(spool)!, ct);
+            var result = await SpooledSend.SendAsync(client, () => CliSettings.OpenOutbox(parse), roomId, "m.room.message", content, parse.GetValue(txnId), parse.GetValue(spool)!, ct, CliSettings.EncryptionOf(parse, encryption));
             CliOutput.Write(parse, result);
         }));
         return new Command("event", "Structured SOLTI events: build, validate, send") { build, validate, send };

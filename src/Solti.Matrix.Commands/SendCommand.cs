@@ -15,14 +15,15 @@ public static class SendCommand
         var eventType = new Option<string>("--event-type") { Description = "Event type", DefaultValueFactory = _ => "m.room.message" };
         var txnId = new Option<string?>("--txn-id") { Description = "Transaction id (default: one minted for this send, reused across retries)" };
         var join = new Option<bool>("--join") { Description = "Join the room first if the bot is not a member" };
-        var command = new Command("send", "Send one event to a room") { room, json, text, notice, eventType, txnId, join };
+        var encryption = CliSettings.Encryption();
+        var command = new Command("send", "Send one event to a room (end-to-end encrypted when the room is)") { room, json, text, notice, eventType, txnId, join, encryption };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async () =>
         {
             var roomId = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
             var type = MatrixId.Require(MatrixIdKind.EventType, parse.GetValue(eventType), "--event-type");
             var content = Content(parse.GetValue(json), parse.GetValue(text), parse.GetValue(notice));
             using var client = ClientFactory.Create(parse);
-            var result = await client.SendEventAsync(roomId, type, content, parse.GetValue(txnId), parse.GetValue(join), cancellationToken);
+            var result = await client.SendEventAsync(roomId, type, content, parse.GetValue(txnId), parse.GetValue(join), CliSettings.EncryptionOf(parse, encryption), cancellationToken);
             CliOutput.Write(parse, new JsonObject
             {
                 ["event_id"] = result.EventId,
@@ -30,6 +31,8 @@ public static class SendCommand
                 ["transaction_id"] = result.TransactionId,
                 ["event_type"] = result.EventType,
                 ["reauthenticated"] = result.Reauthenticated,
+                ["encrypted"] = result.Encrypted,
+                ["withheld_devices"] = new JsonArray([.. result.WithheldDevices.Select(d => (JsonNode)d)]),
             });
         }));
         return command;

@@ -22,6 +22,9 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     private static readonly TimeSpan DefaultRotationPeriod = TimeSpan.FromDays(7);
     private const long DefaultRotationMessages = 100;
 
+    /// <summary>How long the server's count of this device's one-time keys is trusted before it is asked again.</summary>
+    private static readonly TimeSpan KeyCountAge = TimeSpan.FromHours(1);
+
     /// <summary>How long a sender waits for another process of the same device to finish encrypting.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -99,35 +102,40 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         return account;
     }
 
-    /// <summary>Uploads the device keys once and keeps one-time keys on the server: made and saved first, marked
-    /// published once the server has them.</summary>
+    /// <summary>Uploads the device keys (and a fallback key) once and keeps one-time keys on the server: made and saved
+    /// first, marked published once the server has them. How many the server still has is asked again (an empty
+    /// <c>/keys/upload</c>) when last asked more than <see cref="KeyCountAge"/> ago, as others claim them.</summary>
     private async Task UploadKeysAsync(DeviceContext device, CancellationToken cancellationToken)
     {
         var body = new JsonObject();
         if (device.Store.Setting("device_keys_uploaded") is null)
         {
             body["device_keys"] = device.Account.DeviceKeysForUpload(device.UserId, device.DeviceId);
+            device.Account.GenerateFallbackKey();
+            body["fallback_keys"] = device.Account.FallbackKeyForUpload(device.UserId, device.DeviceId);
         }
 
+        var checkedMs = device.Store.Setting("one_time_keys_checked_ms") is { } at ? long.Parse(at, System.Globalization.CultureInfo.InvariantCulture) : 0;
         var known = device.Store.Setting("one_time_keys_on_server") is { } count ? long.Parse(count, System.Globalization.CultureInfo.InvariantCulture) : 0;
         if (known < OneTimeKeys / 2)
         {
             device.Account.GenerateOneTimeKeys(OneTimeKeys - (int)known);
-            device.Store.SaveAccount(device.Account.ToJson().ToJsonString());
             body["one_time_keys"] = device.Account.OneTimeKeysForUpload(device.UserId, device.DeviceId);
         }
 
-        if (body.Count == 0)
+        if (body.Count == 0 && device.NowMs - checkedMs < KeyCountAge.TotalMilliseconds)
         {
             return;
         }
 
+        device.Store.SaveAccount(device.Account.ToJson().ToJsonString()); // what is uploaded is on disk first
         var reply = await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/upload", body), cancellationToken);
         device.Account.MarkKeysAsPublished();
         device.Store.SaveAccount(device.Account.ToJson().ToJsonString());
         device.Store.SaveSetting("device_keys_uploaded", "true");
         var counts = reply["one_time_key_counts"]?[Algorithms.SignedCurve25519];
         device.Store.SaveSetting("one_time_keys_on_server", (counts is JsonValue c ? c.GetValue<long>() : 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        device.Store.SaveSetting("one_time_keys_checked_ms", device.NowMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Every device that may read the room (its members' devices, but for ours) with verified keys, and those
