@@ -175,5 +175,11 @@ public sealed class EncryptedSendTests
         Assert.StartsWith($"{login.UserId} FORGED01 (m.unverified: its device keys do not verify", withheld, StringComparison.Ordinal);
         var message = Assert.Single(await alice.WaitMessagesAsync(roomId, sender: h.Hs.BotId));
         Assert.Equal("only for verified devices", message.Body);
+
+        // Told once: the next send under the same session still withholds it, without telling it again.
+        await h.ResetCountersAsync();
+        var next = await bot.SendEventAsync(roomId, "m.room.message", Text("still only for verified devices"));
+        Assert.Single(next.WithheldDevices);
+        Assert.Equal(0, await h.CounterAsync("sendToDevice"));
     }
 }

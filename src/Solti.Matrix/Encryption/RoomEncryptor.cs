@@ -202,7 +202,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         {
             var sharedWith = SharedWith(stored);
             var fresh = device.NowMs - stored.CreatedMs < period.TotalMilliseconds && stored.Messages < messages;
-            if (fresh && sharedWith.All(current.Contains))
+            if (fresh && sharedWith.Where(d => !d.StartsWith(Told, StringComparison.Ordinal)).All(current.Contains))
             {
                 return new Outbound(MegolmOutboundSession.FromJson(JsonNode.Parse(stored.State)), stored, sharedWith);
             }
@@ -211,6 +211,12 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         var session = MegolmOutboundSession.Create();
         return new Outbound(session, new OutboundGroupRecord(roomId, session.ToJson().ToJsonString(), device.NowMs, 0, "[]"), []);
     }
+
+    /// <summary>The mark of a device in a session's shared-with list that was told it gets no key (not a recipient).</summary>
+    private const string Told = "-";
+
+    private static string SharedWithJson(HashSet<string> sharedWith) =>
+        new JsonArray([.. sharedWith.Order(StringComparer.Ordinal).Select(s => (JsonNode)s)]).ToJsonString();
 
     private static HashSet<string> SharedWith(OutboundGroupRecord record) =>
         [.. (JsonNode.Parse(record.SharedWith) as JsonArray ?? []).Select(n => n!.GetValue<string>())];
@@ -238,7 +244,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             device.Store.SaveOutboundGroupSession(outbound.Record with
             {
                 State = outbound.Session.ToJson().ToJsonString(),
-                SharedWith = new JsonArray([.. outbound.SharedWith.Order(StringComparer.Ordinal).Select(s => (JsonNode)s)]).ToJsonString(),
+                SharedWith = SharedWithJson(outbound.SharedWith),
             });
             outbound.Record = device.Store.OutboundGroupSession(roomId)!;
             if (messages.Count > 0)
@@ -251,10 +257,14 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             device.Store.SaveOutboundGroupSession(outbound.Record);
         }
 
-        if (withheld.Count > 0)
+        // Each refused device is told once per session (and again when the session rotates).
+        var untold = withheld.Where(w => outbound.SharedWith.Add(Told + w.UserId + " " + w.DeviceId)).ToList();
+        if (untold.Count > 0)
         {
+            device.Store.SaveOutboundGroupSession(outbound.Record with { SharedWith = SharedWithJson(outbound.SharedWith) });
+            outbound.Record = device.Store.OutboundGroupSession(roomId)!;
             var notices = new JsonObject();
-            foreach (var refused in withheld)
+            foreach (var refused in untold)
             {
                 Add(notices, refused.UserId, refused.DeviceId, RoomKeyContent.Withheld(refused.Code, device.Account.Curve25519Key, refused.Code == WithheldCode.NoOlm ? null : roomId, refused.Code == WithheldCode.NoOlm ? null : outbound.Session.SessionId, refused.Reason));
             }
