@@ -1,5 +1,6 @@
 # Shared by the bench scripts: the embedded homeserver (release build, rate limits off; BENCH_RATE_LIMITS=synapse keeps
-# Synapse's defaults) with a bench user (a server admin) logged in and a room. Sets URL, TOKEN, ROOM, ROOM_ENC; stops
+# Synapse's defaults) with a bench user (a server admin) logged in, a room and an encrypted room. Sets URL, TOKEN, ROOM,
+# ROOM_ENC, E2EE_ROOM; stops
 # the server on exit.
 start_bench_homeserver() {
   local out=$1
@@ -22,6 +23,9 @@ YAML
   TOKEN=$(curl -sf -X POST "$URL/_matrix/client/v3/login" -d '{"type":"m.login.password","identifier":{"type":"m.id.user","user":"bench"},"password":"bench-pass","device_id":"BENCH"}' | jq -r .access_token)
   ROOM=$(curl -sf -X POST -H "Authorization: Bearer $TOKEN" "$URL/_matrix/client/v3/createRoom" -d '{}' | jq -r .room_id)
   ROOM_ENC=$(jq -rn --arg r "$ROOM" '$r|@uri')
+  # An encrypted room (m.room.encryption in its initial state) for the encrypted-send benches.
+  E2EE_ROOM=$(curl -sf -X POST -H "Authorization: Bearer $TOKEN" "$URL/_matrix/client/v3/createRoom" \
+    -d '{"initial_state":[{"type":"m.room.encryption","state_key":"","content":{"algorithm":"m.megolm.v1.aes-sha2"}}]}' | jq -r .room_id)
 }
 
 # A fresh output directory, the collection installed into it (when a tarball is given), and the homeserver.

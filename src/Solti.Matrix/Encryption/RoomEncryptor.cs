@@ -52,7 +52,11 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
 
         var (userId, deviceId) = await IdentityAsync(cancellationToken);
         using var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
-        store.RememberEncryptedRoom(roomId, settings.ToJsonString());
+        if (store.EncryptedRoom(roomId) != settings.ToJsonString())
+        {
+            store.RememberEncryptedRoom(roomId, settings.ToJsonString());
+        }
+
         var device = new DeviceContext(store, userId, deviceId, LoadAccount(store), session.Http.Options.Time.GetUtcNow().ToUnixTimeMilliseconds());
         await UploadKeysAsync(device, cancellationToken);
         var (recipients, withheld) = await RecipientsAsync(device, roomId, cancellationToken);
@@ -80,9 +84,9 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
 
     private async Task<(string UserId, string DeviceId)> IdentityAsync(CancellationToken cancellationToken)
     {
-        if (session.UserId is { } user && session.DeviceId is { } device)
+        if (session.Identity() is ({ } user, { } device))
         {
-            return (user, device);
+            return (user, device); // known without asking: the session's, or the credential cache's record of its token
         }
 
         var whoami = await session.WhoAmIAsync(cancellationToken);
@@ -165,7 +169,11 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
                         continue;
                     }
 
-                    device.Store.RememberDevice(new KnownDevice(userId, deviceId, identity.Ed25519Key, identity.Curve25519Key, device.NowMs));
+                    if (device.Store.Device(userId, deviceId) is null)
+                    {
+                        device.Store.RememberDevice(new KnownDevice(userId, deviceId, identity.Ed25519Key, identity.Curve25519Key, device.NowMs));
+                    }
+
                     recipients.Add(identity);
                 }
                 catch (CryptoException e)
@@ -183,13 +191,13 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     private async Task<List<string>> ReadersAsync(string roomId, CancellationToken cancellationToken)
     {
         var room = MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId));
-        var visibility = await session.GetOrNullAsync(room + "/state/m.room.history_visibility/", cancellationToken);
-        var members = await session.SendAsync(MatrixRequest.Get(room + "/members"), cancellationToken);
-        var withInvited = visibility?["history_visibility"]?.GetValue<string>() != "joined";
-        return [.. (members["chunk"] as JsonArray ?? [])
-            .Where(e => e?["content"]?["membership"]?.GetValue<string>() is "join" || (withInvited && e?["content"]?["membership"]?.GetValue<string>() is "invite"))
-            .Select(e => e!["state_key"]!.GetValue<string>())
-            .Distinct(StringComparer.Ordinal)];
+        var members = ((await session.SendAsync(MatrixRequest.Get(room + "/members"), cancellationToken))["chunk"] as JsonArray ?? [])
+            .Select(e => (User: e?["state_key"]?.GetValue<string>(), Membership: e?["content"]?["membership"]?.GetValue<string>()))
+            .Where(m => m.User is not null && m.Membership is "join" or "invite")
+            .ToList();
+        var withInvited = members.Any(m => m.Membership == "invite") // the visibility is asked only when someone is invited
+            && (await session.GetOrNullAsync(room + "/state/m.room.history_visibility/", cancellationToken))?["history_visibility"]?.GetValue<string>() != "joined";
+        return [.. members.Where(m => m.Membership == "join" || withInvited).Select(m => m.User!).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>The room's outbound session: the stored one while it may still be used, else a new one.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
 using Solti.Matrix.Storage;
@@ -19,7 +18,7 @@ public sealed record FollowPosition(
     public static string DefaultFile(Uri homeserver, string? userId, string roomId)
     {
         var key = homeserver.AbsoluteUri.TrimEnd('/') + "\n" + userId + "\n" + roomId;
-        return Path.Combine(StatePaths.FollowPositions(), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16] + ".json");
+        return Path.Combine(StatePaths.FollowPositions(), Convert.ToHexStringLower(Crypto.Primitives.Sha256(Encoding.UTF8.GetBytes(key)))[..16] + ".json");
     }
 
     /// <summary>The position saved in <paramref name="path"/>, or null when there is none (or it is of another room).</summary>

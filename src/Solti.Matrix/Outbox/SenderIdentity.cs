@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Solti.Matrix.Outbox;
@@ -8,7 +7,7 @@ namespace Solti.Matrix.Outbox;
 public static class SenderIdentity
 {
     /// <summary>SHA-256 of the token, hex: it identifies the token without revealing it.</summary>
-    public static string Fingerprint(string accessToken) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(accessToken)));
+    public static string Fingerprint(string accessToken) => Convert.ToHexStringLower(Crypto.Primitives.Sha256(Encoding.UTF8.GetBytes(accessToken)));
 
     /// <summary>The outbox item for an event <paramref name="client"/> sends: its homeserver, the user and device of its
     /// token (<see cref="Sessions.MatrixSession.Identity"/>: learned from the server, or from the credential cache's record

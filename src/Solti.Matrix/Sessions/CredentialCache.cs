@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
 using Solti.Matrix.Storage;
@@ -51,7 +50,7 @@ public sealed class CredentialCache
     private string FileFor(string kind, Uri server, string name)
     {
         var key = Key(server) + "\n" + name;
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
+        var hash = Convert.ToHexStringLower(Crypto.Primitives.Sha256(Encoding.UTF8.GetBytes(key)))[..12];
         return Path.Combine(Directory, $"{kind}{Readable(server, name)}.{hash}.json");
     }
 
