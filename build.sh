@@ -537,7 +537,7 @@ case "${1:-}" in
   lint) shift; cmd_lint "$@" ;;
   sanity) shift; cmd_sanity "$@" ;;
   nuget) shift; cmd_nuget "$@" ;;
-  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; need_apt openssh-server openssh-client; bench/ansible-remote.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)"; bench/crowd.sh "$(build_cli)" ;;
+  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; bench/encrypted-tasks.sh "$tarball"; need_apt openssh-server openssh-client; bench/ansible-remote.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)"; bench/crowd.sh "$(build_cli)" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
