@@ -182,4 +182,34 @@ public sealed class EncryptedSendTests
         Assert.Single(next.WithheldDevices);
         Assert.Equal(0, await h.CounterAsync("sendToDevice"));
     }
+
+    [Fact]
+    public async Task A_queued_event_is_encrypted_at_delivery_and_one_queued_as_required_never_goes_into_a_plain_room()
+    {
+        await using var h = await StartAsync();
+        using var bot = h.Bot(deviceId: "BOTCRYPT06");
+        var (alice, _, roomId) = await EncryptedRoomAsync(h, bot);
+        await using var _ = alice;
+        var setup = (await h.Hs.LoginBotAsync("SETUP")).AccessToken;
+        var (plainRoom, _) = await h.BotRoomAsync(setup, "plain-outbox");
+        var outbox = Path.Combine(h.CacheDir, "..", "outbox-" + Guid.NewGuid().ToString("N") + ".db");
+
+        var queued = await Outbox.SpooledSend.SendAsync(bot, () => new Outbox.OutboxStore(outbox), roomId, "m.room.message", Text("queued for later"), null, "always", CancellationToken.None, EncryptionMode.Required);
+        var refused = await Outbox.SpooledSend.SendAsync(bot, () => new Outbox.OutboxStore(outbox), plainRoom, "m.room.message", Text("must stay secret"), null, "always", CancellationToken.None, EncryptionMode.Required);
+        Assert.True(queued["queued"]!.GetValue<bool>() && refused["queued"]!.GetValue<bool>());
+        Assert.Contains("queued for later", System.Text.Encoding.UTF8.GetString(await File.ReadAllBytesAsync(outbox)), StringComparison.Ordinal); // the outbox keeps plaintext (private)
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(outbox));
+
+        using (var store = new Outbox.OutboxStore(outbox))
+        {
+            var (delivered, _, _) = await new Outbox.OutboxDelivery(store, bot).DeliverPendingAsync(CancellationToken.None);
+            Assert.Equal(1, delivered);
+            var stats = store.Stats(h.Hs.Server.BaseAddress.ToString());
+            Assert.Equal((0L, 1L, 1L), (stats.Pending, stats.Delivered, stats.Dead));
+        }
+
+        var message = Assert.Single(await alice.WaitMessagesAsync(roomId, sender: h.Hs.BotId));
+        Assert.Equal(("queued for later", "BOTCRYPT06"), (message.Body, message.SenderDevice));
+        Assert.DoesNotContain(await h.MessagesAsync(plainRoom, setup), m => m["content"]?["body"]?.GetValue<string>() == "must stay secret");
+    }
 }

@@ -178,7 +178,8 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
     {
         try
         {
-            var sent = await client.SendEventAsync(entry.Room, entry.EventType, entry.Content, entry.TransactionId, cancellationToken: cancellationToken);
+            var sent = await client.SendEventAsync(entry.Room, entry.EventType, entry.Content, entry.TransactionId, joinIfNeeded: false,
+                entry.EncryptionRequired ? Encryption.EncryptionMode.Required : Encryption.EncryptionMode.Auto, cancellationToken);
             marks.Add((entry.Id, sent.EventId));
             await client.Session.TryKeepAsync(cancellationToken); // once per session: what a relay given a token queues stays deliverable without it
             Metrics.AddDelivered();
@@ -187,6 +188,14 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
         catch (MatrixException e) when (IsFinal(e))
         {
             store.MarkDead(entry.Id, $"HTTP {e.Status} {e.Errcode}: {e.Error}");
+            Metrics.AddDead();
+            return Outcome.Dead;
+        }
+        catch (Encryption.EncryptionException e)
+        {
+            // It can never go out as asked (required and the room is not encrypted, or no store for the device's keys):
+            // never in plaintext, so it stays, dead, with why.
+            store.MarkDead(entry.Id, e.Message);
             Metrics.AddDead();
             return Outcome.Dead;
         }

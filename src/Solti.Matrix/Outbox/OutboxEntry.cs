@@ -18,6 +18,10 @@ public sealed record OutboxEntry(long Id, string Homeserver, string? UserId, str
 
     /// <summary>Why the last attempt failed, when one did.</summary>
     public string? LastError { get; init; }
+
+    /// <summary>Whether it was queued with <c>encryption: required</c>: delivered only into an encrypted room (every
+    /// event for an encrypted room is encrypted at delivery in any case).</summary>
+    public bool EncryptionRequired { get; init; }
 }
 
 /// <summary>Counts by state and the age of the oldest undelivered event.</summary>
@@ -29,6 +33,10 @@ public sealed record OutboxItem(string Homeserver, string? UserId, string Room, 
 {
     /// <summary>The sender's device, when known: a password login for a delivery uses the same one.</summary>
     public string? DeviceId { get; init; }
+
+    /// <summary>Whether it must go out encrypted (<c>encryption: required</c>): refused at delivery when the room is not
+    /// encrypted.</summary>
+    public bool EncryptionRequired { get; init; }
 
     /// <summary>For an event whose sender is not known yet: <see cref="SenderIdentity.Fingerprint"/> of the access token
     /// it was queued with (never the token), so that only a session holding that same token claims it.</summary>

@@ -53,8 +53,9 @@ public sealed class OutboxStore : IDisposable
     }
 
     /// <summary>The file's layout version (<c>PRAGMA user_version</c>): 2 records each sender's device and, while
-    /// its user is unknown, its token's fingerprint, and indexes pending events by sender.</summary>
-    public const int Version = 2;
+    /// its user is unknown, its token's fingerprint, and indexes pending events by sender; 3 records whether an event
+    /// must go out encrypted (<c>encryption: required</c>).</summary>
+    public const int Version = 3;
 
     /// <summary>Brings a file written by an earlier version up to <see cref="Version"/>, in place and in one
     /// transaction: its events keep their ids, states and transaction ids.</summary>
@@ -89,6 +90,11 @@ public sealed class OutboxStore : IDisposable
             if (!columns.Contains("token_fp"))
             {
                 steps.Add("ALTER TABLE events ADD COLUMN token_fp TEXT");
+            }
+
+            if (!columns.Contains("encryption"))
+            {
+                steps.Add("ALTER TABLE events ADD COLUMN encryption TEXT");
             }
 
             steps.Add("DROP INDEX IF EXISTS events_pending");
@@ -128,8 +134,8 @@ public sealed class OutboxStore : IDisposable
         {
             using var transaction = _db.BeginTransaction();
             using var insert = Command("""
-                INSERT INTO events (homeserver, user_id, device_id, token_fp, room, event_type, content, txn_id, enqueued_at)
-                VALUES ($hs, $user, $device, $fp, $room, $type, $content, $txn, $now)
+                INSERT INTO events (homeserver, user_id, device_id, token_fp, room, event_type, content, txn_id, enqueued_at, encryption)
+                VALUES ($hs, $user, $device, $fp, $room, $type, $content, $txn, $now, $encryption)
                 ON CONFLICT (txn_id) DO NOTHING;
                 SELECT id FROM events WHERE txn_id = $txn;
                 """);
@@ -148,6 +154,7 @@ public sealed class OutboxStore : IDisposable
                 insert.Parameters.AddWithValue("$content", item.Content.ToJsonString());
                 insert.Parameters.AddWithValue("$txn", item.TransactionId);
                 insert.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                insert.Parameters.AddWithValue("$encryption", item.EncryptionRequired ? "required" : DBNull.Value);
                 ids[i] = (long)insert.ExecuteScalar()!;
             }
 
@@ -166,7 +173,7 @@ public sealed class OutboxStore : IDisposable
         {
             var skip = skipLanes?.ToList() ?? [];
             using var select = Command($"""
-                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error, device_id FROM (
+                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error, device_id, encryption FROM (
                   SELECT *, ROW_NUMBER() OVER (PARTITION BY homeserver, user_id, room ORDER BY id) AS place
                   FROM events WHERE state = 'pending' AND user_id IS NOT NULL{Where(scope)}
                   {(skip.Count == 0 ? "" : "AND (homeserver || char(10) || user_id || char(10) || room) NOT IN (" + string.Join(", ", skip.Select((_, i) => "$skip" + i)) + ")")})
@@ -190,6 +197,7 @@ public sealed class OutboxStore : IDisposable
                     Attempts = reader.GetInt32(8),
                     LastError = reader.IsDBNull(9) ? null : reader.GetString(9),
                     DeviceId = reader.IsDBNull(10) ? null : reader.GetString(10),
+                    EncryptionRequired = !reader.IsDBNull(11) && reader.GetString(11) == "required",
                 });
             }
 

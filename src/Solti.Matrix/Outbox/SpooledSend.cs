@@ -17,7 +17,7 @@ public static class SpooledSend
         var txnId = string.IsNullOrEmpty(transactionId) ? TransactionIds.New() : transactionId;
         if (spool == "always")
         {
-            return Queue(client, outbox, room, eventType, content, txnId, reason: null);
+            return Queue(client, outbox, room, eventType, content, txnId, encryption, reason: null);
         }
 
         try
@@ -38,7 +38,7 @@ public static class SpooledSend
         }
         catch (Exception e) when (spool == "on_failure" && IsUndeliverableNow(e))
         {
-            return Queue(client, outbox, room, eventType, content, txnId, e.Message);
+            return Queue(client, outbox, room, eventType, content, txnId, encryption, e.Message);
         }
     }
 
@@ -47,10 +47,10 @@ public static class SpooledSend
     /// 404) is not: queuing it would only delay the same error.</summary>
     public static bool IsUndeliverableNow(Exception e) => FailureClassification.Of(e) is { } kind && kind != FailureKind.Final;
 
-    private static JsonObject Queue(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string txnId, string? reason)
+    private static JsonObject Queue(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string txnId, Encryption.EncryptionMode encryption, string? reason)
     {
         using var store = outbox();
-        var item = SenderIdentity.Item(client, room, eventType, content, txnId);
+        var item = SenderIdentity.Item(client, room, eventType, content, txnId) with { EncryptionRequired = encryption == Encryption.EncryptionMode.Required };
         var id = store.Enqueue(item);
         var result = new JsonObject { ["queued"] = true, ["outbox_id"] = id, ["transaction_id"] = txnId, ["event_type"] = eventType, ["room"] = room, ["sender"] = item.UserId };
         if (reason is not null)
