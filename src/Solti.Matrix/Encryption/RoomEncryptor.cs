@@ -32,7 +32,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     /// with <see cref="EncryptionMode.Required"/>), else encrypted for every device that may read it.</summary>
     public async Task<PreparedEvent> PrepareAsync(string roomId, string type, JsonObject content, EncryptionMode mode, CancellationToken cancellationToken)
     {
-        var settings = await RoomSettingsAsync(roomId, cancellationToken);
+        var settings = await RoomSettingsAsync(roomId, cancellationToken) ?? await RememberedSettingsAsync(roomId, cancellationToken);
         if (settings is null)
         {
             return mode == EncryptionMode.Required
@@ -80,6 +80,32 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     {
         var path = MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "state", PathPart.Value(EncryptionType), "");
         return await session.GetOrNullAsync(path, cancellationToken) is { } found && found["algorithm"] is not null ? found : null;
+    }
+
+    /// <summary>The settings of a room this device once saw encrypted, whose state now reads as not encrypted (emptied or
+    /// redacted): encryption can never be turned off, so it stays encrypted. A host that never encrypted (no crypto
+    /// store in the cache) pays nothing.</summary>
+    private async Task<JsonObject?> RememberedSettingsAsync(string roomId, CancellationToken cancellationToken)
+    {
+        if (cache is null || !Directory.Exists(cache.Directory) || !Directory.EnumerateFiles(cache.Directory, "crypto_*.db").Any())
+        {
+            return null;
+        }
+
+        var (userId, deviceId) = session.Identity();
+        if (userId is null || deviceId is null)
+        {
+            var whoami = await session.WhoAmIAsync(cancellationToken);
+            (userId, deviceId) = (whoami["user_id"]?.GetValue<string>(), whoami["device_id"]?.GetValue<string>());
+        }
+
+        if (userId is null || deviceId is null || !File.Exists(cache.CryptoPathFor(session.Http.Options.Homeserver, userId, deviceId)))
+        {
+            return null;
+        }
+
+        using var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
+        return store.EncryptedRoom(roomId) is { } saved ? JsonNode.Parse(saved) as JsonObject : null;
     }
 
     private async Task<(string UserId, string DeviceId)> IdentityAsync(CancellationToken cancellationToken)
