@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Solti.Matrix.Ansible.Tests.Support;
-using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
@@ -13,7 +12,6 @@ namespace Solti.Matrix.Ansible.Tests;
 [Collection("ansible")]
 public sealed class EncryptedEventPlaybookTests(InstalledCollection collection) : IAsyncLifetime
 {
-    private const string AlicePassword = "alice-pass";
     private const string BotDevice = "PLAYBOT";
     private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
     private TestHomeserver _hs = null!;
@@ -22,10 +20,9 @@ public sealed class EncryptedEventPlaybookTests(InstalledCollection collection) 
 
     public async Task InitializeAsync()
     {
-        _hs = await TestHomeserver.StartAsync(o => o with { SeedUsers = [.. o.SeedUsers, new SeedUser("alice", AlicePassword, false)] });
+        _hs = await TestHomeserver.StartAsync(E2eeJudge.WithAlice);
         _bot = await _hs.LoginBotAsync(BotDevice);
-        _alice = await JsPeer.StartAsync("alice");
-        await _alice.LoginAsync(_hs.Server.BaseAddress, "alice", AlicePassword, "ALICEJS", waitSync: true);
+        _alice = await E2eeJudge.AliceAsync(_hs.Server.BaseAddress);
     }
 
     public async Task DisposeAsync()
@@ -49,6 +46,14 @@ public sealed class EncryptedEventPlaybookTests(InstalledCollection collection) 
     /// <summary><see cref="Playbook.BotEventPlay"/> with the bot's token (device <see cref="BotDevice"/>) into <paramref name="room"/>.</summary>
     private Task<PlaybookRun> EventAsync(string room, string body, string[] extra, params string[] flags) =>
         Playbook.RunAsync(Playbook.BotEventPlay($"\"{body}\"", extra), Playbook.BotVars(_hs, _bot.AccessToken, room), true, flags);
+
+    /// <summary>A play on <paramref name="hosts"/> whose tasks reach the homeserver as the bot (device <see cref="BotDevice"/>)
+    /// through the <c>matrix</c> action group's <c>module_defaults</c>; the variables of <see cref="Playbook.BotVars"/>.</summary>
+    private static string BotPlay(string hosts, string tasks) => Playbook.Play(hosts, tasks, ["homeserver_url: \"{{ hs_url }}\"", "access_token: \"{{ bot_token }}\""]);
+
+    /// <summary>What the homeserver answers for the room's <c>/messages</c> (read as the bot), as text.</summary>
+    private async Task<string> StoredTextAsync(string roomId) =>
+        (await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/messages?dir=f&limit=100", _bot.AccessToken)).Text;
 
     private async Task<JsonObject> CountersAsync() =>
         (await _hs.Client.GetAsync("/_solti/testing/v1/counters", (await _hs.LoginAdminAsync("COUNTERS")).AccessToken)).Object["counters"]!.AsObject();
@@ -99,29 +104,22 @@ public sealed class EncryptedEventPlaybookTests(InstalledCollection collection) 
         var outbox = Path.Combine(_stateHome, "outbox.db");
         await _hs.Client.DeleteAsync("/_solti/testing/v1/counters", (await _hs.LoginAdminAsync("ADMIN")).AccessToken);
 
-        var run = await Playbook.RunAsync("""
-            - hosts: localhost
-              gather_facts: false
-              tasks:
-                - name: required
-                  jackaltx.solti_matrix_mgr.matrix_event:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ bot_token }}"
-                    room_id: "{{ room }}"
-                    content: {msgtype: m.text, body: "must stay secret"}
-                    encryption: required
-                  ignore_errors: true
-                - name: required with spool
-                  jackaltx.solti_matrix_mgr.matrix_event:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ bot_token }}"
-                    room_id: "{{ room }}"
-                    content: {msgtype: m.text, body: "must stay secret too"}
-                    encryption: required
-                    spool: on_failure
-                    outbox: "{{ outbox }}"
-                  ignore_errors: true
-            """, new Dictionary<string, string>(Playbook.BotVars(_hs, _bot.AccessToken, plain)) { ["outbox"] = outbox });
+        var run = await Playbook.RunAsync(BotPlay("localhost", """
+            - name: required
+              jackaltx.solti_matrix_mgr.matrix_event:
+                room_id: "{{ room }}"
+                content: {msgtype: m.text, body: "must stay secret"}
+                encryption: required
+              ignore_errors: true
+            - name: required with spool
+              jackaltx.solti_matrix_mgr.matrix_event:
+                room_id: "{{ room }}"
+                content: {msgtype: m.text, body: "must stay secret too"}
+                encryption: required
+                spool: on_failure
+                outbox: "{{ outbox }}"
+              ignore_errors: true
+            """), new Dictionary<string, string>(Playbook.BotVars(_hs, _bot.AccessToken, plain)) { ["outbox"] = outbox });
 
         foreach (var task in new[] { "required", "required with spool" })
         {
@@ -133,14 +131,35 @@ public sealed class EncryptedEventPlaybookTests(InstalledCollection collection) 
 
         var counters = await CountersAsync();
         Assert.Equal((0L, 0L, 0L), (counters["rooms.send"]?.GetValue<long>() ?? 0, counters["keys.upload"]?.GetValue<long>() ?? 0, counters["sendToDevice"]?.GetValue<long>() ?? 0));
-        var stored = await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(plain)}/messages?dir=f&limit=100", _bot.AccessToken);
-        Assert.DoesNotContain("must stay secret", stored.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("must stay secret", await StoredTextAsync(plain), StringComparison.Ordinal);
         Assert.Empty(await BotDevicesWithKeysAsync());
         if (File.Exists(outbox))
         {
             using var store = new Solti.Matrix.Outbox.OutboxStore(outbox);
             Assert.Equal(0, store.Stats().Pending);
         }
+    }
+
+    /// <summary><c>encryption: required</c> holds for a queued event too: queued with <c>spool: always</c> for a room that
+    /// is not encrypted, it is never delivered there in plaintext, whether the task refuses it at once or the delivery
+    /// refuses it later.</summary>
+    [Fact(Skip = "product bug in the outbox (SpooledSend, OutboxStore, OutboxDelivery), to fix there: a queued entry does not keep encryption: required, and delivery sends with auto, so the event goes into a plain room in plaintext")]
+    public async Task Encryption_required_holds_for_a_queued_event_which_is_never_delivered_in_plaintext_into_a_plain_room()
+    {
+        var plain = await _hs.Client.CreateRoomAsync(_bot.AccessToken, new JsonObject { ["name"] = "plain" });
+        var outbox = Path.Combine(_stateHome, "outbox.db");
+
+        var run = await EventAsync(plain, "queued, and must stay secret", ["    encryption: required", "    spool: always", $"    outbox: {outbox}", "  ignore_errors: true"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        if (File.Exists(outbox))
+        {
+            using var store = new Solti.Matrix.Outbox.OutboxStore(outbox);
+            using var client = new MatrixClient(new MatrixClientOptions(_hs.Server.BaseAddress), new Solti.Matrix.Sessions.SessionOptions { AccessToken = _bot.AccessToken }, new Solti.Matrix.Sessions.CredentialCache(CacheDir));
+            await new Solti.Matrix.Outbox.OutboxDelivery(store, client).DeliverPendingAsync(CancellationToken.None);
+        }
+
+        Assert.DoesNotContain("must stay secret", await StoredTextAsync(plain), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -166,7 +185,7 @@ public sealed class EncryptedEventPlaybookTests(InstalledCollection collection) 
         Assert.Empty(await BotDevicesWithKeysAsync()); // the server has no keys of the bot's device
         Assert.Empty((await _alice.DeviceInfoAsync(_hs.BotId))["devices"]!.AsArray()); // nor does alice see any
         Assert.Empty(CryptoStores()); // and no device keys were even made
-        Assert.DoesNotContain("only planned", (await _hs.Client.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/messages?dir=f&limit=100", _bot.AccessToken)).Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("only planned", await StoredTextAsync(roomId), StringComparison.Ordinal);
 
         // The same task for real: the observables above do change.
         var run = await EventAsync(roomId, "now for real", ["    encryption: required"]);
@@ -183,27 +202,21 @@ public sealed class EncryptedEventPlaybookTests(InstalledCollection collection) 
     public async Task A_room_matrix_config_made_encrypted_with_alice_as_a_member_gets_events_alice_decrypts()
     {
         var admin = await _hs.LoginAdminAsync("ADMIN");
-        var run = await Playbook.RunAsync("""
-            - hosts: localhost
-              gather_facts: false
-              tasks:
-                - name: config
-                  jackaltx.solti_matrix_mgr.matrix_config:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ admin_token }}"
-                    domain: localhost
-                    rooms:
-                      - alias: ops
-                        name: Operations
-                        encrypted: true
-                        members: ["@alice", "@bot"]
-                - name: event
-                  jackaltx.solti_matrix_mgr.matrix_event:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ bot_token }}"
-                    room_id: "#ops:localhost"
-                    content: {msgtype: m.notice, body: "rollout of api-7 complete"}
-            """, new Dictionary<string, string>(Playbook.BotVars(_hs, _bot.AccessToken, "#ops:localhost")) { ["admin_token"] = admin.AccessToken });
+        var run = await Playbook.RunAsync(BotPlay("localhost", """
+            - name: config
+              jackaltx.solti_matrix_mgr.matrix_config:
+                access_token: "{{ admin_token }}"
+                domain: localhost
+                rooms:
+                  - alias: ops
+                    name: Operations
+                    encrypted: true
+                    members: ["@alice", "@bot"]
+            - name: event
+              jackaltx.solti_matrix_mgr.matrix_event:
+                room_id: "{{ room }}"
+                content: {msgtype: m.notice, body: "rollout of api-7 complete"}
+            """), new Dictionary<string, string>(Playbook.BotVars(_hs, _bot.AccessToken, "#ops:localhost")) { ["admin_token"] = admin.AccessToken });
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(["create_room", "join_member", "join_member"], run.Task("config")["plan"]!.AsArray().Select(a => a!["action"]!.GetValue<string>()));
@@ -231,17 +244,12 @@ public sealed class EncryptedEventPlaybookTests(InstalledCollection collection) 
         var inventory = Path.Combine(_stateHome, "inventory.ini");
         await File.WriteAllTextAsync(inventory, "[bots]\n" + string.Concat(Enumerable.Range(1, Hosts).Select(i => $"bot{i:00} ansible_connection=local\n")));
 
-        var run = await new Playbook(collection, _stateHome) { Inventory = inventory }.RunAsync("""
-            - hosts: bots
-              gather_facts: false
-              tasks:
-                - name: event
-                  jackaltx.solti_matrix_mgr.matrix_event:
-                    homeserver_url: "{{ hs_url }}"
-                    access_token: "{{ bot_token }}"
-                    room_id: "{{ room }}"
-                    content: {msgtype: m.text, body: "event from {{ inventory_hostname }}"}
-            """, Playbook.BotVars(_hs, _bot.AccessToken, roomId), true, "--forks", Hosts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var run = await new Playbook(collection, _stateHome) { Inventory = inventory }.RunAsync(BotPlay("bots", """
+            - name: event
+              jackaltx.solti_matrix_mgr.matrix_event:
+                room_id: "{{ room }}"
+                content: {msgtype: m.text, body: "event from {{ inventory_hostname }}"}
+            """), Playbook.BotVars(_hs, _bot.AccessToken, roomId), true, "--forks", Hosts.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var hosts = Enumerable.Range(1, Hosts).Select(i => $"bot{i:00}").ToList();

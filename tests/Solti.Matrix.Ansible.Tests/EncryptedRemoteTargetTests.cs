@@ -1,5 +1,4 @@
 using Solti.Matrix.Ansible.Tests.Support;
-using Solti.Matrix.Homeserver.Configuration;
 using Solti.Matrix.Testing;
 
 namespace Solti.Matrix.Ansible.Tests;
@@ -12,7 +11,6 @@ namespace Solti.Matrix.Ansible.Tests;
 [Collection("ansible")]
 public sealed class EncryptedRemoteTargetTests(InstalledCollection collection, SshTarget target) : IAsyncLifetime, IClassFixture<SshTarget>
 {
-    private const string AlicePassword = "alice-pass";
     private const string TargetDevice = "TARGETBOT";
     private readonly string _stateHome = Directory.CreateTempSubdirectory("solti-state-").FullName;
     private TestHomeserver _hs = null!;
@@ -20,11 +18,10 @@ public sealed class EncryptedRemoteTargetTests(InstalledCollection collection, S
 
     public async Task InitializeAsync()
     {
-        _hs = await TestHomeserver.StartAsync(o => o with { SeedUsers = [.. o.SeedUsers, new SeedUser("alice", AlicePassword, false)] });
+        _hs = await TestHomeserver.StartAsync(E2eeJudge.WithAlice);
         SshTarget.Reset(SshTarget.User);
         target.ForgetCommands();
-        _alice = await JsPeer.StartAsync("alice");
-        await _alice.LoginAsync(_hs.Server.BaseAddress, "alice", AlicePassword, "ALICEJS", waitSync: true);
+        _alice = await E2eeJudge.AliceAsync(_hs.Server.BaseAddress);
     }
 
     public async Task DisposeAsync()

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Solti.Matrix.Homeserver.Configuration;
 using Xunit;
 
 namespace Solti.Matrix.Testing;
@@ -11,6 +12,20 @@ public static class E2eeJudge
 {
     /// <summary>The room algorithm our bot encrypts with.</summary>
     public const string Megolm = "m.megolm.v1.aes-sha2";
+
+    /// <summary>The password of alice, the user the judge logs in as (<see cref="WithAlice"/>).</summary>
+    public const string AlicePassword = "alice-pass";
+
+    /// <summary>The homeserver's options with alice seeded (an ordinary user).</summary>
+    public static HomeserverOptions WithAlice(HomeserverOptions options) => options with { SeedUsers = [.. options.SeedUsers, new SeedUser("alice", AlicePassword, false)] };
+
+    /// <summary>The judge: a js-sdk peer logged in as alice (device <c>ALICEJS</c>), synced once.</summary>
+    public static async Task<JsPeer> AliceAsync(Uri homeserver)
+    {
+        var alice = await JsPeer.StartAsync("alice");
+        await alice.LoginAsync(homeserver, "alice", AlicePassword, "ALICEJS", waitSync: true);
+        return alice;
+    }
 
     /// <summary>How long the peer may take to receive and decrypt what was sent (a bound against a hang, not a pace).</summary>
     public static readonly TimeSpan DecryptTimeout = TimeSpan.FromSeconds(60);
