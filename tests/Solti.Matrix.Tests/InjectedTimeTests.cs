@@ -28,6 +28,7 @@ public sealed class InjectedTimeTests
     {
         var time = new WaitingClock();
         using var transport = new Answers(
+            (HttpStatusCode.NotFound, """{"errcode":"M_NOT_FOUND","error":"Event not found."}"""), // the room has no m.room.encryption: plaintext
             (HttpStatusCode.TooManyRequests, """{"errcode":"M_LIMIT_EXCEEDED","error":"slow down","retry_after_ms":20000}"""),
             (HttpStatusCode.TooManyRequests, """{"errcode":"M_LIMIT_EXCEEDED","error":"slow down","retry_after_ms":20000}"""),
             (HttpStatusCode.OK, """{"event_id":"$e"}"""));
@@ -52,8 +53,9 @@ public sealed class InjectedTimeTests
 
         var sent = await send.WaitAsync(TimeSpan.FromMinutes(1));
         Assert.Equal("$e", sent.EventId);
-        Assert.Equal(3, transport.Asked.Count);
-        Assert.All(transport.Asked, path => Assert.EndsWith("/send/m.room.message/txn-1", path, StringComparison.Ordinal)); // one transaction id
+        Assert.EndsWith("/state/m.room.encryption/", transport.Asked[0], StringComparison.Ordinal);
+        Assert.Equal(3, transport.Asked.Count - 1);
+        Assert.All(transport.Asked.Skip(1), path => Assert.EndsWith("/send/m.room.message/txn-1", path, StringComparison.Ordinal)); // one transaction id
         Assert.All(waited, wait => Assert.InRange(wait, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(22))); // as asked, plus at most 2 s of jitter
     }
 

@@ -5,6 +5,23 @@ namespace Solti.Matrix.Accounts;
 /// it logs the account's devices out (null: the server's default).</summary>
 public sealed record AccountWrite(JsonObject Fields, string? Password = null, bool? LogoutDevices = null)
 {
+    /// <summary>The body of Synapse's <c>PUT /v2/users/{id}</c>: the fields, and the password with
+    /// <c>logout_devices</c> when given.</summary>
+    public JsonObject SynapseBody()
+    {
+        var body = (JsonObject)Fields.DeepClone();
+        if (Password is not null)
+        {
+            body["password"] = Password;
+            if (LogoutDevices is { } logout)
+            {
+                body["logout_devices"] = logout;
+            }
+        }
+
+        return body;
+    }
+
     /// <summary>The field names; never the password.</summary>
     public override string ToString() => $"AccountWrite {{ {string.Join(", ", Fields.Select(f => f.Key))}{(Password is null ? "" : ", password")} }}";
 }

@@ -121,20 +121,8 @@ public sealed partial class SynapseAccounts(MatrixSession session, HomeserverAut
         : 0;
 
     /// <summary><c>PUT /v2/users/{id}</c>: creates the account or changes only the keys given.</summary>
-    public async Task<Account> PutAsync(string userId, AccountWrite write, CancellationToken cancellationToken = default)
-    {
-        var body = (JsonObject)write.Fields.DeepClone();
-        if (write.Password is not null)
-        {
-            body["password"] = write.Password;
-            if (write.LogoutDevices is { } logout)
-            {
-                body["logout_devices"] = logout;
-            }
-        }
-
-        return Account.FromSynapse((JsonObject)await session.SendAsync(MatrixRequest.Put(UserPath(userId), body), cancellationToken), userId);
-    }
+    public async Task<Account> PutAsync(string userId, AccountWrite write, CancellationToken cancellationToken = default) =>
+        Account.FromSynapse((JsonObject)await session.SendAsync(MatrixRequest.Put(UserPath(userId), write.SynapseBody()), cancellationToken), userId);
 
     /// <summary><c>POST /v1/deactivate/{id}</c>.</summary>
     public Task DeactivateAsync(string userId, bool erase, CancellationToken cancellationToken = default) =>

@@ -9,16 +9,7 @@ public sealed class RecordingAccounts(Func<string, JsonObject?, Task> record) : 
 {
     public async Task<Account> PutAsync(string userId, AccountWrite write, CancellationToken cancellationToken = default)
     {
-        var body = (JsonObject)write.Fields.DeepClone();
-        if (write.Password is not null)
-        {
-            body["password"] = write.Password;
-            if (write.LogoutDevices is { } logout)
-            {
-                body["logout_devices"] = logout;
-            }
-        }
-
+        var body = write.SynapseBody();
         await record($"put_user {userId}", body);
         var answer = (JsonObject)write.Fields.DeepClone();
         answer["name"] = userId;
