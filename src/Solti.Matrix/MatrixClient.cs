@@ -86,6 +86,7 @@ public class MatrixClient : IDisposable
     /// <paramref name="joinIfNeeded"/>, a 403 from a room we are not in joins it once and goes on.</summary>
     public virtual async Task<SendResult> SendEventAsync(string roomIdOrAlias, string eventType, JsonObject content, string? transactionId, bool joinIfNeeded, Encryption.EncryptionMode encryption, CancellationToken cancellationToken = default)
     {
+        using var call = _http.BeginCall(); // one budget for the whole send: its reads, keys, join, heal and PUT
         var txnId = string.IsNullOrEmpty(transactionId) ? TransactionIds.New() : transactionId;
         var roomId = await ResolveRoomAsync(roomIdOrAlias, cancellationToken);
         var joined = false;

@@ -43,8 +43,13 @@ public sealed class MatrixHttpPipeline : IDisposable
     public Task<JsonNode> SendAsync(MatrixRequest request, string? accessToken, CancellationToken cancellationToken) =>
         SendAsync(request, accessToken, NewBudget(), cancellationToken);
 
-    /// <summary>A call's budget (<see cref="RetryOptions.TotalBudget"/>) on this pipeline's clock, starting now.</summary>
-    public CallBudget NewBudget() => CallBudget.Start(_options.Retry.TotalBudget, _options.Time);
+    /// <summary>A call's budget (<see cref="RetryOptions.TotalBudget"/>) on this pipeline's clock, starting now; inside a
+    /// logical call (<see cref="BeginCall"/>), that call's budget.</summary>
+    public CallBudget NewBudget() => CallBudget.Current ?? CallBudget.Start(_options.Retry.TotalBudget, _options.Time);
+
+    /// <summary>Starts a logical call of several requests that share one budget (<see cref="CallBudget.Scope"/>): every
+    /// <see cref="NewBudget"/> inside it, until disposed, is that budget.</summary>
+    public IDisposable BeginCall() => CallBudget.Scope(CallBudget.Start(_options.Retry.TotalBudget, _options.Time));
 
     /// <summary>The authentication step, the one place a refused token is replaced: sends <paramref name="request"/> with
     /// the token <paramref name="tokens"/> holds (acquiring one when it has none), each send with the retries of
