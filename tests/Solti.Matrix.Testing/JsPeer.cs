@@ -432,10 +432,6 @@ public sealed record PeerMessage(
 {
     public string? Body => JsPeer.Str(Content, "body");
 
-    /// <summary>The Megolm message index, read by the peer from the ciphertext's header (<c>message_index</c>); null when
-    /// not a Megolm event.</summary>
-    public long? MessageIndex => Raw["message_index"] is JsonValue index && index.TryGetValue<long>(out var value) ? value : null;
-
     internal static PeerMessage From(JsonObject m) => new(
         JsPeer.Str(m, "event_id")!,
         JsPeer.Str(m, "type")!,

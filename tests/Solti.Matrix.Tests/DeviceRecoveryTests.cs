@@ -8,35 +8,34 @@ using Solti.Matrix.Tests.Support;
 namespace Solti.Matrix.Tests;
 
 /// <summary>The bot's device survives what happens to hosts, judged by an independent client (matrix-js-sdk,
-/// <see cref="JsPeer"/>): a host that lost its crypto store moves to the next device id of its series and is read
-/// (never the old id with new keys; the old device deleted), a sender with only a token refuses instead; a homeserver
-/// that lost the device's keys gets them again; a send killed with SIGKILL while it holds the crypto store leaves a
-/// store the next send uses, and no Megolm index is used twice. docs/encryption.md, "Recovering a device".</summary>
+/// <see cref="JsPeer"/>, <see cref="E2eeJudge"/>): a host that lost its crypto store moves to the next device id of its
+/// series and is read (never the old id with new keys; the old device deleted), a sender with only a token refuses
+/// instead; a homeserver that lost the device's keys gets them again; a send killed with SIGKILL while it holds the
+/// crypto store leaves a store the next send uses, and no Megolm index is used twice. docs/encryption.md, "Recovering a
+/// device".</summary>
 [Trait("tier", "integration")]
 public sealed class DeviceRecoveryTests
 {
-    private const string AlicePassword = "alice-pass";
-
-    private static Task<LibraryHarness> StartAsync() => LibraryHarness.StartAsync(o => o with
-    {
-        SeedUsers = [.. o.SeedUsers, new Homeserver.Configuration.SeedUser("alice", AlicePassword, false)],
-    });
-
     private static JsonObject Text(string body) => new() { ["msgtype"] = "m.text", ["body"] = body };
 
-    /// <summary>Alice (js-sdk) makes an encrypted room and invites the bot, which joins.</summary>
-    private static async Task<(JsPeer Alice, string RoomId)> EncryptedRoomAsync(LibraryHarness h, MatrixClient bot)
+    /// <summary>A homeserver with alice, who (js-sdk) makes an encrypted room and invites the bot, which joins as
+    /// <paramref name="bot"/> makes it.</summary>
+    private static async Task<(LibraryHarness H, JsPeer Alice, string RoomId)> EncryptedRoomAsync(Func<LibraryHarness, MatrixClient> bot)
     {
-        var alice = await JsPeer.StartAsync("alice");
-        await alice.LoginAsync(h.Hs.Server.BaseAddress, "alice", AlicePassword, "ALICEJS", waitSync: true);
+        var h = await LibraryHarness.StartAsync(E2eeJudge.WithAlice);
+        var alice = await E2eeJudge.AliceAsync(h.Hs.Server.BaseAddress);
         var roomId = await alice.CreateRoomAsync(encrypted: true, invite: [h.Hs.BotId], name: "ops");
-        await bot.JoinAsync(roomId);
+        using (var joiner = bot(h))
+        {
+            await joiner.JoinAsync(roomId);
+        }
+
         await alice.WaitRoomAsync(roomId, "join");
-        return (alice, roomId);
+        return (h, alice, roomId);
     }
 
-    /// <summary>What a rebuilt host without its state has: the credential cache without the crypto stores
-    /// (<c>crypto_*.db</c> and their WAL files).</summary>
+    /// <summary>What a rebuilt host has whose crypto stores were lost: the credential cache without the
+    /// <c>crypto_*.db</c> files (and their WAL files).</summary>
     private static void LoseCryptoStores(LibraryHarness h)
     {
         var lost = Directory.EnumerateFiles(h.CacheDir, "crypto_*").Where(f => f.EndsWith(".db", StringComparison.Ordinal) || f.EndsWith(".db-wal", StringComparison.Ordinal) || f.EndsWith(".db-shm", StringComparison.Ordinal)).ToList();
@@ -54,19 +53,15 @@ public sealed class DeviceRecoveryTests
     private static async Task<List<string>> PeerSeesDevicesAsync(JsPeer peer, string userId) =>
         [.. (await peer.DeviceInfoAsync(userId))["devices"]!.AsArray().Select(d => JsPeer.Str(d, "device_id")!)];
 
-    /// <summary>The bot's m.room.encrypted events the server stored in the room, oldest first.</summary>
-    private static async Task<List<string>> StoredBotEventsAsync(LibraryHarness h, string roomId)
+    /// <summary>The bot's events as the homeserver stored them (ciphertext only, none of <paramref name="plaintexts"/>),
+    /// oldest first, with no (session, Megolm index) used twice among them.</summary>
+    private static async Task<IReadOnlyList<JsonObject>> StoredOnceEachAsync(LibraryHarness h, string roomId, params string[] plaintexts)
     {
         var reader = await h.Hs.LoginBotAsync("READER");
-        var response = await h.Raw.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/messages?dir=f&limit=1000", reader.AccessToken);
-        Assert.True(response.Code == 200, response.ToString());
-        return [.. response.Object["chunk"]!.AsArray().Where(e => JsPeer.Str(e, "sender") == h.Hs.BotId && JsPeer.Str(e, "type") == "m.room.encrypted").Select(e => JsPeer.Str(e, "event_id")!)];
-    }
-
-    private static void NoMegolmIndexTwice(IEnumerable<PeerMessage> messages)
-    {
-        var used = messages.Select(m => (m.SessionId, Index: m.MessageIndex ?? throw new Xunit.Sdk.XunitException($"{m.EventId}: the peer read no Megolm index"))).ToList();
-        Assert.Equal(used.Count, used.Distinct().Count());
+        var stored = await E2eeJudge.StoredCiphertextOnlyAsync(h.Raw, roomId, reader.AccessToken, h.Hs.BotId, plaintexts);
+        var positions = stored.Select(E2eeJudge.MegolmPosition).ToList();
+        Assert.Equal(positions.Count, positions.Distinct().Count());
+        return stored;
     }
 
     [Theory]
@@ -74,17 +69,20 @@ public sealed class DeviceRecoveryTests
     [InlineData("BOTSERIES")] // a configured device id
     public async Task A_bot_that_lost_its_crypto_store_sends_from_the_next_device_of_its_series_and_never_reuses_an_id(string? configured)
     {
-        await using var h = await StartAsync();
+        var (h, alice, roomId) = await EncryptedRoomAsync(h => h.Bot(deviceId: configured));
+        await using var _ = h;
+        await using var __ = alice;
         var first = configured ?? MatrixSession.StableDeviceId(h.Hs.BotId);
         string Generation(int n) => DeviceSeries.Id(first, n);
-        using var bot = h.Bot(deviceId: configured);
-        var (alice, roomId) = await EncryptedRoomAsync(h, bot);
-        await using var _ = alice;
-        var before = await bot.SendEventAsync(roomId, "m.room.message", Text("before the rebuild"));
-        Assert.Equal(first, Assert.Single(await alice.WaitMessagesAsync(roomId, 1, sender: h.Hs.BotId)).SenderDevice);
+        using (var bot = h.Bot(deviceId: configured))
+        {
+            await bot.SendEventAsync(roomId, "m.room.message", Text("before the rebuild"));
+        }
+
+        await E2eeJudge.DecryptedFromAsync(alice, roomId, h.Hs.BotId, first, 1);
 
         // The host is rebuilt: its crypto store is gone, its credential cache (and the device's keys on the server) are
-        // not. Four processes send at once: one moves, under the login lock, and the others follow it.
+        // not. Four clients (four sessions, as four processes) send at once: one moves, under the login lock, the others follow.
         LoseCryptoStores(h);
         await h.ResetCountersAsync();
         var rebuilt = Enumerable.Range(0, 4).Select(_ => h.Bot(deviceId: configured)).ToList();
@@ -93,9 +91,9 @@ public sealed class DeviceRecoveryTests
         Assert.All(sent, s => Assert.True(s.Encrypted));
         Assert.Equal(1, await h.CounterAsync("login"));
 
-        var read = await alice.WaitMessagesAsync(roomId, 5, sender: h.Hs.BotId);
+        var read = await alice.WaitMessagesAsync(roomId, 5, sender: h.Hs.BotId, timeout: E2eeJudge.DecryptTimeout);
         Assert.Equal(Enumerable.Range(0, 4).Select(i => $"after the rebuild {i}"), read.Skip(1).Select(m => m.Body!).Order(StringComparer.Ordinal));
-        Assert.All(read.Skip(1), m => Assert.Equal(Generation(2), m.SenderDevice));
+        Assert.All(read.Skip(1), m => Assert.Equal((Generation(2), (string?)null), (m.SenderDevice, m.DecryptionError)));
         Assert.Equal(Generation(2), h.Cache.Read(h.Hs.Server.BaseAddress, h.Hs.BotId)!.DeviceId); // remembered
         Assert.Contains(Generation(2), await PeerSeesDevicesAsync(alice, h.Hs.BotId));
         Assert.DoesNotContain(first, await PeerSeesDevicesAsync(alice, h.Hs.BotId)); // the old device was deleted (the bot has its password)
@@ -116,51 +114,55 @@ public sealed class DeviceRecoveryTests
             await again.SendEventAsync(roomId, "m.room.message", Text("after the second rebuild"));
         }
 
-        read = await alice.WaitMessagesAsync(roomId, 7, sender: h.Hs.BotId);
+        read = await alice.WaitMessagesAsync(roomId, 7, sender: h.Hs.BotId, timeout: E2eeJudge.DecryptTimeout);
         Assert.Equal(["before the rebuild", "after a re-login", "after the second rebuild"], new[] { read[0], read[5], read[6] }.Select(m => m.Body));
         Assert.Equal([first, Generation(2), Generation(3)], new[] { read[0], read[5], read[6] }.Select(m => m.SenderDevice));
         Assert.All(read, m => Assert.Null(m.DecryptionError));
-        Assert.Equal(before.EventId, read[0].EventId);
         Assert.Equal([Generation(3)], (await ServerDevicesAsync(h)).Where(d => d.StartsWith(first, StringComparison.Ordinal))); // the earlier ones deleted
         Assert.Equal(Generation(3), h.Cache.Read(h.Hs.Server.BaseAddress, h.Hs.BotId)!.DeviceId);
-        NoMegolmIndexTwice(read);
+        Assert.Equal(read.Select(m => m.EventId), (await StoredOnceEachAsync(h, roomId, "rebuild", "re-login")).Select(e => JsPeer.Str(e, "event_id")));
     }
 
     [Fact]
     public async Task A_sender_with_only_a_token_that_lost_its_crypto_store_refuses_and_sends_nothing()
     {
-        await using var h = await StartAsync();
+        var (h, alice, roomId) = await EncryptedRoomAsync(h => h.Bot());
+        await using var _ = h;
+        await using var __ = alice;
         var token = (await h.Hs.LoginBotAsync("TOKENONLY")).AccessToken;
-        using var bot = h.Bot(token: token, password: false);
-        var (alice, roomId) = await EncryptedRoomAsync(h, bot);
-        await using var _ = alice;
-        await bot.SendEventAsync(roomId, "m.room.message", Text("with its keys"));
-        var first = Assert.Single(await alice.WaitMessagesAsync(roomId, 1, sender: h.Hs.BotId));
-        Assert.Equal("TOKENONLY", first.SenderDevice);
+        using (var bot = h.Bot(token: token, password: false))
+        {
+            await bot.SendEventAsync(roomId, "m.room.message", Text("with its keys"));
+        }
+
+        var first = Assert.Single(await E2eeJudge.DecryptedFromAsync(alice, roomId, h.Hs.BotId, "TOKENONLY", 1));
 
         LoseCryptoStores(h);
         using var rebuilt = h.Bot(token: token, password: false);
         var refused = await Assert.ThrowsAsync<EncryptionException>(() => rebuilt.SendEventAsync(roomId, "m.room.message", Text("must not go out")));
 
-        Assert.Contains("lists keys for device TOKENONLY", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("the homeserver lists keys for device TOKENONLY", refused.Message, StringComparison.Ordinal);
         Assert.Contains("it cannot move to one: it has no password", refused.Message, StringComparison.Ordinal);
         Assert.Contains("Give it its password", refused.Message, StringComparison.Ordinal);
         Assert.EndsWith("nothing was sent, never in plaintext", refused.Message, StringComparison.Ordinal);
-        Assert.Equal([first.EventId], await StoredBotEventsAsync(h, roomId));
+        Assert.Equal([first.EventId], (await StoredOnceEachAsync(h, roomId, "must not go out")).Select(e => JsPeer.Str(e, "event_id")));
         var device = Assert.Single((await alice.DeviceInfoAsync(h.Hs.BotId))["devices"]!.AsArray(), d => JsPeer.Str(d, "device_id") == "TOKENONLY");
         Assert.Equal(first.SenderKey, JsPeer.Str(device, "curve25519")); // no new keys were uploaded for the device
-        Assert.Equal(["READER", "TOKENONLY"], (await ServerDevicesAsync(h)).Order(StringComparer.Ordinal));
+        Assert.Contains("TOKENONLY", await ServerDevicesAsync(h));
     }
 
     [Fact]
     public async Task When_the_homeserver_lost_the_devices_keys_the_next_send_uploads_them_again_and_is_read()
     {
-        await using var h = await StartAsync();
-        using var bot = h.Bot(deviceId: "BOTLOST");
-        var (alice, roomId) = await EncryptedRoomAsync(h, bot);
-        await using var _ = alice;
-        await bot.SendEventAsync(roomId, "m.room.message", Text("before the server lost the keys"));
-        var first = Assert.Single(await alice.WaitMessagesAsync(roomId, 1, sender: h.Hs.BotId));
+        var (h, alice, roomId) = await EncryptedRoomAsync(h => h.Bot(deviceId: "BOTLOST"));
+        await using var _ = h;
+        await using var __ = alice;
+        using (var bot = h.Bot(deviceId: "BOTLOST"))
+        {
+            await bot.SendEventAsync(roomId, "m.room.message", Text("before the server lost the keys"));
+        }
+
+        var first = Assert.Single(await E2eeJudge.DecryptedFromAsync(alice, roomId, h.Hs.BotId, "BOTLOST", 1));
 
         // The server loses the device with its keys; the bot logs in again on the same id, a device without keys.
         var deleted = await h.Raw.DeleteAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc(h.Hs.BotId)}/devices/BOTLOST", h.Admin.AccessToken);
@@ -173,12 +175,10 @@ public sealed class DeviceRecoveryTests
         }
 
         Assert.Equal(1, await h.CounterAsync("login")); // on the same device id: it has no keys, nothing to move from
-        var read = await alice.WaitMessagesAsync(roomId, 2, sender: h.Hs.BotId);
+        var read = await E2eeJudge.DecryptedFromAsync(alice, roomId, h.Hs.BotId, "BOTLOST", 2); // with the keys the peer downloads for it now
         Assert.Equal("after the server lost the keys", read[1].Body);
-        Assert.Equal(("BOTLOST", first.SenderKey, first.ClaimedEd25519Key), (read[1].SenderDevice, read[1].SenderKey, read[1].ClaimedEd25519Key));
-        var device = Assert.Single((await alice.DeviceInfoAsync(h.Hs.BotId))["devices"]!.AsArray(), d => JsPeer.Str(d, "device_id") == "BOTLOST");
-        Assert.Equal((first.SenderKey, first.ClaimedEd25519Key), (JsPeer.Str(device, "curve25519"), JsPeer.Str(device, "ed25519"))); // the same keys again
-        NoMegolmIndexTwice(read);
+        Assert.Equal((first.SenderKey, first.ClaimedEd25519Key), (read[1].SenderKey, read[1].ClaimedEd25519Key)); // the same keys again
+        await StoredOnceEachAsync(h, roomId, "lost the keys");
     }
 
     /// <summary>A <c>solti-matrix send</c> killed (SIGKILL) while its request waits at the homeserver: the room key's
@@ -190,10 +190,10 @@ public sealed class DeviceRecoveryTests
     [InlineData("rooms.send", @"/send/m\.room\.encrypted/solti-")]
     public async Task A_send_killed_mid_way_leaves_a_crypto_store_the_next_send_uses_and_no_megolm_index_is_used_twice(string endpoint, string path)
     {
-        await using var h = await StartAsync();
-        using var bot = h.Bot();
-        var (alice, roomId) = await EncryptedRoomAsync(h, bot);
-        await using var _ = alice;
+        var (h, alice, roomId) = await EncryptedRoomAsync(h => h.Bot());
+        await using var _ = h;
+        await using var __ = alice;
+        var device = MatrixSession.StableDeviceId(h.Hs.BotId); // the CLI's too: same user, host and OS account
         var env = new Dictionary<string, string?>
         {
             ["MATRIX_HOMESERVER_URL"] = h.Hs.Server.BaseAddress.ToString(),
@@ -239,16 +239,14 @@ public sealed class DeviceRecoveryTests
         expected.Add("the next send");
 
         // What the server holds from the bot (the killed event was never processed: its client went away), all read.
-        var stored = await StoredBotEventsAsync(h, roomId);
-        Assert.Equal(expected.Count, stored.Count);
-        var read = (await alice.WaitMessagesAsync(roomId, stored.Count, sender: h.Hs.BotId)).Where(m => stored.Contains(m.EventId)).ToList();
+        var read = await E2eeJudge.DecryptedFromAsync(alice, roomId, h.Hs.BotId, device, expected.Count);
         Assert.Equal(expected, read.Select(m => m.Body));
-        Assert.All(read, m => Assert.Equal((MatrixSession.StableDeviceId(h.Hs.BotId), (string?)null), (m.SenderDevice, m.DecryptionError)));
-        NoMegolmIndexTwice(read);
+        var stored = await StoredOnceEachAsync(h, roomId, [.. expected, "killed mid-way"]);
+        Assert.Equal(read.Select(m => m.EventId), stored.Select(e => JsPeer.Str(e, "event_id")));
         if (endpoint == "rooms.send")
         {
-            Assert.Equal(read[0].SessionId, read[1].SessionId);
-            Assert.Equal(read[0].MessageIndex + 2, read[1].MessageIndex); // the killed send's index stays spent
+            var (before, after) = (E2eeJudge.MegolmPosition(stored[0]), E2eeJudge.MegolmPosition(stored[1]));
+            Assert.Equal((before.SessionId, before.Index + 2), after); // the killed send's index stays spent
         }
     }
 }

@@ -359,23 +359,6 @@ function enumName(enumeration, value) {
   return value === null || value === undefined ? null : enumeration[value] ?? String(value);
 }
 
-/**
- * The Megolm message index of a room event's ciphertext, read from its header as the spec lays it out ("Megolm message
- * format": version byte 3, then field 1, tag 0x08, the index as a varint); null when the header is not that. Neither
- * js-sdk nor the Rust crypto's decryption result surfaces the index, and tests need it to prove no index is used twice.
- */
-function megolmIndex(ciphertext) {
-  if (typeof ciphertext !== "string") return null;
-  const bytes = Buffer.from(ciphertext, "base64");
-  if (bytes[0] !== 3 || bytes[1] !== 0x08) return null;
-  let index = 0;
-  for (let i = 2, shift = 0; i < bytes.length && shift < 35; i++, shift += 7) {
-    index += (bytes[i] & 0x7f) * 2 ** shift;
-    if ((bytes[i] & 0x80) === 0) return index;
-  }
-  return null;
-}
-
 /** What js-sdk made of one event: its clear content when it decrypted it, what its crypto says about the sender. */
 async function describe(event) {
   const encrypted = event.isEncrypted();
@@ -392,7 +375,6 @@ async function describe(event) {
     content: failed ? null : event.getContent(),
     algorithm: encrypted ? wire.algorithm ?? null : null,
     session_id: encrypted ? wire.session_id ?? null : null,
-    message_index: encrypted && wire.algorithm === "m.megolm.v1.aes-sha2" ? megolmIndex(wire.ciphertext) : null,
     decryption_error: failed ? event.decryptionFailureReason ?? DecryptionFailureCode.UNKNOWN_ERROR : null,
     decryption_error_message: failed ? event.getContent()?.body ?? null : null,
     sender_key: encrypted ? event.getSenderKey() : null,

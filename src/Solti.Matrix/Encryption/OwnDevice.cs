@@ -142,7 +142,6 @@ internal sealed class OwnDevice(MatrixSession session)
         {
             _logger.LogWarning("the devices {Devices} of {User} that device {Next} replaces were left on the homeserver (their deletion was refused: {Reason}); delete them from another client's session list", string.Join(", ", left), userId, next, e.Message);
         }
-
     }
 
     /// <summary>The device's place in its series: the series' base, the device's generation (0 when it is not of the

@@ -480,7 +480,6 @@ public sealed class MatrixSession : ITokenSource
         }
 
         var userId = _options.UserId!;
-
         var log = new RecoveryLog(_http.NewBudget());
         await _heal.WaitAsync(cancellationToken);
         try
@@ -500,17 +499,15 @@ public sealed class MatrixSession : ITokenSource
         }
     }
 
-    /// <summary>Deletes devices of the user's own (<c>POST /delete_devices</c>, their keys and tokens with them), with the
+    /// <summary>Deletes some of the user's own devices (<c>POST /delete_devices</c>, their keys and tokens with them), with the
     /// user-interactive authentication the homeserver asks: the password. Needs <see cref="CannotMoveDevice"/> null.</summary>
     public async Task DeleteOwnDevicesAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
     {
-        var auth = new JsonObject
+        var body = new JsonObject
         {
-            ["type"] = "m.login.password",
-            ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = _options.UserId },
-            ["password"] = _options.Password,
+            ["devices"] = new JsonArray([.. deviceIds.Select(id => (JsonNode)id)]),
+            ["auth"] = LoginApi.PasswordAuth(_options.UserId!, _options.Password!),
         };
-        var body = new JsonObject { ["devices"] = new JsonArray([.. deviceIds.Select(id => (JsonNode)id)]), ["auth"] = auth };
         await SendAsync(MatrixRequest.Post(MatrixPath.Client + "/delete_devices", body), cancellationToken);
     }
 
