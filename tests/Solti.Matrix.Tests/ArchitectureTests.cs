@@ -32,6 +32,7 @@ public sealed partial class ArchitectureTests
         { @"\b(MasAdminClient|MasAsync|RoutedAsync)\b", ["src/Solti.Matrix/Mas/", "src/Solti.Matrix/Accounts/MasAccounts.cs", "src/Solti.Matrix/Accounts/MasAccounts.Tokens.cs", "src/Solti.Matrix/Admin/SynapseAdminClient.cs"], "a branch on MAS outside the account authority (ask IAccountAuthority)" },
         { @"IsDelegated\b", ["src/Solti.Matrix/Discovery/", "src/Solti.Matrix/Sessions/MatrixSession.cs", "src/Solti.Matrix/Admin/SynapseAdminClient.cs", "src/Solti.Matrix/Accounts/SynapseAccounts.cs"], "a decision on delegation outside discovery, the login's explanation and the account authority" },
         { @"""mas-client:", [], "MAS's grant kept as a session of a made-up user (it is a StoredGrant, Sessions/StoredGrant.cs)" },
+        { @"DeviceSeries\.Id\(|MoveDeviceAsync\(", ["src/Solti.Matrix/Encryption/OwnDevice.cs", "src/Solti.Matrix/Sessions/DeviceSeries.cs", "src/Solti.Matrix/Sessions/MatrixSession.cs"], "a choice of the bot's next device outside Encryption/OwnDevice.cs" },
     };
 
     [Theory]

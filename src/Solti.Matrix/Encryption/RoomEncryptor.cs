@@ -7,7 +7,9 @@ namespace Solti.Matrix.Encryption;
 /// (<see cref="MatrixClient.SendEventAsync(string, string, JsonObject, string?, bool, EncryptionMode, CancellationToken)"/>),
 /// for every sender (modules, CLI, outbox, relay). Whether the room is encrypted is read on every send (a room once
 /// seen encrypted is remembered: encryption can never be turned off). For an encrypted room, under the device's crypto
-/// lock (<see cref="CryptoStore"/>): the device's keys are made (on disk first) and uploaded; the members who may read
+/// lock (<see cref="CryptoStore"/>): the device's keys are settled against the server's (<see cref="OwnDevice"/>: made
+/// on disk first and uploaded, uploaded again when the server lost them, a new device of its series when this host
+/// lost them); the members who may read
 /// (joined, and invited unless history is visible to joined members only) and their devices are read
 /// (<c>/members</c>, <c>/keys/query</c>), never <c>/sync</c>; a device whose self-signature fails or whose keys changed
 /// since first seen gets no key and is told why (<c>m.room_key.withheld</c>); the room's Megolm session is rotated when
@@ -18,12 +20,11 @@ namespace Solti.Matrix.Encryption;
 public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
 {
     private const string EncryptionType = "m.room.encryption";
-    private const int OneTimeKeys = 50;
+    private const int MaxMoves = 3;
     private static readonly TimeSpan DefaultRotationPeriod = TimeSpan.FromDays(7);
     private const long DefaultRotationMessages = 100;
 
-    /// <summary>How long the server's count of this device's one-time keys is trusted before it is asked again.</summary>
-    private static readonly TimeSpan KeyCountAge = TimeSpan.FromHours(1);
+    private readonly OwnDevice _own = new(session);
 
     /// <summary>How long a sender waits for another process of the same device to finish encrypting.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -51,27 +52,50 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         }
 
         var (userId, deviceId) = await IdentityAsync(cancellationToken);
-        using var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
-        if (store.EncryptedRoom(roomId) != settings.ToJsonString())
+        for (var moves = 0; ; moves++)
         {
-            store.RememberEncryptedRoom(roomId, settings.ToJsonString());
+            if (moves > MaxMoves)
+            {
+                throw new EncryptionException($"the device of {userId} changed {moves} times while this send prepared (now {deviceId}): nothing was sent, never in plaintext");
+            }
+
+            using var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
+            if (store.EncryptedRoom(roomId) != settings.ToJsonString())
+            {
+                store.RememberEncryptedRoom(roomId, settings.ToJsonString());
+            }
+
+            var readers = await ReadersAsync(roomId, cancellationToken);
+            var keys = await QueryKeysAsync([.. readers, userId], cancellationToken);
+            if (session.DeviceId is { } now && now != deviceId)
+            {
+                deviceId = now; // the token was renewed on another device: another process of this host moved this one
+                continue;
+            }
+
+            var nowMs = session.Http.Options.Time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (await _own.SettleAsync(store, userId, deviceId, keys[userId] as JsonObject ?? [], nowMs, cancellationToken) is not { } account)
+            {
+                deviceId = session.DeviceId!; // moved to the next device of the series
+                continue;
+            }
+
+            var device = new DeviceContext(store, userId, deviceId, account, nowMs);
+            var (recipients, withheld) = Recipients(device, keys);
+            var outbound = Rotate(device, roomId, settings, recipients);
+            await ShareAsync(device, roomId, outbound, recipients, withheld, cancellationToken);
+
+            var ciphertext = outbound.Session.Encrypt(EncryptedContent.MegolmPlaintext(roomId, type, content));
+            // The ratchet moved past this index: on disk before the event leaves, so no index is ever used twice.
+            store.SaveOutboundGroupSession(outbound.Record with { State = outbound.Session.ToJson().ToJsonString(), Messages = outbound.Record.Messages + 1 });
+            var encrypted = EncryptedContent.Room(device.Account.Curve25519Key, deviceId, outbound.Session.SessionId, ciphertext);
+            if (content["m.relates_to"] is JsonObject relation)
+            {
+                encrypted["m.relates_to"] = relation.DeepClone(); // in the clear, as the spec says, for later relations
+            }
+
+            return new PreparedEvent("m.room.encrypted", encrypted, Encrypted: true, [.. withheld.Select(w => w.Describe())]);
         }
-
-        var device = new DeviceContext(store, userId, deviceId, LoadAccount(store), session.Http.Options.Time.GetUtcNow().ToUnixTimeMilliseconds());
-        await UploadKeysAsync(device, cancellationToken);
-        var (recipients, withheld) = await RecipientsAsync(device, roomId, cancellationToken);
-        var outbound = Rotate(device, roomId, settings, recipients);
-        await ShareAsync(device, roomId, outbound, recipients, withheld, cancellationToken);
-
-        var ciphertext = outbound.Session.Encrypt(EncryptedContent.MegolmPlaintext(roomId, type, content));
-        store.SaveOutboundGroupSession(outbound.Record with { State = outbound.Session.ToJson().ToJsonString(), Messages = outbound.Record.Messages + 1 });
-        var encrypted = EncryptedContent.Room(device.Account.Curve25519Key, deviceId, outbound.Session.SessionId, ciphertext);
-        if (content["m.relates_to"] is JsonObject relation)
-        {
-            encrypted["m.relates_to"] = relation.DeepClone(); // in the clear, as the spec says, for later relations
-        }
-
-        return new PreparedEvent("m.room.encrypted", encrypted, Encrypted: true, [.. withheld.Select(w => w.Describe())]);
     }
 
     /// <summary>The room's <c>m.room.encryption</c> content, or null when the room is not encrypted; a room once seen
@@ -120,64 +144,22 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             whoami["device_id"]?.GetValue<string>() ?? throw new EncryptionException("this token has no device (a token minted without one): encrypting needs a device with its own keys; use a token bound to a device, or a password login"));
     }
 
-    private static OlmAccount LoadAccount(CryptoStore store)
+    /// <summary>The device keys of every device of <paramref name="users"/> (<c>/keys/query</c>): user id → device id →
+    /// keys.</summary>
+    private async Task<JsonObject> QueryKeysAsync(IEnumerable<string> users, CancellationToken cancellationToken)
     {
-        if (store.Account is { } saved)
-        {
-            return OlmAccount.FromJson(JsonNode.Parse(saved));
-        }
-
-        var account = OlmAccount.Create();
-        store.SaveAccount(account.ToJson().ToJsonString()); // on disk before anything of it is uploaded
-        return account;
-    }
-
-    /// <summary>Uploads the device keys (and a fallback key) once and keeps one-time keys on the server: made and saved
-    /// first, marked published once the server has them. How many the server still has is asked again (an empty
-    /// <c>/keys/upload</c>) when last asked more than <see cref="KeyCountAge"/> ago, as others claim them.</summary>
-    private async Task UploadKeysAsync(DeviceContext device, CancellationToken cancellationToken)
-    {
-        var body = new JsonObject();
-        if (device.Store.Setting("device_keys_uploaded") is null)
-        {
-            body["device_keys"] = device.Account.DeviceKeysForUpload(device.UserId, device.DeviceId);
-            device.Account.GenerateFallbackKey();
-            body["fallback_keys"] = device.Account.FallbackKeyForUpload(device.UserId, device.DeviceId);
-        }
-
-        var checkedMs = device.Store.Setting("one_time_keys_checked_ms") is { } at ? long.Parse(at, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        var known = device.Store.Setting("one_time_keys_on_server") is { } count ? long.Parse(count, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        if (known < OneTimeKeys / 2)
-        {
-            device.Account.GenerateOneTimeKeys(OneTimeKeys - (int)known);
-            body["one_time_keys"] = device.Account.OneTimeKeysForUpload(device.UserId, device.DeviceId);
-        }
-
-        if (body.Count == 0 && device.NowMs - checkedMs < KeyCountAge.TotalMilliseconds)
-        {
-            return;
-        }
-
-        device.Store.SaveAccount(device.Account.ToJson().ToJsonString()); // what is uploaded is on disk first
-        var reply = await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/upload", body), cancellationToken);
-        device.Account.MarkKeysAsPublished();
-        device.Store.SaveAccount(device.Account.ToJson().ToJsonString());
-        device.Store.SaveSetting("device_keys_uploaded", "true");
-        var counts = reply["one_time_key_counts"]?[Algorithms.SignedCurve25519];
-        device.Store.SaveSetting("one_time_keys_on_server", (counts is JsonValue c ? c.GetValue<long>() : 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        device.Store.SaveSetting("one_time_keys_checked_ms", device.NowMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>Every device that may read the room (its members' devices, but for ours) with verified keys, and those
-    /// refused a key, with why.</summary>
-    private async Task<(List<DeviceIdentity> Recipients, List<Withheld> Withheld)> RecipientsAsync(DeviceContext device, string roomId, CancellationToken cancellationToken)
-    {
-        var users = await ReadersAsync(roomId, cancellationToken);
-        var query = new JsonObject { ["device_keys"] = new JsonObject(users.Select(u => KeyValuePair.Create(u, (JsonNode?)new JsonArray()))) };
+        var query = new JsonObject { ["device_keys"] = new JsonObject(users.Distinct(StringComparer.Ordinal).Select(u => KeyValuePair.Create(u, (JsonNode?)new JsonArray()))) };
         var reply = await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/query", query), cancellationToken);
+        return reply["device_keys"] as JsonObject ?? [];
+    }
+
+    /// <summary>Every device that may read the room (its members' devices in <paramref name="listed"/>, but for ours)
+    /// with verified keys, and those refused a key, with why.</summary>
+    private static (List<DeviceIdentity> Recipients, List<Withheld> Withheld) Recipients(DeviceContext device, JsonObject listed)
+    {
         var recipients = new List<DeviceIdentity>();
         var withheld = new List<Withheld>();
-        foreach (var (userId, devices) in reply["device_keys"] as JsonObject ?? [])
+        foreach (var (userId, devices) in listed)
         {
             foreach (var (deviceId, keys) in devices as JsonObject ?? [])
             {
@@ -272,19 +254,23 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
                 var message = olm.Encrypt(plaintext);
                 device.Store.SaveOlmSession(identity.Curve25519Key, olm.SessionId, olm.ToJson().ToJsonString(), device.NowMs);
                 Add(messages, identity.UserId, identity.DeviceId, EncryptedContent.ToDevice(device.Account.Curve25519Key, identity.Curve25519Key, message));
-                outbound.SharedWith.Add(identity.UserId + " " + identity.DeviceId);
             }
 
+            // The session is on disk before its key leaves; its recipients are added only once the key left: a process
+            // killed in between shares the key again on the next send (a second m.room_key is harmless, a missing one is not).
+            device.Store.SaveOutboundGroupSession(outbound.Record with { State = outbound.Session.ToJson().ToJsonString() });
+            if (messages.Count > 0)
+            {
+                await SendToDeviceAsync("m.room.encrypted", messages, cancellationToken);
+            }
+
+            outbound.SharedWith.UnionWith(sessions.Select(s => s.Identity.UserId + " " + s.Identity.DeviceId));
             device.Store.SaveOutboundGroupSession(outbound.Record with
             {
                 State = outbound.Session.ToJson().ToJsonString(),
                 SharedWith = SharedWithJson(outbound.SharedWith),
             });
             outbound.Record = device.Store.OutboundGroupSession(roomId)!;
-            if (messages.Count > 0)
-            {
-                await SendToDeviceAsync("m.room.encrypted", messages, cancellationToken);
-            }
         }
         else if (device.Store.OutboundGroupSession(roomId) is null)
         {

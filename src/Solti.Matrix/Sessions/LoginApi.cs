@@ -5,14 +5,9 @@ internal sealed class LoginApi(MatrixHttpPipeline http)
 {
     public async Task<SessionCredentials> PasswordLoginAsync(string userId, string password, string deviceId, string displayName, bool refreshToken, CallBudget budget, CancellationToken cancellationToken)
     {
-        var body = new JsonObject
-        {
-            ["type"] = "m.login.password",
-            ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = userId },
-            ["password"] = password,
-            ["device_id"] = deviceId,
-            ["initial_device_display_name"] = displayName,
-        };
+        var body = PasswordAuth(userId, password);
+        body["device_id"] = deviceId;
+        body["initial_device_display_name"] = displayName;
         if (refreshToken)
         {
             body["refresh_token"] = true;
@@ -21,6 +16,15 @@ internal sealed class LoginApi(MatrixHttpPipeline http)
         var reply = await http.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/login", body), null, budget, cancellationToken);
         return Read(reply, userId, deviceId, null);
     }
+
+    /// <summary>The password proof of a user: a login's body, and the <c>auth</c> of a user-interactive authentication
+    /// (deleting a device).</summary>
+    public static JsonObject PasswordAuth(string userId, string password) => new()
+    {
+        ["type"] = "m.login.password",
+        ["identifier"] = new JsonObject { ["type"] = "m.id.user", ["user"] = userId },
+        ["password"] = password,
+    };
 
     /// <summary>Refreshes at <c>v3/refresh</c>, and where that is not served (Synapse before 1.72 has only
     /// <c>v1/refresh</c>, PR #14364) at <c>v1/refresh</c>.</summary>

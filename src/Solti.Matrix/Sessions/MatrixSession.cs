@@ -359,7 +359,9 @@ public sealed class MatrixSession : ITokenSource
         }
     }
 
-    private async Task<bool> TryPasswordAsync(RecoveryLog log, CancellationToken cancellationToken)
+    /// <summary>A password login, on <paramref name="device"/> when given (a move to another device), else on
+    /// <see cref="LoginDevice"/>.</summary>
+    private async Task<bool> TryPasswordAsync(RecoveryLog log, CancellationToken cancellationToken, string? device = null)
     {
         if (!log.Tried.Add(RecoveryStep.PasswordLogin.Name()))
         {
@@ -372,7 +374,7 @@ public sealed class MatrixSession : ITokenSource
             return false;
         }
 
-        var deviceId = _options.DeviceId ?? _current?.DeviceId ?? StableDeviceId(_options.UserId);
+        var deviceId = device ?? LoginDevice(_options.UserId);
         try
         {
             if (_options.PrecreateDevice is { } precreate)
@@ -438,6 +440,75 @@ public sealed class MatrixSession : ITokenSource
 
             _kept = _current.AccessToken;
         }
+    }
+
+    /// <summary>The device a password login uses: with a configured device, the session's own when it is that device or a
+    /// later one of its series (<see cref="DeviceSeries"/>: the device was moved, and the configured one must not come back
+    /// with new keys), else the configured one; without one, the session's device, else the stable id.</summary>
+    private string LoginDevice(string userId)
+    {
+        var current = _current?.DeviceId;
+        if (_options.DeviceId is not { } configured)
+        {
+            return current ?? StableDeviceId(userId);
+        }
+
+        return current is not null && DeviceSeries.Generation(configured, current) is not null ? current : configured;
+    }
+
+    /// <summary>The first id of the series of devices this session's user moves along on this host
+    /// (<see cref="DeviceSeries"/>): the configured device id, else <see cref="StableDeviceId"/>.</summary>
+    public string DeviceSeriesBase(string userId) => _options.DeviceId ?? StableDeviceId(userId);
+
+    /// <summary>Why this session cannot move to another device (a password login on a new device id, remembered in the
+    /// credential cache), or null when it can.</summary>
+    public string? CannotMoveDevice() =>
+        _options.UserId is null || string.IsNullOrEmpty(_options.Password) ? "it has no password (an access token alone is bound to its device)"
+        : _cache is null ? "it keeps no credential cache to remember the new device in"
+        : null;
+
+    /// <summary>Moves the session to device <paramref name="deviceId"/> with a password login, under the login lock
+    /// (<see cref="CredentialCache.LockAsync"/>) so that the processes of this host agree: unless the credential cache,
+    /// read under that lock, already holds a session on a device that <paramref name="movedAlready"/> accepts (another
+    /// process moved first), which is adopted instead. The new session is written to the cache, which remembers the
+    /// device. Returns the device the session is on now. Needs <see cref="CannotMoveDevice"/> null.</summary>
+    public async Task<string> MoveDeviceAsync(string deviceId, Func<string, bool> movedAlready, CancellationToken cancellationToken)
+    {
+        if (CannotMoveDevice() is { } reason)
+        {
+            throw new InvalidOperationException("this session cannot move to another device: " + reason);
+        }
+
+        var userId = _options.UserId!;
+        var log = new RecoveryLog(_http.NewBudget());
+        await _heal.WaitAsync(cancellationToken);
+        try
+        {
+            using var processLock = await _cache!.LockAsync(_http.Options.Homeserver, userId, _options.LoginLockTimeout, cancellationToken);
+            if (_cache.Read(_http.Options.Homeserver, userId) is { DeviceId: { } cached } stored && movedAlready(cached))
+            {
+                Adopt(stored.ToCredentials(), RecoveryStep.Cache);
+                return cached;
+            }
+
+            return await TryPasswordAsync(log, cancellationToken, deviceId) ? _current!.DeviceId ?? deviceId : throw Unrecovered(log);
+        }
+        finally
+        {
+            _heal.Release();
+        }
+    }
+
+    /// <summary>Deletes some of the user's own devices (<c>POST /delete_devices</c>, their keys and tokens with them), with the
+    /// user-interactive authentication the homeserver asks: the password. Needs <see cref="CannotMoveDevice"/> null.</summary>
+    public async Task DeleteOwnDevicesAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["devices"] = new JsonArray([.. deviceIds.Select(id => (JsonNode)id)]),
+            ["auth"] = LoginApi.PasswordAuth(_options.UserId!, _options.Password!),
+        };
+        await SendAsync(MatrixRequest.Post(MatrixPath.Client + "/delete_devices", body), cancellationToken);
     }
 
     /// <summary>The same id for the same user on the same host and OS account, so even a lost cache never adds a device.</summary>

@@ -14,7 +14,9 @@ public sealed record SessionOptions
     /// login.</summary>
     public string? Password { get; init; }
 
-    /// <summary>The device to log in as; when null the cached one is reused, else a stable id for this user, host and OS account.</summary>
+    /// <summary>The device to log in as; when null the cached one is reused, else a stable id for this user, host and OS
+    /// account. Either is the first of a series (<see cref="DeviceSeries"/>): a device whose keys this host lost moves to
+    /// a later id of it, which the cache then remembers and later logins keep.</summary>
     public string? DeviceId { get; init; }
 
     /// <summary>The display name a device gets when a password login creates it.</summary>
