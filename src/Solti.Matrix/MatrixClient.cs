@@ -102,7 +102,7 @@ public class MatrixClient : IDisposable
             prepared = await _encryptor.PrepareAsync(roomId, eventType, content, encryption, cancellationToken);
         }
 
-        var request = MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "send", PathPart.Value(prepared.Type), PathPart.Value(txnId)), prepared.Content);
+        var request = SendRequest(roomId, prepared, txnId);
         JsonNode reply;
         try
         {
@@ -114,6 +114,28 @@ public class MatrixClient : IDisposable
             reply = await Session.SendMessageAsync(request, cancellationToken);
         }
 
+        return Sent(reply, roomId, txnId, eventType, prepared);
+    }
+
+    /// <summary>Events going into one room at the same moment (an outbox lane's backlog), prepared together: one read of
+    /// the room, its members and their devices, one key share, each its own Megolm index (<see
+    /// cref="Encryption.RoomEncryptor.PrepareManyAsync"/>). Answers the first events in order, at least one.</summary>
+    public virtual Task<IReadOnlyList<Encryption.PreparedEvent>> PrepareEventsAsync(string roomId, IReadOnlyList<Encryption.OutgoingEvent> events, CancellationToken cancellationToken = default) =>
+        _encryptor.PrepareManyAsync(roomId, events, cancellationToken);
+
+    /// <summary>Sends an event <see cref="PrepareEventsAsync"/> prepared, with its transaction id (the same across every
+    /// retry and re-login).</summary>
+    public virtual async Task<SendResult> SendPreparedAsync(string roomId, string eventType, Encryption.PreparedEvent prepared, string transactionId, CancellationToken cancellationToken = default)
+    {
+        using var call = _http.BeginCall();
+        return Sent(await Session.SendMessageAsync(SendRequest(roomId, prepared, transactionId), cancellationToken), roomId, transactionId, eventType, prepared);
+    }
+
+    private static MatrixRequest SendRequest(string roomId, Encryption.PreparedEvent prepared, string txnId) =>
+        MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "send", PathPart.Value(prepared.Type), PathPart.Value(txnId)), prepared.Content);
+
+    private SendResult Sent(JsonNode reply, string roomId, string txnId, string eventType, Encryption.PreparedEvent prepared)
+    {
         var eventId = reply["event_id"]?.GetValue<string>() ?? throw new MatrixException(200, MatrixErrorCodes.BadResponse, "send answered without event_id");
         return new SendResult(eventId, roomId, txnId, eventType, Session.Reauthenticated) { Encrypted = prepared.Encrypted, WithheldDevices = prepared.WithheldDevices };
     }

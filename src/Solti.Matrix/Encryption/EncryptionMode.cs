@@ -15,3 +15,6 @@ public enum EncryptionMode
 /// <see cref="Encrypted"/>), and the devices that were given no room key, each with why
 /// (<c>@user:server DEVICE (m.unverified: …)</c>).</summary>
 public sealed record PreparedEvent(string Type, JsonObject Content, bool Encrypted, IReadOnlyList<string> WithheldDevices);
+
+/// <summary>An event on its way to a room: its type, content and when it must be encrypted.</summary>
+public sealed record OutgoingEvent(string Type, JsonObject Content, EncryptionMode Mode);

@@ -31,14 +31,23 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
 
     /// <summary>The event as it goes into <paramref name="roomId"/>: as given when the room is not encrypted (refused
     /// with <see cref="EncryptionMode.Required"/>), else encrypted for every device that may read it.</summary>
-    public async Task<PreparedEvent> PrepareAsync(string roomId, string type, JsonObject content, EncryptionMode mode, CancellationToken cancellationToken)
+    public async Task<PreparedEvent> PrepareAsync(string roomId, string type, JsonObject content, EncryptionMode mode, CancellationToken cancellationToken) =>
+        (await PrepareManyAsync(roomId, [new OutgoingEvent(type, content, mode)], cancellationToken))[0];
+
+    /// <summary>Events that go into <paramref name="roomId"/> at the same moment (an outbox lane's backlog), prepared
+    /// under one read of the room, its members and their devices, one lock and one key share: as given when the room is
+    /// not encrypted (refused, all, when one asks <see cref="EncryptionMode.Required"/>), else each encrypted with its own
+    /// Megolm index, every index on disk before any of them leaves. Answers the first events in order, at least one and
+    /// no more than the room's session may still encrypt before it rotates; the caller prepares the rest again.</summary>
+    public async Task<IReadOnlyList<PreparedEvent>> PrepareManyAsync(string roomId, IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(events.Count);
         var settings = await RoomSettingsAsync(roomId, cancellationToken) ?? await RememberedSettingsAsync(roomId, cancellationToken);
         if (settings is null)
         {
-            return mode == EncryptionMode.Required
+            return events.Any(e => e.Mode == EncryptionMode.Required)
                 ? throw new EncryptionException($"{roomId} is not encrypted, and encryption: required was asked: nothing was sent")
-                : new PreparedEvent(type, content, Encrypted: false, []);
+                : [.. events.Select(e => new PreparedEvent(e.Type, e.Content, Encrypted: false, []))];
         }
 
         if (settings["algorithm"]?.GetValue<string>() != Algorithms.Megolm)
@@ -85,16 +94,23 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             var outbound = Rotate(device, roomId, settings, recipients);
             await ShareAsync(device, roomId, outbound, recipients, withheld, cancellationToken);
 
-            var ciphertext = outbound.Session.Encrypt(EncryptedContent.MegolmPlaintext(roomId, type, content));
-            // The ratchet moved past this index: on disk before the event leaves, so no index is ever used twice.
-            store.SaveOutboundGroupSession(outbound.Record with { State = outbound.Session.ToJson().ToJsonString(), Messages = outbound.Record.Messages + 1 });
-            var encrypted = EncryptedContent.Room(device.Account.Curve25519Key, deviceId, outbound.Session.SessionId, ciphertext);
-            if (content["m.relates_to"] is JsonObject relation)
+            var room = new List<PreparedEvent>();
+            var left = Math.Max(1, RotationMessages(settings) - outbound.Record.Messages);
+            foreach (var (type, content, _) in events.Take((int)Math.Min(left, events.Count)))
             {
-                encrypted["m.relates_to"] = relation.DeepClone(); // in the clear, as the spec says, for later relations
+                var ciphertext = outbound.Session.Encrypt(EncryptedContent.MegolmPlaintext(roomId, type, content));
+                var encrypted = EncryptedContent.Room(device.Account.Curve25519Key, deviceId, outbound.Session.SessionId, ciphertext);
+                if (content["m.relates_to"] is JsonObject relation)
+                {
+                    encrypted["m.relates_to"] = relation.DeepClone(); // in the clear, as the spec says, for later relations
+                }
+
+                room.Add(new PreparedEvent("m.room.encrypted", encrypted, Encrypted: true, [.. withheld.Select(w => w.Describe())]));
             }
 
-            return new PreparedEvent("m.room.encrypted", encrypted, Encrypted: true, [.. withheld.Select(w => w.Describe())]);
+            // The ratchet moved past these indexes: on disk before any of the events leaves, so no index is ever used twice.
+            store.SaveOutboundGroupSession(outbound.Record with { State = outbound.Session.ToJson().ToJsonString(), Messages = outbound.Record.Messages + room.Count });
+            return room;
         }
     }
 
@@ -212,7 +228,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     private static Outbound Rotate(DeviceContext device, string roomId, JsonObject settings, List<DeviceIdentity> recipients)
     {
         var period = settings["rotation_period_ms"] is JsonValue ms ? TimeSpan.FromMilliseconds(ms.GetValue<double>()) : DefaultRotationPeriod;
-        var messages = settings["rotation_period_msgs"] is JsonValue count ? (long)count.GetValue<double>() : DefaultRotationMessages;
+        var messages = RotationMessages(settings);
         var current = recipients.Select(r => r.UserId + " " + r.DeviceId).ToHashSet(StringComparer.Ordinal);
         if (device.Store.OutboundGroupSession(roomId) is { } stored)
         {
@@ -233,6 +249,11 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
 
     private static string SharedWithJson(HashSet<string> sharedWith) =>
         new JsonArray([.. sharedWith.Order(StringComparer.Ordinal).Select(s => (JsonNode)s)]).ToJsonString();
+
+    /// <summary>How many messages a session of the room encrypts before it rotates: the room's
+    /// <c>rotation_period_msgs</c>, else 100.</summary>
+    private static long RotationMessages(JsonObject settings) =>
+        settings["rotation_period_msgs"] is JsonValue count ? Math.Max(1, (long)count.GetValue<double>()) : DefaultRotationMessages;
 
     private static HashSet<string> SharedWith(OutboundGroupRecord record) =>
         [.. (JsonNode.Parse(record.SharedWith) as JsonArray ?? []).Select(n => n!.GetValue<string>())];

@@ -83,11 +83,12 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
             // Delivered marks are written in batches, not synced one by one: a mark lost in a crash only means the
             // event is sent again with its stored transaction id, which the server answers with the event it has.
             var marks = new List<(long Id, string EventId)>();
+            var batch = new Batch(client, [.. lane]);
             try
             {
                 foreach (var entry in lane)
                 {
-                    var outcome = await DeliverAsync(client, entry, marks, ct);
+                    var outcome = await DeliverAsync(client, entry, marks, () => batch.SendAsync(entry, ct), ct);
                     if (outcome == Outcome.Retry)
                     {
                         var failures = _blocked.TryGetValue(lane.Key, out var b) ? b.Failures : 0;
@@ -174,12 +175,11 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
         Dead,
         Retry,
     }
-    private async Task<Outcome> DeliverAsync(MatrixClient client, OutboxEntry entry, List<(long Id, string EventId)> marks, CancellationToken cancellationToken)
+    private async Task<Outcome> DeliverAsync(MatrixClient client, OutboxEntry entry, List<(long Id, string EventId)> marks, Func<Task<Sending.SendResult>> send, CancellationToken cancellationToken)
     {
         try
         {
-            var sent = await client.SendEventAsync(entry.Room, entry.EventType, entry.Content, entry.TransactionId, joinIfNeeded: false,
-                entry.EncryptionRequired ? Encryption.EncryptionMode.Required : Encryption.EncryptionMode.Auto, cancellationToken);
+            var sent = await send();
             marks.Add((entry.Id, sent.EventId));
             await client.Session.TryKeepAsync(cancellationToken); // once per session: what a relay given a token queues stays deliverable without it
             Metrics.AddDelivered();
@@ -210,4 +210,48 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
     /// <summary>Refused for good (<see cref="FailureKind.Final"/>: 403 not in the room, 400 bad content, 404 unknown room,
     /// 413 too large). A session that cannot heal is a token problem and is retried: the server may be coming back.</summary>
     private static bool IsFinal(MatrixException e) => e.Kind == FailureKind.Final;
+
+    /// <summary>A lane's events, prepared together as they are reached (one read of the room, its members and devices,
+    /// one key share for many events: <see cref="MatrixClient.PrepareEventsAsync"/>), then sent one by one in order.
+    /// When the batch cannot be prepared for a reason of one event's own (<c>encryption: required</c> into a room that
+    /// is not encrypted), that event is prepared alone, so the refusal is its own.</summary>
+    private sealed class Batch(MatrixClient client, List<OutboxEntry> entries)
+    {
+        private readonly Queue<Encryption.PreparedEvent> _prepared = new();
+        private int _next;
+        private string? _roomId;
+
+        public async Task<Sending.SendResult> SendAsync(OutboxEntry entry, CancellationToken cancellationToken)
+        {
+            _roomId ??= await client.ResolveRoomAsync(entry.Room, cancellationToken);
+            var at = entries.IndexOf(entry);
+            if (_prepared.Count == 0 || at != _next)
+            {
+                _prepared.Clear();
+                var rest = entries.Skip(at).Select(Outgoing).ToList();
+                IReadOnlyList<Encryption.PreparedEvent> ready;
+                try
+                {
+                    ready = await client.PrepareEventsAsync(_roomId, rest, cancellationToken);
+                }
+                catch (Encryption.EncryptionException) when (rest.Count > 1)
+                {
+                    ready = await client.PrepareEventsAsync(_roomId, [rest[0]], cancellationToken);
+                }
+
+                foreach (var prepared in ready)
+                {
+                    _prepared.Enqueue(prepared);
+                }
+
+                _next = at;
+            }
+
+            _next++;
+            return await client.SendPreparedAsync(_roomId, entry.EventType, _prepared.Dequeue(), entry.TransactionId, cancellationToken);
+        }
+
+        private static Encryption.OutgoingEvent Outgoing(OutboxEntry entry) =>
+            new(entry.EventType, entry.Content, entry.EncryptionRequired ? Encryption.EncryptionMode.Required : Encryption.EncryptionMode.Auto);
+    }
 }
