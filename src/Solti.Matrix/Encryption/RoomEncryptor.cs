@@ -42,7 +42,8 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     public async Task<IReadOnlyList<PreparedEvent>> PrepareManyAsync(string roomId, IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(events.Count);
-        var settings = await RoomSettingsAsync(roomId, cancellationToken) ?? await RememberedSettingsAsync(roomId, cancellationToken);
+        var identity = new Lazy<Task<(string? UserId, string? DeviceId)>>(() => KnownIdentityAsync(cancellationToken)); // whoami at most once
+        var settings = await RoomSettingsAsync(roomId, cancellationToken) ?? await RememberedSettingsAsync(roomId, identity, cancellationToken);
         if (settings is null)
         {
             return events.Any(e => e.Mode == EncryptionMode.Required)
@@ -60,7 +61,9 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             throw new EncryptionException($"{roomId} is encrypted, and encrypting needs the device's keys kept in the credential cache, which this run does not use (--no-cache, or no token_cache): nothing was sent, never in plaintext");
         }
 
-        var (userId, deviceId) = await IdentityAsync(cancellationToken);
+        var (knownUser, knownDevice) = await identity.Value;
+        var userId = knownUser ?? throw new EncryptionException("whoami answered without user_id");
+        var deviceId = knownDevice ?? throw new EncryptionException("this token has no device (a token minted without one): encrypting needs a device with its own keys; use a token bound to a device, or a password login");
         for (var moves = 0; ; moves++)
         {
             if (moves > MaxMoves)
@@ -69,9 +72,10 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             }
 
             using var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
-            if (store.EncryptedRoom(roomId) != settings.ToJsonString())
+            var settingsText = settings.ToJsonString();
+            if (store.EncryptedRoom(roomId) != settingsText)
             {
-                store.RememberEncryptedRoom(roomId, settings.ToJsonString());
+                store.RememberEncryptedRoom(roomId, settingsText);
             }
 
             var readers = await ReadersAsync(roomId, cancellationToken);
@@ -125,20 +129,14 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     /// <summary>The settings of a room this device once saw encrypted, whose state now reads as not encrypted (emptied or
     /// redacted): encryption can never be turned off, so it stays encrypted. A host that never encrypted (no crypto
     /// store in the cache) pays nothing.</summary>
-    private async Task<JsonObject?> RememberedSettingsAsync(string roomId, CancellationToken cancellationToken)
+    private async Task<JsonObject?> RememberedSettingsAsync(string roomId, Lazy<Task<(string? UserId, string? DeviceId)>> identity, CancellationToken cancellationToken)
     {
         if (cache is null || !Directory.Exists(cache.Directory) || !Directory.EnumerateFiles(cache.Directory, "crypto_*.db").Any())
         {
             return null;
         }
 
-        var (userId, deviceId) = session.Identity();
-        if (userId is null || deviceId is null)
-        {
-            var whoami = await session.WhoAmIAsync(cancellationToken);
-            (userId, deviceId) = (whoami["user_id"]?.GetValue<string>(), whoami["device_id"]?.GetValue<string>());
-        }
-
+        var (userId, deviceId) = await identity.Value;
         if (userId is null || deviceId is null || !File.Exists(cache.CryptoPathFor(session.Http.Options.Homeserver, userId, deviceId)))
         {
             return null;
@@ -148,16 +146,17 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         return store.EncryptedRoom(roomId) is { } saved ? JsonNode.Parse(saved) as JsonObject : null;
     }
 
-    private async Task<(string UserId, string DeviceId)> IdentityAsync(CancellationToken cancellationToken)
+    /// <summary>Who the session's token is and its device: known without asking (the session's, or the credential
+    /// cache's record of its token), else <c>whoami</c>; a part the server does not say is null.</summary>
+    private async Task<(string? UserId, string? DeviceId)> KnownIdentityAsync(CancellationToken cancellationToken)
     {
         if (session.Identity() is ({ } user, { } device))
         {
-            return (user, device); // known without asking: the session's, or the credential cache's record of its token
+            return (user, device);
         }
 
         var whoami = await session.WhoAmIAsync(cancellationToken);
-        return (whoami["user_id"]?.GetValue<string>() ?? throw new EncryptionException("whoami answered without user_id"),
-            whoami["device_id"]?.GetValue<string>() ?? throw new EncryptionException("this token has no device (a token minted without one): encrypting needs a device with its own keys; use a token bound to a device, or a password login"));
+        return (whoami["user_id"]?.GetValue<string>(), whoami["device_id"]?.GetValue<string>());
     }
 
     /// <summary>The device keys of every device of <paramref name="users"/> (<c>/keys/query</c>): user id → device id →

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 
 namespace Solti.Matrix.Sessions;
@@ -515,7 +514,7 @@ public sealed class MatrixSession : ITokenSource
     public static string StableDeviceId(string userId)
     {
         var key = $"{userId}\n{Environment.MachineName}\n{Environment.UserName}";
-        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key));
+        var hash = Crypto.Primitives.Sha256(System.Text.Encoding.UTF8.GetBytes(key)); // BouncyCastle's: no OpenSSL load on the login path
         return "SOLTI" + string.Concat(hash.Take(5).Select(b => (char)('A' + (b % 26))));
     }
 }
