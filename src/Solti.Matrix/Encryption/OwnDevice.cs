@@ -30,6 +30,10 @@ internal sealed class OwnDevice(MatrixSession session)
     private static readonly TimeSpan KeyCountAge = TimeSpan.FromHours(1);
     private const string DeviceKeysUploaded = "device_keys_uploaded";
     private const string OneTimeKeysOnServer = "one_time_keys_on_server";
+
+    /// <summary>How many one-time keys the server said it holds for the device, when last asked.</summary>
+    public static long OneTimeKeysOnServerOf(CryptoStore store) =>
+        store.Setting(OneTimeKeysOnServer) is { } count ? long.Parse(count, CultureInfo.InvariantCulture) : 0;
     private const string OneTimeKeysCheckedMs = "one_time_keys_checked_ms";
 
     private readonly ILogger _logger = session.Http.Options.LoggerFactory.CreateLogger("Solti.Matrix.Encryption");
@@ -89,7 +93,7 @@ internal sealed class OwnDevice(MatrixSession session)
         }
 
         var checkedMs = store.Setting(OneTimeKeysCheckedMs) is { } at ? long.Parse(at, CultureInfo.InvariantCulture) : 0;
-        var known = store.Setting(OneTimeKeysOnServer) is { } count ? long.Parse(count, CultureInfo.InvariantCulture) : 0;
+        var known = OneTimeKeysOnServerOf(store);
         if (known < OneTimeKeys / 2)
         {
             account.GenerateOneTimeKeys(Math.Max(0, OneTimeKeys - (int)known - account.UnpublishedOneTimeKeyCount)); // not again for keys made before an upload that failed
