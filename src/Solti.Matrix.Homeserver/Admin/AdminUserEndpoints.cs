@@ -13,6 +13,8 @@ public static class AdminUserEndpoints
         routes.Map("PUT", "/_synapse/admin/v2/users/{userId}", "admin.users.put", AuthMode.Admin, AdminUserUpsert.Handle);
         routes.Map("POST", "/_synapse/admin/v1/deactivate/{userId}", "admin.users.deactivate", AuthMode.Admin, Deactivate);
         routes.Map("POST", "/_synapse/admin/v1/users/{userId}/login", "admin.users.login", AuthMode.Admin, LoginAs);
+        routes.Map("POST", "/_synapse/admin/v1/users/{userId}/_allow_cross_signing_replacement_without_uia", "admin.users.allow_cross_signing_replacement", AuthMode.Admin,
+            scope => Reply.Ok(E2ee.CrossSigning.AllowReplacement(scope.State, scope.Route("userId"))));
     }
 
     private static Reply Get(RequestScope scope)

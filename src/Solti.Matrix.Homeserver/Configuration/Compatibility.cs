@@ -38,6 +38,10 @@ public sealed record Compatibility
     /// Synapse does since 1.140 (PR #17097, the request body validated); before, they were stored as given.</summary>
     public bool KeyUploadChecksOwner { get; init; } = true;
 
+    /// <summary>A first <c>/keys/device_signing/upload</c> (no master key yet) and the same keys again need no
+    /// user-interactive auth, as since Synapse 1.110 (PR #17284, MSC3967); 1.67 asks the password for every upload.</summary>
+    public bool CrossSigningSetupWithoutAuth { get; init; } = true;
+
     /// <summary>Send a <c>Retry-After</c> header with 429 (opt-in since Synapse 1.92, PR #16136; on by default since 1.103,
     /// PR #16947); 1.67 sends only <c>retry_after_ms</c>.</summary>
     public bool RetryAfterHeader { get; init; } = true;
@@ -75,6 +79,7 @@ public sealed record Compatibility
         LegacyAdminUserFormat = true,
         ReportPythonVersion = true,
         KeyUploadChecksOwner = false,
+        CrossSigningSetupWithoutAuth = false,
         SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
     };
 }

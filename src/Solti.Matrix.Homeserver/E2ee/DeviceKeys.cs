@@ -145,7 +145,7 @@ public static class DeviceKeys
     /// <summary><c>POST /keys/query</c>: the keys of every listed device (all of a user's when the list is empty) that has
     /// uploaded some, with <c>unsigned.device_display_name</c> when the device has a name. Remote users fail as an
     /// unreachable server would (no federation here).</summary>
-    public static JsonObject Query(ServerState state, JsonObject body)
+    public static JsonObject Query(ServerState state, string requester, JsonObject body)
     {
         if (body["device_keys"] is not JsonObject query)
         {
@@ -176,20 +176,15 @@ public static class DeviceKeys
             var devices = new JsonObject();
             foreach (var device in state.DevicesOf(userId).Where(d => d.Keys is not null && (wanted.Count == 0 || wanted.Contains(d.DeviceId))).OrderBy(d => d.DeviceId, StringComparer.Ordinal))
             {
-                devices[device.DeviceId] = Render(device);
+                devices[device.DeviceId] = CrossSigning.WithOwnerSignatures(state, Render(device), userId, device.DeviceId);
             }
 
             result[userId] = devices;
         }
 
-        return new JsonObject
-        {
-            ["device_keys"] = result,
-            ["failures"] = failures,
-            ["master_keys"] = new JsonObject(),
-            ["self_signing_keys"] = new JsonObject(),
-            ["user_signing_keys"] = new JsonObject(),
-        };
+        var answer = new JsonObject { ["device_keys"] = result, ["failures"] = failures };
+        CrossSigning.AddToQuery(state, requester, result.Select(p => p.Key), answer);
+        return answer;
     }
 
     private static JsonObject Render(DeviceRecord device)

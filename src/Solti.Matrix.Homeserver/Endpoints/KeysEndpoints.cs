@@ -3,7 +3,8 @@ using Solti.Matrix.Homeserver.E2ee;
 namespace Solti.Matrix.Homeserver.Endpoints;
 
 /// <summary>End-to-end encryption: device keys (<c>/keys/upload</c>, <c>/keys/query</c>, <c>/keys/claim</c>,
-/// <c>/keys/changes</c>) and to-device messages (<c>/sendToDevice</c>).</summary>
+/// <c>/keys/changes</c>), cross-signing (<c>/keys/device_signing/upload</c>, <c>/keys/signatures/upload</c>) and to-device
+/// messages (<c>/sendToDevice</c>).</summary>
 public static class KeysEndpoints
 {
     /// <summary>Synapse's in-memory transaction cache (<c>HttpTransactionCache</c>) forgets after 30 minutes; to-device
@@ -14,7 +15,9 @@ public static class KeysEndpoints
     {
         routes.MapClient("POST", "/keys/upload", "keys.upload", AuthMode.User, scope =>
             Reply.Ok(DeviceKeys.Upload(scope.State, scope.Requester, scope.Body)));
-        routes.MapClient("POST", "/keys/query", "keys.query", AuthMode.User, scope => Reply.Ok(DeviceKeys.Query(scope.State, scope.Body)));
+        routes.MapClient("POST", "/keys/query", "keys.query", AuthMode.User, scope => Reply.Ok(DeviceKeys.Query(scope.State, scope.Requester.UserId, scope.Body)));
+        routes.MapClient("POST", "/keys/device_signing/upload", "keys.device_signing.upload", AuthMode.User, scope => Reply.Ok(CrossSigning.Upload(scope)));
+        routes.MapClient("POST", "/keys/signatures/upload", "keys.signatures.upload", AuthMode.User, scope => Reply.Ok(CrossSigning.UploadSignatures(scope.State, scope.Requester.UserId, scope.Body)));
         routes.MapClient("POST", "/keys/claim", "keys.claim", AuthMode.User, scope => Reply.Ok(DeviceKeys.Claim(scope.State, scope.Body)));
         routes.MapClient("GET", "/keys/changes", "keys.changes", AuthMode.User, Changes);
         routes.MapClient("PUT", "/sendToDevice/{eventType}/{txnId}", "sendToDevice", AuthMode.User, SendToDevice);

@@ -37,6 +37,12 @@ public sealed class ServerData
     /// <summary>Each user's sync filters; a filter's id is its index, as Synapse numbers them.</summary>
     public Dictionary<string, List<JsonObject>> Filters { get; set; } = [];
 
+    /// <summary>Each user's cross-signing keys (<see cref="E2ee.CrossSigning"/>).</summary>
+    public Dictionary<string, E2ee.CrossSigningRecord> CrossSigning { get; set; } = [];
+
+    /// <summary>Signatures uploaded with <c>/keys/signatures/upload</c>, in upload order.</summary>
+    public List<E2ee.SignatureRecord> CrossSigningSignatures { get; set; } = [];
+
     public Dictionary<string, PresenceRecord> Presence { get; set; } = [];
 
     /// <summary>The emulated Matrix Authentication Service (used when authentication is delegated).</summary>
