@@ -93,6 +93,9 @@ public sealed class BotIdentityTests
         return JsonNode.Parse(run.Stdout)!.AsObject();
     }
 
+    /// <summary>JSON text with nothing escaped that need not be (a base64 key's <c>+</c> stays <c>+</c>).</summary>
+    private static string Plain(JsonNode? node) => node?.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) ?? "null";
+
     private static int Count(string text, string part) => part.Length == 0 ? 0 : (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
 
     /// <summary>The recovery key (as printed, and without its spaces) appears in no output but <paramref name="printed"/>'s,
@@ -136,7 +139,7 @@ public sealed class BotIdentityTests
 
         Assert.All(new[] { fromB, againB, fromC, fromD }, r => Assert.True(Json(r)["encrypted"]!.GetValue<bool>(), r.ToString()));
         var seen = await w.Alice.WaitDeviceTrustAsync(bot, new Dictionary<string, bool> { ["HOSTA"] = true, ["HOSTB"] = true, ["HOSTC"] = true, ["HOSTD"] = false }, E2eeJudge.DecryptTimeout);
-        Assert.Contains(masterKey, seen["cross_signing_keys"]!.ToJsonString(), StringComparison.Ordinal); // the identity js-sdk checked them against
+        Assert.Contains(masterKey, Plain(seen["cross_signing_keys"]), StringComparison.Ordinal); // the identity js-sdk checked them against
         Assert.All(seen["devices"]!.AsArray(), d => Assert.False(d!["verification"]!["cross_signing_verified"]!.GetValue<bool>())); // alice trusts no one's identity
         var messages = await w.Alice.WaitMessagesAsync(w.RoomId, 4, sender: bot, timeout: E2eeJudge.DecryptTimeout);
         Assert.Equal(["HOSTB", "HOSTB", "HOSTC", "HOSTD"], messages.Select(m => m.SenderDevice));
@@ -155,6 +158,33 @@ public sealed class BotIdentityTests
     }
 
     [Fact]
+    public async Task Reset_device_starts_a_host_over_on_the_next_device_of_its_series_signed_again_and_deletes_the_old_one()
+    {
+        await using var w = await World.StartAsync();
+        var bot = w.H.Hs.BotId;
+        var recoveryKey = Json(await w.CliAsync(await w.HostAsync("HOSTA"), "crypto", "bootstrap", "--device-id", "HOSTA", "--output", "json"))["recovery_key"]!.GetValue<string>();
+        var host = await w.HostAsync("HOSTB");
+        host["SOLTI_MATRIX_RECOVERY_KEY"] = recoveryKey;
+        var before = Json(await w.CliAsync(host, "send", w.RoomId, "--text", "before the reset", "--join", "--device-id", "HOSTB", "--output", "json"));
+        var oldStore = Assert.Single(Directory.GetFiles(Path.Combine(w.StateDirectories.Last(), "solti-matrix"), "crypto_*HOSTB*.db"));
+
+        var reset = Json(await w.CliAsync(host, "crypto", "reset-device", "--device-id", "HOSTB", "--output", "json"));
+        var after = Json(await w.CliAsync(host, "send", w.RoomId, "--text", "after the reset", "--device-id", "HOSTB", "--output", "json"));
+
+        Assert.True(before["encrypted"]!.GetValue<bool>() && after["encrypted"]!.GetValue<bool>());
+        Assert.Equal(("HOSTB", "HOSTB2", true), (reset["old_device_id"]!.GetValue<string>(), reset["device_id"]!.GetValue<string>(), reset["cross_signed"]!.GetValue<bool>()));
+        Assert.False(File.Exists(oldStore));
+        var devices = await w.H.Raw.GetAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc(bot)}/devices", w.H.Admin.AccessToken);
+        var listed = devices.Object["devices"]!.AsArray().Select(d => JsPeer.Str(d, "device_id")).ToList();
+        Assert.Contains("HOSTB2", listed);
+        Assert.DoesNotContain("HOSTB", listed);
+        await w.Alice.WaitDeviceTrustAsync(bot, new Dictionary<string, bool> { ["HOSTA"] = true, ["HOSTB2"] = true }, E2eeJudge.DecryptTimeout);
+        var messages = await w.Alice.WaitMessagesAsync(w.RoomId, 2, sender: bot, timeout: E2eeJudge.DecryptTimeout);
+        Assert.Equal([("before the reset", "HOSTB"), ("after the reset", "HOSTB2")], messages.Select(m => (m.Body, m.SenderDevice)));
+        Assert.All(messages, m => Assert.Null(m.DecryptionError));
+    }
+
+    [Fact]
     public async Task On_a_synapse_1_67_homeserver_bootstrap_answers_the_password_asked_for_the_first_upload_and_a_token_alone_is_told_what_to_give()
     {
         await using var w = await World.StartAsync(Compatibility.Synapse167);
@@ -169,7 +199,7 @@ public sealed class BotIdentityTests
         var made = Json(withPassword);
         Json(await w.CliAsync(host, "send", w.RoomId, "--text", "bootstrapped", "--join", "--device-id", "PASSHOST", "--output", "json")); // alice now shares a room with the bot: she follows its devices
         var seen = await w.Alice.WaitDeviceTrustAsync(w.H.Hs.BotId, new Dictionary<string, bool> { ["PASSHOST"] = true }, E2eeJudge.DecryptTimeout);
-        Assert.Contains(made["master_key"]!.GetValue<string>(), seen["cross_signing_keys"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains(made["master_key"]!.GetValue<string>(), Plain(seen["cross_signing_keys"]), StringComparison.Ordinal);
         Assert.DoesNotContain(TestHomeserver.BotPassword, string.Concat(w.Runs.Select(r => r.Output)), StringComparison.Ordinal);
 
         // --reset replaces the identity (the password again): the device is signed by the new self-signing key.

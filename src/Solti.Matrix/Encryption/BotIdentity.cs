@@ -53,6 +53,12 @@ public sealed class BotIdentity
         device.DeviceKeys[device.UserId]?[device.DeviceId] is JsonObject listed
         && CrossSigningKeys.IsDeviceCrossSigned(listed, SelfSigningKeyObject(device), device.Query["master_keys"]?[device.UserId] as JsonObject, device.UserId);
 
+    /// <summary>Whether the device is signed by the self-signing key the server lists: as the server listed it, or as
+    /// this device signed itself after that answer (the store's record, written once the server took the signature).</summary>
+    internal static bool IsSigned(RoomEncryptor.DeviceContext device) =>
+        IsCrossSigned(device)
+        || (CrossSigningKeys.PublicKeyOf(SelfSigningKeyObject(device), device.UserId, "self_signing") is { } selfSigning && device.Store.Setting(SignedBy) == selfSigning);
+
     /// <summary>Makes the bot's identity (see the class); refuses when the server lists one already, unless
     /// <paramref name="reset"/>, which replaces it.</summary>
     internal async Task<IdentityBootstrap> BootstrapAsync(RoomEncryptor.DeviceContext device, bool reset, IRandomSource? random, CancellationToken cancellationToken)

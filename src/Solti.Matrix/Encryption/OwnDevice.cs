@@ -74,6 +74,12 @@ internal sealed class OwnDevice(MatrixSession session)
         return account;
     }
 
+    /// <summary>Starts the device over when an operator asks (<c>crypto reset-device</c>): the session moves to the next
+    /// device of its series, which makes new keys on its first use, and the device it leaves is deleted, as when a host
+    /// lost its keys.</summary>
+    public Task ResetAsync(string userId, string deviceId, JsonObject ownDevices, CancellationToken cancellationToken) =>
+        MoveAsync(userId, new Series(session.DeviceSeriesBase(userId), deviceId, ownDevices), $"a reset of device {deviceId} of {userId} was asked", cancellationToken);
+
     /// <summary>Whether the device keys the server lists are the account's.</summary>
     private static bool Holds(OlmAccount account, JsonObject listed, string deviceId) =>
         listed["keys"]?["ed25519:" + deviceId] is JsonValue ed && ed.TryGetValue<string>(out var ed25519) && ed25519 == account.Ed25519Key

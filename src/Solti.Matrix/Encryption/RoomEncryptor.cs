@@ -109,7 +109,37 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     {
         using var device = await SettleAsync(OwnIdentity(cancellationToken), NoOtherUsers, cancellationToken);
         return new DeviceCryptoStatus(device.UserId, device.DeviceId, device.Account.Ed25519Key, device.Account.Curve25519Key,
-            BotIdentity.IsCrossSigned(device), BotIdentity.MasterKeyOf(device), OwnDevice.OneTimeKeysOnServerOf(device.Store), device.Store.OutboundGroupRooms());
+            BotIdentity.IsSigned(device), BotIdentity.MasterKeyOf(device), OwnDevice.OneTimeKeysOnServerOf(device.Store), device.Store.OutboundGroupRooms());
+    }
+
+    /// <summary>Starts this host's device over (<see cref="OwnDevice.ResetAsync"/>): the next device of its series, the
+    /// old one deleted on the server and its crypto store removed; the new device settled (new keys uploaded, signed
+    /// given a recovery key). The old device's id and the new device's state.</summary>
+    public async Task<(string OldDeviceId, DeviceCryptoStatus Now)> ResetDeviceAsync(CancellationToken cancellationToken)
+    {
+        if (session.CannotMoveDevice() is { } cannot)
+        {
+            throw new EncryptionException($"a reset moves the bot to the next device of its series, and this session cannot move: {cannot}; give it its password (--user and --password-file, or MATRIX_USER_ID and MATRIX_PASSWORD)");
+        }
+
+        var (knownUser, knownDevice) = await KnownIdentityAsync(cancellationToken);
+        var userId = knownUser ?? throw new EncryptionException("whoami answered without user_id");
+        var deviceId = knownDevice ?? throw new EncryptionException("this token has no device: there is no device to reset");
+        var kept = cache ?? throw new EncryptionException("the device's crypto store is kept in the credential cache, which this run does not use (--no-cache)");
+        string oldStore;
+        using (var store = await CryptoStore.OpenAsync(kept, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken))
+        {
+            var query = await QueryKeysAsync([userId], cancellationToken);
+            await _own.ResetAsync(userId, deviceId, query["device_keys"]?[userId] as JsonObject ?? [], cancellationToken);
+            oldStore = store.Path;
+        }
+
+        foreach (var file in new[] { oldStore, oldStore + "-wal", oldStore + "-shm" }.Where(File.Exists))
+        {
+            File.Delete(file);
+        }
+
+        return (deviceId, await StatusAsync(cancellationToken));
     }
 
     private Lazy<Task<(string? UserId, string? DeviceId)>> OwnIdentity(CancellationToken cancellationToken) => new(() => KnownIdentityAsync(cancellationToken));
