@@ -119,10 +119,10 @@ public static class EventCommands
             var lines = new SoltiEventLines(parse.GetValue(schema), parse.GetValue(source), parse.GetValue(CliSettings.Output) == "json");
             using var client = ClientFactory.Create(parse);
             var roomId = await client.ResolveRoomAsync(given, ct);
-            var decryptor = await DecryptorAsync(client, roomId, ct);
+            var decryptor = await DecryptorAsync(parse, client, roomId, ct);
             if (decryptor is not null)
             {
-                await decryptor.Inbox().StepAsync(TimeSpan.Zero, ct); // the room keys that arrived
+                await decryptor.Inbox().StepAsync(DeviceInbox.NoWait, ct); // the room keys that arrived
             }
 
             var found = new List<(ReadEvent Read, (string Schema, string? Timestamp, string? Source, JsonObject Data)? Solti)>();
@@ -192,7 +192,7 @@ public static class EventCommands
                 start.Save(file); // "from now" is the moment of the first start, also after a restart
             }
 
-            var decryptor = await DecryptorAsync(client, roomId, stop.Token);
+            var decryptor = await DecryptorAsync(parse, client, roomId, stop.Token);
             var run = new FollowRun(client, roomId, file, lines, after, decryptor, parse.GetValue(count));
             try
             {
@@ -206,12 +206,18 @@ public static class EventCommands
     }
 
     /// <summary>The reader of an encrypted room (null for a plaintext one); <see cref="EncryptionException"/> when the run
-    /// has no credential cache to keep the device's keys in.</summary>
-    private static async Task<RoomDecryptor?> DecryptorAsync(MatrixClient client, string roomId, CancellationToken cancellationToken)
+    /// has no credential cache to keep the device's keys in (<c>--no-cache</c>): never ciphertext printed as if it were
+    /// nothing.</summary>
+    private static async Task<RoomDecryptor?> DecryptorAsync(ParseResult parse, MatrixClient client, string roomId, CancellationToken cancellationToken)
     {
         if (!await client.IsRoomEncryptedAsync(roomId, cancellationToken))
         {
             return null;
+        }
+
+        if (parse.GetValue(CliSettings.NoCache))
+        {
+            throw new EncryptionException($"{roomId} is encrypted, and reading it needs this device's keys kept in the credential cache, which --no-cache turns off: run without --no-cache");
         }
 
         var decryptor = client.Decryptor();

@@ -31,7 +31,7 @@ internal sealed class FollowRun(MatrixClient client, string roomId, string file,
         {
             BeforePage = inbox is null ? null : async token =>
             {
-                await inbox.StepAsync(TimeSpan.Zero, token);
+                await inbox.StepAsync(DeviceInbox.NoWait, token);
                 await RetryPendingAsync(token);
                 if (Done)
                 {

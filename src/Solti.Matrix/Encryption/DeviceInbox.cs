@@ -25,6 +25,12 @@ public sealed class DeviceInbox(MatrixSession session, CredentialCache cache)
     /// <summary>The sync filter: no room, no presence, no account data; to-device messages and counts come regardless.</summary>
     private const string Filter = """{"room":{"rooms":[]},"presence":{"types":[]},"account_data":{"types":[]}}""";
 
+    /// <summary>The long poll of a step that should not wait: 1 ms, not 0. The server keeps a sync answer for a while
+    /// (Synapse's <c>sync_response_cache_duration</c>, 2 minutes) and gives it again to the same request (same token,
+    /// filter and timeout): an immediate (<c>timeout=0</c>) empty answer would be given again to every step until then,
+    /// hiding the room keys that arrive meanwhile; an empty answer after a wait is not kept.</summary>
+    public static readonly TimeSpan NoWait = TimeSpan.FromMilliseconds(1);
+
     private readonly OwnDevice _own = new(session);
     private readonly ILogger _logger = session.Http.Options.LoggerFactory.CreateLogger("Solti.Matrix.Encryption");
 
