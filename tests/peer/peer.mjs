@@ -516,6 +516,14 @@ async function stop() {
   return {};
 }
 
+/** Rust crypto's sharing strategy: with blacklist true, room keys go only to verified devices, and the others are
+ * told so with m.room_key.withheld (m.unverified). */
+async function blacklistUnverified(args) {
+  const c = requireClient();
+  c.getCrypto().globalBlacklistUnverifiedDevices = args.blacklist ?? true;
+  return { blacklist: c.getCrypto().globalBlacklistUnverifiedDevices };
+}
+
 const commands = {
   ping: async () => ({ pong: true }),
   login,
@@ -529,6 +537,7 @@ const commands = {
   send: sendMessage,
   wait_messages: waitMessages,
   device_info: deviceInfo,
+  blacklist_unverified: blacklistUnverified,
   requests: async (args) => requestLog(args),
   stop,
 };

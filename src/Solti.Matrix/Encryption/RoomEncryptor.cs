@@ -42,7 +42,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     public async Task<IReadOnlyList<PreparedEvent>> PrepareManyAsync(string roomId, IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(events.Count);
-        var identity = new Lazy<Task<(string? UserId, string? DeviceId)>>(() => KnownIdentityAsync(cancellationToken)); // whoami at most once
+        var identity = new Lazy<Task<(string? UserId, string? DeviceId)>>(() => DeviceRequests.KnownIdentityAsync(session, cancellationToken)); // whoami at most once
         var settings = await RoomSettingsAsync(roomId, cancellationToken) ?? await RememberedSettingsAsync(roomId, identity, cancellationToken);
         if (settings is null)
         {
@@ -79,7 +79,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             }
 
             var readers = await ReadersAsync(roomId, cancellationToken);
-            var keys = await QueryKeysAsync([.. readers, userId], cancellationToken);
+            var keys = await DeviceRequests.QueryKeysAsync(session, [.. readers, userId], cancellationToken);
             if (session.DeviceId is { } now && now != deviceId)
             {
                 deviceId = now; // the token was renewed on another device: another process of this host moved this one
@@ -118,6 +118,14 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         }
     }
 
+    /// <summary>Whether <paramref name="roomId"/> is encrypted: its <c>m.room.encryption</c> state, or this device once saw
+    /// it encrypted (encryption can never be turned off). The readers' question (<see cref="RoomDecryptor"/>).</summary>
+    public async Task<bool> IsEncryptedAsync(string roomId, CancellationToken cancellationToken)
+    {
+        var identity = new Lazy<Task<(string? UserId, string? DeviceId)>>(() => DeviceRequests.KnownIdentityAsync(session, cancellationToken));
+        return await RoomSettingsAsync(roomId, cancellationToken) is not null || await RememberedSettingsAsync(roomId, identity, cancellationToken) is not null;
+    }
+
     /// <summary>The room's <c>m.room.encryption</c> content, or null when the room is not encrypted; a room once seen
     /// encrypted stays so (remembered in the store).</summary>
     private async Task<JsonObject?> RoomSettingsAsync(string roomId, CancellationToken cancellationToken)
@@ -144,28 +152,6 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
 
         using var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
         return store.EncryptedRoom(roomId) is { } saved ? JsonNode.Parse(saved) as JsonObject : null;
-    }
-
-    /// <summary>Who the session's token is and its device: known without asking (the session's, or the credential
-    /// cache's record of its token), else <c>whoami</c>; a part the server does not say is null.</summary>
-    private async Task<(string? UserId, string? DeviceId)> KnownIdentityAsync(CancellationToken cancellationToken)
-    {
-        if (session.Identity() is ({ } user, { } device))
-        {
-            return (user, device);
-        }
-
-        var whoami = await session.WhoAmIAsync(cancellationToken);
-        return (whoami["user_id"]?.GetValue<string>(), whoami["device_id"]?.GetValue<string>());
-    }
-
-    /// <summary>The device keys of every device of <paramref name="users"/> (<c>/keys/query</c>): user id → device id →
-    /// keys.</summary>
-    private async Task<JsonObject> QueryKeysAsync(IEnumerable<string> users, CancellationToken cancellationToken)
-    {
-        var query = new JsonObject { ["device_keys"] = new JsonObject(users.Distinct(StringComparer.Ordinal).Select(u => KeyValuePair.Create(u, (JsonNode?)new JsonArray()))) };
-        var reply = await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/query", query), cancellationToken);
-        return reply["device_keys"] as JsonObject ?? [];
     }
 
     /// <summary>Every device that may read the room (its members' devices in <paramref name="listed"/>, but for ours)
@@ -336,49 +322,16 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             return sessions;
         }
 
-        var body = new JsonObject();
-        foreach (var identity in claim)
-        {
-            Add(body, identity.UserId, identity.DeviceId, Algorithms.SignedCurve25519);
-        }
-
-        var claimed = await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/claim", new JsonObject { ["one_time_keys"] = body }), cancellationToken);
-        foreach (var identity in claim)
-        {
-            var keys = claimed["one_time_keys"]?[identity.UserId]?[identity.DeviceId] as JsonObject;
-            var key = keys?.FirstOrDefault(k => k.Key.StartsWith(Algorithms.SignedCurve25519 + ":", StringComparison.Ordinal)).Value as JsonObject;
-            if (key is null)
-            {
-                withheld.Add(new Withheld(identity.UserId, identity.DeviceId, identity.Curve25519Key, WithheldCode.NoOlm, "it has no one-time key left to start an Olm session"));
-                continue;
-            }
-
-            try
-            {
-                var oneTimeKey = DeviceKeys.VerifyOneTimeKey(key, identity.UserId, identity.DeviceId, identity.Ed25519Key);
-                sessions.Add((identity, device.Account.CreateOutboundSession(identity.Curve25519Key, oneTimeKey)));
-            }
-            catch (CryptoException e)
-            {
-                withheld.Add(new Withheld(identity.UserId, identity.DeviceId, identity.Curve25519Key, WithheldCode.Unverified, "its one-time key does not verify: " + e.Message));
-            }
-        }
-
+        var (claimed, refused) = await DeviceRequests.NewSessionsAsync(session, device.Account, claim, cancellationToken);
+        sessions.AddRange(claimed);
+        withheld.AddRange(refused.Select(r => new Withheld(r.Identity.UserId, r.Identity.DeviceId, r.Identity.Curve25519Key, r.Code, r.Why)));
         return sessions;
     }
 
     private Task<JsonNode> SendToDeviceAsync(string type, JsonObject messages, CancellationToken cancellationToken) =>
-        session.SendAsync(MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "sendToDevice", PathPart.Value(type), PathPart.Value(Sending.TransactionIds.New())), new JsonObject { ["messages"] = messages }), cancellationToken);
+        DeviceRequests.SendToDeviceAsync(session, type, messages, cancellationToken);
 
-    private static void Add(JsonObject map, string userId, string deviceId, JsonNode value)
-    {
-        if (map[userId] is not JsonObject devices)
-        {
-            map[userId] = devices = [];
-        }
-
-        devices[deviceId] = value;
-    }
+    private static void Add(JsonObject map, string userId, string deviceId, JsonNode value) => DeviceRequests.Add(map, userId, deviceId, value);
 
     /// <summary>What this device is while it holds its crypto lock.</summary>
     private sealed record DeviceContext(CryptoStore Store, string UserId, string DeviceId, OlmAccount Account, long NowMs);
