@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Solti.Matrix.Encryption;
 using Solti.Matrix.Events;
 using Solti.Matrix.Identifiers;
 using Solti.Matrix.Outbox;
@@ -111,14 +112,20 @@ public static class EventCommands
         var schema = SoltiEventLines.SchemaOption();
         var source = SoltiEventLines.SourceOption();
         var limit = new Option<int>("--limit", "-n") { Description = "How many structured events to print (the newest)", DefaultValueFactory = _ => 20 };
-        var tail = new Command("tail", "Print the structured events of a room, oldest first (JSON lines with --output json)") { room, schema, source, limit };
+        var tail = new Command("tail", "Print the structured events of a room, oldest first (JSON lines with --output json)." + SoltiEventLines.EncryptedHelp) { room, schema, source, limit };
         tail.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
         {
             var given = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
             var lines = new SoltiEventLines(parse.GetValue(schema), parse.GetValue(source), parse.GetValue(CliSettings.Output) == "json");
             using var client = ClientFactory.Create(parse);
             var roomId = await client.ResolveRoomAsync(given, ct);
-            var found = new List<(JsonObject Event, (string Schema, string? Timestamp, string? Source, JsonObject Data) Solti)>();
+            var decryptor = await DecryptorAsync(parse, client, roomId, ct);
+            if (decryptor is not null)
+            {
+                await decryptor.Inbox().StepAsync(DeviceInbox.NoWait, ct); // the room keys that arrived
+            }
+
+            var found = new List<(ReadEvent Read, (string Schema, string? Timestamp, string? Source, JsonObject Data)? Solti)>();
             string? from = null;
             var wanted = Math.Max(1, parse.GetValue(limit));
             for (var pages = 0; found.Count < wanted && pages < 100; pages++)
@@ -126,9 +133,10 @@ public static class EventCommands
                 var page = await client.MessagesAsync(roomId, "b", 100, from, ct);
                 foreach (var e in (page["chunk"] as JsonArray ?? []).OfType<JsonObject>())
                 {
-                    if (lines.Pick(e) is { } solti)
+                    var read = decryptor is null ? new ReadEvent(e, Encrypted: false) : await decryptor.ReadAsync(roomId, e, ct);
+                    if (read.Undecryptable is not null || lines.Pick(read.Event) is not null)
                     {
-                        found.Add((e, solti));
+                        found.Add((read, lines.Pick(read.Event)));
                     }
                 }
 
@@ -139,9 +147,9 @@ public static class EventCommands
                 }
             }
 
-            foreach (var (e, solti) in found.Take(wanted).Reverse())
+            foreach (var (read, solti) in found.Take(wanted).Reverse())
             {
-                Console.Out.WriteLine(lines.Line(e, solti));
+                Console.Out.WriteLine(solti is { } picked && read.Undecryptable is null ? lines.Line(read, picked) : lines.UndecryptableLine(read));
             }
         }));
         return new Command("events", "Read structured events back") { tail, Follow() };
@@ -157,7 +165,7 @@ public static class EventCommands
         var positionFile = new Option<string?>("--position-file") { Description = "Where the position is kept across restarts (default: $XDG_STATE_HOME/solti-matrix/follow/<hash>.json)" };
         var poll = new Option<double>("--poll") { Description = "Seconds between looks at the room when nothing new has arrived", DefaultValueFactory = _ => 1 };
         var count = new Option<int?>("--count") { Description = "Exit after printing this many events (default: follow until SIGTERM or SIGINT)" };
-        var follow = new Command("follow", "Print the room's structured events as they arrive (JSON lines with --output json), resuming where the last run stopped: nothing skipped, nothing repeated") { room, schema, source, since, positionFile, poll, count };
+        var follow = new Command("follow", "Print the room's structured events as they arrive (JSON lines with --output json), resuming where the last run stopped: nothing skipped, nothing repeated." + SoltiEventLines.EncryptedHelp) { room, schema, source, since, positionFile, poll, count };
         follow.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
         {
             var given = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
@@ -184,24 +192,11 @@ public static class EventCommands
                 start.Save(file); // "from now" is the moment of the first start, also after a restart
             }
 
-            var left = parse.GetValue(count);
+            var decryptor = await DecryptorAsync(parse, client, roomId, stop.Token);
+            var run = new FollowRun(client, roomId, file, lines, after, decryptor, parse.GetValue(count));
             try
             {
-                await foreach (var step in follower.FollowAsync(start, stop.Token))
-                {
-                    if (step.Event is { } e && lines.Pick(e) is { } solti && (after is null || Timestamp(e) > after))
-                    {
-                        Console.Out.WriteLine(lines.Line(e, solti));
-                        Console.Out.Flush();
-                        left--;
-                    }
-
-                    step.Position.Save(file); // after the line is out: nothing is skipped; only a SIGKILL between the two repeats a line
-                    if (left <= 0)
-                    {
-                        return;
-                    }
-                }
+                await run.RunAsync(start, TimeSpan.FromSeconds(parse.GetValue(poll)), stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -210,14 +205,31 @@ public static class EventCommands
         return follow;
     }
 
+    /// <summary>The reader of an encrypted room (null for a plaintext one); <see cref="EncryptionException"/> when the run
+    /// has no credential cache to keep the device's keys in (<c>--no-cache</c>): never ciphertext printed as if it were
+    /// nothing.</summary>
+    private static async Task<RoomDecryptor?> DecryptorAsync(ParseResult parse, MatrixClient client, string roomId, CancellationToken cancellationToken)
+    {
+        if (!await client.IsRoomEncryptedAsync(roomId, cancellationToken))
+        {
+            return null;
+        }
+
+        if (parse.GetValue(CliSettings.NoCache))
+        {
+            throw new EncryptionException($"{roomId} is encrypted, and reading it needs this device's keys kept in the credential cache, which --no-cache turns off: run without --no-cache");
+        }
+
+        var decryptor = client.Decryptor();
+        decryptor.Inbox(); // refuses a run without a credential cache, before anything is printed
+        return decryptor;
+    }
+
     /// <summary><c>--since</c>: a duration back from now, or a time.</summary>
     private static DateTimeOffset Since(string value) =>
         DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
             ? time
             : DateTimeOffset.UtcNow - OutboxCommands.Duration(value);
-
-    private static DateTimeOffset Timestamp(JsonObject e) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(e["origin_server_ts"]?.GetValue<long>() ?? 0);
 
     private static JsonObject ReadData(string value)
     {

@@ -11,6 +11,7 @@ public class MatrixClient : IDisposable
     private readonly ConcurrentDictionary<string, string> _aliases = new(StringComparer.Ordinal);
     private readonly MatrixHttpPipeline _http;
     private readonly Encryption.RoomEncryptor _encryptor;
+    private readonly CredentialCache? _cache;
 
     /// <summary>A client of the homeserver in <paramref name="options"/>, over one HTTP pipeline, with the session that
     /// <paramref name="session"/> describes; <paramref name="cache"/>, when given, is where the session finds and keeps its
@@ -21,7 +22,20 @@ public class MatrixClient : IDisposable
         Session = new MatrixSession(_http, session, cache);
         Homeserver = options.Homeserver;
         _encryptor = new Encryption.RoomEncryptor(Session, cache);
+        _cache = cache;
     }
+
+    /// <summary>Whether the room is encrypted (its <c>m.room.encryption</c> state, or this device once saw it so).</summary>
+    public virtual Task<bool> IsRoomEncryptedAsync(string roomId, CancellationToken cancellationToken = default) =>
+        _encryptor.IsEncryptedAsync(roomId, cancellationToken);
+
+    /// <summary>A reader of encrypted rooms for this client's device (<see cref="Encryption.RoomDecryptor"/>; its keys in
+    /// the credential cache).</summary>
+    public Encryption.RoomDecryptor Decryptor() => new(Session, _cache);
+
+    /// <summary>One event of a room (<c>GET /rooms/{roomId}/event/{eventId}</c>).</summary>
+    public virtual async Task<JsonObject> EventAsync(string roomId, string eventId, CancellationToken cancellationToken = default) =>
+        (JsonObject)await Session.SendAsync(MatrixRequest.Get(MatrixPath.Build(MatrixPath.Client, "rooms", PathPart.Value(roomId), "event", PathPart.Value(eventId))), cancellationToken);
 
     /// <summary>The homeserver's base URL (with a trailing slash).</summary>
     public Uri Homeserver { get; }

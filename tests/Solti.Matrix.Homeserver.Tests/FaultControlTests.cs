@@ -134,4 +134,31 @@ public sealed class FaultControlTests
         Assert.Equal((400, "M_INVALID_PARAM"), (nothing.Code, nothing.Errcode));
         Assert.Equal(404, (await hs.Client.PostAsync(Control + "/expire_token", new JsonObject { ["access_token"] = "syt_none" }, admin)).Code);
     }
+
+    /// <summary>A to-device hold: messages sent to the held device stay queued, invisible to its sync and never
+    /// acknowledged by a later token, until released; then its next sync has them, in order.</summary>
+    [Fact]
+    public async Task A_held_device_sees_its_to_device_messages_only_once_released()
+    {
+        var (hs, admin, bot, _) = await StartAsync();
+        await using var _hs = hs;
+        var botDevice = (await hs.Client.GetAsync("/_matrix/client/v3/account/whoami", bot)).Str("device_id")!;
+        Assert.Equal(200, (await hs.Client.PostAsync(Control + "/to_device_hold", new JsonObject { ["user_id"] = hs.BotId, ["device_id"] = botDevice, ["hold"] = true }, admin)).Code);
+        var first = await hs.Client.GetAsync("/_matrix/client/v3/sync?timeout=0", bot);
+        foreach (var n in new[] { "one", "two" })
+        {
+            var sent = await hs.Client.PutAsync("/_matrix/client/v3/sendToDevice/m.test/" + n, new JsonObject { ["messages"] = new JsonObject { [hs.BotId] = new JsonObject { [botDevice] = new JsonObject { ["n"] = n } } } }, admin);
+            Assert.Equal(200, sent.Code);
+        }
+
+        var held = await hs.Client.GetAsync("/_matrix/client/v3/sync?timeout=0&since=" + first.Str("next_batch"), bot);
+        var acknowledged = await hs.Client.GetAsync("/_matrix/client/v3/sync?timeout=1&since=" + held.Str("next_batch"), bot); // a later token would delete what it saw
+        Assert.Equal(200, (await hs.Client.PostAsync(Control + "/to_device_hold", new JsonObject { ["user_id"] = hs.BotId, ["device_id"] = botDevice, ["hold"] = false }, admin)).Code);
+        var released = await hs.Client.GetAsync("/_matrix/client/v3/sync?timeout=1&since=" + acknowledged.Str("next_batch"), bot);
+
+        Assert.Null(held.Object["to_device"]);
+        Assert.Null(acknowledged.Object["to_device"]);
+        Assert.Equal(["one", "two"], released.Object["to_device"]!["events"]!.AsArray().Select(e => e!["content"]!["n"]!.GetValue<string>()));
+        Assert.Equal(403, (await hs.Client.PostAsync(Control + "/to_device_hold", new JsonObject { ["user_id"] = hs.BotId, ["device_id"] = botDevice, ["hold"] = true }, bot)).Code);
+    }
 }

@@ -185,6 +185,15 @@ public sealed class JsPeer : IAsyncDisposable
     public Task WaitRoomAsync(string roomId, string membership = "join", TimeSpan? timeout = null) =>
         SendAsync("wait_room", new JsonObject { ["room_id"] = roomId, ["membership"] = membership }, timeout);
 
+    /// <summary>Sends <paramref name="content"/> as an <c>m.room.message</c> (js-sdk encrypts it in an encrypted room); its event id.</summary>
+    public async Task<string> SendContentAsync(string roomId, JsonObject content, TimeSpan? timeout = null) =>
+        Str(await SendAsync("send", new JsonObject { ["room_id"] = roomId, ["content"] = content.DeepClone() }, timeout).ConfigureAwait(false), "event_id")!;
+
+    /// <summary>Room keys only to verified devices (js-sdk's <c>globalBlacklistUnverifiedDevices</c>): the others are sent
+    /// <c>m.room_key.withheld</c> (<c>m.unverified</c>).</summary>
+    public Task BlacklistUnverifiedAsync(bool blacklist = true, TimeSpan? timeout = null) =>
+        SendAsync("blacklist_unverified", new JsonObject { ["blacklist"] = blacklist }, timeout);
+
     /// <summary>Sends an <c>m.text</c> message as the peer (js-sdk encrypts it in an encrypted room); its event id.</summary>
     public async Task<string> SendTextAsync(string roomId, string body, TimeSpan? timeout = null) =>
         Str(await SendAsync("send", new JsonObject { ["room_id"] = roomId, ["body"] = body }, timeout).ConfigureAwait(false), "event_id")!;

@@ -537,6 +537,14 @@ async function stop() {
   return {};
 }
 
+/** Rust crypto's sharing strategy: with blacklist true, room keys go only to verified devices, and the others are
+ * told so with m.room_key.withheld (m.unverified). */
+async function blacklistUnverified(args) {
+  const c = requireClient();
+  c.getCrypto().globalBlacklistUnverifiedDevices = args.blacklist ?? true;
+  return { blacklist: c.getCrypto().globalBlacklistUnverifiedDevices };
+}
+
 const commands = {
   ping: async () => ({ pong: true }),
   login,
@@ -551,6 +559,7 @@ const commands = {
   wait_messages: waitMessages,
   device_info: deviceInfo,
   wait_device_trust: waitDeviceTrust,
+  blacklist_unverified: blacklistUnverified,
   requests: async (args) => requestLog(args),
   stop,
 };

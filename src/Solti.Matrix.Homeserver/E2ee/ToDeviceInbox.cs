@@ -33,6 +33,7 @@ public static class ToDeviceInbox
                         Sender = sender,
                         Type = type,
                         Content = (JsonObject)body.DeepClone(),
+                        Held = state.Data.ToDeviceHolds.Contains(ServerState.DeviceKey(userId, device.DeviceId)),
                     });
                 }
             }
@@ -41,11 +42,32 @@ public static class ToDeviceInbox
 
     /// <summary>The messages of a device from <paramref name="since"/> on (all when null), in order.</summary>
     public static List<ToDeviceRecord> Pending(ServerState state, string userId, string deviceId, long? since) =>
-        [.. state.Data.ToDevice.Where(m => m.UserId == userId && m.DeviceId == deviceId && (since is null || m.Position >= since))];
+        [.. state.Data.ToDevice.Where(m => m.UserId == userId && m.DeviceId == deviceId && !m.Held && (since is null || m.Position >= since))];
 
     /// <summary>Deletes the messages before <paramref name="since"/>: the client has them. True when any went.</summary>
     public static bool Acknowledge(ServerState state, string userId, string deviceId, long since) =>
-        state.Data.ToDevice.RemoveAll(m => m.UserId == userId && m.DeviceId == deviceId && m.Position < since) > 0;
+        state.Data.ToDevice.RemoveAll(m => m.UserId == userId && m.DeviceId == deviceId && !m.Held && m.Position < since) > 0;
+
+    /// <summary>Testing: holds back the device's new to-device messages (<paramref name="hold"/>), or releases them: the
+    /// held messages take new stream positions, in their order, so the device's next sync has them.</summary>
+    public static void Hold(ServerState state, string userId, string deviceId, bool hold)
+    {
+        var key = ServerState.DeviceKey(userId, deviceId);
+        state.Data.ToDeviceHolds.Remove(key);
+        if (hold)
+        {
+            state.Data.ToDeviceHolds.Add(key);
+            return;
+        }
+
+        foreach (var message in state.Data.ToDevice.Where(m => m.Held && m.UserId == userId && m.DeviceId == deviceId).ToList())
+        {
+            state.Data.ToDevice.Remove(message);
+            message.Held = false;
+            message.Position = state.NextPosition();
+            state.Data.ToDevice.Add(message);
+        }
+    }
 
     /// <summary>A deleted device's inbox goes with it.</summary>
     public static void Drop(ServerState state, string userId, string deviceId) =>

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Solti.Matrix.Homeserver.Faults;
 
-/// <summary>Admin-only test controls under <c>/_solti/testing/v1</c>: faults, token expiry, request counters, unserved requests.</summary>
+/// <summary>Admin-only test controls under <c>/_solti/testing/v1</c>: faults, token expiry, to-device holds, request counters, unserved requests.</summary>
 public static class ControlEndpoints
 {
     public const string Prefix = "/_solti/testing/v1";
@@ -30,6 +30,7 @@ public static class ControlEndpoints
             ["writes"] = scope.Server.Counters.Writes,
             ["in_flight"] = scope.Server.Counters.InFlight,
         }));
+        routes.Map("POST", Prefix + "/to_device_hold", "control.to_device_hold", AuthMode.Admin, ToDeviceHold);
         routes.Map("GET", Prefix + "/unserved", "control.unserved", AuthMode.Admin, Unserved);
         routes.Map("DELETE", Prefix + "/unserved", "control.unserved.clear", AuthMode.Admin, scope =>
         {
@@ -104,6 +105,22 @@ public static class ControlEndpoints
         };
         scope.Server.Faults.Add(rule);
         return Reply.Ok(new JsonObject { ["fault_id"] = rule.Id });
+    }
+
+    /// <summary>Body: <c>{user_id, device_id, hold}</c>: holds back the device's new to-device messages (queued,
+    /// invisible to <c>/sync</c>, never acknowledged) or releases them (then delivered by the next sync).</summary>
+    private static Reply ToDeviceHold(RequestScope scope)
+    {
+        var userId = Json.RequiredString(scope.Body, "user_id");
+        var deviceId = Json.RequiredString(scope.Body, "device_id");
+        var hold = Json.OptionalBool(scope.Body, "hold") ?? throw Errors.MissingParam("hold");
+        if (scope.State.FindDevice(userId, deviceId) is null)
+        {
+            throw Errors.NotFound("No such device");
+        }
+
+        E2ee.ToDeviceInbox.Hold(scope.State, userId, deviceId, hold);
+        return Reply.Ok(new JsonObject { ["held"] = hold });
     }
 
     /// <summary>Expires one token (<c>access_token</c>) or every token of a user or device (<c>user_id</c>, <c>device_id</c>) now.</summary>

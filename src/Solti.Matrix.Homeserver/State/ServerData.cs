@@ -28,6 +28,10 @@ public sealed class ServerData
     /// <summary>Device inboxes: to-device messages not yet acknowledged, in stream order.</summary>
     public List<ToDeviceRecord> ToDevice { get; set; } = [];
 
+    /// <summary>Testing: the devices (<see cref="ServerState.DeviceKey"/>) whose new to-device messages are held back
+    /// (queued, invisible to <c>/sync</c>) until released (<c>/_solti/testing/v1/to_device_hold</c>).</summary>
+    public List<string> ToDeviceHolds { get; set; } = [];
+
     /// <summary>Whose device lists changed when, for sync's and <c>/keys/changes</c>' <c>device_lists</c>.</summary>
     public List<DeviceListChangeRecord> DeviceListChanges { get; set; } = [];
 

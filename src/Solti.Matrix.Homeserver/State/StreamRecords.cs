@@ -9,6 +9,9 @@ public sealed class ToDeviceRecord
     public required string Sender { get; set; }
     public required string Type { get; set; }
     public required JsonObject Content { get; set; }
+
+    /// <summary>Testing: held back by a to-device hold; neither synced nor acknowledged until released.</summary>
+    public bool Held { get; set; }
 }
 
 /// <summary>The devices or device keys of <see cref="UserId"/> changed at <see cref="Position"/>.</summary>

@@ -120,7 +120,8 @@ public sealed class OlmAccount
             random);
 
     /// <summary>A session from a pre-key message sent to one of our one-time (or fallback) keys, and its plaintext. The
-    /// one-time key is removed only once the message decrypted; a fallback key stays. <see cref="CryptoException"/> when
+    /// one-time key is removed only once the message decrypted; a fallback key stays (and the one it replaced goes, once a
+    /// message used the new one). <see cref="CryptoException"/> when
     /// the key is not ours (<see cref="CryptoFailure.UnknownOneTimeKey"/>), the sender is not
     /// <paramref name="theirIdentityKey"/> (when given), or the message does not decrypt.</summary>
     public InboundOlmSession CreateInboundSession(OlmMessage preKeyMessage, string? theirIdentityKey = null)
@@ -137,6 +138,11 @@ public sealed class OlmAccount
         var session = OlmSession.CreateInbound(identityKey, key.Pair, message, random);
         var plaintext = session.Decrypt(preKeyMessage);
         oneTimeKeys.Remove(key);
+        if (key == fallbackKey)
+        {
+            previousFallbackKey = null; // a message used the new fallback key: the one it replaced is no longer needed
+        }
+
         return new InboundOlmSession(session, plaintext);
     }
 

@@ -6,7 +6,9 @@ namespace Solti.Matrix.Encryption;
 
 /// <summary>One device's end-to-end encryption state on this host: its Olm account, its Olm sessions with other
 /// devices, its outbound Megolm session per room (with whom it was shared and how often it was used), the devices it
-/// has seen (their keys as first seen: a change is refused) and the rooms known to be encrypted. SQLite in the
+/// has seen (their keys as first seen: a change is refused), the rooms known to be encrypted, and the reading side: the
+/// Megolm sessions others shared with it, the message indexes they decrypted (a replay is refused), the keys withheld
+/// from it and the device's <c>/sync</c> token. SQLite in the
 /// credential cache's private directory (<see cref="CredentialCache.CryptoPathFor"/>, 0600), in WAL mode with full sync:
 /// a change is on disk before the request it prepares leaves. It is opened only under the device's crypto lock
 /// (<see cref="CredentialCache.DeviceLockAsync"/>), which every process of the device takes, and closed with it: no
@@ -38,6 +40,9 @@ public sealed class CryptoStore : IDisposable
             CREATE TABLE IF NOT EXISTS outbound_group (room_id TEXT PRIMARY KEY, state TEXT NOT NULL, created_ms INTEGER NOT NULL, messages INTEGER NOT NULL, shared_with TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS devices (user_id TEXT NOT NULL, device_id TEXT NOT NULL, ed25519 TEXT NOT NULL, curve25519 TEXT NOT NULL, first_seen_ms INTEGER NOT NULL, PRIMARY KEY (user_id, device_id));
             CREATE TABLE IF NOT EXISTS rooms (room_id TEXT PRIMARY KEY, settings TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS inbound_group (room_id TEXT NOT NULL, session_id TEXT NOT NULL, sender_key TEXT NOT NULL, sender_ed25519 TEXT NOT NULL, sender_user TEXT NOT NULL, state TEXT NOT NULL, first_index INTEGER NOT NULL, PRIMARY KEY (room_id, session_id, sender_key));
+            CREATE TABLE IF NOT EXISTS megolm_seen (session_id TEXT NOT NULL, message_index INTEGER NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (session_id, message_index));
+            CREATE TABLE IF NOT EXISTS withheld (room_id TEXT NOT NULL, session_id TEXT NOT NULL, sender_key TEXT NOT NULL, code TEXT NOT NULL, reason TEXT, PRIMARY KEY (room_id, session_id, sender_key));
             """);
     }
 
@@ -144,6 +149,41 @@ public sealed class CryptoStore : IDisposable
     public void RememberEncryptedRoom(string roomId, string settings) =>
         Execute("INSERT INTO rooms (room_id, settings) VALUES ($r, $s) ON CONFLICT (room_id) DO UPDATE SET settings = excluded.settings", ("$r", roomId), ("$s", settings));
 
+    /// <summary>The Megolm session another device shared for a room (<c>m.room_key</c> over Olm), or null.</summary>
+    public InboundGroupRecord? InboundGroupSession(string roomId, string sessionId, string senderKey)
+    {
+        using var command = Command("SELECT sender_ed25519, sender_user, state, first_index FROM inbound_group WHERE room_id = $r AND session_id = $s AND sender_key = $k", ("$r", roomId), ("$s", sessionId), ("$k", senderKey));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new InboundGroupRecord(roomId, sessionId, senderKey, reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)) : null;
+    }
+
+    /// <summary>Keeps a received Megolm session (new, or one that knows an earlier index than the stored one).</summary>
+    public void SaveInboundGroupSession(InboundGroupRecord record) =>
+        Execute("INSERT INTO inbound_group (room_id, session_id, sender_key, sender_ed25519, sender_user, state, first_index) VALUES ($r, $s, $k, $e, $u, $t, $i) ON CONFLICT (room_id, session_id, sender_key) DO UPDATE SET sender_ed25519 = excluded.sender_ed25519, sender_user = excluded.sender_user, state = excluded.state, first_index = excluded.first_index",
+            ("$r", record.RoomId), ("$s", record.SessionId), ("$k", record.SenderKey), ("$e", record.SenderEd25519), ("$u", record.SenderUser), ("$t", record.State), ("$i", record.FirstIndex));
+
+    /// <summary>The event that a Megolm session's <paramref name="index"/> decrypted first, or null: the same index in
+    /// another event is a replay.</summary>
+    public string? MegolmIndexEvent(string sessionId, long index) =>
+        Scalar("SELECT event_id FROM megolm_seen WHERE session_id = $s AND message_index = $i", ("$s", sessionId), ("$i", index));
+
+    /// <summary>Remembers which event a session's index decrypted (the first one is kept).</summary>
+    public void RememberMegolmIndex(string sessionId, long index, string eventId) =>
+        Execute("INSERT OR IGNORE INTO megolm_seen (session_id, message_index, event_id) VALUES ($s, $i, $e)", ("$s", sessionId), ("$i", index), ("$e", eventId));
+
+    /// <summary>Why a sender said it will not share a session's key with this device (<c>m.room_key.withheld</c>), or null.</summary>
+    public WithheldRecord? Withheld(string roomId, string sessionId, string senderKey)
+    {
+        using var command = Command("SELECT code, reason FROM withheld WHERE room_id = $r AND session_id = $s AND sender_key = $k", ("$r", roomId), ("$s", sessionId), ("$k", senderKey));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new WithheldRecord(roomId, sessionId, senderKey, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : null;
+    }
+
+    /// <summary>Records an <c>m.room_key.withheld</c> (the latest one about a session wins).</summary>
+    public void SaveWithheld(WithheldRecord record) =>
+        Execute("INSERT INTO withheld (room_id, session_id, sender_key, code, reason) VALUES ($r, $s, $k, $c, $w) ON CONFLICT (room_id, session_id, sender_key) DO UPDATE SET code = excluded.code, reason = excluded.reason",
+            ("$r", record.RoomId), ("$s", record.SessionId), ("$k", record.SenderKey), ("$c", record.Code), ("$w", (object?)record.Reason ?? DBNull.Value));
+
     /// <summary>Closes the database and releases the device's crypto lock.</summary>
     public void Dispose()
     {
@@ -192,6 +232,19 @@ public sealed record OutboundGroupRecord(string RoomId, string State, long Creat
     /// <summary>Never prints the session.</summary>
     public override string ToString() => $"OutboundGroupRecord {{ RoomId = {RoomId}, CreatedMs = {CreatedMs}, Messages = {Messages} }}";
 }
+
+/// <summary>A Megolm session another device shared with this one: the room, the session id, the sender's Curve25519 key
+/// (the Olm session it came over), the Ed25519 key the sender claimed in the Olm plaintext (<c>keys.ed25519</c>), the
+/// sending user, the crypto core's export and the first index it decrypts.</summary>
+public sealed record InboundGroupRecord(string RoomId, string SessionId, string SenderKey, string SenderEd25519, string SenderUser, string State, long FirstIndex)
+{
+    /// <summary>Never prints the session.</summary>
+    public override string ToString() => $"InboundGroupRecord {{ RoomId = {RoomId}, SessionId = {SessionId}, SenderUser = {SenderUser}, FirstIndex = {FirstIndex} }}";
+}
+
+/// <summary>An <c>m.room_key.withheld</c> received: the session it is about, its sender's Curve25519 key, the code
+/// (<c>m.unverified</c>, …) and the reason given.</summary>
+public sealed record WithheldRecord(string RoomId, string SessionId, string SenderKey, string Code, string? Reason);
 
 /// <summary>A device as first seen: its user, id and keys, and when.</summary>
 public sealed record KnownDevice(string UserId, string DeviceId, string Ed25519, string Curve25519, long FirstSeenMs);

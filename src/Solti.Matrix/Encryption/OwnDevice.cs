@@ -70,7 +70,7 @@ internal sealed class OwnDevice(MatrixSession session)
             store.SaveSetting(OneTimeKeysOnServer, "0");
         }
 
-        await UploadAsync(store, account, userId, deviceId, deviceKeys: listed is null, nowMs, cancellationToken);
+        await UploadAsync(store, account, userId, deviceId, deviceKeys: listed is null, newFallbackKey: listed is null, nowMs, cancellationToken);
         return account;
     }
 
@@ -80,20 +80,40 @@ internal sealed class OwnDevice(MatrixSession session)
     public Task ResetAsync(string userId, string deviceId, JsonObject ownDevices, CancellationToken cancellationToken) =>
         MoveAsync(userId, new Series(session.DeviceSeriesBase(userId), deviceId, ownDevices), $"a reset of device {deviceId} of {userId} was asked", cancellationToken);
 
+    /// <summary>Whether this device's keys were ever uploaded from this store (the reading side settles the device
+    /// with <see cref="SettleAsync"/> until they were).</summary>
+    public static bool Uploaded(CryptoStore store) => store.Account is not null && store.Setting(DeviceKeysUploaded) is not null;
+
+    /// <summary>Keeps the device's one-time keys and fallback key on the server from what <c>/sync</c> reports:
+    /// <paramref name="oneTimeKeys"/> (<c>device_one_time_keys_count.signed_curve25519</c>) below half of the target
+    /// tops them up; no unused fallback key (<c>device_unused_fallback_key_types</c>) uploads a new one (the previous one
+    /// kept until a message uses the new one). The same upload as <see cref="SettleAsync"/>'s.</summary>
+    public Task ReplenishAsync(CryptoStore store, OlmAccount account, string userId, string deviceId, long oneTimeKeys, bool fallbackUnused, long nowMs, CancellationToken cancellationToken)
+    {
+        store.SaveSetting(OneTimeKeysOnServer, oneTimeKeys.ToString(CultureInfo.InvariantCulture));
+        store.SaveSetting(OneTimeKeysCheckedMs, nowMs.ToString(CultureInfo.InvariantCulture));
+        return UploadAsync(store, account, userId, deviceId, deviceKeys: false, newFallbackKey: !fallbackUnused, nowMs, cancellationToken);
+    }
+
     /// <summary>Whether the device keys the server lists are the account's.</summary>
     private static bool Holds(OlmAccount account, JsonObject listed, string deviceId) =>
         listed["keys"]?["ed25519:" + deviceId] is JsonValue ed && ed.TryGetValue<string>(out var ed25519) && ed25519 == account.Ed25519Key
         && listed["keys"]?["curve25519:" + deviceId] is JsonValue curve && curve.TryGetValue<string>(out var curve25519) && curve25519 == account.Curve25519Key;
 
-    /// <summary>Uploads the device keys (and a fallback key) when the server has none, and keeps one-time keys on the
-    /// server: made and saved first, marked published once the server has them. How many the server still has is asked
-    /// again (an empty <c>/keys/upload</c>) when last asked more than <see cref="KeyCountAge"/> ago, as others claim them.</summary>
-    private async Task UploadAsync(CryptoStore store, OlmAccount account, string userId, string deviceId, bool deviceKeys, long nowMs, CancellationToken cancellationToken)
+    /// <summary>Uploads the device keys when the server has none, a new fallback key when asked, and keeps one-time keys
+    /// on the server: made and saved first, marked published once the server has them. How many the server still has is
+    /// asked again (an empty <c>/keys/upload</c>) when last asked more than <see cref="KeyCountAge"/> ago, as others
+    /// claim them.</summary>
+    private async Task UploadAsync(CryptoStore store, OlmAccount account, string userId, string deviceId, bool deviceKeys, bool newFallbackKey, long nowMs, CancellationToken cancellationToken)
     {
         var body = new JsonObject();
         if (deviceKeys)
         {
             body["device_keys"] = account.DeviceKeysForUpload(userId, deviceId);
+        }
+
+        if (newFallbackKey)
+        {
             account.GenerateFallbackKey();
             body["fallback_keys"] = account.FallbackKeyForUpload(userId, deviceId);
         }

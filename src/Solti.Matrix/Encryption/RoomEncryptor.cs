@@ -122,14 +122,14 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             throw new EncryptionException($"a reset moves the bot to the next device of its series, and this session cannot move: {cannot}; give it its password (--user and --password-file, or MATRIX_USER_ID and MATRIX_PASSWORD)");
         }
 
-        var (knownUser, knownDevice) = await KnownIdentityAsync(cancellationToken);
+        var (knownUser, knownDevice) = await DeviceRequests.KnownIdentityAsync(session, cancellationToken);
         var userId = knownUser ?? throw new EncryptionException("whoami answered without user_id");
         var deviceId = knownDevice ?? throw new EncryptionException("this token has no device: there is no device to reset");
         var kept = cache ?? throw new EncryptionException("the device's crypto store is kept in the credential cache, which this run does not use (--no-cache)");
         string oldStore;
         using (var store = await CryptoStore.OpenAsync(kept, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken))
         {
-            var query = await QueryKeysAsync([userId], cancellationToken);
+            var query = await DeviceRequests.QueryKeysAsync(session, [userId], cancellationToken, whole: true);
             await _own.ResetAsync(userId, deviceId, query["device_keys"]?[userId] as JsonObject ?? [], cancellationToken);
             oldStore = store.Path;
         }
@@ -142,7 +142,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         return (deviceId, await StatusAsync(cancellationToken));
     }
 
-    private Lazy<Task<(string? UserId, string? DeviceId)>> OwnIdentity(CancellationToken cancellationToken) => new(() => KnownIdentityAsync(cancellationToken));
+    private Lazy<Task<(string? UserId, string? DeviceId)>> OwnIdentity(CancellationToken cancellationToken) => new(() => DeviceRequests.KnownIdentityAsync(session, cancellationToken));
 
     private static Task<IEnumerable<string>> NoOtherUsers(CryptoStore store) => Task.FromResult(Enumerable.Empty<string>());
 
@@ -172,7 +172,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             try
             {
                 var others = await prepare(store);
-                var query = await QueryKeysAsync([.. others, userId], cancellationToken);
+                var query = await DeviceRequests.QueryKeysAsync(session, [.. others, userId], cancellationToken, whole: true);
                 var keys = query["device_keys"] as JsonObject ?? [];
                 if (session.DeviceId is { } now && now != deviceId)
                 {
@@ -205,6 +205,14 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         }
     }
 
+    /// <summary>Whether <paramref name="roomId"/> is encrypted: its <c>m.room.encryption</c> state, or this device once saw
+    /// it encrypted (encryption can never be turned off). The readers' question (<see cref="RoomDecryptor"/>).</summary>
+    public async Task<bool> IsEncryptedAsync(string roomId, CancellationToken cancellationToken)
+    {
+        var identity = OwnIdentity(cancellationToken);
+        return await RoomSettingsAsync(roomId, cancellationToken) is not null || await RememberedSettingsAsync(roomId, identity, cancellationToken) is not null;
+    }
+
     /// <summary>The room's <c>m.room.encryption</c> content, or null when the room is not encrypted; a room once seen
     /// encrypted stays so (remembered in the store).</summary>
     private async Task<JsonObject?> RoomSettingsAsync(string roomId, CancellationToken cancellationToken)
@@ -231,27 +239,6 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
 
         using var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
         return store.EncryptedRoom(roomId) is { } saved ? JsonNode.Parse(saved) as JsonObject : null;
-    }
-
-    /// <summary>Who the session's token is and its device: known without asking (the session's, or the credential
-    /// cache's record of its token), else <c>whoami</c>; a part the server does not say is null.</summary>
-    private async Task<(string? UserId, string? DeviceId)> KnownIdentityAsync(CancellationToken cancellationToken)
-    {
-        if (session.Identity() is ({ } user, { } device))
-        {
-            return (user, device);
-        }
-
-        var whoami = await session.WhoAmIAsync(cancellationToken);
-        return (whoami["user_id"]?.GetValue<string>(), whoami["device_id"]?.GetValue<string>());
-    }
-
-    /// <summary>What <c>/keys/query</c> answers for every device of <paramref name="users"/>: <c>device_keys</c> (user id
-    /// → device id → keys), and the users' cross-signing keys (<c>master_keys</c>, <c>self_signing_keys</c>).</summary>
-    private async Task<JsonObject> QueryKeysAsync(IEnumerable<string> users, CancellationToken cancellationToken)
-    {
-        var query = new JsonObject { ["device_keys"] = new JsonObject(users.Distinct(StringComparer.Ordinal).Select(u => KeyValuePair.Create(u, (JsonNode?)new JsonArray()))) };
-        return await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/query", query), cancellationToken) as JsonObject ?? [];
     }
 
     /// <summary>Every device that may read the room (its members' devices in <paramref name="listed"/>, but for ours)
@@ -422,49 +409,16 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             return sessions;
         }
 
-        var body = new JsonObject();
-        foreach (var identity in claim)
-        {
-            Add(body, identity.UserId, identity.DeviceId, Algorithms.SignedCurve25519);
-        }
-
-        var claimed = await session.SendAsync(MatrixRequest.Post(MatrixPath.Client + "/keys/claim", new JsonObject { ["one_time_keys"] = body }), cancellationToken);
-        foreach (var identity in claim)
-        {
-            var keys = claimed["one_time_keys"]?[identity.UserId]?[identity.DeviceId] as JsonObject;
-            var key = keys?.FirstOrDefault(k => k.Key.StartsWith(Algorithms.SignedCurve25519 + ":", StringComparison.Ordinal)).Value as JsonObject;
-            if (key is null)
-            {
-                withheld.Add(new Withheld(identity.UserId, identity.DeviceId, identity.Curve25519Key, WithheldCode.NoOlm, "it has no one-time key left to start an Olm session"));
-                continue;
-            }
-
-            try
-            {
-                var oneTimeKey = DeviceKeys.VerifyOneTimeKey(key, identity.UserId, identity.DeviceId, identity.Ed25519Key);
-                sessions.Add((identity, device.Account.CreateOutboundSession(identity.Curve25519Key, oneTimeKey)));
-            }
-            catch (CryptoException e)
-            {
-                withheld.Add(new Withheld(identity.UserId, identity.DeviceId, identity.Curve25519Key, WithheldCode.Unverified, "its one-time key does not verify: " + e.Message));
-            }
-        }
-
+        var (claimed, refused) = await DeviceRequests.NewSessionsAsync(session, device.Account, claim, cancellationToken);
+        sessions.AddRange(claimed);
+        withheld.AddRange(refused.Select(r => new Withheld(r.Identity.UserId, r.Identity.DeviceId, r.Identity.Curve25519Key, r.Code, r.Why)));
         return sessions;
     }
 
     private Task<JsonNode> SendToDeviceAsync(string type, JsonObject messages, CancellationToken cancellationToken) =>
-        session.SendAsync(MatrixRequest.Put(MatrixPath.Build(MatrixPath.Client, "sendToDevice", PathPart.Value(type), PathPart.Value(Sending.TransactionIds.New())), new JsonObject { ["messages"] = messages }), cancellationToken);
+        DeviceRequests.SendToDeviceAsync(session, type, messages, cancellationToken);
 
-    private static void Add(JsonObject map, string userId, string deviceId, JsonNode value)
-    {
-        if (map[userId] is not JsonObject devices)
-        {
-            map[userId] = devices = [];
-        }
-
-        devices[deviceId] = value;
-    }
+    private static void Add(JsonObject map, string userId, string deviceId, JsonNode value) => DeviceRequests.Add(map, userId, deviceId, value);
 
     /// <summary>What this device is while it holds its crypto lock.</summary>
     internal sealed record DeviceContext(CryptoStore Store, string UserId, string DeviceId, OlmAccount Account, long NowMs, JsonObject Query) : IDisposable

@@ -7,11 +7,13 @@ namespace Solti.Matrix.Events;
 /// <summary>Where a follower is in a room's timeline: the pagination token of the page it is reading
 /// (<see cref="From"/>) and the last event of that page it has handled (<see cref="After"/>; null: none yet). Resuming
 /// reads the page from <see cref="From"/> again and skips through <see cref="After"/>, so an event is neither
-/// skipped nor handled twice, whenever the follower stopped.</summary>
+/// skipped nor handled twice, whenever the follower stopped. In an encrypted room, <see cref="Pending"/> lists the
+/// events reported undecryptable whose key may still arrive (absent from files written before it: none).</summary>
 public sealed record FollowPosition(
     [property: JsonPropertyName("room_id")] string RoomId,
     [property: JsonPropertyName("from")] string? From,
-    [property: JsonPropertyName("after")] string? After)
+    [property: JsonPropertyName("after")] string? After,
+    [property: JsonPropertyName("pending"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Pending = null)
 {
     /// <summary>The default file of a position: under <see cref="StatePaths.FollowPositions"/>, named by a hash of the
     /// homeserver, the user and the room.</summary>

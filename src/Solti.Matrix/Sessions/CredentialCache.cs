@@ -45,6 +45,13 @@ public sealed class CredentialCache
     public Task<IDisposable> DeviceLockAsync(Uri homeserver, string userId, string deviceId, TimeSpan timeout, CancellationToken cancellationToken) =>
         AcquireAsync(CryptoPathFor(homeserver, userId, deviceId) + ".lock", timeout, (path, e) => new CredentialCacheException($"another process held the crypto lock {path} for longer than {timeout.TotalSeconds:0} s: {e.Message}"), cancellationToken);
 
+    /// <summary>The one <c>/sync</c> loop of a device on this host (the reading side: to-device messages are deleted by
+    /// the server once the next token is used, so two loops would take each other's): held across one sync step, the
+    /// request included; a second reader of the device waits for the first one's step, then reads what it stored. Not
+    /// the crypto lock: senders of the device do not wait for a long poll.</summary>
+    public Task<IDisposable> SyncLockAsync(Uri homeserver, string userId, string deviceId, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AcquireAsync(CryptoPathFor(homeserver, userId, deviceId) + ".sync.lock", timeout, (path, e) => new CredentialCacheException($"another process held the sync lock {path} for longer than {timeout.TotalSeconds:0} s: {e.Message}"), cancellationToken);
+
     /// <summary>One record's file: <paramref name="kind"/>, the server's host and the name in safe characters, then a
     /// hash of the server's base URL and the name.</summary>
     private string FileFor(string kind, Uri server, string name)

@@ -1,0 +1,231 @@
+using System.Text.Json.Nodes;
+using Solti.Matrix.Events;
+using Solti.Matrix.Testing;
+using Solti.Matrix.Tests.Support;
+
+namespace Solti.Matrix.Tests;
+
+/// <summary>The reading side of encrypted rooms (docs/encryption.md, "Reading encrypted rooms"): <c>solti-matrix events
+/// follow</c> and <c>events tail</c> as processes, with the bot's device receiving its room keys over Olm from its
+/// own sync step. The sender is alice, matrix-js-sdk with its Rust crypto (<see cref="JsPeer"/>), or our own sender on
+/// another host; what the CLI prints is checked against what was sent.</summary>
+[Trait("tier", "integration")]
+public sealed class EncryptedReadingTests
+{
+    private static readonly SchemaRegistry Schemas = SchemaRegistry.Load();
+
+    /// <summary>A homeserver with alice (js-sdk) and the bot, joined to alice's encrypted room; the bot's state directory
+    /// and the CLI environment with its token.</summary>
+    private sealed class World : IAsyncDisposable
+    {
+        private World(LibraryHarness h, Session bot, JsPeer alice, string roomId, TempDirectory state) =>
+            (H, Bot, Alice, RoomId, State, Env) = (h, bot, alice, roomId, state, h.CliEnvironment(bot.AccessToken, state));
+
+        public LibraryHarness H { get; }
+
+        public Session Bot { get; }
+
+        public JsPeer Alice { get; }
+
+        public string RoomId { get; }
+
+        public TempDirectory State { get; }
+
+        public Dictionary<string, string?> Env { get; }
+
+        public string Position => Path.Combine(State, "positions", "room.json");
+
+        public static async Task<World> StartAsync(string botDevice)
+        {
+            var h = await LibraryHarness.StartAsync(E2eeJudge.WithAlice);
+            var bot = await h.Hs.LoginBotAsync(botDevice);
+            var alice = await E2eeJudge.AliceAsync(h.Hs.Server.BaseAddress);
+            var roomId = await alice.CreateRoomAsync(encrypted: true, invite: [h.Hs.BotId], name: "ops");
+            var joined = await h.Raw.PostAsync("/_matrix/client/v3/join/" + MatrixTestClient.Enc(roomId), null, bot.AccessToken);
+            Assert.True(joined.Code == 200, joined.ToString());
+            return new World(h, bot, alice, roomId, new TempDirectory("solti-e2ee-read-"));
+        }
+
+        public Task<ProcessResult> CliAsync(params string[] args) => CliRunner.RunAsync(args, Env);
+
+        /// <summary>The bot's device gets its keys (a first <c>events tail</c>: its sync step uploads them), and alice's
+        /// client lists them before she sends.</summary>
+        public async Task BotDeviceReadyAsync()
+        {
+            var tail = await CliAsync("events", "tail", RoomId, "--output", "json");
+            Assert.True(tail.ExitCode == 0, tail.ToString());
+            Assert.Equal("", tail.Stdout.Trim());
+            var devices = await Alice.DeviceInfoAsync(H.Hs.BotId);
+            Assert.Contains(devices["devices"]!.AsArray(), d => JsPeer.Str(d, "device_id") == Bot.DeviceId);
+        }
+
+        /// <summary>Alice sends a SOLTI event (as <c>event send</c> builds it) for <paramref name="service"/>; its event id.</summary>
+        public Task<string> AliceSendsAsync(string service) =>
+            Alice.SendContentAsync(RoomId, SoltiEvent.Build(Schemas, "deploy.start.v1", new JsonObject { ["service"] = service, ["host"] = "web1", ["playbook"] = "site.yml", ["operator"] = "ci" }, "ci"));
+
+        /// <summary><c>events follow</c> from the room's start, with the bot's position file, until <paramref name="count"/> lines.</summary>
+        public async Task<List<JsonObject>> FollowAsync(int count)
+        {
+            var run = await CliAsync("events", "follow", RoomId, "--position-file", Position, "--since", "1h", "--poll", "0.05", "--output", "json", "--count", count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(run.ExitCode == 0, run.ToString());
+            return Lines(run.Stdout);
+        }
+
+        public Task HoldAsync(bool hold) => H.Raw.PostAsync("/_solti/testing/v1/to_device_hold", new JsonObject { ["user_id"] = H.Hs.BotId, ["device_id"] = Bot.DeviceId, ["hold"] = hold }, H.Admin.AccessToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Alice.DisposeAsync();
+            await H.DisposeAsync();
+            State.Dispose();
+        }
+    }
+
+    private static List<JsonObject> Lines(string stdout) =>
+        [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject())];
+
+    /// <summary>The ids a follow position keeps waiting for their key.</summary>
+    private static List<string> Pending(string position) =>
+        [.. (JsonNode.Parse(File.ReadAllText(position))!["pending"]?.AsArray() ?? []).Select(p => p!.GetValue<string>())];
+
+    private static string Str(JsonNode? node, string name) => node?[name]?.GetValue<string>() ?? "";
+
+    [Fact]
+    public async Task Follow_prints_the_events_js_sdk_encrypted_decrypted_in_order_once_across_a_restart()
+    {
+        await using var w = await World.StartAsync("READER");
+        await w.BotDeviceReadyAsync();
+        var sent = new List<string>();
+        foreach (var service in new[] { "a", "b", "c" })
+        {
+            sent.Add(await w.AliceSendsAsync(service));
+        }
+
+        var first = await w.FollowAsync(2);
+        var second = await w.FollowAsync(1);
+
+        var lines = first.Concat(second).ToList();
+        Assert.Equal(sent, lines.Select(l => Str(l, "event_id")));
+        Assert.Equal(["a", "b", "c"], lines.Select(l => Str(l["data"], "service")));
+        Assert.All(lines, l => Assert.Equal(
+            (true, "ALICEJS", "not_signed_by_owner", "@alice:" + w.H.Hs.ServerName, "deploy.start.v1"),
+            (l["encrypted"]!.GetValue<bool>(), Str(l, "sender_device"), Str(l, "trust"), Str(l, "sender"), Str(l, "schema"))));
+        Assert.DoesNotContain(lines, l => l.ContainsKey("undecryptable"));
+        var store = Assert.Single(Directory.GetFiles(Path.Combine(w.State, "solti-matrix"), "crypto_*.db"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store));
+    }
+
+    [Fact]
+    public async Task A_key_that_arrives_after_its_event_is_reported_undecryptable_then_printed_again_decrypted_later_across_a_restart()
+    {
+        await using var w = await World.StartAsync("LATEKEY");
+        await w.BotDeviceReadyAsync();
+        await w.HoldAsync(true);
+        var eventId = await w.AliceSendsAsync("late");
+
+        var before = Assert.Single(await w.FollowAsync(1));
+        Assert.Equal((eventId, true, "no_key", "@alice:" + w.H.Hs.ServerName), (Str(before, "event_id"), before["undecryptable"]!.GetValue<bool>(), Str(before, "reason"), Str(before, "sender")));
+        Assert.False(before.ContainsKey("data"));
+        Assert.Equal([eventId], Pending(w.Position)); // kept in the position, for the next run
+
+        await w.HoldAsync(false);
+        var after = Assert.Single(await w.FollowAsync(1));
+
+        Assert.Equal((eventId, true, "late", true), (Str(after, "event_id"), after["decrypted_later"]!.GetValue<bool>(), Str(after["data"], "service"), after["encrypted"]!.GetValue<bool>()));
+        Assert.Empty(Pending(w.Position));
+        var next = await w.AliceSendsAsync("next");
+        var last = Assert.Single(await w.FollowAsync(1)); // exactly once: the late event is not printed a third time
+        Assert.Equal((next, "next"), (Str(last, "event_id"), Str(last["data"], "service")));
+    }
+
+    [Fact]
+    public async Task A_key_withheld_by_the_sender_is_reported_with_its_code()
+    {
+        await using var w = await World.StartAsync("WITHHELD");
+        await w.BotDeviceReadyAsync();
+        await w.Alice.BlacklistUnverifiedAsync();
+        var eventId = await w.AliceSendsAsync("secret");
+
+        var line = Assert.Single(await w.FollowAsync(1));
+
+        Assert.Equal((eventId, "withheld", "m.unverified"), (Str(line, "event_id"), Str(line, "reason"), Str(line, "withheld_code")));
+        Assert.True(line["undecryptable"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task One_time_keys_claimed_by_others_are_replenished_by_the_next_sync_step_with_a_new_fallback_key()
+    {
+        await using var w = await World.StartAsync("REFILL");
+        await w.BotDeviceReadyAsync();
+        var h = w.H;
+        Assert.Equal(50, await OneTimeKeysAsync(h, w.Bot));
+        for (var i = 0; i < 60; i++) // every one-time key, then the fallback key
+        {
+            var claim = await h.Raw.PostAsync("/_matrix/client/v3/keys/claim", new JsonObject { ["one_time_keys"] = new JsonObject { [h.Hs.BotId] = new JsonObject { [w.Bot.DeviceId] = "signed_curve25519" } } }, h.Admin.AccessToken);
+            Assert.True(claim.Code == 200, claim.ToString());
+        }
+
+        Assert.Equal(0, await OneTimeKeysAsync(h, w.Bot));
+        Assert.DoesNotContain("signed_curve25519", await UnusedFallbackAsync(h, w.Bot));
+
+        var tail = await w.CliAsync("events", "tail", w.RoomId, "--output", "json");
+
+        Assert.True(tail.ExitCode == 0, tail.ToString());
+        Assert.Equal(50, await OneTimeKeysAsync(h, w.Bot));
+        Assert.Contains("signed_curve25519", await UnusedFallbackAsync(h, w.Bot));
+    }
+
+    [Fact]
+    public async Task The_same_bot_on_a_second_host_reads_what_the_first_host_sends_encrypted()
+    {
+        await using var w = await World.StartAsync("HOST1");
+        var h = w.H;
+        var host2 = await h.Hs.LoginBotAsync("HOST2");
+        using var state2 = new TempDirectory("solti-e2ee-host2-");
+        var env2 = h.CliEnvironment(host2.AccessToken, state2);
+        var ready = await CliRunner.RunAsync(["events", "tail", w.RoomId, "--output", "json"], env2); // D2 has keys before D1 sends
+        Assert.True(ready.ExitCode == 0, ready.ToString());
+
+        var sent = await w.CliAsync("event", "send", w.RoomId, "-s", "deploy.start.v1", "-d", new JsonObject { ["service"] = "api", ["host"] = "web2", ["playbook"] = "site.yml", ["operator"] = "ci" }.ToJsonString(), "--source", "host1", "--encryption", "required", "--output", "json");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        var follow = await CliRunner.RunAsync(["events", "follow", w.RoomId, "--since", "1h", "--poll", "0.05", "--output", "json", "--count", "1"], env2);
+
+        Assert.True(follow.ExitCode == 0, follow.ToString());
+        var line = Assert.Single(Lines(follow.Stdout));
+        Assert.Equal((JsonNode.Parse(sent.Stdout)!["event_id"]!.GetValue<string>(), "api", "host1", true, "HOST1", h.Hs.BotId),
+            (Str(line, "event_id"), Str(line["data"], "service"), Str(line, "source"), line["encrypted"]!.GetValue<bool>(), Str(line, "sender_device"), Str(line, "sender")));
+        Assert.DoesNotContain(host2.AccessToken, follow.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_encrypted_room_without_a_credential_cache_is_refused_not_printed_as_nothing()
+    {
+        await using var w = await World.StartAsync("NOCACHE");
+
+        var tail = await w.CliAsync("events", "tail", w.RoomId, "--no-cache", "--output", "json");
+
+        Assert.NotEqual(0, tail.ExitCode);
+        var failure = JsonNode.Parse(tail.Stdout)!; // the failure, and nothing else
+        Assert.True(failure["failed"]!.GetValue<bool>(), tail.ToString());
+        Assert.Contains("--no-cache", Str(failure, "msg"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The bot device's one-time keys on the server (an empty <c>/keys/upload</c> answers the count).</summary>
+    private static async Task<long> OneTimeKeysAsync(LibraryHarness h, Session bot)
+    {
+        var reply = await h.Raw.PostAsync("/_matrix/client/v3/keys/upload", new JsonObject(), bot.AccessToken);
+        Assert.True(reply.Code == 200, reply.ToString());
+        return reply.Object["one_time_key_counts"]?["signed_curve25519"]?.GetValue<long>() ?? 0;
+    }
+
+    /// <summary>The bot device's unused fallback key types, from a sync that asks nothing else (it has no to-device
+    /// message waiting here). Each with its own filter: the server answers the same request again from its response
+    /// cache for a while, as Synapse does.</summary>
+    private static async Task<List<string>> UnusedFallbackAsync(LibraryHarness h, Session bot)
+    {
+        var filter = new JsonObject { ["room"] = new JsonObject { ["rooms"] = new JsonArray() }, ["account_data"] = new JsonObject { ["types"] = new JsonArray("test." + Guid.NewGuid().ToString("N")) } };
+        var reply = await h.Raw.GetAsync("/_matrix/client/v3/sync?timeout=0&filter=" + Uri.EscapeDataString(filter.ToJsonString()), bot.AccessToken);
+        Assert.True(reply.Code == 200, reply.ToString());
+        return [.. reply.Object["device_unused_fallback_key_types"]!.AsArray().Select(t => t!.GetValue<string>())];
+    }
+}
