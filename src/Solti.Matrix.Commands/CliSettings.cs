@@ -7,6 +7,7 @@ public static class CliSettings
     public static readonly Option<string?> User = new("--user", "-u") { Description = "Full user id, e.g. @bot:example.com [env: MATRIX_USER_ID]", Recursive = true };
     public static readonly Option<string?> PasswordFile = new("--password-file") { Description = "File whose first line is the password [env: MATRIX_PASSWORD holds the password itself]", Recursive = true };
     public static readonly Option<string?> DeviceId = new("--device-id") { Description = "Device to log in as (default: the cached one, else a stable id for this user, host and OS account)", Recursive = true };
+    public static readonly Option<string?> RecoveryKeyFile = new("--recovery-key-file") { Description = "File (0600) holding the bot's recovery key, with which a device signs itself on its first encrypted send [env: SOLTI_MATRIX_RECOVERY_KEY holds the key itself]", Recursive = true };
     public static readonly Option<string?> CacheDir = new("--cache-dir") { Description = "Credential cache directory (default: $XDG_STATE_HOME/solti-matrix)", Recursive = true };
 
     /// <summary><c>--encryption auto|required</c> of the commands that send: auto encrypts exactly when the room is
@@ -36,7 +37,7 @@ public static class CliSettings
 
     static CliSettings() => Output.AcceptOnlyFromAmong("text", "json");
 
-    public static IEnumerable<Option> All => [Homeserver, User, PasswordFile, DeviceId, CacheDir, NoCache, Timeout, Budget, MaxWait, Output, Insecure, Verbose, SchemaDir, OutboxPath, MasUrl, MasClientId];
+    public static IEnumerable<Option> All => [Homeserver, User, PasswordFile, RecoveryKeyFile, DeviceId, CacheDir, NoCache, Timeout, Budget, MaxWait, Output, Insecure, Verbose, SchemaDir, OutboxPath, MasUrl, MasClientId];
 
     public static Events.SchemaRegistry Schemas(ParseResult parse) =>
         Events.SchemaRegistry.Load(parse.GetValue(SchemaDir) ?? Environment.GetEnvironmentVariable("SOLTI_MATRIX_SCHEMA_DIR"));

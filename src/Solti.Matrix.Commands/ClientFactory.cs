@@ -136,7 +136,51 @@ public static class ClientFactory
         ValidateCertificates = !parse.GetValue(CliSettings.Insecure),
         Loggers = parse.GetValue(CliSettings.Verbose) ? new StderrLoggerFactory(LogLevel.Information) : null,
         Names = ("--timeout", "--budget", "--max-wait"),
+        RecoveryKey = RecoveryKey(parse),
     };
+
+    /// <summary>The recovery key of <c>--recovery-key-file</c> (a private file: 0600, the user's own, not a symbolic
+    /// link) or <c>SOLTI_MATRIX_RECOVERY_KEY</c>; null when neither is given. An error never shows the key.</summary>
+    public static Crypto.RecoveryKey? RecoveryKey(ParseResult parse)
+    {
+        var text = parse.GetValue(CliSettings.RecoveryKeyFile) is { } file ? ReadPrivateFile(file, "--recovery-key-file") : Environment.GetEnvironmentVariable("SOLTI_MATRIX_RECOVERY_KEY");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Crypto.RecoveryKey.Parse(text);
+        }
+        catch (Crypto.CryptoException e)
+        {
+            throw new ArgumentException($"{(parse.GetValue(CliSettings.RecoveryKeyFile) is { } f ? "--recovery-key-file " + f : "SOLTI_MATRIX_RECOVERY_KEY")}: {e.Message}");
+        }
+    }
+
+    /// <summary>A secret's file, refused when others may read it, it is another user's or a symbolic link.</summary>
+    private static string ReadPrivateFile(string file, string option)
+    {
+        if (Storage.UnixFileInfo.OfPath(file) is not { } info)
+        {
+            throw new ArgumentException($"{option} {file} does not exist");
+        }
+
+        if (Storage.PrivateDirectory.Distrust(file, info, isDirectory: false) is { } reason)
+        {
+            throw new ArgumentException($"{option} {file} {reason}; refusing it (chmod 600 {file})");
+        }
+
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (IOException e)
+        {
+            throw new ArgumentException($"{option} {file} cannot be read: {e.Message}");
+        }
+    }
 
     private static string? ReadPassword(string? file)
     {

@@ -25,6 +25,7 @@ public static class SoltiMatrixCommandLine
         root.Subcommands.Add(OutboxCommands.Create());
         root.Subcommands.Add(RelayCommand.Create(relay));
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(CryptoCommands.Create());
         foreach (var command in EventCommands.All())
         {
             root.Subcommands.Add(command);

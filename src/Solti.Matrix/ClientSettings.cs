@@ -34,6 +34,10 @@ public sealed record ClientSettings(Uri Homeserver)
     /// <summary>The caller's names of <see cref="Timeout"/>, <see cref="Budget"/> and <see cref="MaxWait"/>, for its errors.</summary>
     public (string Timeout, string Budget, string MaxWait) Names { get; init; } = ("timeout", "budget", "max_wait");
 
+    /// <summary>The key of the bot's secret storage, with which a device signs itself on first use
+    /// (<see cref="MatrixClientOptions.RecoveryKey"/>); null when not given.</summary>
+    public Crypto.RecoveryKey? RecoveryKey { get; init; }
+
     /// <summary>The client's options; a setting out of range is an <see cref="ArgumentException"/> naming it.</summary>
     public MatrixClientOptions Options()
     {
@@ -52,6 +56,7 @@ public sealed record ClientSettings(Uri Homeserver)
         {
             UserAgent = UserAgent ?? options.UserAgent,
             LoggerFactory = Loggers ?? options.LoggerFactory,
+            RecoveryKey = RecoveryKey,
         };
     }
 

@@ -131,6 +131,29 @@ public class MatrixClient : IDisposable
         return Sent(reply, roomId, txnId, eventType, prepared);
     }
 
+    /// <summary>Makes the bot's cross-signing identity from this device, its private keys in secret storage under a new
+    /// recovery key, returned once (<see cref="Encryption.BotIdentity"/>); <paramref name="reset"/> replaces one it has.</summary>
+    public async Task<Encryption.IdentityBootstrap> BootstrapIdentityAsync(bool reset, CancellationToken cancellationToken = default)
+    {
+        using var call = _http.BeginCall();
+        return await _encryptor.BootstrapIdentityAsync(reset, cancellationToken);
+    }
+
+    /// <summary>This device's encryption state (<see cref="Encryption.DeviceCryptoStatus"/>): public keys and counts only.</summary>
+    public async Task<Encryption.DeviceCryptoStatus> CryptoStatusAsync(CancellationToken cancellationToken = default)
+    {
+        using var call = _http.BeginCall();
+        return await _encryptor.StatusAsync(cancellationToken);
+    }
+
+    /// <summary>Starts this host's device over: the next device of its series with new keys, the old device deleted on
+    /// the server (with the password) and its crypto store removed (<see cref="Encryption.RoomEncryptor.ResetDeviceAsync"/>).</summary>
+    public async Task<(string OldDeviceId, Encryption.DeviceCryptoStatus Now)> ResetDeviceAsync(CancellationToken cancellationToken = default)
+    {
+        using var call = _http.BeginCall();
+        return await _encryptor.ResetDeviceAsync(cancellationToken);
+    }
+
     /// <summary>Events going into one room at the same moment (an outbox lane's backlog), prepared together: one read of
     /// the room, its members and their devices, one key share, each its own Megolm index (<see
     /// cref="Encryption.RoomEncryptor.PrepareManyAsync"/>). Answers the first events in order, at least one.</summary>

@@ -49,6 +49,12 @@ public sealed record MatrixClientOptions
     /// <c>Retry-After</c> dates: the system's; a test gives one it moves, so it never sleeps.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The key of the bot's secret storage (<c>recovery_key</c>, <c>--recovery-key-file</c>,
+    /// <c>SOLTI_MATRIX_RECOVERY_KEY</c>): given it, a device of the bot that its identity has not signed yet signs itself
+    /// on its first encrypted send (<see cref="Encryption.BotIdentity"/>); null leaves the device as it is. Its
+    /// <c>ToString()</c> never shows it.</summary>
+    public Crypto.RecoveryKey? RecoveryKey { get; init; }
+
     /// <summary>Replaces the network stack (tests); null uses a <see cref="SocketsHttpHandler"/>.</summary>
     public HttpMessageHandler? Transport { get; init; }
 }

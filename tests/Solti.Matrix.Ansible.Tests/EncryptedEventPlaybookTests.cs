@@ -97,6 +97,38 @@ public sealed class EncryptedEventPlaybookTests(InstalledCollection collection) 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store));
     }
 
+    /// <summary>docs/encryption.md, "The bot's identity": the bot's identity made once (the library's bootstrap, on another
+    /// device), then <c>matrix_event</c> given <c>recovery_key</c> signs its device on its first encrypted send; the key
+    /// is masked in the result and in <c>-vvv</c> output.</summary>
+    [Fact]
+    public async Task Matrix_event_given_the_recovery_key_signs_the_bots_device_with_its_identity_and_masks_the_key_everywhere()
+    {
+        var roomId = await AliceRoomAsync();
+        await JoinAsync(roomId, _bot);
+        var bootstrapState = Directory.CreateTempSubdirectory("solti-bootstrap-").FullName;
+        string recoveryKey;
+        using (var bootstrap = new ClientSettings(_hs.Server.BaseAddress).Client(new Sessions.SessionOptions { UserId = _hs.BotId, Password = TestHomeserver.BotPassword, DeviceId = "BOOTSTRAP" }, new Sessions.CredentialCache(bootstrapState)))
+        {
+            recoveryKey = (await bootstrap.BootstrapIdentityAsync(reset: false)).RecoveryKey.Encode();
+        }
+
+        Directory.Delete(bootstrapState, recursive: true);
+        var vars = new Dictionary<string, string>(Playbook.BotVars(_hs, _bot.AccessToken, roomId)) { ["recovery_key"] = recoveryKey };
+        var run = await Playbook.RunAsync(Playbook.BotEventPlay("\"signed on first use\"", "    recovery_key: \"{{ recovery_key }}\"", "  register: posted", "- name: show", "  ansible.builtin.debug:", "    var: posted"), vars, false, "-vvv");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", run.Stdout, StringComparison.Ordinal);
+        foreach (var form in new[] { recoveryKey, recoveryKey.Replace(" ", "", StringComparison.Ordinal), recoveryKey[..14] })
+        {
+            Assert.DoesNotContain(form, run.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain(form, run.Stderr, StringComparison.Ordinal);
+        }
+
+        var seen = await _alice.WaitDeviceTrustAsync(_hs.BotId, new Dictionary<string, bool> { [BotDevice] = true, ["BOOTSTRAP"] = true }, E2eeJudge.DecryptTimeout);
+        Assert.NotNull(seen["cross_signing_keys"]);
+        Assert.Equal("signed on first use", Assert.Single(await E2eeJudge.DecryptedFromAsync(_alice, roomId, _hs.BotId, BotDevice, count: 1)).Body);
+    }
+
     [Fact]
     public async Task Encryption_required_into_a_plain_room_fails_saying_so_and_sends_nothing_not_even_keys_nor_a_queued_event()
     {

@@ -217,6 +217,12 @@ public sealed class JsPeer : IAsyncDisposable
     public Task<JsonObject> DeviceInfoAsync(string userId, TimeSpan? timeout = null) =>
         SendAsync("device_info", new JsonObject { ["user_id"] = userId }, timeout);
 
+    /// <summary>Waits until the peer sees each of <paramref name="devices"/> (device id → expected) of the user signed by
+    /// its owner's cross-signing identity (js-sdk's <c>signedByOwner</c>) or not, re-checked on each device-list, key,
+    /// trust or sync change; the <c>device_info</c> that satisfied it.</summary>
+    public Task<JsonObject> WaitDeviceTrustAsync(string userId, IReadOnlyDictionary<string, bool> devices, TimeSpan? timeout = null) =>
+        SendAsync("wait_device_trust", new JsonObject { ["user_id"] = userId, ["devices"] = new JsonObject(devices.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value))) }, timeout);
+
     /// <summary>The peer's user, device, own keys, sync state and rooms.</summary>
     public Task<JsonObject> StatusAsync(TimeSpan? timeout = null) => SendAsync("status", null, timeout);
 

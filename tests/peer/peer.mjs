@@ -75,8 +75,10 @@ class CommandError extends Error {
 // Events the waits are driven by: every change that may satisfy a waiter calls changed(), which re-checks them all.
 
 const waiters = new Set();
+let changes = 0; // how many changes so far: a wait that checks asynchronously misses none between its check and its wait
 
 function changed() {
+  changes++;
   for (const waiter of [...waiters]) {
     let done;
     try {
@@ -207,6 +209,7 @@ function attach(c) {
   c.on(RoomMemberEvent.Membership, () => changed());
   c.on(CryptoEvent.DevicesUpdated, () => changed());
   c.on(CryptoEvent.KeysChanged, () => changed());
+  c.on(CryptoEvent.UserTrustStatusChanged, () => changed());
 }
 
 async function login(args) {
@@ -505,6 +508,24 @@ async function deviceInfo(args) {
   };
 }
 
+/** Waits until the peer sees each named device of a user signed by its owner's cross-signing identity (`signed_by_owner`)
+ * or not, as `devices` ({device id: true|false}) asks: checked now and again on each change (device lists, keys, trust,
+ * sync), never on a timer. The device_info that satisfied it. */
+async function waitDeviceTrust(args) {
+  const deadline = Date.now() + timeoutOf(args);
+  const want = Object.entries(args.devices ?? {});
+  for (;;) {
+    const since = changes;
+    const info = await deviceInfo({ user_id: args.user_id });
+    const seen = (id) => info.devices.find((d) => d.device_id === id)?.verification?.signed_by_owner ?? null;
+    if (want.every(([id, signed]) => seen(id) === signed)) return info;
+    const left = deadline - Date.now();
+    const failure = () => new CommandError(`devices of ${args.user_id} not as asked (signed_by_owner): want ${JSON.stringify(args.devices)}, have ${JSON.stringify(Object.fromEntries(want.map(([id]) => [id, seen(id)])))}`, { device_info: info });
+    if (left <= 0) throw failure();
+    await waitFor(() => (changes > since ? true : undefined), left, failure);
+  }
+}
+
 let stopping = false;
 
 async function stop() {
@@ -537,6 +558,7 @@ const commands = {
   send: sendMessage,
   wait_messages: waitMessages,
   device_info: deviceInfo,
+  wait_device_trust: waitDeviceTrust,
   blacklist_unverified: blacklistUnverified,
   requests: async (args) => requestLog(args),
   stop,

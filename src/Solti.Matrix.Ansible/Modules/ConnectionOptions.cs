@@ -195,6 +195,25 @@ public static class ConnectionOptions
             : throw new ModuleFailedException($"homeserver_url must be an http(s) URL such as https://matrix.example.com, got '{url}'");
     }
 
+    /// <summary>The bot's recovery key of a module that takes <c>recovery_key</c> (a device given it signs itself on its
+    /// first encrypted send), or null; a malformed one fails the task saying why, never showing it.</summary>
+    private static Crypto.RecoveryKey? RecoveryKey(AnsibleModule module)
+    {
+        if (module.Str("recovery_key") is not { Length: > 0 } text)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Crypto.RecoveryKey.Parse(text);
+        }
+        catch (Crypto.CryptoException e)
+        {
+            throw new ModuleFailedException("recovery_key: " + e.Message);
+        }
+    }
+
     /// <summary>As above, with the token to start from given explicitly (null: the cache, else a login).</summary>
     public static MatrixClient Client(AnsibleModule module, string? userId, string? password, string? deviceId, string? accessToken)
     {
@@ -210,6 +229,7 @@ public static class ConnectionOptions
             ValidateCertificates = module.Params["validate_certs"] is not JsonValue v || v.GetValue<bool>(),
             UserAgent = "solti-matrix-ansible/" + ProductVersion.Current,
             MaxSeconds = 3600, // a task never holds a play for a day
+            RecoveryKey = RecoveryKey(module),
         };
         var session = new SessionOptions
         {

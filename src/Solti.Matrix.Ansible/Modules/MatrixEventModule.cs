@@ -31,6 +31,7 @@ public sealed class MatrixEventModule : IModule
         ["state"] = new() { Default = "present", Choices = ["present", "absent"] },
         ["transaction_id"] = new(),
         ["encryption"] = new() { Default = "auto", Choices = ["auto", "required"] },
+        ["recovery_key"] = new() { NoLog = true },
     })
     {
         RequiredTogether = [["user_id", "password"], ["schema", "data"]],

@@ -15,7 +15,11 @@ public static class CanonicalJson
         _ => node?.DeepClone(),
     };
 
-    public static string Encode(JsonNode? node) => Sorted(node)?.ToJsonString() ?? "null";
+    /// <summary>The sorted JSON as signatures cover it: nothing escaped that the spec's canonical JSON writes as it is
+    /// (the default encoder writes <c>+</c> of a base64 key as <c>\u002B</c>, and no client's signature would verify).</summary>
+    public static string Encode(JsonNode? node) => Sorted(node)?.ToJsonString(Relaxed) ?? "null";
+
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>How Python's <c>%r</c> prints a decoded JSON value: <c>{'key': 'abc', 'n': 1, 'ok': True}</c>.</summary>
     public static string PythonRepr(JsonNode? node)

@@ -8,7 +8,7 @@ using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Solti.Matrix.Crypto;
 
-/// <summary>The symmetric primitives of Olm and Megolm (SHA-256, HMAC-SHA-256, HKDF-SHA-256, AES-256-CBC with PKCS#7),
+/// <summary>The symmetric primitives of Olm and Megolm (SHA-256, HMAC-SHA-256, HKDF-SHA-256, AES-256-CBC with PKCS#7) and secret storage's AES-256-CTR,
 /// all from BouncyCastle's managed code: the BCL's System.Security.Cryptography loads OpenSSL on Linux, about 3 ms at
 /// every process start, which neither the module binary nor a send that encrypts nothing should pay.</summary>
 internal static class Primitives
@@ -58,6 +58,27 @@ internal static class Primitives
         {
             throw new CryptoException(CryptoFailure.BadMessage, "the ciphertext does not decrypt (AES-CBC padding)", e);
         }
+    }
+
+    /// <summary>AES-256-CTR (encrypting and decrypting are the same): the 16-byte <paramref name="iv"/> is the first
+    /// counter block, incremented as a 128-bit big-endian number, as Web Crypto's AES-CTR with a 64-bit counter does
+    /// while the low 64 bits do not wrap (secret storage clears bit 63 of its IVs for that).</summary>
+    public static byte[] AesCtr(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> input)
+    {
+        var cipher = new SicBlockCipher(AesUtilities.CreateEngine());
+        cipher.Init(true, new ParametersWithIV(new KeyParameter(key.ToArray()), iv.ToArray()));
+        var output = new byte[input.Length];
+        Span<byte> block = stackalloc byte[16];
+        for (var at = 0; at < input.Length; at += 16)
+        {
+            var length = Math.Min(16, input.Length - at);
+            block.Clear();
+            input.Slice(at, length).CopyTo(block);
+            cipher.ProcessBlock(block, block); // the last block's padding bytes are keystream only, dropped
+            block[..length].CopyTo(output.AsSpan(at));
+        }
+
+        return output;
     }
 
     /// <summary>Equal contents, in time that does not depend on where they differ.</summary>

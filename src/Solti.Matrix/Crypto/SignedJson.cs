@@ -7,7 +7,11 @@ public static class SignedJson
 {
     /// <summary>The bytes a signature covers: <paramref name="value"/> in canonical JSON without <c>signatures</c> and
     /// <c>unsigned</c>.</summary>
-    public static byte[] SigningBytes(JsonObject value)
+    public static byte[] SigningBytes(JsonObject value) => CanonicalJson.Encode(WithoutSignatures(value));
+
+    /// <summary>A copy of <paramref name="value"/> without <c>signatures</c> and <c>unsigned</c>: what is signed, and what
+    /// a new signature of another key is uploaded on.</summary>
+    public static JsonObject WithoutSignatures(JsonObject value)
     {
         ArgumentNullException.ThrowIfNull(value);
         var signed = new JsonObject();
@@ -19,7 +23,7 @@ public static class SignedJson
             }
         }
 
-        return CanonicalJson.Encode(signed);
+        return signed;
     }
 
     /// <summary>Signs <paramref name="value"/> in place (other signatures are kept) and returns the signature.</summary>

@@ -111,6 +111,20 @@ public sealed class CryptoStore : IDisposable
         Execute("INSERT INTO outbound_group (room_id, state, created_ms, messages, shared_with) VALUES ($r, $s, $c, $m, $w) ON CONFLICT (room_id) DO UPDATE SET state = excluded.state, created_ms = excluded.created_ms, messages = excluded.messages, shared_with = excluded.shared_with",
             ("$r", record.RoomId), ("$s", record.State), ("$c", record.CreatedMs), ("$m", record.Messages), ("$w", record.SharedWith));
 
+    /// <summary>The rooms this device has an outbound Megolm session for, in order.</summary>
+    public IReadOnlyList<string> OutboundGroupRooms()
+    {
+        using var command = Command("SELECT room_id FROM outbound_group ORDER BY room_id");
+        using var reader = command.ExecuteReader();
+        var rooms = new List<string>();
+        while (reader.Read())
+        {
+            rooms.Add(reader.GetString(0));
+        }
+
+        return rooms;
+    }
+
     /// <summary>Forgets the room's outbound session: the next message starts a new one (rotation).</summary>
     public void DropOutboundGroupSession(string roomId) => Execute("DELETE FROM outbound_group WHERE room_id = $r", ("$r", roomId));
 

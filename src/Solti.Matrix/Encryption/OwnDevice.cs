@@ -30,6 +30,10 @@ internal sealed class OwnDevice(MatrixSession session)
     private static readonly TimeSpan KeyCountAge = TimeSpan.FromHours(1);
     private const string DeviceKeysUploaded = "device_keys_uploaded";
     private const string OneTimeKeysOnServer = "one_time_keys_on_server";
+
+    /// <summary>How many one-time keys the server said it holds for the device, when last asked.</summary>
+    public static long OneTimeKeysOnServerOf(CryptoStore store) =>
+        store.Setting(OneTimeKeysOnServer) is { } count ? long.Parse(count, CultureInfo.InvariantCulture) : 0;
     private const string OneTimeKeysCheckedMs = "one_time_keys_checked_ms";
 
     private readonly ILogger _logger = session.Http.Options.LoggerFactory.CreateLogger("Solti.Matrix.Encryption");
@@ -70,6 +74,12 @@ internal sealed class OwnDevice(MatrixSession session)
         return account;
     }
 
+    /// <summary>Starts the device over when an operator asks (<c>crypto reset-device</c>): the session moves to the next
+    /// device of its series, which makes new keys on its first use, and the device it leaves is deleted, as when a host
+    /// lost its keys.</summary>
+    public Task ResetAsync(string userId, string deviceId, JsonObject ownDevices, CancellationToken cancellationToken) =>
+        MoveAsync(userId, new Series(session.DeviceSeriesBase(userId), deviceId, ownDevices), $"a reset of device {deviceId} of {userId} was asked", cancellationToken);
+
     /// <summary>Whether this device's keys were ever uploaded from this store (the reading side settles the device
     /// with <see cref="SettleAsync"/> until they were).</summary>
     public static bool Uploaded(CryptoStore store) => store.Account is not null && store.Setting(DeviceKeysUploaded) is not null;
@@ -109,7 +119,7 @@ internal sealed class OwnDevice(MatrixSession session)
         }
 
         var checkedMs = store.Setting(OneTimeKeysCheckedMs) is { } at ? long.Parse(at, CultureInfo.InvariantCulture) : 0;
-        var known = store.Setting(OneTimeKeysOnServer) is { } count ? long.Parse(count, CultureInfo.InvariantCulture) : 0;
+        var known = OneTimeKeysOnServerOf(store);
         if (known < OneTimeKeys / 2)
         {
             account.GenerateOneTimeKeys(Math.Max(0, OneTimeKeys - (int)known - account.UnpublishedOneTimeKeyCount)); // not again for keys made before an upload that failed

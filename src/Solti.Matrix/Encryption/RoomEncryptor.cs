@@ -42,7 +42,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     public async Task<IReadOnlyList<PreparedEvent>> PrepareManyAsync(string roomId, IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(events.Count);
-        var identity = new Lazy<Task<(string? UserId, string? DeviceId)>>(() => DeviceRequests.KnownIdentityAsync(session, cancellationToken)); // whoami at most once
+        var identity = OwnIdentity(cancellationToken); // whoami at most once
         var settings = await RoomSettingsAsync(roomId, cancellationToken) ?? await RememberedSettingsAsync(roomId, identity, cancellationToken);
         if (settings is null)
         {
@@ -61,6 +61,103 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
             throw new EncryptionException($"{roomId} is encrypted, and encrypting needs the device's keys kept in the credential cache, which this run does not use (--no-cache, or no token_cache): nothing was sent, never in plaintext");
         }
 
+        var settingsText = settings.ToJsonString();
+        using (var device = await SettleAsync(identity, async store =>
+        {
+            if (store.EncryptedRoom(roomId) != settingsText)
+            {
+                store.RememberEncryptedRoom(roomId, settingsText);
+            }
+
+            return await ReadersAsync(roomId, cancellationToken);
+        }, cancellationToken))
+        {
+            var (recipients, withheld) = Recipients(device, device.DeviceKeys);
+            var outbound = Rotate(device, roomId, settings, recipients);
+            await ShareAsync(device, roomId, outbound, recipients, withheld, cancellationToken);
+
+            var room = new List<PreparedEvent>();
+            var left = Math.Max(1, RotationMessages(settings) - outbound.Record.Messages);
+            foreach (var (type, content, _) in events.Take((int)Math.Min(left, events.Count)))
+            {
+                var ciphertext = outbound.Session.Encrypt(EncryptedContent.MegolmPlaintext(roomId, type, content));
+                var encrypted = EncryptedContent.Room(device.Account.Curve25519Key, device.DeviceId, outbound.Session.SessionId, ciphertext);
+                if (content["m.relates_to"] is JsonObject relation)
+                {
+                    encrypted["m.relates_to"] = relation.DeepClone(); // in the clear, as the spec says, for later relations
+                }
+
+                room.Add(new PreparedEvent("m.room.encrypted", encrypted, Encrypted: true, [.. withheld.Select(w => w.Describe())]));
+            }
+
+            // The ratchet moved past these indexes: on disk before any of the events leaves, so no index is ever used twice.
+            device.Store.SaveOutboundGroupSession(outbound.Record with { State = outbound.Session.ToJson().ToJsonString(), Messages = outbound.Record.Messages + room.Count });
+            return room;
+        }
+    }
+
+    /// <summary>Makes the bot's cross-signing identity from this device (<see cref="BotIdentity"/>); <paramref name="reset"/>
+    /// replaces one it has.</summary>
+    public async Task<IdentityBootstrap> BootstrapIdentityAsync(bool reset, CancellationToken cancellationToken)
+    {
+        using var device = await SettleAsync(OwnIdentity(cancellationToken), NoOtherUsers, cancellationToken);
+        return await new BotIdentity(session).BootstrapAsync(device, reset, null, cancellationToken);
+    }
+
+    /// <summary>This device's encryption state, once settled (its keys uploaded when the server has none): no private key.</summary>
+    public async Task<DeviceCryptoStatus> StatusAsync(CancellationToken cancellationToken)
+    {
+        using var device = await SettleAsync(OwnIdentity(cancellationToken), NoOtherUsers, cancellationToken);
+        return new DeviceCryptoStatus(device.UserId, device.DeviceId, device.Account.Ed25519Key, device.Account.Curve25519Key,
+            BotIdentity.IsSigned(device), BotIdentity.MasterKeyOf(device), OwnDevice.OneTimeKeysOnServerOf(device.Store), device.Store.OutboundGroupRooms());
+    }
+
+    /// <summary>Starts this host's device over (<see cref="OwnDevice.ResetAsync"/>): the next device of its series, the
+    /// old one deleted on the server and its crypto store removed; the new device settled (new keys uploaded, signed
+    /// given a recovery key). The old device's id and the new device's state.</summary>
+    public async Task<(string OldDeviceId, DeviceCryptoStatus Now)> ResetDeviceAsync(CancellationToken cancellationToken)
+    {
+        if (session.CannotMoveDevice() is { } cannot)
+        {
+            throw new EncryptionException($"a reset moves the bot to the next device of its series, and this session cannot move: {cannot}; give it its password (--user and --password-file, or MATRIX_USER_ID and MATRIX_PASSWORD)");
+        }
+
+        var (knownUser, knownDevice) = await DeviceRequests.KnownIdentityAsync(session, cancellationToken);
+        var userId = knownUser ?? throw new EncryptionException("whoami answered without user_id");
+        var deviceId = knownDevice ?? throw new EncryptionException("this token has no device: there is no device to reset");
+        var kept = cache ?? throw new EncryptionException("the device's crypto store is kept in the credential cache, which this run does not use (--no-cache)");
+        string oldStore;
+        using (var store = await CryptoStore.OpenAsync(kept, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken))
+        {
+            var query = await DeviceRequests.QueryKeysAsync(session, [userId], cancellationToken, whole: true);
+            await _own.ResetAsync(userId, deviceId, query["device_keys"]?[userId] as JsonObject ?? [], cancellationToken);
+            oldStore = store.Path;
+        }
+
+        foreach (var file in new[] { oldStore, oldStore + "-wal", oldStore + "-shm" }.Where(File.Exists))
+        {
+            File.Delete(file);
+        }
+
+        return (deviceId, await StatusAsync(cancellationToken));
+    }
+
+    private Lazy<Task<(string? UserId, string? DeviceId)>> OwnIdentity(CancellationToken cancellationToken) => new(() => DeviceRequests.KnownIdentityAsync(session, cancellationToken));
+
+    private static Task<IEnumerable<string>> NoOtherUsers(CryptoStore store) => Task.FromResult(Enumerable.Empty<string>());
+
+    /// <summary>The bot's own device settled under its crypto lock (<see cref="OwnDevice"/>: its keys on the server as
+    /// in its store, moved to the next device of its series when this host lost them), with what <c>/keys/query</c>
+    /// answered for the user and for the users <paramref name="prepare"/> names (called first, under the lock, each time
+    /// the device is tried); given a recovery key, the device is signed by the bot's identity on first use
+    /// (<see cref="BotIdentity"/>). Disposing it releases the lock.</summary>
+    internal async Task<DeviceContext> SettleAsync(Lazy<Task<(string? UserId, string? DeviceId)>> identity, Func<CryptoStore, Task<IEnumerable<string>>> prepare, CancellationToken cancellationToken)
+    {
+        if (cache is null)
+        {
+            throw new EncryptionException("the device's keys are kept in the credential cache, which this run does not use (--no-cache, or no token_cache)");
+        }
+
         var (knownUser, knownDevice) = await identity.Value;
         var userId = knownUser ?? throw new EncryptionException("whoami answered without user_id");
         var deviceId = knownDevice ?? throw new EncryptionException("this token has no device (a token minted without one): encrypting needs a device with its own keys; use a token bound to a device, or a password login");
@@ -71,50 +168,40 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
                 throw new EncryptionException($"the device of {userId} changed {moves} times while this send prepared (now {deviceId}): nothing was sent, never in plaintext");
             }
 
-            using var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
-            var settingsText = settings.ToJsonString();
-            if (store.EncryptedRoom(roomId) != settingsText)
+            var store = await CryptoStore.OpenAsync(cache, session.Http.Options.Homeserver, userId, deviceId, LockTimeout, cancellationToken);
+            try
             {
-                store.RememberEncryptedRoom(roomId, settingsText);
-            }
-
-            var readers = await ReadersAsync(roomId, cancellationToken);
-            var keys = await DeviceRequests.QueryKeysAsync(session, [.. readers, userId], cancellationToken);
-            if (session.DeviceId is { } now && now != deviceId)
-            {
-                deviceId = now; // the token was renewed on another device: another process of this host moved this one
-                continue;
-            }
-
-            var nowMs = session.Http.Options.Time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (await _own.SettleAsync(store, userId, deviceId, keys[userId] as JsonObject ?? [], nowMs, cancellationToken) is not { } account)
-            {
-                deviceId = session.DeviceId!; // moved to the next device of the series
-                continue;
-            }
-
-            var device = new DeviceContext(store, userId, deviceId, account, nowMs);
-            var (recipients, withheld) = Recipients(device, keys);
-            var outbound = Rotate(device, roomId, settings, recipients);
-            await ShareAsync(device, roomId, outbound, recipients, withheld, cancellationToken);
-
-            var room = new List<PreparedEvent>();
-            var left = Math.Max(1, RotationMessages(settings) - outbound.Record.Messages);
-            foreach (var (type, content, _) in events.Take((int)Math.Min(left, events.Count)))
-            {
-                var ciphertext = outbound.Session.Encrypt(EncryptedContent.MegolmPlaintext(roomId, type, content));
-                var encrypted = EncryptedContent.Room(device.Account.Curve25519Key, deviceId, outbound.Session.SessionId, ciphertext);
-                if (content["m.relates_to"] is JsonObject relation)
+                var others = await prepare(store);
+                var query = await DeviceRequests.QueryKeysAsync(session, [.. others, userId], cancellationToken, whole: true);
+                var keys = query["device_keys"] as JsonObject ?? [];
+                if (session.DeviceId is { } now && now != deviceId)
                 {
-                    encrypted["m.relates_to"] = relation.DeepClone(); // in the clear, as the spec says, for later relations
+                    deviceId = now; // the token was renewed on another device: another process of this host moved this one
+                    store.Dispose();
+                    continue;
                 }
 
-                room.Add(new PreparedEvent("m.room.encrypted", encrypted, Encrypted: true, [.. withheld.Select(w => w.Describe())]));
-            }
+                var nowMs = session.Http.Options.Time.GetUtcNow().ToUnixTimeMilliseconds();
+                if (await _own.SettleAsync(store, userId, deviceId, keys[userId] as JsonObject ?? [], nowMs, cancellationToken) is not { } account)
+                {
+                    deviceId = session.DeviceId!; // moved to the next device of the series
+                    store.Dispose();
+                    continue;
+                }
 
-            // The ratchet moved past these indexes: on disk before any of the events leaves, so no index is ever used twice.
-            store.SaveOutboundGroupSession(outbound.Record with { State = outbound.Session.ToJson().ToJsonString(), Messages = outbound.Record.Messages + room.Count });
-            return room;
+                var device = new DeviceContext(store, userId, deviceId, account, nowMs, query);
+                if (session.Http.Options.RecoveryKey is { } recoveryKey)
+                {
+                    await new BotIdentity(session).SignOnFirstUseAsync(device, recoveryKey, cancellationToken);
+                }
+
+                return device;
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
         }
     }
 
@@ -122,7 +209,7 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     /// it encrypted (encryption can never be turned off). The readers' question (<see cref="RoomDecryptor"/>).</summary>
     public async Task<bool> IsEncryptedAsync(string roomId, CancellationToken cancellationToken)
     {
-        var identity = new Lazy<Task<(string? UserId, string? DeviceId)>>(() => DeviceRequests.KnownIdentityAsync(session, cancellationToken));
+        var identity = OwnIdentity(cancellationToken);
         return await RoomSettingsAsync(roomId, cancellationToken) is not null || await RememberedSettingsAsync(roomId, identity, cancellationToken) is not null;
     }
 
@@ -334,7 +421,14 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
     private static void Add(JsonObject map, string userId, string deviceId, JsonNode value) => DeviceRequests.Add(map, userId, deviceId, value);
 
     /// <summary>What this device is while it holds its crypto lock.</summary>
-    private sealed record DeviceContext(CryptoStore Store, string UserId, string DeviceId, OlmAccount Account, long NowMs);
+    internal sealed record DeviceContext(CryptoStore Store, string UserId, string DeviceId, OlmAccount Account, long NowMs, JsonObject Query) : IDisposable
+    {
+        /// <summary>What <c>/keys/query</c> listed: user id → device id → device keys.</summary>
+        public JsonObject DeviceKeys => Query["device_keys"] as JsonObject ?? [];
+
+        /// <summary>Releases the device's crypto lock.</summary>
+        public void Dispose() => Store.Dispose();
+    }
 
     /// <summary>The room's outbound session in use, its stored record and the devices it was shared with.</summary>
     private sealed class Outbound(MegolmOutboundSession session, OutboundGroupRecord record, HashSet<string> sharedWith)
@@ -352,3 +446,14 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         public string Describe() => $"{UserId} {DeviceId} ({RoomKeyContent.Code(Code)}: {Reason})";
     }
 }
+
+/// <summary>A device's encryption state as <c>crypto status</c> shows it: public keys and counts only.</summary>
+/// <param name="UserId">The bot.</param>
+/// <param name="DeviceId">This host's device.</param>
+/// <param name="Ed25519Key">Its signing key.</param>
+/// <param name="Curve25519Key">Its Olm identity key.</param>
+/// <param name="CrossSigned">Whether the homeserver lists it signed by the bot's self-signing key, itself signed by the master key.</param>
+/// <param name="MasterKey">The bot's master key as the server lists it, or null without an identity.</param>
+/// <param name="OneTimeKeysOnServer">The server's count of its one-time keys, when last asked.</param>
+/// <param name="OutboundRooms">The rooms it has an outbound Megolm session for.</param>
+public sealed record DeviceCryptoStatus(string UserId, string DeviceId, string Ed25519Key, string Curve25519Key, bool CrossSigned, string? MasterKey, long OneTimeKeysOnServer, IReadOnlyList<string> OutboundRooms);

@@ -39,6 +39,10 @@ public class MatrixException : Exception
     /// <see cref="Errcode"/> is then one the library chose, not the server's.</summary>
     public bool HasMatrixBody { get; init; } = true;
 
+    /// <summary>The server's user-interactive authentication (a 401 whose body has <c>flows</c>): the flows, the
+    /// <c>session</c>, the stages' <c>params</c> and those <c>completed</c>; null for any other failure.</summary>
+    public JsonObject? UserInteractiveAuth { get; init; }
+
     /// <summary>The server serves no such endpoint (<see cref="FailureClassification.IsUnserved"/>: <c>M_UNRECOGNIZED</c>
     /// with 400, 404 or 405, or a 404/405 that is not a Matrix error; on Synapse with MAS, what MAS owns).</summary>
     public bool IsUnrecognized => FailureClassification.IsUnserved(Status, Errcode, HasMatrixBody);

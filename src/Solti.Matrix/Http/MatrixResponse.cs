@@ -23,7 +23,7 @@ public sealed record MatrixResponse(int Status, JsonNode? Body, TimeSpan? AskedW
         var obj = Body as JsonObject;
         var error = ErrorText(obj) ?? $"HTTP {Status} without a Matrix error body";
         bool? soft = obj?["soft_logout"] is JsonValue s && s.TryGetValue<bool>(out var b) ? b : null;
-        return new MatrixException(Status, Errcode, note is null ? error : $"{error}; {note}", soft, Status == 429 ? AskedWait : null) { HasMatrixBody = ServerErrcode is not null };
+        return new MatrixException(Status, Errcode, note is null ? error : $"{error}; {note}", soft, Status == 429 ? AskedWait : null) { HasMatrixBody = ServerErrcode is not null, UserInteractiveAuth = Status == 401 && obj?["flows"] is JsonArray ? (JsonObject)obj.DeepClone() : null };
     }
 
     /// <summary>The error text of a body in any of the shapes the servers we speak to use: Matrix's <c>error</c> (with

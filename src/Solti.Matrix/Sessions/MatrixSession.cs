@@ -462,7 +462,7 @@ public sealed class MatrixSession : ITokenSource
     /// <summary>Why this session cannot move to another device (a password login on a new device id, remembered in the
     /// credential cache), or null when it can.</summary>
     public string? CannotMoveDevice() =>
-        _options.UserId is null || string.IsNullOrEmpty(_options.Password) ? "it has no password (an access token alone is bound to its device)"
+        !HasPassword ? "it has no password (an access token alone is bound to its device)"
         : _cache is null ? "it keeps no credential cache to remember the new device in"
         : null;
 
@@ -509,6 +509,34 @@ public sealed class MatrixSession : ITokenSource
         };
         await SendAsync(MatrixRequest.Post(MatrixPath.Client + "/delete_devices", body), cancellationToken);
     }
+
+    /// <summary>Posts <paramref name="body"/> to <paramref name="path"/>, answering the user-interactive authentication
+    /// the homeserver asks (the first upload of cross-signing keys on Synapse 1.67, replacing them on any) with the
+    /// password: the same body again with <c>auth</c> <c>m.login.password</c> in the server's <c>session</c>. When the
+    /// server asks a stage the session cannot give (it has no password, or no flow is the password alone), its refusal is
+    /// thrown as it came: <see cref="MatrixException.UserInteractiveAuth"/> says what it asked.</summary>
+    public async Task<JsonNode> PostWithPasswordAuthAsync(string path, JsonObject body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAsync(MatrixRequest.Post(path, body), cancellationToken);
+        }
+        catch (MatrixException e) when (e.UserInteractiveAuth is { } asked && HasPassword && OffersPasswordAlone(asked))
+        {
+            var auth = LoginApi.PasswordAuth(_options.UserId!, _options.Password!);
+            auth["session"] = asked["session"]?.DeepClone();
+            var again = (JsonObject)body.DeepClone();
+            again["auth"] = auth;
+            return await SendAsync(MatrixRequest.Post(path, again), cancellationToken);
+        }
+    }
+
+    /// <summary>Whether the session has the user's password (for a login or a user-interactive authentication).</summary>
+    public bool HasPassword => _options.UserId is not null && !string.IsNullOrEmpty(_options.Password);
+
+    /// <summary>Whether a user-interactive authentication offers a flow that is the password alone.</summary>
+    public static bool OffersPasswordAlone(JsonObject asked) =>
+        asked["flows"] is JsonArray flows && flows.Any(f => f?["stages"] is JsonArray stages && stages.Count == 1 && stages[0] is JsonValue stage && stage.TryGetValue<string>(out var name) && name == "m.login.password");
 
     /// <summary>The same id for the same user on the same host and OS account, so even a lost cache never adds a device.</summary>
     public static string StableDeviceId(string userId)

@@ -25,7 +25,7 @@ public static class CliRunner
     /// runner's own environment are removed (and <c>NO_COLOR</c>, <c>COLUMNS</c>), then <paramref name="env"/> is applied.</summary>
     public static void UseEnvironment(ProcessStartInfo start, IReadOnlyDictionary<string, string?>? env)
     {
-        foreach (var name in new[] { "MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID", "MATRIX_PASSWORD", "NO_COLOR", "COLUMNS" })
+        foreach (var name in new[] { "MATRIX_HOMESERVER_URL", "MATRIX_ACCESS_TOKEN", "MATRIX_USER_ID", "MATRIX_PASSWORD", "SOLTI_MATRIX_RECOVERY_KEY", "NO_COLOR", "COLUMNS" })
         {
             start.Environment.Remove(name);
         }
