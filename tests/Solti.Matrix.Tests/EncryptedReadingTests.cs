@@ -91,7 +91,7 @@ public sealed class EncryptedReadingTests
     private static string Str(JsonNode? node, string name) => node?[name]?.GetValue<string>() ?? "";
 
     [Fact]
-    public async Task Follow_prints_the_events_js_sdk_encrypted_decrypted_in_order_once_across_a_restart()
+    public async Task Follow_prints_the_events_js_sdk_encrypted_decrypted_in_order_once_across_a_restart_and_a_kill()
     {
         await using var w = await World.StartAsync("READER");
         await w.BotDeviceReadyAsync();
@@ -104,9 +104,21 @@ public sealed class EncryptedReadingTests
         var first = await w.FollowAsync(2);
         var second = await w.FollowAsync(1);
 
+        // Killed mid-stream (SIGKILL, once its position holds the last line it printed) and started again.
+        await using (var killed = FollowerProcess.Start(["events", "follow", w.RoomId, "--position-file", w.Position, "--poll", "0.05", "--output", "json"], w.Env))
+        {
+            sent.Add(await w.AliceSendsAsync("d"));
+            sent.Add(await w.AliceSendsAsync("e"));
+            second.AddRange(await killed.ReadLinesAsync(2));
+            await killed.KillOnceSavedAsync(w.H, w.Bot.AccessToken, w.Position, sent[^1]);
+        }
+
+        sent.Add(await w.AliceSendsAsync("f"));
+        second.AddRange(await w.FollowAsync(1));
+
         var lines = first.Concat(second).ToList();
         Assert.Equal(sent, lines.Select(l => Str(l, "event_id")));
-        Assert.Equal(["a", "b", "c"], lines.Select(l => Str(l["data"], "service")));
+        Assert.Equal(["a", "b", "c", "d", "e", "f"], lines.Select(l => Str(l["data"], "service")));
         Assert.All(lines, l => Assert.Equal(
             (true, "ALICEJS", "not_signed_by_owner", "@alice:" + w.H.Hs.ServerName, "deploy.start.v1"),
             (l["encrypted"]!.GetValue<bool>(), Str(l, "sender_device"), Str(l, "trust"), Str(l, "sender"), Str(l, "schema"))));
@@ -153,30 +165,41 @@ public sealed class EncryptedReadingTests
     }
 
     [Fact]
-    public async Task One_time_keys_claimed_by_others_are_replenished_by_the_next_sync_step_with_a_new_fallback_key()
+    public async Task Two_hundred_one_time_keys_claimed_by_others_are_replenished_by_the_sync_steps_with_a_new_fallback_key()
     {
         await using var w = await World.StartAsync("REFILL");
         await w.BotDeviceReadyAsync();
         var h = w.H;
-        Assert.Equal(50, await OneTimeKeysAsync(h, w.Bot));
-        for (var i = 0; i < 60; i++) // every one-time key, then the fallback key
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        for (var round = 0; round < 4; round++) // 4 × 50: every one-time key on the server each round, then the fallback key
         {
-            var claim = await h.Raw.PostAsync("/_matrix/client/v3/keys/claim", new JsonObject { ["one_time_keys"] = new JsonObject { [h.Hs.BotId] = new JsonObject { [w.Bot.DeviceId] = "signed_curve25519" } } }, h.Admin.AccessToken);
-            Assert.True(claim.Code == 200, claim.ToString());
+            Assert.Equal(50, await OneTimeKeysAsync(h, w.Bot));
+            for (var i = 0; i < 52; i++)
+            {
+                var claim = await h.Raw.PostAsync("/_matrix/client/v3/keys/claim", new JsonObject { ["one_time_keys"] = new JsonObject { [h.Hs.BotId] = new JsonObject { [w.Bot.DeviceId] = "signed_curve25519" } } }, h.Admin.AccessToken);
+                Assert.True(claim.Code == 200, claim.ToString());
+                var key = Assert.Single(claim.Object["one_time_keys"]![h.Hs.BotId]![w.Bot.DeviceId]!.AsObject());
+                if (key.Value!["fallback"] is null)
+                {
+                    Assert.True(claimed.Add(key.Key), $"one-time key {key.Key} handed out twice");
+                }
+            }
+
+            Assert.Equal(0, await OneTimeKeysAsync(h, w.Bot));
+            Assert.DoesNotContain("signed_curve25519", await UnusedFallbackAsync(h, w.Bot));
+
+            var tail = await w.CliAsync("events", "tail", w.RoomId, "--output", "json");
+
+            Assert.True(tail.ExitCode == 0, tail.ToString());
+            Assert.Contains("signed_curve25519", await UnusedFallbackAsync(h, w.Bot));
         }
 
-        Assert.Equal(0, await OneTimeKeysAsync(h, w.Bot));
-        Assert.DoesNotContain("signed_curve25519", await UnusedFallbackAsync(h, w.Bot));
-
-        var tail = await w.CliAsync("events", "tail", w.RoomId, "--output", "json");
-
-        Assert.True(tail.ExitCode == 0, tail.ToString());
+        Assert.Equal(200, claimed.Count);
         Assert.Equal(50, await OneTimeKeysAsync(h, w.Bot));
-        Assert.Contains("signed_curve25519", await UnusedFallbackAsync(h, w.Bot));
     }
 
     [Fact]
-    public async Task The_same_bot_on_a_second_host_reads_what_the_first_host_sends_encrypted()
+    public async Task The_same_bot_on_a_second_host_reads_what_the_first_host_sends_encrypted_signed_by_the_bots_identity()
     {
         await using var w = await World.StartAsync("HOST1");
         var h = w.H;
@@ -186,14 +209,19 @@ public sealed class EncryptedReadingTests
         var ready = await CliRunner.RunAsync(["events", "tail", w.RoomId, "--output", "json"], env2); // D2 has keys before D1 sends
         Assert.True(ready.ExitCode == 0, ready.ToString());
 
+        // The bot's identity, made on host 1, which signs its own device on its first encrypted send given the key.
+        var bootstrap = await w.CliAsync("crypto", "bootstrap", "--output", "json");
+        Assert.True(bootstrap.ExitCode == 0, bootstrap.ToString());
+        w.Env["SOLTI_MATRIX_RECOVERY_KEY"] = Str(JsonNode.Parse(bootstrap.Stdout), "recovery_key");
+
         var sent = await w.CliAsync("event", "send", w.RoomId, "-s", "deploy.start.v1", "-d", new JsonObject { ["service"] = "api", ["host"] = "web2", ["playbook"] = "site.yml", ["operator"] = "ci" }.ToJsonString(), "--source", "host1", "--encryption", "required", "--output", "json");
         Assert.True(sent.ExitCode == 0, sent.ToString());
         var follow = await CliRunner.RunAsync(["events", "follow", w.RoomId, "--since", "1h", "--poll", "0.05", "--output", "json", "--count", "1"], env2);
 
         Assert.True(follow.ExitCode == 0, follow.ToString());
         var line = Assert.Single(Lines(follow.Stdout));
-        Assert.Equal((JsonNode.Parse(sent.Stdout)!["event_id"]!.GetValue<string>(), "api", "host1", true, "HOST1", h.Hs.BotId),
-            (Str(line, "event_id"), Str(line["data"], "service"), Str(line, "source"), line["encrypted"]!.GetValue<bool>(), Str(line, "sender_device"), Str(line, "sender")));
+        Assert.Equal((JsonNode.Parse(sent.Stdout)!["event_id"]!.GetValue<string>(), "api", "host1", true, "HOST1", h.Hs.BotId, "signed_by_owner"),
+            (Str(line, "event_id"), Str(line["data"], "service"), Str(line, "source"), line["encrypted"]!.GetValue<bool>(), Str(line, "sender_device"), Str(line, "sender"), Str(line, "trust")));
         Assert.DoesNotContain(host2.AccessToken, follow.Stderr, StringComparison.Ordinal);
     }
 
