@@ -210,6 +210,53 @@ public sealed class BotIdentityTests
     }
 
     [Fact]
+    public async Task On_MAS_a_reset_waits_for_the_approval_in_a_browser_and_the_refused_one_leaves_the_identity_readable_with_its_key()
+    {
+        await using var h = await LibraryHarness.StartAsync(o => o with { AuthenticationService = TestHomeserver.Mas() });
+        var states = new List<TempDirectory>();
+        Dictionary<string, string?> Host(string recoveryKey = "")
+        {
+            var state = new TempDirectory("solti-identity-mas-");
+            states.Add(state);
+            var env = h.CliEnvironment("", state);
+            env.Remove("MATRIX_ACCESS_TOKEN");
+            env["MATRIX_USER_ID"] = h.Hs.BotId;
+            env["MATRIX_PASSWORD"] = TestHomeserver.BotPassword; // a password login through MAS's compatibility layer
+            env["SOLTI_MATRIX_RECOVERY_KEY"] = recoveryKey;
+            return env;
+        }
+
+        try
+        {
+            var hostA = Host();
+            var made = Json(await CliRunner.RunAsync(["crypto", "bootstrap", "--device-id", "MASA", "--output", "json"], hostA)); // a first upload: no approval
+            var refused = await CliRunner.RunAsync(["crypto", "bootstrap", "--reset", "--device-id", "MASA", "--output", "json"], hostA);
+
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("account/?action=org.matrix.cross_signing_reset", refused.Output, StringComparison.Ordinal);
+            Assert.Contains("approve", refused.Output, StringComparison.Ordinal);
+            var recoveryKey = made["recovery_key"]!.GetValue<string>();
+            var hostB = Json(await CliRunner.RunAsync(["crypto", "status", "--device-id", "MASB", "--output", "json"], Host(recoveryKey)));
+            Assert.Equal((true, made["master_key"]!.GetValue<string>()), (hostB["cross_signed"]!.GetValue<bool>(), hostB["master_key"]!.GetValue<string>())); // the refused reset changed nothing
+
+            var approve = await h.Raw.PostAsync($"/_synapse/admin/v1/users/{MatrixTestClient.Enc(h.Hs.BotId)}/_allow_cross_signing_replacement_without_uia", new JsonObject(), h.Admin.AccessToken);
+            Assert.True(approve.Code == 200, approve.ToString());
+            var reset = Json(await CliRunner.RunAsync(["crypto", "bootstrap", "--reset", "--device-id", "MASA", "--output", "json"], hostA));
+            Assert.True(reset["replaced"]!.GetValue<bool>());
+            Assert.NotEqual(made["master_key"]!.GetValue<string>(), reset["master_key"]!.GetValue<string>());
+            var hostC = Json(await CliRunner.RunAsync(["crypto", "status", "--device-id", "MASC", "--output", "json"], Host(reset["recovery_key"]!.GetValue<string>())));
+            Assert.Equal((true, reset["master_key"]!.GetValue<string>()), (hostC["cross_signed"]!.GetValue<bool>(), hostC["master_key"]!.GetValue<string>()));
+            var stale = await CliRunner.RunAsync(["crypto", "status", "--device-id", "MASD", "--output", "json"], Host(recoveryKey));
+            Assert.NotEqual(0, stale.ExitCode); // the old key opens nothing now
+            Assert.DoesNotContain(recoveryKey, stale.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            states.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task A_wrong_recovery_key_fails_the_send_naming_the_option_without_echoing_the_key_and_a_shared_key_file_is_refused()
     {
         await using var w = await World.StartAsync();

@@ -20,10 +20,11 @@ public sealed record IdentityBootstrap(RecoveryKey RecoveryKey, string MasterKey
 /// <list type="bullet">
 /// <item>bootstrap: three new keys (<see cref="CrossSigningKeys"/>) and a new recovery key; the private keys go into
 /// secret storage as Element keeps them (account data <c>m.secret_storage.key.{id}</c> with the key check,
-/// <c>m.cross_signing.master|self_signing|user_signing</c> encrypted, <c>m.secret_storage.default_key</c>), all written
-/// before the public keys are uploaded (<c>/keys/device_signing/upload</c>, with the password when the homeserver asks
-/// user-interactive authentication); then the self-signing key signs this device and the device signs the master key
-/// (<c>/keys/signatures/upload</c>);</item>
+/// <c>m.cross_signing.master|self_signing|user_signing</c> encrypted), written before the public keys are uploaded
+/// (<c>/keys/device_signing/upload</c>, with the password when the homeserver asks user-interactive authentication), on
+/// a reset staged beside the current identity's so that a refused upload changes nothing; then
+/// <c>m.secret_storage.default_key</c> names the new key, the self-signing key signs this device and the device signs
+/// the master key (<c>/keys/signatures/upload</c>);</item>
 /// <item>sign on first use: a device given the recovery key whose keys the self-signing key the server lists has not
 /// signed reads that key from secret storage (the key check first) and signs itself; the store remembers which
 /// self-signing key signed it, so a later send of the device asks nothing more.</item>
@@ -75,14 +76,24 @@ public sealed class BotIdentity
         var description = SecretStorage.KeyDescription(recoveryKey, random);
         description["name"] = "solti-matrix";
         await PutAccountDataAsync(device.UserId, KeyPrefix + keyId, description, cancellationToken);
-        foreach (var (name, secret) in keys.Secrets())
+        var secrets = keys.Secrets().Select(s => (s.Name, Item: SecretStorage.Encrypt(recoveryKey, s.Name, s.Secret, random))).ToList();
+        var replacedSecrets = false;
+        foreach (var (name, item) in secrets)
         {
-            var item = SecretStorage.Encrypt(recoveryKey, name, secret, random);
-            await PutAccountDataAsync(device.UserId, name, new JsonObject { ["encrypted"] = new JsonObject { [keyId] = item } }, cancellationToken);
+            // Staged beside what the secret holds now (the current identity's, under the current key, which stays the
+            // default until the new keys are uploaded): a refused upload leaves the current identity readable as before.
+            var staged = (await GetAccountDataAsync(device.UserId, name, cancellationToken))?["encrypted"]?.DeepClone() as JsonObject ?? [];
+            replacedSecrets |= staged.Count > 0;
+            staged[keyId] = item.DeepClone();
+            await PutAccountDataAsync(device.UserId, name, new JsonObject { ["encrypted"] = staged }, cancellationToken);
         }
 
-        await PutAccountDataAsync(device.UserId, DefaultKey, new JsonObject { ["key"] = keyId }, cancellationToken);
         await UploadKeysAsync(device.UserId, keys.UploadBody(), replacing: existing is not null, cancellationToken);
+        await PutAccountDataAsync(device.UserId, DefaultKey, new JsonObject { ["key"] = keyId }, cancellationToken);
+        foreach (var (name, item) in replacedSecrets ? secrets : [])
+        {
+            await PutAccountDataAsync(device.UserId, name, new JsonObject { ["encrypted"] = new JsonObject { [keyId] = item } }, cancellationToken); // the old identity's copies go
+        }
 
         var ownKeys = device.Account.DeviceKeysForUpload(device.UserId, device.DeviceId); // as uploaded: Ed25519 signatures are deterministic
         var master = CrossSigningKeys.KeyObject(device.UserId, "master", keys.Master.PublicKey);
@@ -177,7 +188,7 @@ public sealed class BotIdentity
         {
             if (asked["params"]?[stage]?["url"] is JsonValue url && url.TryGetValue<string>(out var approve))
             {
-                return $"the homeserver's account service (MAS) lets {userId} {what} its cross-signing keys only once that is approved in a browser: open {approve} signed in as {userId}, approve the reset, then run solti-matrix crypto bootstrap{(replacing ? " --reset" : "")} again (within the time it allows); the secrets were written to secret storage, nothing else changed";
+                return $"the homeserver's account service (MAS) lets {userId} {what} its cross-signing keys only once that is approved in a browser: open {approve} signed in as {userId}, approve the reset, then run solti-matrix crypto bootstrap{(replacing ? " --reset" : "")} again (within the time it allows); the new keys wait in secret storage beside the current ones, which the current recovery key still opens; nothing else changed";
             }
         }
 
