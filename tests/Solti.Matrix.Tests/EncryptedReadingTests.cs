@@ -151,6 +151,27 @@ public sealed class EncryptedReadingTests
     }
 
     [Fact]
+    public async Task Two_readers_of_the_same_device_share_its_keys_and_both_print_every_event_decrypted()
+    {
+        await using var w = await World.StartAsync("SHARED");
+        await w.BotDeviceReadyAsync();
+        string[] Follow(string name) => ["events", "follow", w.RoomId, "--position-file", Path.Combine(w.State, "positions", name), "--poll", "0.05", "--output", "json"];
+        await using var first = FollowerProcess.Start(Follow("first.json"), w.Env);
+        await using var second = FollowerProcess.Start(Follow("second.json"), w.Env);
+        await first.WaitForPositionAsync(Path.Combine(w.State, "positions", "first.json"));
+        await second.WaitForPositionAsync(Path.Combine(w.State, "positions", "second.json"));
+
+        var sent = new List<string> { await w.AliceSendsAsync("x"), await w.AliceSendsAsync("y") };
+
+        foreach (var reader in new[] { first, second })
+        {
+            var lines = await reader.ReadLinesAsync(2); // one sync step at a time per device; the other reads what it stored
+            Assert.Equal(sent, lines.Select(l => Str(l, "event_id")));
+            Assert.All(lines, l => Assert.True(l["encrypted"]!.GetValue<bool>() && !l.ContainsKey("undecryptable"), l.ToJsonString()));
+        }
+    }
+
+    [Fact]
     public async Task A_key_withheld_by_the_sender_is_reported_with_its_code()
     {
         await using var w = await World.StartAsync("WITHHELD");
