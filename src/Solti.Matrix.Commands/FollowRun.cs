@@ -56,6 +56,11 @@ internal sealed class FollowRun(MatrixClient client, string roomId, string file,
 
     private async Task HandleAsync(JsonObject e, CancellationToken cancellationToken)
     {
+        if (after is not null && Timestamp(e) <= after)
+        {
+            return; // before --since: not printed, decryptable or not
+        }
+
         var read = decryptor is null ? new ReadEvent(e, Encrypted: false) : await decryptor.ReadAsync(roomId, e, cancellationToken);
         if (read.Undecryptable is { } reason)
         {
@@ -105,7 +110,7 @@ internal sealed class FollowRun(MatrixClient client, string roomId, string file,
 
     private void PrintIfPicked(ReadEvent read, bool decryptedLater)
     {
-        if (lines.Pick(read.Event) is { } solti && (after is null || Timestamp(read.Event) > after))
+        if (lines.Pick(read.Event) is { } solti)
         {
             Print(lines.Line(read, solti, decryptedLater));
         }

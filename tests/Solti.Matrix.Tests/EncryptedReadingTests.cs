@@ -172,6 +172,20 @@ public sealed class EncryptedReadingTests
     }
 
     [Fact]
+    public async Task A_device_reads_back_what_it_sent_itself()
+    {
+        await using var w = await World.StartAsync("SELF");
+        await w.BotDeviceReadyAsync();
+
+        var sent = await w.CliAsync("event", "send", w.RoomId, "-s", "deploy.start.v1", "-d", new JsonObject { ["service"] = "own", ["host"] = "web1", ["playbook"] = "site.yml", ["operator"] = "ci" }.ToJsonString(), "--source", "self", "--encryption", "required", "--output", "json");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+
+        var line = Assert.Single(await w.FollowAsync(1));
+        Assert.Equal((JsonNode.Parse(sent.Stdout)!["event_id"]!.GetValue<string>(), "own", true, "SELF"),
+            (Str(line, "event_id"), Str(line["data"], "service"), line["encrypted"]!.GetValue<bool>(), Str(line, "sender_device")));
+    }
+
+    [Fact]
     public async Task A_key_withheld_by_the_sender_is_reported_with_its_code()
     {
         await using var w = await World.StartAsync("WITHHELD");

@@ -313,6 +313,10 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         }
 
         var session = MegolmOutboundSession.Create();
+        // Its inbound copy, as a key received from ourselves: a reader of this device (events follow, tail) decrypts what
+        // this device sent.
+        var inbound = MegolmInboundSession.FromSessionKey(session.SessionKey());
+        device.Store.SaveInboundGroupSession(new InboundGroupRecord(roomId, session.SessionId, device.Account.Curve25519Key, device.Account.Ed25519Key, device.UserId, inbound.ToJson().ToJsonString(), inbound.FirstKnownIndex));
         return new Outbound(session, new OutboundGroupRecord(roomId, session.ToJson().ToJsonString(), device.NowMs, 0, "[]"), []);
     }
 
