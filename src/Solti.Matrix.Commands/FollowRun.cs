@@ -7,14 +7,21 @@ namespace Solti.Matrix.Commands;
 /// SOLTI event the filters let through, the position saved after each line. In an encrypted room (a
 /// <paramref name="decryptor"/>), before each page the device does one sync step (its room keys) and the events still
 /// pending (reported undecryptable, key awaited) are read again (<c>GET /rooms/{id}/event/{id}</c>): one that decrypts
-/// now is printed a second time with <c>decrypted_later</c>. The pending ids are kept in the position, so this holds
-/// across restarts.</summary>
+/// now is printed a second time with <c>decrypted_later</c> (tried when a sync step brought room keys, at a start, and
+/// every <see cref="RetryEvery"/>; each event fetched once per run). The pending ids are kept in the position, so this
+/// holds across restarts.</summary>
 internal sealed class FollowRun(MatrixClient client, string roomId, string file, SoltiEventLines lines, DateTimeOffset? after, RoomDecryptor? decryptor, int? count)
 {
     /// <summary>At most this many events wait for their key; the oldest is given up beyond.</summary>
     private const int MaxPending = 1000;
 
+    /// <summary>How often the pending events are tried again when this run's sync steps bring no room key (another reader
+    /// of the device may have stored it).</summary>
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(30);
+
     private readonly List<string> _pending = [];
+    private readonly Dictionary<string, JsonObject> _pendingEvents = new(StringComparer.Ordinal);
+    private readonly System.Diagnostics.Stopwatch _sinceRetry = new();
     private FollowPosition _position = null!;
     private int? _left = count;
 
@@ -31,8 +38,13 @@ internal sealed class FollowRun(MatrixClient client, string roomId, string file,
         {
             BeforePage = inbox is null ? null : async token =>
             {
-                await inbox.StepAsync(DeviceInbox.NoWait, token);
-                await RetryPendingAsync(token);
+                var received = await inbox.StepAsync(DeviceInbox.NoWait, token);
+                if (received.RoomKeys > 0 || !_sinceRetry.IsRunning || _sinceRetry.Elapsed >= RetryEvery)
+                {
+                    await RetryPendingAsync(token);
+                    _sinceRetry.Restart();
+                }
+
                 if (Done)
                 {
                     await stop.CancelAsync();
@@ -68,8 +80,10 @@ internal sealed class FollowRun(MatrixClient client, string roomId, string file,
             if (MayArriveLater(reason) && read.EventId is { } id)
             {
                 _pending.Add(id);
+                _pendingEvents[id] = e;
                 if (_pending.Count > MaxPending)
                 {
+                    _pendingEvents.Remove(_pending[0]);
                     _pending.RemoveAt(0);
                 }
             }
@@ -91,7 +105,7 @@ internal sealed class FollowRun(MatrixClient client, string roomId, string file,
                 return;
             }
 
-            var e = await client.EventAsync(roomId, id, cancellationToken);
+            var e = _pendingEvents.TryGetValue(id, out var kept) ? kept : _pendingEvents[id] = await client.EventAsync(roomId, id, cancellationToken); // fetched once, after a restart
             var read = await decryptor!.ReadAsync(roomId, e, cancellationToken);
             if (read.Undecryptable is { } reason && MayArriveLater(reason))
             {
@@ -104,6 +118,7 @@ internal sealed class FollowRun(MatrixClient client, string roomId, string file,
             }
 
             _pending.Remove(id);
+            _pendingEvents.Remove(id);
             Save(_position);
         }
     }
