@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Solti.Matrix.Crypto;
 using Solti.Matrix.Events;
 using Solti.Matrix.Testing;
 using Solti.Matrix.Tests.Support;
@@ -183,6 +184,62 @@ public sealed class EncryptedReadingTests
         var line = Assert.Single(await w.FollowAsync(1));
         Assert.Equal((JsonNode.Parse(sent.Stdout)!["event_id"]!.GetValue<string>(), "own", true, "SELF"),
             (Str(line, "event_id"), Str(line["data"], "service"), line["encrypted"]!.GetValue<bool>(), Str(line, "sender_device")));
+    }
+
+    [Fact]
+    public async Task A_message_no_session_decrypts_is_answered_with_m_dummy_over_a_new_session_once()
+    {
+        await using var w = await World.StartAsync("WEDGED");
+        await w.BotDeviceReadyAsync();
+        var h = w.H;
+
+        // Eve, a device of @admin made with our crypto core, whose Olm session with the bot is one the bot never had: its
+        // message (a normal one, not a pre-key message) decrypts with no session of the bot's.
+        var eve = await h.Hs.LoginAdminAsync("EVE");
+        var account = OlmAccount.Create();
+        account.GenerateOneTimeKeys(5);
+        var upload = await h.Raw.PostAsync("/_matrix/client/v3/keys/upload", new JsonObject
+        {
+            ["device_keys"] = account.DeviceKeysForUpload(eve.UserId, "EVE"),
+            ["one_time_keys"] = account.OneTimeKeysForUpload(eve.UserId, "EVE"),
+        }, eve.AccessToken);
+        Assert.True(upload.Code == 200, upload.ToString());
+        account.MarkKeysAsPublished();
+        var stranger = OlmAccount.Create();
+        stranger.GenerateOneTimeKeys(1);
+        var strangerKey = stranger.OneTimeKeysForUpload("@stranger:example", "X").Single().Value!["key"]!.GetValue<string>();
+        var session = account.CreateOutboundSession(stranger.Curve25519Key, strangerKey);
+        var answer = stranger.CreateInboundSession(session.Encrypt("hello")).Session.Encrypt("hello back");
+        session.Decrypt(answer); // from now on the session sends normal messages
+        var wedged = session.Encrypt("{}");
+        Assert.Equal(OlmMessageType.Normal, wedged.Type);
+        var botKeys = await h.Raw.PostAsync("/_matrix/client/v3/keys/query", new JsonObject { ["device_keys"] = new JsonObject { [h.Hs.BotId] = new JsonArray() } }, eve.AccessToken);
+        var botCurve = botKeys.Object["device_keys"]![h.Hs.BotId]![w.Bot.DeviceId]!["keys"]!["curve25519:" + w.Bot.DeviceId]!.GetValue<string>();
+        var botEd = botKeys.Object["device_keys"]![h.Hs.BotId]![w.Bot.DeviceId]!["keys"]!["ed25519:" + w.Bot.DeviceId]!.GetValue<string>();
+        var sent = await h.Raw.PutAsync("/_matrix/client/v3/sendToDevice/m.room.encrypted/wedged1", new JsonObject
+        {
+            ["messages"] = new JsonObject { [h.Hs.BotId] = new JsonObject { [w.Bot.DeviceId] = EncryptedContent.ToDevice(account.Curve25519Key, botCurve, wedged) } },
+        }, eve.AccessToken);
+        Assert.True(sent.Code == 200, sent.ToString());
+
+        var tail = await w.CliAsync("events", "tail", w.RoomId, "--output", "json"); // the bot's sync step
+        Assert.True(tail.ExitCode == 0, tail.ToString());
+        var again = await h.Raw.PutAsync("/_matrix/client/v3/sendToDevice/m.room.encrypted/wedged2", new JsonObject
+        {
+            ["messages"] = new JsonObject { [h.Hs.BotId] = new JsonObject { [w.Bot.DeviceId] = EncryptedContent.ToDevice(account.Curve25519Key, botCurve, session.Encrypt("{}")) } },
+        }, eve.AccessToken);
+        Assert.True(again.Code == 200, again.ToString());
+        Assert.True((await w.CliAsync("events", "tail", w.RoomId, "--output", "json")).ExitCode == 0); // wedged again, within the hour: no second m.dummy
+
+        var sync = await h.Raw.GetAsync("/_matrix/client/v3/sync?timeout=0", eve.AccessToken);
+        var fromBot = sync.Object["to_device"]!["events"]!.AsArray().Where(e => Str(e, "sender") == h.Hs.BotId).ToList();
+        var dummy = Assert.Single(fromBot);
+        Assert.Equal("m.room.encrypted", Str(dummy, "type"));
+        var (senderKey, message) = EncryptedContent.ReadToDevice(dummy!["content"]!.AsObject(), account.Curve25519Key);
+        Assert.Equal((botCurve, OlmMessageType.PreKey), (senderKey, message.Type)); // a new session
+        var opened = account.CreateInboundSession(message, botCurve);
+        var payload = EncryptedContent.ReadOlmPlaintext(opened.Plaintext, new OlmParties(h.Hs.BotId, w.Bot.DeviceId, botEd, eve.UserId, account.Ed25519Key));
+        Assert.Equal("m.dummy", Str(payload, "type"));
     }
 
     [Fact]
