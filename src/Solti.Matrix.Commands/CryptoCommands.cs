@@ -1,6 +1,6 @@
 namespace Solti.Matrix.Commands;
 
-/// <summary><c>crypto bootstrap</c>, <c>crypto status</c> and <c>crypto reset-device</c>: the bot's cross-signing identity and this host's device
+/// <summary><c>crypto bootstrap</c>, <c>crypto rotate-recovery-key</c>, <c>crypto status</c> and <c>crypto reset-device</c>: the bot's cross-signing identity and this host's device
 /// (docs/encryption.md, "The bot's identity").</summary>
 public static class CryptoCommands
 {
@@ -8,6 +8,7 @@ public static class CryptoCommands
     {
         var crypto = new Command("crypto", "The bot's end-to-end encryption identity and this host's device");
         crypto.Subcommands.Add(Bootstrap());
+        crypto.Subcommands.Add(RotateRecoveryKey());
         crypto.Subcommands.Add(Status());
         crypto.Subcommands.Add(ResetDevice());
         return crypto;
@@ -31,6 +32,26 @@ public static class CryptoCommands
                 ["secret_storage_key_id"] = made.SecretStorageKeyId,
                 ["device_id"] = made.DeviceId,
                 ["replaced"] = made.Replaced,
+                ["changed"] = true,
+            });
+        }));
+        return command;
+    }
+
+    /// <summary>A new recovery key for the same identity, printed once; the current one from --recovery-key-file or the
+    /// environment.</summary>
+    private static Command RotateRecoveryKey()
+    {
+        var command = new Command("rotate-recovery-key", "Store the bot's identity again under a new recovery key and print it once; the identity and every device's signature stay (the current key: --recovery-key-file or SOLTI_MATRIX_RECOVERY_KEY)");
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async () =>
+        {
+            using var client = ClientFactory.Create(parse);
+            var rotated = await client.RotateRecoveryKeyAsync(cancellationToken);
+            CliOutput.Write(parse, new JsonObject
+            {
+                ["recovery_key"] = rotated.RecoveryKey.Encode(),
+                ["master_key"] = rotated.MasterKey,
+                ["secret_storage_key_id"] = rotated.SecretStorageKeyId,
                 ["changed"] = true,
             });
         }));

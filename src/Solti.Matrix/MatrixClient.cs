@@ -139,6 +139,15 @@ public class MatrixClient : IDisposable
         return await _encryptor.BootstrapIdentityAsync(reset, cancellationToken);
     }
 
+    /// <summary>Rotates the recovery key of the bot's identity: the secrets read with <see cref="MatrixClientOptions.RecoveryKey"/>
+    /// and stored again under a new key, returned once; the identity and its signatures stay
+    /// (<see cref="Encryption.RoomEncryptor.RotateRecoveryKeyAsync"/>).</summary>
+    public async Task<Encryption.RecoveryKeyRotation> RotateRecoveryKeyAsync(CancellationToken cancellationToken = default)
+    {
+        using var call = _http.BeginCall();
+        return await _encryptor.RotateRecoveryKeyAsync(cancellationToken);
+    }
+
     /// <summary>This device's encryption state (<see cref="Encryption.DeviceCryptoStatus"/>): public keys and counts only.</summary>
     public async Task<Encryption.DeviceCryptoStatus> CryptoStatusAsync(CancellationToken cancellationToken = default)
     {

@@ -257,6 +257,40 @@ public sealed class BotIdentityTests
     }
 
     [Fact]
+    public async Task Rotating_the_recovery_key_keeps_the_identity_the_new_key_signs_a_new_host_and_the_old_one_opens_nothing()
+    {
+        await using var w = await World.StartAsync();
+        var hostA = await w.HostAsync("HOSTA");
+        var bootstrap = await w.CliAsync(hostA, "crypto", "bootstrap", "--device-id", "HOSTA", "--output", "json");
+        var made = Json(bootstrap);
+        var oldKey = made["recovery_key"]!.GetValue<string>();
+
+        var wrong = await w.CliAsync(hostA, "crypto", "rotate-recovery-key", "--device-id", "HOSTA", "--recovery-key-file", w.KeyFile(RecoveryKey.Generate().Encode()), "--output", "json");
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("key check", wrong.Output, StringComparison.Ordinal);
+        var rotation = await w.CliAsync(hostA, "crypto", "rotate-recovery-key", "--device-id", "HOSTA", "--recovery-key-file", w.KeyFile(oldKey), "--output", "json");
+        var rotated = Json(rotation);
+        var newKey = rotated["recovery_key"]!.GetValue<string>();
+
+        Assert.NotEqual(oldKey, newKey);
+        Assert.Equal(made["master_key"]!.GetValue<string>(), rotated["master_key"]!.GetValue<string>()); // the same identity
+        var hostB = await w.HostAsync("HOSTB");
+        var statusB = Json(await w.CliAsync(hostB, "crypto", "status", "--device-id", "HOSTB", "--recovery-key-file", w.KeyFile(newKey), "--output", "json"));
+        Assert.Equal((true, made["master_key"]!.GetValue<string>()), (statusB["cross_signed"]!.GetValue<bool>(), statusB["master_key"]!.GetValue<string>()));
+        var statusA = Json(await w.CliAsync(hostA, "crypto", "status", "--device-id", "HOSTA", "--output", "json"));
+        Assert.True(statusA["cross_signed"]!.GetValue<bool>()); // signed before, still signed: nothing to do for the hosts
+        var stale = await w.CliAsync(await w.HostAsync("HOSTC"), "crypto", "status", "--device-id", "HOSTC", "--recovery-key-file", w.KeyFile(oldKey), "--output", "json");
+        Assert.NotEqual(0, stale.ExitCode);
+        Assert.Contains("rotate-recovery-key", stale.Output, StringComparison.Ordinal); // names where the current key came from
+
+        foreach (var (key, printed) in new[] { (oldKey, bootstrap), (newKey, rotation) })
+        {
+            Assert.Equal(1, Count(printed.Stdout, key));
+            Assert.All(w.Runs.Where(r => !ReferenceEquals(r, printed)), r => Assert.DoesNotContain(key, r.Output, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task A_wrong_recovery_key_fails_the_send_naming_the_option_without_echoing_the_key_and_a_shared_key_file_is_refused()
     {
         await using var w = await World.StartAsync();

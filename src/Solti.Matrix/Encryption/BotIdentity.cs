@@ -4,6 +4,10 @@ using Solti.Matrix.Sessions;
 
 namespace Solti.Matrix.Encryption;
 
+/// <summary>What <c>crypto rotate-recovery-key</c> made: the new recovery key (shown once), its secret storage key id, and
+/// the identity it keeps.</summary>
+public sealed record RecoveryKeyRotation(RecoveryKey RecoveryKey, string SecretStorageKeyId, string MasterKey);
+
 /// <summary>What <c>crypto bootstrap</c> made: the recovery key (shown once, to the caller only), the three public
 /// cross-signing keys, the secret storage key's id and the device that signed itself with them.</summary>
 /// <param name="RecoveryKey">The key of the secret storage that holds the private keys; never logged.</param>
@@ -72,28 +76,8 @@ public sealed class BotIdentity
 
         var keys = CrossSigningKeys.Generate(device.UserId, random);
         var recoveryKey = RecoveryKey.Generate(random);
-        var keyId = NewKeyId(random ?? KernelRandom.Instance);
-        var description = SecretStorage.KeyDescription(recoveryKey, random);
-        description["name"] = "solti-matrix";
-        await PutAccountDataAsync(device.UserId, KeyPrefix + keyId, description, cancellationToken);
-        var secrets = keys.Secrets().Select(s => (s.Name, Item: SecretStorage.Encrypt(recoveryKey, s.Name, s.Secret, random))).ToList();
-        var replacedSecrets = false;
-        foreach (var (name, item) in secrets)
-        {
-            // Staged beside what the secret holds now (the current identity's, under the current key, which stays the
-            // default until the new keys are uploaded): a refused upload leaves the current identity readable as before.
-            var staged = (await GetAccountDataAsync(device.UserId, name, cancellationToken))?["encrypted"]?.DeepClone() as JsonObject ?? [];
-            replacedSecrets |= staged.Count > 0;
-            staged[keyId] = item.DeepClone();
-            await PutAccountDataAsync(device.UserId, name, new JsonObject { ["encrypted"] = staged }, cancellationToken);
-        }
-
-        await UploadKeysAsync(device.UserId, keys.UploadBody(), replacing: existing is not null, cancellationToken);
-        await PutAccountDataAsync(device.UserId, DefaultKey, new JsonObject { ["key"] = keyId }, cancellationToken);
-        foreach (var (name, item) in replacedSecrets ? secrets : [])
-        {
-            await PutAccountDataAsync(device.UserId, name, new JsonObject { ["encrypted"] = new JsonObject { [keyId] = item } }, cancellationToken); // the old identity's copies go
-        }
+        var keyId = await StoreSecretsAsync(device.UserId, recoveryKey, keys.Secrets(),
+            () => UploadKeysAsync(device.UserId, keys.UploadBody(), replacing: existing is not null, cancellationToken), random, cancellationToken);
 
         var ownKeys = device.Account.DeviceKeysForUpload(device.UserId, device.DeviceId); // as uploaded: Ed25519 signatures are deterministic
         var master = CrossSigningKeys.KeyObject(device.UserId, "master", keys.Master.PublicKey);
@@ -105,6 +89,70 @@ public sealed class BotIdentity
         device.Store.SaveSetting(SignedBy, keys.SelfSigning.PublicKey);
         _logger.LogInformation("{User}: cross-signing identity {Master} made; device {Device} signed by it", device.UserId, keys.Master.PublicKey, device.DeviceId);
         return new IdentityBootstrap(recoveryKey, keys.Master.PublicKey, keys.SelfSigning.PublicKey, keys.UserSigning.PublicKey, keyId, device.DeviceId, existing is not null);
+    }
+
+    /// <summary>Rotates the recovery key: the identity's three secrets read with <paramref name="current"/> (the key check
+    /// first; the master secret must be the master key the server lists) and stored again under a new recovery key, which
+    /// is returned once. The identity stays, and so does every signature made with it.</summary>
+    internal async Task<RecoveryKeyRotation> RotateRecoveryKeyAsync(string userId, string? listedMaster, RecoveryKey current, IRandomSource? random, CancellationToken cancellationToken)
+    {
+        var master = listedMaster ?? throw new EncryptionException($"{userId} has no cross-signing identity: there is no recovery key to rotate (run solti-matrix crypto bootstrap)");
+        var (keyId, _) = await DefaultKeyAsync(userId, current, cancellationToken);
+        var secrets = new List<(string Name, string Secret)>();
+        foreach (var name in new[] { CrossSigningKeys.MasterSecret, CrossSigningKeys.SelfSigningSecret, CrossSigningKeys.UserSigningSecret })
+        {
+            var item = (await GetAccountDataAsync(userId, name, cancellationToken))?["encrypted"]?[keyId] as JsonObject
+                ?? throw new EncryptionException($"{userId}'s secret storage holds no {name} for key {keyId}: nothing was changed; run solti-matrix crypto bootstrap --reset");
+            try
+            {
+                secrets.Add((name, SecretStorage.Decrypt(current, name, item)));
+            }
+            catch (CryptoException e)
+            {
+                throw new EncryptionException($"{userId}'s secret {name} cannot be read with the recovery key given ({RecoveryKeyOptions}): {e.Message}; nothing was changed");
+            }
+        }
+
+        if (CrossSigningKeys.FromSecret(secrets[0].Secret).PublicKey != master)
+        {
+            throw new EncryptionException($"{userId}'s secret storage holds another master key than the homeserver lists ({master}): nothing was changed; run solti-matrix crypto bootstrap --reset");
+        }
+
+        var next = RecoveryKey.Generate(random);
+        var nextId = await StoreSecretsAsync(userId, next, secrets, () => Task.CompletedTask, random, cancellationToken);
+        _logger.LogInformation("{User}: recovery key rotated (secret storage key {Old} → {New}); identity {Master} kept", userId, keyId, nextId, master);
+        return new RecoveryKeyRotation(next, nextId, master);
+    }
+
+    /// <summary>Stores <paramref name="secrets"/> under a new secret storage key of <paramref name="key"/> (its
+    /// description first), each staged beside what the secret holds now (under the current default key, which stays the
+    /// default meanwhile); then <paramref name="beforeDefault"/> (the upload of new public keys) and only if it succeeds
+    /// the new key becomes the default and the old copies go. A failure before that leaves secret storage readable with
+    /// the current key, as it was. The new key's id.</summary>
+    private async Task<string> StoreSecretsAsync(string userId, RecoveryKey key, IReadOnlyList<(string Name, string Secret)> secrets, Func<Task> beforeDefault, IRandomSource? random, CancellationToken cancellationToken)
+    {
+        var keyId = NewKeyId(random ?? KernelRandom.Instance);
+        var description = SecretStorage.KeyDescription(key, random);
+        description["name"] = "solti-matrix";
+        await PutAccountDataAsync(userId, KeyPrefix + keyId, description, cancellationToken);
+        var items = secrets.Select(s => (s.Name, Item: SecretStorage.Encrypt(key, s.Name, s.Secret, random))).ToList();
+        var replaced = false;
+        foreach (var (name, item) in items)
+        {
+            var staged = (await GetAccountDataAsync(userId, name, cancellationToken))?["encrypted"]?.DeepClone() as JsonObject ?? [];
+            replaced |= staged.Count > 0;
+            staged[keyId] = item.DeepClone();
+            await PutAccountDataAsync(userId, name, new JsonObject { ["encrypted"] = staged }, cancellationToken);
+        }
+
+        await beforeDefault();
+        await PutAccountDataAsync(userId, DefaultKey, new JsonObject { ["key"] = keyId }, cancellationToken);
+        foreach (var (name, item) in replaced ? items : [])
+        {
+            await PutAccountDataAsync(userId, name, new JsonObject { ["encrypted"] = new JsonObject { [keyId] = item } }, cancellationToken); // the old key's copies go
+        }
+
+        return keyId;
     }
 
     /// <summary>Signs the device with the bot's self-signing key, read from secret storage with <paramref name="recoveryKey"/>,
@@ -149,21 +197,26 @@ public sealed class BotIdentity
     /// <paramref name="recoveryKey"/>, and the key read must be the one the server lists.</summary>
     private async Task<Ed25519KeyPair> ReadSelfSigningKeyAsync(string userId, RecoveryKey recoveryKey, string expected, CancellationToken cancellationToken)
     {
-        var keyId = (await GetAccountDataAsync(userId, DefaultKey, cancellationToken))?["key"] is JsonValue id && id.TryGetValue<string>(out var k) ? k
-            : throw new EncryptionException($"{userId} has no secret storage (no {DefaultKey} account data): its identity was not made by crypto bootstrap or Element; run solti-matrix crypto bootstrap --reset");
-        var description = await GetAccountDataAsync(userId, KeyPrefix + keyId, cancellationToken)
-            ?? throw new EncryptionException($"{userId}'s secret storage key {keyId} has no description ({KeyPrefix}{keyId}): run solti-matrix crypto bootstrap --reset");
-        if (!SecretStorage.IsKeyOf(recoveryKey, description))
-        {
-            throw new EncryptionException($"the recovery key given ({RecoveryKeyOptions}) is not the key of {userId}'s secret storage (its key check fails): give the key crypto bootstrap printed last; nothing was sent");
-        }
-
+        var (keyId, _) = await DefaultKeyAsync(userId, recoveryKey, cancellationToken);
         var item = (await GetAccountDataAsync(userId, CrossSigningKeys.SelfSigningSecret, cancellationToken))?["encrypted"]?[keyId] as JsonObject
             ?? throw new EncryptionException($"{userId}'s secret storage holds no {CrossSigningKeys.SelfSigningSecret} for key {keyId}: run solti-matrix crypto bootstrap --reset");
         var key = CrossSigningKeys.FromSecret(SecretStorage.Decrypt(recoveryKey, CrossSigningKeys.SelfSigningSecret, item));
         return key.PublicKey == expected
             ? key
             : throw new EncryptionException($"{userId}'s secret storage holds another self-signing key ({key.PublicKey}) than the homeserver lists ({expected}): the identity was replaced elsewhere without its secrets; run solti-matrix crypto bootstrap --reset");
+    }
+
+    /// <summary>The id and description of the secret storage's default key, which <paramref name="recoveryKey"/> must
+    /// open (its key check).</summary>
+    private async Task<(string KeyId, JsonObject Description)> DefaultKeyAsync(string userId, RecoveryKey recoveryKey, CancellationToken cancellationToken)
+    {
+        var keyId = (await GetAccountDataAsync(userId, DefaultKey, cancellationToken))?["key"] is JsonValue id && id.TryGetValue<string>(out var k) ? k
+            : throw new EncryptionException($"{userId} has no secret storage (no {DefaultKey} account data): its identity was not made by crypto bootstrap or Element; run solti-matrix crypto bootstrap --reset");
+        var description = await GetAccountDataAsync(userId, KeyPrefix + keyId, cancellationToken)
+            ?? throw new EncryptionException($"{userId}'s secret storage key {keyId} has no description ({KeyPrefix}{keyId}): run solti-matrix crypto bootstrap --reset");
+        return SecretStorage.IsKeyOf(recoveryKey, description)
+            ? (keyId, description)
+            : throw new EncryptionException($"the recovery key given ({RecoveryKeyOptions}) is not the key of {userId}'s secret storage (its key check fails): give the key crypto bootstrap or crypto rotate-recovery-key printed last; nothing was changed or sent");
     }
 
     /// <summary>Uploads the public cross-signing keys, with the password when the homeserver asks it; what it asks that

@@ -104,6 +104,18 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
         return await new BotIdentity(session).BootstrapAsync(device, reset, null, cancellationToken);
     }
 
+    /// <summary>Rotates the recovery key of the bot's identity (<see cref="BotIdentity.RotateRecoveryKeyAsync"/>): the
+    /// current one is the options' (<see cref="MatrixClientOptions.RecoveryKey"/>); the new one is returned once.</summary>
+    public async Task<RecoveryKeyRotation> RotateRecoveryKeyAsync(CancellationToken cancellationToken)
+    {
+        var current = session.Http.Options.RecoveryKey ?? throw new EncryptionException($"rotating the recovery key needs the current one ({BotIdentity.RecoveryKeyOptions})");
+        var (knownUser, _) = await DeviceRequests.KnownIdentityAsync(session, cancellationToken);
+        var userId = knownUser ?? throw new EncryptionException("whoami answered without user_id");
+        var query = await DeviceRequests.QueryKeysAsync(session, [userId], cancellationToken, whole: true);
+        var master = CrossSigningKeys.PublicKeyOf(query["master_keys"]?[userId] as JsonObject, userId, "master");
+        return await new BotIdentity(session).RotateRecoveryKeyAsync(userId, master, current, null, cancellationToken);
+    }
+
     /// <summary>This device's encryption state, once settled (its keys uploaded when the server has none): no private key.</summary>
     public async Task<DeviceCryptoStatus> StatusAsync(CancellationToken cancellationToken)
     {
