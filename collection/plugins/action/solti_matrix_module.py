@@ -51,7 +51,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         self._manifest = Manifest(BIN_DIR)
         self._target = None
-        self._module_name = self._task.resolved_action or self._task.action
+        self._module_name = self._resolved_module()
 
         try:
             if self._fastpath_enabled(task_vars):
@@ -64,6 +64,12 @@ class ActionModule(ActionBase):
             return merge_hash(result, self._run_standard(task_vars))
         except HostNotServed as e:
             return merge_hash(result, {"failed": True, "changed": False, "msg": e.message})
+
+    def _resolved_module(self):
+        # The module the task names, as Ansible resolves it to find module_defaults. Not the task's resolved_action:
+        # this action is also routed under each module's name (meta/runtime.yml), which makes that the action's name.
+        context = self._shared_loader_obj.module_loader.find_plugin_with_context(self._task.action, collection_list=self._task.collections)
+        return context.resolved_fqcn if context.resolved else self._task.action
 
     # -- which path ----------------------------------------------------------------------------------------------
 
