@@ -33,13 +33,23 @@ public sealed class EncryptedRemoteTargetTests(InstalledCollection collection, S
 
     /// <summary>Two tasks on the target, pipelining off: the collection's fast path, then Ansible's own module path, which
     /// runs the binary under <c>ssh -tt</c> (a terminal, TERM=xterm-256color). The bot has no token there: the target logs
-    /// in with the password on its own device, and both processes share that device's store.</summary>
+    /// in with the password on its own device, and both processes share that device's store. Given the bot's recovery key
+    /// (its identity made beforehand on another device), the target's device signs itself with the bot's identity.</summary>
     [Fact]
-    public async Task Over_ssh_with_a_terminal_the_targets_own_device_encrypts_and_alice_decrypts_both_tasks()
+    public async Task Over_ssh_with_a_terminal_the_targets_own_device_encrypts_signs_itself_and_alice_decrypts_both_tasks()
     {
         var setup = await _hs.LoginBotAsync("SETUP"); // joins the bot; it never uploads keys, so it is never a recipient
         var roomId = await _alice.CreateRoomAsync(encrypted: true, invite: [_hs.BotId], name: "ops");
         Assert.Equal(200, (await _hs.Client.PostAsync("/_matrix/client/v3/join/" + MatrixTestClient.Enc(roomId), null, setup.AccessToken)).Code);
+        var bootstrapState = Directory.CreateTempSubdirectory("solti-bootstrap-").FullName;
+        string recoveryKey;
+        using (var bootstrap = new ClientSettings(_hs.Server.BaseAddress).Client(new Sessions.SessionOptions { UserId = _hs.BotId, Password = TestHomeserver.BotPassword, DeviceId = "BOOTSTRAP" }, new Sessions.CredentialCache(bootstrapState)))
+        {
+            recoveryKey = (await bootstrap.BootstrapIdentityAsync(reset: false)).RecoveryKey.Encode();
+        }
+
+        Directory.Delete(bootstrapState, recursive: true);
+        var vars = new Dictionary<string, string>(Playbook.BotVars(_hs, "unused", roomId)) { ["recovery_key"] = recoveryKey };
 
         var run = await new Playbook(collection, _stateHome) { Inventory = target.Inventory, ExtraEnvironment = target.Environment(pipelining: false) }.RunAsync("""
             - hosts: targets
@@ -52,6 +62,7 @@ public sealed class EncryptedRemoteTargetTests(InstalledCollection collection, S
                   device_id: TARGETBOT
                   room_id: "{{ room }}"
                   encryption: required
+                  recovery_key: "{{ recovery_key }}"
               tasks:
                 - name: fast path
                   jackaltx.solti_matrix_mgr.matrix_event:
@@ -60,7 +71,7 @@ public sealed class EncryptedRemoteTargetTests(InstalledCollection collection, S
                   vars: {solti_matrix_fastpath: false}
                   jackaltx.solti_matrix_mgr.matrix_event:
                     content: {msgtype: m.text, body: "restore drill on db-3 passed"}
-            """, Playbook.BotVars(_hs, "unused", roomId));
+            """, vars);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var posted = new[] { run.Task("fast path", "target"), run.Task("module path over a terminal", "target") };
@@ -68,6 +79,8 @@ public sealed class EncryptedRemoteTargetTests(InstalledCollection collection, S
         Assert.Contains(target.Commands(), c => c.Contains("sftp-server", StringComparison.Ordinal) || c.StartsWith("scp ", StringComparison.Ordinal)); // Ansible's path was taken
 
         var messages = await E2eeJudge.DecryptedFromAsync(_alice, roomId, _hs.BotId, TargetDevice, count: 2);
+        await _alice.WaitDeviceTrustAsync(_hs.BotId, new Dictionary<string, bool> { [TargetDevice] = true }, E2eeJudge.DecryptTimeout); // signed by the bot's identity
+        Assert.DoesNotContain(recoveryKey, run.ToString(), StringComparison.Ordinal);
         Assert.Equal(posted.Select(p => p["event_id"]!.GetValue<string>()), messages.Select(m => m.EventId));
         Assert.Equal(["backup of db-3 verified", "restore drill on db-3 passed"], messages.Select(m => m.Body));
         Assert.Single(messages.Select(m => m.SessionId).Distinct()); // the second process found the session the first kept
