@@ -25,6 +25,7 @@ public static class HomeserverRoutes
         AccountDataEndpoints.Map(routes);
         ReadingEndpoints.Map(routes);
         ClientStartupEndpoints.Map(routes);
+        Media.MediaEndpoints.Map(routes);
         AdminServerEndpoints.Map(routes);
         AdminUserEndpoints.Map(routes);
         AdminDeviceEndpoints.Map(routes);
