@@ -18,6 +18,7 @@ public static class HomeserverRoutes
         MembershipEndpoints.Map(routes);
         RoomStateEndpoints.Map(routes);
         RoomEventEndpoints.Map(routes);
+        RelationsEndpoints.Map(routes);
         DirectoryEndpoints.Map(routes);
         KeysEndpoints.Map(routes);
         DeviceEndpoints.Map(routes);

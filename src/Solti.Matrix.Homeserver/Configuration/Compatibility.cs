@@ -70,6 +70,13 @@ public sealed record Compatibility
     /// (<c>Not found [b'server', b'id']</c>; since PR #16419, 1.95, <c>Not found '/path'</c>).</summary>
     public bool LegacyMediaResponses { get; init; }
 
+    /// <summary>Relations as Synapse 1.67: <c>/relations</c> answers <c>original_event</c> too (dropped from the stable path
+    /// by PR #14025, 1.69) and pages newest first whatever <c>dir</c> says (stable <c>dir</c>, MSC3715, by 1.70, PR
+    /// #14106); an edited event is served with the edit's <c>m.new_content</c> as its content and
+    /// <c>unsigned.m.relations.m.replace</c> is <c>{event_id, origin_server_ts, sender}</c> (since PR #15193, 1.79,
+    /// MSC3925: the content stays and the whole edit event is bundled).</summary>
+    public bool LegacyRelations { get; init; }
+
     /// <summary>Spec versions advertised by <c>/versions</c> (1.67: up to v1.2; each later one added by its own release).</summary>
     public IReadOnlyList<string> SpecVersions { get; init; } = CurrentSpecVersions;
 
@@ -95,6 +102,7 @@ public sealed record Compatibility
         CrossSigningSetupWithoutAuth = false,
         AuthenticatedMedia = false,
         LegacyMediaResponses = true,
+        LegacyRelations = true,
         SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
     };
 }
