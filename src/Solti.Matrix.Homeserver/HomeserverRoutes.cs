@@ -18,6 +18,7 @@ public static class HomeserverRoutes
         MembershipEndpoints.Map(routes);
         RoomStateEndpoints.Map(routes);
         RoomEventEndpoints.Map(routes);
+        RelationsEndpoints.Map(routes);
         DirectoryEndpoints.Map(routes);
         KeysEndpoints.Map(routes);
         DeviceEndpoints.Map(routes);
@@ -25,6 +26,7 @@ public static class HomeserverRoutes
         AccountDataEndpoints.Map(routes);
         ReadingEndpoints.Map(routes);
         ClientStartupEndpoints.Map(routes);
+        Media.MediaEndpoints.Map(routes);
         AdminServerEndpoints.Map(routes);
         AdminUserEndpoints.Map(routes);
         AdminDeviceEndpoints.Map(routes);

@@ -17,6 +17,7 @@ public sealed class ServerContext
         Memberships = new Memberships(state, Events, Authorizer);
         Creation = new RoomCreation(state, Events, Memberships, Aliases);
         Syncs = new Sync.SyncResponses(this);
+        MediaFiles = new Media.MediaFiles(state.Options.DataDirectory);
     }
 
     public ServerState State { get; }
@@ -35,6 +36,9 @@ public sealed class ServerContext
 
     /// <summary>Long-polled, cached <c>/sync</c> answers.</summary>
     public Sync.SyncResponses Syncs { get; }
+
+    /// <summary>The bytes of uploaded media: files under the data directory, else in memory.</summary>
+    public Media.MediaFiles MediaFiles { get; }
 
     public RequestCounters Counters { get; } = new();
 

@@ -57,6 +57,26 @@ public sealed record Compatibility
     /// <summary><c>server_version</c> also reports <c>python_version</c>, as Synapse did before 1.94 (PR #16380).</summary>
     public bool ReportPythonVersion { get; init; }
 
+    /// <summary>Media is authenticated (MSC3916): <c>/_matrix/client/v1/media/config</c> and <c>…/download</c> are served
+    /// with an access token, and media uploaded since is refused by the unauthenticated <c>/_matrix/media/v3/download</c>
+    /// (404 <c>M_NOT_FOUND</c>), as since Synapse 1.120 (PR #17365 added the endpoints in 1.111; PR #17433, 1.112, added
+    /// <c>enable_authenticated_media</c>, which PR #17889 turned on by default in 1.120). 1.67 serves media unauthenticated
+    /// under <c>/_matrix/media</c> only, and <c>/_matrix/client/v1/media/…</c> is an unknown endpoint.</summary>
+    public bool AuthenticatedMedia { get; init; } = true;
+
+    /// <summary>Media downloads answered as Synapse 1.67 does: <c>Content-Disposition: inline</c> whatever the type, and
+    /// only when there is a file name (since PR #15680, 1.87, always sent and <c>attachment</c>; since PR #15988, 1.94,
+    /// <c>inline</c> for a list of safe types); unknown media's 404 names the path segments as Python bytes
+    /// (<c>Not found [b'server', b'id']</c>; since PR #16419, 1.95, <c>Not found '/path'</c>).</summary>
+    public bool LegacyMediaResponses { get; init; }
+
+    /// <summary>Relations as Synapse 1.67: <c>/relations</c> answers <c>original_event</c> too (dropped from the stable path
+    /// by PR #14025, 1.69) and pages newest first whatever <c>dir</c> says (stable <c>dir</c>, MSC3715, by 1.70, PR
+    /// #14106); an edited event is served with the edit's <c>m.new_content</c> as its content and
+    /// <c>unsigned.m.relations.m.replace</c> is <c>{event_id, origin_server_ts, sender}</c> (since PR #15193, 1.79,
+    /// MSC3925: the content stays and the whole edit event is bundled).</summary>
+    public bool LegacyRelations { get; init; }
+
     /// <summary>Spec versions advertised by <c>/versions</c> (1.67: up to v1.2; each later one added by its own release).</summary>
     public IReadOnlyList<string> SpecVersions { get; init; } = CurrentSpecVersions;
 
@@ -80,6 +100,9 @@ public sealed record Compatibility
         ReportPythonVersion = true,
         KeyUploadChecksOwner = false,
         CrossSigningSetupWithoutAuth = false,
+        AuthenticatedMedia = false,
+        LegacyMediaResponses = true,
+        LegacyRelations = true,
         SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
     };
 }

@@ -45,4 +45,8 @@ public sealed record HomeserverOptions
 
     /// <summary>How long a transaction id maps to its event (Synapse: about 24 h).</summary>
     public TimeSpan TransactionLifetime { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>The largest media upload in bytes (Synapse's <c>max_upload_size</c>, 50M by default), answered by the
+    /// media config as <c>m.upload.size</c>.</summary>
+    public long MaxUploadSize { get; init; } = 50L * 1024 * 1024;
 }

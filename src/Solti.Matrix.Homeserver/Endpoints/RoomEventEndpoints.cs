@@ -75,7 +75,7 @@ public static class RoomEventEndpoints
         var viewer = scope.Requester.TxnScope(scope.State.Options.Compatibility.TxnScope);
         var reply = new JsonObject
         {
-            ["chunk"] = new JsonArray([.. page.Select(e => (JsonNode)server.Events.Render(e, viewer))]),
+            ["chunk"] = new JsonArray([.. page.Select(e => (JsonNode)Rooms.Relations.Bundle(server, e, server.Events.Render(e, viewer), scope.Requester.UserId, viewer))]),
             ["start"] = scope.Query("from") ?? StreamTokens.Format(backwards ? scope.State.CurrentPosition : 0),
         };
         // As Synapse (handlers/pagination.py): every page with events has an end token, also the last one; only an
@@ -97,6 +97,7 @@ public static class RoomEventEndpoints
             throw Errors.NotFound("Could not find event " + scope.Route("eventId"));
         }
 
-        return Reply.Ok(scope.Server.Events.Render(e, scope.Requester.TxnScope(scope.State.Options.Compatibility.TxnScope)));
+        var viewer = scope.Requester.TxnScope(scope.State.Options.Compatibility.TxnScope);
+        return Reply.Ok(Rooms.Relations.Bundle(scope.Server, e, scope.Server.Events.Render(e, viewer), scope.Requester.UserId, viewer));
     }
 }

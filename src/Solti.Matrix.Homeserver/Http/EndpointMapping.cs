@@ -13,6 +13,12 @@ public static class EndpointMapping
         routes.MapMethods(pattern, [method], context => DispatchAsync(context, name, auth, handler))
             .WithMetadata(new EndpointLabel(name));
 
+    /// <summary>Maps an endpoint that reads its own body and writes its own answer (media): no body cap, and the handler
+    /// takes the state lock itself (<see cref="ServerContext.Locked{T}"/>) only while it touches the state.</summary>
+    public static void MapRaw(this IEndpointRouteBuilder routes, string method, string pattern, string name, Func<HttpContext, ServerContext, Task> handler) =>
+        routes.MapMethods(pattern, [method], context => handler(context, context.RequestServices.GetRequiredService<ServerContext>()))
+            .WithMetadata(new EndpointLabel(name));
+
     /// <summary>Maps a client-server endpoint under <c>/v3</c> and <c>/r0</c>.</summary>
     public static void MapClient(this IEndpointRouteBuilder routes, string method, string path, string name, AuthMode auth, Func<RequestScope, Reply> handler)
     {

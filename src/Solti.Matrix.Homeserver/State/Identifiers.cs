@@ -28,6 +28,9 @@ public static class Identifiers
 
     public static string RefreshToken(string userId) => Token("syr", userId);
 
+    /// <summary>24 letters, as Synapse's media ids.</summary>
+    public static string MediaId() => Random(Letters, 24);
+
     public static string Nonce() => Random(Alnum, 32);
 
     public static string DeleteId() => Random(Letters, 16);

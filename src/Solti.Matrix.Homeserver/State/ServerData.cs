@@ -47,6 +47,9 @@ public sealed class ServerData
     /// <summary>Signatures uploaded with <c>/keys/signatures/upload</c>, in upload order.</summary>
     public List<E2ee.SignatureRecord> CrossSigningSignatures { get; set; } = [];
 
+    /// <summary>Uploaded media by media id (the bytes are in <see cref="Media.MediaFiles"/>).</summary>
+    public Dictionary<string, Media.MediaRecord> Media { get; set; } = [];
+
     public Dictionary<string, PresenceRecord> Presence { get; set; } = [];
 
     /// <summary>The emulated Matrix Authentication Service (used when authentication is delegated).</summary>
