@@ -65,7 +65,7 @@ internal static class AlertPayloadReader
     public static long? Integer(JsonObject obj, string name, string at) => obj[name] switch
     {
         null => null,
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) => n,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number && long.TryParse(v.ToJsonString(), CultureInfo.InvariantCulture, out var n) => n,
         var other => throw new AlertPayloadException(at, $"expected an integer, got {Describe(other)}"),
     };
 
