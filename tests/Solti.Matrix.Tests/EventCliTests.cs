@@ -19,7 +19,7 @@ public sealed class EventCliTests
         var env = h.CliEnvironment(bot.AccessToken, state);
         var list = await CliRunner.RunAsync(["schema", "list", "--output", "json"], env);
         Assert.True(list.ExitCode == 0, list.ToString());
-        Assert.Equal(["deploy.complete.v1", "deploy.start.v1", "test.v1", "verify.fail.v1", "verify.pass.v1"],
+        Assert.Equal(["alert.firing.v1", "alert.group.v1", "alert.resolved.v1", "deploy.complete.v1", "deploy.start.v1", "test.v1", "verify.fail.v1", "verify.pass.v1"],
             JsonNode.Parse(list.Stdout)!["schemas"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         var show = await CliRunner.RunAsync(["schema", "show", "verify.pass.v1"], env);
         Assert.Contains("x-solti-body", show.Stdout, StringComparison.Ordinal);
