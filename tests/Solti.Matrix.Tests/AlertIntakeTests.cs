@@ -96,6 +96,49 @@ public sealed class AlertIntakeTests
         Assert.DoesNotContain("   at ", relay.Log.ToString(), StringComparison.Ordinal);
     }
 
+    [AlertmanagerFact]
+    public async Task A_real_Alertmanager_fires_and_resolves_an_alert_through_the_relay()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("SETUP");
+        var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "alerts");
+        using var state = new TempDirectory("solti-intake-");
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state));
+        await relay.StartAsync();
+        await using var alertmanager = new AlertmanagerProcess();
+        await alertmanager.StartAsync(new Uri(relay.Url, "v1/hooks/alertmanager?room=" + Uri.EscapeDataString(alias)), relay.Token);
+
+        var labels = new JsonObject { ["alertname"] = "DiskFull", ["severity"] = "warning", ["instance"] = "db1" };
+        var annotations = new JsonObject { ["summary"] = "Disk almost full on db1" };
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await alertmanager.PostAlertAsync(labels, annotations, startsAt);
+        var firing = await MessageAsync(h, roomId, bot.AccessToken, "alert.firing.v1", alertmanager, relay);
+        Assert.StartsWith("🔥 FIRING [warning] DiskFull: Disk almost full on db1", firing["content"]!["body"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        await alertmanager.PostAlertAsync(labels, annotations, startsAt, endsAt: DateTimeOffset.UtcNow.AddSeconds(-1));
+        var resolved = await MessageAsync(h, roomId, bot.AccessToken, "alert.resolved.v1", alertmanager, relay);
+        Assert.Equal(firing["content"]!["solti"]!["data"]!["key"]!.GetValue<string>(), resolved["content"]!["solti"]!["data"]!["key"]!.GetValue<string>());
+        Assert.Single(await h.MessagesAsync(roomId, bot.AccessToken), m => Schema(m) == "alert.firing.v1");
+    }
+
+    /// <summary>The room's first message of <paramref name="schema"/>, polled for until the test's bound.</summary>
+    private static async Task<JsonObject> MessageAsync(LibraryHarness h, string roomId, string token, string schema, AlertmanagerProcess alertmanager, RelayProcess relay)
+    {
+        var deadline = DateTimeOffset.UtcNow + Solti.Matrix.Testing.ProcessRunner.DefaultTimeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if ((await h.MessagesAsync(roomId, token)).FirstOrDefault(m => m["content"]!["solti"] is not null && Schema(m) == schema) is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"no {schema} event reached the room; Alertmanager logged:\n{alertmanager.Log}\nthe relay logged:\n{relay.Log}");
+        return null!;
+    }
+
     /// <summary>The sample with every alert resolved (the firing one ending now).</summary>
     internal static string Resolved(string sample)
     {
