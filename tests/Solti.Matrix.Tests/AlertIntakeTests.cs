@@ -96,6 +96,25 @@ public sealed class AlertIntakeTests
         Assert.DoesNotContain("   at ", relay.Log.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_full_outbox_answers_503_with_Retry_After_to_a_hook_too()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("SETUP");
+        var (roomId, _) = await h.BotRoomAsync(bot.AccessToken, "alerts");
+        using var state = new TempDirectory("solti-intake-");
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = null });
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state), "--max-queue", "2", "--timeout", "1", "--budget", "1");
+        await relay.StartAsync();
+        using var http = relay.Client();
+        var hook = "/v1/hooks/alertmanager?room=" + Uri.EscapeDataString(roomId);
+        Assert.Equal((HttpStatusCode.Accepted, 2), await HookAsync(http, hook, AlertPayloadTests.Sample("alertmanager-v4.json")));
+
+        using var full = await http.PostAsync(hook, new StringContent(Resolved(AlertPayloadTests.Sample("alertmanager-v4.json")), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, full.StatusCode);
+        Assert.Equal("5", full.Headers.GetValues("Retry-After").Single());
+    }
+
     [AlertmanagerFact]
     public async Task A_real_Alertmanager_fires_and_resolves_an_alert_through_the_relay()
     {
