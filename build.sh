@@ -477,6 +477,8 @@ cmd_test() {
   # AnsibleLintTests runs ./build.sh lint on the installed collection, AnsibleSanityTests ./build.sh sanity (ansible-test
   # makes a virtual environment without pip for its tests), ChangelogTests ./build.sh changelog --check.
   need_apt ansible-lint python3-yaml python3-venv
+  # AlertIntakeTests fire an alert through a real Alertmanager into the relay's webhook intake.
+  need_apt prometheus-alertmanager
   SOLTI_ARM64_ROOT=$(sysroot_dir arm64)
   # JsPeerTests script the JS peer.
   install_peer

@@ -1,15 +1,19 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Solti.Matrix.Alerts;
 using Solti.Matrix.Events;
+using Solti.Matrix.Identifiers;
 using Solti.Matrix.Outbox;
 
 namespace Solti.Matrix.Relay;
 
-/// <summary>The relay's endpoints: <c>POST /v1/events</c>, <c>GET /v1/status</c>, <c>GET /metrics</c>; anything else
-/// is a 404 that names them.</summary>
+/// <summary>The relay's endpoints: <c>POST /v1/events</c>, <c>POST /v1/hooks/alertmanager</c>,
+/// <c>POST /v1/hooks/grafana</c>, <c>GET /v1/status</c>, <c>GET /metrics</c>; anything else is a 404 that names them.</summary>
 internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, SchemaRegistry schemas, OutboxDelivery delivery, GroupCommit commits, Backpressure backpressure, RelayMetrics metrics, RelayAccess access)
 {
+    private readonly AlertHooks _hooks = new(store, client, schemas);
+
     public async Task HandleAsync(HttpContext context)
     {
         var (method, path) = (context.Request.Method, context.Request.Path.Value ?? "");
@@ -25,6 +29,9 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
             case ("POST", "/v1/events"):
                 await AcceptAsync(context);
                 break;
+            case ("POST", _) when AlertHooks.SourceOf(path) is { } source:
+                await HookAsync(context, source);
+                break;
             case ("GET", "/metrics"):
                 await Text(context, 200, metrics.Render(), "text/plain; version=0.0.4");
                 break;
@@ -33,7 +40,7 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
                 await Json(context, 200, new JsonObject { ["pending"] = stats.Pending, ["delivered"] = stats.Delivered, ["dead"] = stats.Dead, ["oldest_pending_seconds"] = stats.OldestPendingAge?.TotalSeconds });
                 break;
             default:
-                await Json(context, 404, new JsonObject { ["error"] = $"no such endpoint: {method} {path} (POST /v1/events, GET /v1/status, GET /metrics)" });
+                await Json(context, 404, new JsonObject { ["error"] = $"no such endpoint: {method} {path} (POST /v1/events, POST /v1/hooks/alertmanager, POST /v1/hooks/grafana, GET /v1/status, GET /metrics)" });
                 break;
         }
     }
@@ -76,10 +83,8 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
             return;
         }
 
-        if (backpressure.IsFull(out var pending))
+        if (await RefuseWhenFullAsync(context))
         {
-            context.Response.Headers.RetryAfter = "5";
-            await Reject(context, 503, $"the outbox is full ({pending} events waiting for the homeserver); retry later");
             return;
         }
 
@@ -88,6 +93,75 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
         backpressure.Accepted();
         delivery.Wake();
         await Json(context, 202, new JsonObject { ["queued"] = true, ["id"] = id, ["transaction_id"] = request.TxnId });
+    }
+
+    /// <summary>A webhook call: <c>?room=</c> (an id or a percent-encoded alias) checked as <c>/v1/events</c> checks
+    /// its room, the body read as <paramref name="source"/>'s payload, its new events durable before the 202
+    /// <c>{"accepted": N}</c>.</summary>
+    private async Task HookAsync(HttpContext context, AlertSource source)
+    {
+        var room = context.Request.Query["room"].ToString();
+        try
+        {
+            MatrixId.Require(MatrixIdKind.RoomOrAlias, room, "room");
+        }
+        catch (ArgumentException e)
+        {
+            await Reject(context, 400, $"{e.Message} (give ?room= a room id or an alias, percent-encoded: # as %23)");
+            return;
+        }
+
+        if (access.Allow(room, null, client.Session.UserId) is { } forbidden)
+        {
+            await Refuse(context, forbidden);
+            return;
+        }
+
+        AlertNotification notification;
+        try
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            notification = AlertHooks.Parse(source, await reader.ReadToEndAsync());
+        }
+        catch (AlertPayloadException e)
+        {
+            metrics.Rejected();
+            await Json(context, 400, new JsonObject { ["error"] = e.Message, ["field"] = e.Field });
+            return;
+        }
+        catch (BadHttpRequestException e)
+        {
+            await Reject(context, 400, "the body could not be read: " + e.Message);
+            return;
+        }
+
+        if (await RefuseWhenFullAsync(context))
+        {
+            return;
+        }
+
+        var accepted = await _hooks.AcceptAsync(notification, room);
+        for (var i = 0; i < accepted; i++)
+        {
+            metrics.Accepted();
+            backpressure.Accepted();
+        }
+
+        delivery.Wake();
+        await Json(context, 202, new JsonObject { ["accepted"] = accepted });
+    }
+
+    /// <summary>Answers 503 with <c>Retry-After</c> and returns true when the outbox is full.</summary>
+    private async Task<bool> RefuseWhenFullAsync(HttpContext context)
+    {
+        if (!backpressure.IsFull(out var pending))
+        {
+            return false;
+        }
+
+        context.Response.Headers.RetryAfter = "5";
+        await Reject(context, 503, $"the outbox is full ({pending} events waiting for the homeserver); retry later");
+        return true;
     }
 
     private Task Refuse(HttpContext context, RelayAccess.Refusal refusal)

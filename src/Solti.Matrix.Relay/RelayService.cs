@@ -8,7 +8,7 @@ namespace Solti.Matrix.Relay;
 /// its own sender (order kept per sender and room, rooms independent). A full outbox answers 503 with <c>Retry-After</c>. SIGTERM/SIGINT: stop accepting,
 /// finish the requests in flight, stop delivering (what is not delivered stays queued for the next start).</summary>
 /// <remarks>The pieces: <see cref="RelayServer"/> (Kestrel), <see cref="RelayRoutes"/> (the endpoints),
-/// <see cref="EventRequest"/> (a producer's body), <see cref="Backpressure"/>, <see cref="RelayMetrics"/> and
+/// <see cref="EventRequest"/> (a producer's body), <see cref="AlertHooks"/> (Alertmanager's and Grafana's webhooks), <see cref="Backpressure"/>, <see cref="RelayMetrics"/> and
 /// <see cref="DeliveredPurge"/>; delivery is the library's <see cref="OutboxDelivery"/>.</remarks>
 public sealed class RelayService
 {

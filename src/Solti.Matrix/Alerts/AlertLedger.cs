@@ -14,8 +14,8 @@ public interface IAlertLedger
     void Record(IEnumerable<AlertEvent> accepted);
 }
 
-/// <summary>A ledger in memory (tests, and a relay that may forget across restarts); thread-safe. It grows with every
-/// alert occurrence: a durable ledger beside the outbox, which forgets old keys, is still to come.</summary>
+/// <summary>A ledger in memory (tests); thread-safe. It grows with every alert occurrence and forgets everything at a
+/// restart: the relay's is <see cref="SqliteAlertLedger"/>, durable and forgetting old keys.</summary>
 public sealed class MemoryAlertLedger : IAlertLedger
 {
     private readonly HashSet<(AlertKey, AlertStatus)> _accepted = [];

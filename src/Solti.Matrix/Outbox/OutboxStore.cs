@@ -8,7 +8,7 @@ namespace Solti.Matrix.Outbox;
 /// draining). Every entry records its homeserver and its sender (user and device), and is delivered to that
 /// homeserver as that sender only (<see cref="OutboxDelivery"/>). States: <c>pending</c> → <c>delivered</c> (with the
 /// event id) or <c>dead</c> (refused for good, kept with the server's error until purged).</summary>
-public sealed class OutboxStore : IDisposable
+public sealed partial class OutboxStore : IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
@@ -54,8 +54,9 @@ public sealed class OutboxStore : IDisposable
 
     /// <summary>The file's layout version (<c>PRAGMA user_version</c>): 2 records each sender's device and, while
     /// its user is unknown, its token's fingerprint, and indexes pending events by sender; 3 records whether an event
-    /// must go out encrypted (<c>encryption: required</c>).</summary>
-    public const int Version = 3;
+    /// must go out encrypted (<c>encryption: required</c>); 4 adds the alert ledger (<c>alert_ledger</c>:
+    /// <see cref="Alerts.SqliteAlertLedger"/>).</summary>
+    public const int Version = 4;
 
     /// <summary>Brings a file written by an earlier version up to <see cref="Version"/>, in place and in one
     /// transaction: its events keep their ids, states and transaction ids.</summary>
@@ -99,6 +100,7 @@ public sealed class OutboxStore : IDisposable
 
             steps.Add("DROP INDEX IF EXISTS events_pending");
             steps.Add("CREATE INDEX IF NOT EXISTS events_pending_by_sender ON events (state, homeserver, user_id, room, id)");
+            steps.AddRange(LedgerSchema);
             steps.Add($"PRAGMA user_version = {Version}");
             foreach (var step in steps)
             {

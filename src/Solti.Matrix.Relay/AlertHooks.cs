@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using System.Text;
+using Solti.Matrix.Alerts;
+using Solti.Matrix.Events;
+using Solti.Matrix.Outbox;
+
+namespace Solti.Matrix.Relay;
+
+/// <summary>The webhook intake (<c>POST /v1/hooks/alertmanager</c>, <c>POST /v1/hooks/grafana</c>): a notification is
+/// mapped to SOLTI events (<see cref="AlertEvents.Map"/>) against the room's <see cref="SqliteAlertLedger"/>, the
+/// events are enqueued in one outbox transaction, then the ledger records them. One notification at a time (the
+/// ledger's rule), so a repeat arriving while its original is handled finds it recorded.</summary>
+internal sealed class AlertHooks(OutboxStore store, MatrixClient client, SchemaRegistry schemas)
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+
+    /// <summary>The sender a hook path names (<c>alertmanager</c>, <c>grafana</c>), or null for another path.</summary>
+    public static AlertSource? SourceOf(string path) => path switch
+    {
+        "/v1/hooks/alertmanager" => AlertSource.Alertmanager,
+        "/v1/hooks/grafana" => AlertSource.Grafana,
+        _ => null,
+    };
+
+    /// <summary>Reads the body as <paramref name="source"/>'s payload; a malformed one is an
+    /// <see cref="AlertPayloadException"/> naming the field.</summary>
+    public static AlertNotification Parse(AlertSource source, string body) =>
+        source == AlertSource.Alertmanager ? AlertmanagerPayload.Parse(body) : GrafanaPayload.Parse(body);
+
+    /// <summary>Enqueues the events <paramref name="notification"/> adds for <paramref name="room"/>, durably, and
+    /// returns how many (0 for a repeat).</summary>
+    public async Task<int> AcceptAsync(AlertNotification notification, string room)
+    {
+        await _turn.WaitAsync();
+        try
+        {
+            var ledger = new SqliteAlertLedger(store, room);
+            var events = AlertEvents.Map(notification, ledger, schemas);
+            if (events.Count > 0)
+            {
+                store.Enqueue([.. events.Select(e => SenderIdentity.Item(client, room, "m.room.message", e.Content, TransactionId(room, e)))]);
+            }
+
+            ledger.Record(events);
+            return events.Count;
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <summary>The same for the same alerts in the same state and room: should the relay stop between the outbox's
+    /// commit and the ledger's, the sender's retry is the same outbox entry, not a second event.</summary>
+    private static string TransactionId(string room, AlertEvent alert)
+    {
+        var identity = $"{room}\n{alert.Schema}\n{string.Join('\n', alert.Keys)}";
+        return "alert-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+    }
+}

@@ -1,0 +1,200 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Solti.Matrix.Tests.Alerts;
+using Solti.Matrix.Tests.Support;
+
+namespace Solti.Matrix.Tests;
+
+/// <summary>The relay's webhook intake (<c>/v1/hooks/alertmanager</c>, <c>/v1/hooks/grafana</c>) as operators run it:
+/// the relay a separate process, the payloads posted over HTTP, the room read back from the homeserver.</summary>
+[Trait("tier", "integration")]
+public sealed class AlertIntakeTests
+{
+    [Fact]
+    public async Task Alertmanager_notifications_become_one_event_per_alert_once_even_across_a_restart()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("SETUP");
+        var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "alerts");
+        using var state = new TempDirectory("solti-intake-");
+        var env = h.CliEnvironment(bot.AccessToken, state);
+        var hook = "/v1/hooks/alertmanager?room=" + Uri.EscapeDataString(alias);
+        var sample = AlertPayloadTests.Sample("alertmanager-v4.json");
+        await using (var relay = new RelayProcess(env))
+        {
+            await relay.StartAsync();
+            using var http = relay.Client();
+            Assert.Equal((HttpStatusCode.Accepted, 2), await HookAsync(http, hook, sample));
+            Assert.Equal((HttpStatusCode.Accepted, 0), await HookAsync(http, hook, sample));
+            await DrainedAsync(http);
+            Assert.Equal(0, await relay.StopAsync());
+        }
+
+        var messages = await h.MessagesAsync(roomId, bot.AccessToken);
+        Assert.Equal(["alert.firing.v1", "alert.resolved.v1"], messages.Select(Schema));
+        Assert.All(messages, m => Assert.Equal("alertmanager", m["content"]!["solti"]!["source"]!.GetValue<string>()));
+        Assert.StartsWith("🔥 FIRING [critical] ProbeFailure", messages[0]["content"]!["body"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        await using (var restarted = new RelayProcess(env))
+        {
+            await restarted.StartAsync();
+            using var http = restarted.Client();
+            Assert.Equal((HttpStatusCode.Accepted, 0), await HookAsync(http, hook, sample));
+            Assert.Equal((HttpStatusCode.Accepted, 1), await HookAsync(http, hook, Resolved(sample)));
+            await DrainedAsync(http);
+            Assert.Equal(0, await restarted.StopAsync());
+        }
+
+        messages = await h.MessagesAsync(roomId, bot.AccessToken);
+        Assert.Equal(["alert.firing.v1", "alert.resolved.v1", "alert.resolved.v1"], messages.Select(Schema));
+        Assert.StartsWith("✅ RESOLVED [critical] ProbeFailure: BlackBox Probe Failure: https://web1.example.org", messages[2]["content"]!["body"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Grafana_works_and_bad_calls_are_refused_by_name()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("SETUP");
+        var (roomId, _) = await h.BotRoomAsync(bot.AccessToken, "alerts");
+        var (otherRoom, _) = await h.BotRoomAsync(bot.AccessToken, "elsewhere");
+        using var state = new TempDirectory("solti-intake-");
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state), "--allow-room", roomId);
+        await relay.StartAsync();
+        using var http = relay.Client();
+        var grafana = "/v1/hooks/grafana?room=" + Uri.EscapeDataString(roomId);
+        Assert.Equal((HttpStatusCode.Accepted, 2), await HookAsync(http, grafana, AlertPayloadTests.Sample("grafana-v1.json")));
+
+        var malformed = JsonNode.Parse(AlertPayloadTests.Sample("alertmanager-v4.json"))!;
+        malformed["alerts"]![0]!["labels"] = "severity=critical";
+        var (status, body) = await PostAsync(http, "/v1/hooks/alertmanager?room=" + Uri.EscapeDataString(roomId), malformed.ToJsonString());
+        Assert.Equal((HttpStatusCode.BadRequest, "alerts[0].labels"), (status, body["field"]!.GetValue<string>()));
+        Assert.StartsWith("alerts[0].labels: ", body["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        (status, body) = await PostAsync(http, "/v1/hooks/grafana?room=" + Uri.EscapeDataString(roomId), "{not json");
+        Assert.Equal((HttpStatusCode.BadRequest, "body"), (status, body["field"]!.GetValue<string>()));
+
+        foreach (var room in new[] { "/v1/hooks/grafana", "/v1/hooks/grafana?room=", "/v1/hooks/grafana?room=#alerts:localhost", "/v1/hooks/grafana?room=%21abc%3Alocal%20host" })
+        {
+            (status, body) = await PostAsync(http, room, AlertPayloadTests.Sample("grafana-v1.json"));
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.StartsWith("room must be", body["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        (status, body) = await PostAsync(http, "/v1/hooks/grafana?room=" + Uri.EscapeDataString(otherRoom), AlertPayloadTests.Sample("grafana-v1.json"));
+        Assert.Equal((HttpStatusCode.Forbidden, "M_FORBIDDEN"), (status, body["errcode"]!.GetValue<string>()));
+        using var stranger = new HttpClient { BaseAddress = relay.Url };
+        stranger.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-the-token");
+        (status, body) = await PostAsync(stranger, grafana, AlertPayloadTests.Sample("grafana-v1.json"));
+        Assert.Equal((HttpStatusCode.Unauthorized, "M_UNKNOWN_TOKEN"), (status, body["errcode"]!.GetValue<string>()));
+
+        await DrainedAsync(http);
+        var messages = await h.MessagesAsync(roomId, bot.AccessToken);
+        Assert.Equal(["alert.firing.v1", "alert.firing.v1"], messages.Select(Schema));
+        Assert.All(messages, m => Assert.Equal("grafana", m["content"]!["solti"]!["source"]!.GetValue<string>()));
+        Assert.Empty(await h.MessagesAsync(otherRoom, bot.AccessToken));
+        Assert.DoesNotContain("   at ", relay.Log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_full_outbox_answers_503_with_Retry_After_to_a_hook_too()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("SETUP");
+        var (roomId, _) = await h.BotRoomAsync(bot.AccessToken, "alerts");
+        using var state = new TempDirectory("solti-intake-");
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = null });
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state), "--max-queue", "2", "--timeout", "1", "--budget", "1");
+        await relay.StartAsync();
+        using var http = relay.Client();
+        var hook = "/v1/hooks/alertmanager?room=" + Uri.EscapeDataString(roomId);
+        Assert.Equal((HttpStatusCode.Accepted, 2), await HookAsync(http, hook, AlertPayloadTests.Sample("alertmanager-v4.json")));
+
+        using var full = await http.PostAsync(hook, new StringContent(Resolved(AlertPayloadTests.Sample("alertmanager-v4.json")), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, full.StatusCode);
+        Assert.Equal("5", full.Headers.GetValues("Retry-After").Single());
+    }
+
+    [AlertmanagerFact]
+    public async Task A_real_Alertmanager_fires_and_resolves_an_alert_through_the_relay()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("SETUP");
+        var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "alerts");
+        using var state = new TempDirectory("solti-intake-");
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state));
+        await relay.StartAsync();
+        await using var alertmanager = new AlertmanagerProcess();
+        await alertmanager.StartAsync(new Uri(relay.Url, "v1/hooks/alertmanager?room=" + Uri.EscapeDataString(alias)), relay.Token);
+
+        var labels = new JsonObject { ["alertname"] = "DiskFull", ["severity"] = "warning", ["instance"] = "db1" };
+        var annotations = new JsonObject { ["summary"] = "Disk almost full on db1" };
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await alertmanager.PostAlertAsync(labels, annotations, startsAt);
+        var firing = await MessageAsync(h, roomId, bot.AccessToken, "alert.firing.v1", alertmanager, relay);
+        Assert.StartsWith("🔥 FIRING [warning] DiskFull: Disk almost full on db1", firing["content"]!["body"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        await alertmanager.PostAlertAsync(labels, annotations, startsAt, endsAt: DateTimeOffset.UtcNow.AddSeconds(-1));
+        var resolved = await MessageAsync(h, roomId, bot.AccessToken, "alert.resolved.v1", alertmanager, relay);
+        Assert.Equal(firing["content"]!["solti"]!["data"]!["key"]!.GetValue<string>(), resolved["content"]!["solti"]!["data"]!["key"]!.GetValue<string>());
+        Assert.Single(await h.MessagesAsync(roomId, bot.AccessToken), m => Schema(m) == "alert.firing.v1");
+    }
+
+    /// <summary>The room's first message of <paramref name="schema"/>, polled for until the test's bound.</summary>
+    private static async Task<JsonObject> MessageAsync(LibraryHarness h, string roomId, string token, string schema, AlertmanagerProcess alertmanager, RelayProcess relay)
+    {
+        var deadline = DateTimeOffset.UtcNow + Solti.Matrix.Testing.ProcessRunner.DefaultTimeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if ((await h.MessagesAsync(roomId, token)).FirstOrDefault(m => m["content"]!["solti"] is not null && Schema(m) == schema) is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"no {schema} event reached the room; Alertmanager logged:\n{alertmanager.Log}\nthe relay logged:\n{relay.Log}");
+        return null!;
+    }
+
+    /// <summary>The sample with every alert resolved (the firing one ending now).</summary>
+    internal static string Resolved(string sample)
+    {
+        var payload = JsonNode.Parse(sample)!;
+        payload["status"] = "resolved";
+        foreach (var alert in payload["alerts"]!.AsArray())
+        {
+            if (alert!["status"]!.GetValue<string>() == "firing")
+            {
+                alert["status"] = "resolved";
+                alert["endsAt"] = "2026-02-06T14:00:00Z";
+            }
+        }
+
+        return payload.ToJsonString();
+    }
+
+    internal static string Schema(JsonObject message) => message["content"]!["solti"]!["schema"]!.GetValue<string>();
+
+    private static async Task<(HttpStatusCode, int)> HookAsync(HttpClient http, string path, string payload)
+    {
+        var (status, body) = await PostAsync(http, path, payload);
+        Assert.True(status == HttpStatusCode.Accepted, body.ToJsonString());
+        return (status, body["accepted"]!.GetValue<int>());
+    }
+
+    internal static async Task<(HttpStatusCode Status, JsonObject Body)> PostAsync(HttpClient http, string path, string payload)
+    {
+        using var response = await http.PostAsync(path, new StringContent(payload, Encoding.UTF8, "application/json"));
+        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject());
+    }
+
+    internal static async Task DrainedAsync(HttpClient http)
+    {
+        if (!await RelayProcess.DrainsAsync(http, 100, TimeSpan.FromMilliseconds(100)))
+        {
+            Assert.Fail("the relay did not deliver: " + await http.GetStringAsync("/v1/status"));
+        }
+    }
+}
