@@ -67,7 +67,7 @@ public static class BodyTemplate
             JsonArray a => string.Join(", ", a.Select(x => x is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : x?.ToJsonString())),
             _ => null,
         };
-        return value is null ? "{" + placeholder + "}" : placeholder[(bar + 1)..] == "colour" && bar > 0 ? FormattedBody.SeverityColour(value) : value;
+        return value is null ? "{" + placeholder + "}" : bar > 0 && placeholder[(bar + 1)..] == "colour" ? FormattedBody.SeverityColour(value) : value;
     }
 
     private static JsonNode? Lookup(JsonObject data, string path)
