@@ -78,5 +78,36 @@ public sealed class MatrixEventModuleTests : IDisposable
         Assert.DoesNotContain("syt_token_value", result.ToJsonString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Format_markdown_sends_a_sanitized_formatted_body_and_its_text()
+    {
+        var result = await RunAsync(Args(
+            ("content", new JsonObject { ["msgtype"] = "m.text", ["body"] = "**deploy** done <script>x</script>" }),
+            ("format", "markdown"), ("spool", "always"), ("outbox", Path.Combine(_dir, "outbox.db")), ("_ansible_diff", true)));
+        Assert.True(result["queued"]!.GetValue<bool>(), result.ToJsonString());
+        var content = result["diff"]!["after"]!["content"]!;
+        Assert.Equal("deploy done", content["body"]!.GetValue<string>());
+        Assert.Equal("org.matrix.custom.html", content["format"]!.GetValue<string>());
+        Assert.Equal("<p><strong>deploy</strong> done </p>", content["formatted_body"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("rtf", false, "format")]
+    [InlineData("markdown", true, "format: markdown applies to content.body")]
+    public async Task A_bad_format_fails_naming_the_option(string format, bool schema, string expected)
+    {
+        var args = Args(("format", format));
+        if (schema)
+        {
+            args.Remove("content");
+            args["schema"] = "test.v1";
+            args["data"] = new JsonObject { ["message"] = "hi", ["timestamp"] = "2026-11-28T10:00:00Z" };
+        }
+
+        var result = await RunAsync(args);
+        Assert.True(result["failed"]!.GetValue<bool>());
+        Assert.Contains(expected, result["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -10,6 +10,26 @@ public sealed class EventCliTests
     private const string Deploy = """{"service": "nginx", "host": "web1", "playbook": "site.yml", "operator": "ops", "duration": 42, "status": "success"}""";
 
     [Fact]
+    public async Task Send_formats_a_markdown_text_and_refuses_an_unknown_format()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("FORMAT");
+        var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "format");
+        using var state = new TempDirectory("solti-format-");
+        var env = h.CliEnvironment(bot.AccessToken, state);
+        var bad = await CliRunner.RunAsync(["send", alias, "--text", "hi", "--format", "rtf"], env);
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("--format", bad.Stderr, StringComparison.Ordinal);
+
+        var sent = await CliRunner.RunAsync(["send", alias, "--text", "# Done\n\n- **web1** <script>x</script>", "--format", "markdown"], env);
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        var content = (await h.MessagesAsync(roomId, bot.AccessToken)).Last()["content"]!;
+        Assert.Equal("org.matrix.custom.html", content["format"]!.GetValue<string>());
+        Assert.Equal("<h1>Done</h1>\n<ul>\n<li><strong>web1</strong> </li>\n</ul>", content["formatted_body"]!.GetValue<string>());
+        Assert.Equal("Done\n\n- web1", content["body"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Schemas_are_listed_and_events_are_built_validated_sent_and_read_back_by_schema_and_source()
     {
         await using var h = await LibraryHarness.StartAsync();
@@ -29,6 +49,8 @@ public sealed class EventCliTests
         var content = JsonNode.Parse(build.Stdout)!;
         Assert.Equal("com.solti.event", content["msgtype"]!.GetValue<string>());
         Assert.Equal("✅ Deployment COMPLETED: nginx on web1 (duration: 42s)", content["body"]!.GetValue<string>());
+        Assert.Equal("org.matrix.custom.html", content["format"]!.GetValue<string>());
+        Assert.Equal("✅ <b>Deployment COMPLETED</b>: <code>nginx</code> on <code>web1</code> (duration: 42s)", content["formatted_body"]!.GetValue<string>());
 
         var invalid = await CliRunner.RunAsync(["event", "validate", "-s", "deploy.complete.v1", "-d", """{"service": "nginx", "status": "done"}"""], env);
         Assert.Equal(2, invalid.ExitCode);

@@ -1,6 +1,7 @@
 using Solti.Matrix.Encryption;
 using Solti.Matrix.Errors;
 using Solti.Matrix.Events;
+using Solti.Matrix.Formatting;
 using Solti.Matrix.Outbox;
 
 namespace Solti.Matrix.Ansible.Modules;
@@ -24,6 +25,7 @@ public sealed class MatrixEventModule : IModule
         ["source"] = new(),
         ["validate"] = new(OptionType.Bool) { Default = true },
         ["html"] = new(OptionType.Bool) { Default = false },
+        ["format"] = new() { Default = "text", Choices = [.. FormattedBody.Formats] },
         ["schema_dir"] = new(OptionType.Path),
         ["spool"] = new() { Default = "never", Choices = ["never", "on_failure", "always"] },
         ["outbox"] = new(OptionType.Path),
@@ -81,12 +83,26 @@ public sealed class MatrixEventModule : IModule
         return result;
     }
 
-    /// <summary>The content as given, or the SOLTI envelope built from <c>schema</c>, <c>data</c> and <c>source</c>.</summary>
+    /// <summary>The content as given (its <c>body</c> formatted as <c>format</c> says), or the SOLTI envelope built from <c>schema</c>, <c>data</c> and <c>source</c>.</summary>
     private static JsonObject Content(AnsibleModule module)
     {
         if (module.Dict("content") is { } content)
         {
+            try
+            {
+                FormattedBody.Apply(content, module.Str("format")!, "format");
+            }
+            catch (ArgumentException e)
+            {
+                throw new ModuleFailedException(e.Message + " (content.body)");
+            }
+
             return content;
+        }
+
+        if (module.Str("format") != "text")
+        {
+            throw new ModuleFailedException($"format: {module.Str("format")} applies to content.body; a schema's event has its own formatted body");
         }
 
         try

@@ -1,4 +1,5 @@
 using System.Text;
+using Solti.Matrix.Formatting;
 
 namespace Solti.Matrix.Events;
 
@@ -9,25 +10,25 @@ public static class BodyTemplate
     /// <summary>The human-readable <c>body</c> of a SOLTI event: the first of the schema's body rules that matches
     /// <paramref name="data"/>, else a line naming <paramref name="schemaName"/> and
     /// <paramref name="source"/>.</summary>
-    public static string Render(EventSchema? schema, string schemaName, string source, JsonObject data)
-    {
-        foreach (var rule in schema?.BodyRules ?? [])
-        {
-            if (rule is JsonObject r && Matches(r["when"] as JsonObject, data) && r["template"]?.GetValue<string>() is { } template)
-            {
-                return Fill(template, data);
-            }
-        }
+    public static string Render(EventSchema? schema, string schemaName, string source, JsonObject data) =>
+        Rule(schema, data)?["template"]?.GetValue<string>() is { } template ? Fill(template, data) : $"📋 {schemaName} event from {source}";
 
-        return $"📋 {schemaName} event from {source}";
-    }
+    /// <summary>The HTML <c>formatted_body</c> of a SOLTI event: the <c>html</c> template of the schema's first body rule
+    /// that matches <paramref name="data"/>, every value HTML-escaped and the whole sanitized; null when that rule has no
+    /// <c>html</c>.</summary>
+    public static string? RenderHtml(EventSchema? schema, JsonObject data) =>
+        Rule(schema, data)?["html"]?.GetValue<string>() is { } template ? HtmlSanitizer.Sanitize(Fill(template, data, html: true)) : null;
+
+    private static JsonObject? Rule(EventSchema? schema, JsonObject data) =>
+        schema?.BodyRules.OfType<JsonObject>().FirstOrDefault(r => Matches(r["when"] as JsonObject, data) && r["template"] is not null);
 
     private static bool Matches(JsonObject? when, JsonObject data) =>
         when is null || when.All(p => Config.JsonSemantics.Equal(Lookup(data, p.Key), p.Value));
 
-    /// <summary><c>{a.b}</c> → the value at that path (numbers as written, strings as they are); <c>{{</c> is a brace;
-    /// a missing value leaves the placeholder as it is.</summary>
-    public static string Fill(string template, JsonObject data)
+    /// <summary><c>{a.b}</c> → the value at that path (numbers as written, strings as they are), <c>{a.b|colour}</c> → the
+    /// colour of that severity (<see cref="FormattedBody.SeverityColour"/>); <c>{{</c> is a brace; a missing value leaves
+    /// the placeholder as it is. With <paramref name="html"/>, every value filled in is HTML-escaped.</summary>
+    public static string Fill(string template, JsonObject data, bool html = false)
     {
         var text = new StringBuilder();
         for (var i = 0; i < template.Length; i++)
@@ -46,18 +47,27 @@ public static class BodyTemplate
                 continue;
             }
 
-            var path = template[(i + 1)..end];
-            text.Append(Lookup(data, path) switch
-            {
-                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-                JsonValue v => v.ToJsonString(),
-                JsonArray a => string.Join(", ", a.Select(x => x is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : x?.ToJsonString())),
-                _ => "{" + path + "}",
-            });
+            var value = Value(data, template[(i + 1)..end]);
+            text.Append(html ? HtmlSanitizer.Escape(value) : value);
             i = end;
         }
 
         return text.ToString();
+    }
+
+    /// <summary>The text of one placeholder (without its braces).</summary>
+    private static string Value(JsonObject data, string placeholder)
+    {
+        var bar = placeholder.IndexOf('|', StringComparison.Ordinal);
+        var path = bar < 0 ? placeholder : placeholder[..bar];
+        var value = Lookup(data, path) switch
+        {
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+            JsonValue v => v.ToJsonString(),
+            JsonArray a => string.Join(", ", a.Select(x => x is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : x?.ToJsonString())),
+            _ => null,
+        };
+        return value is null ? "{" + placeholder + "}" : bar > 0 && placeholder[(bar + 1)..] == "colour" ? FormattedBody.SeverityColour(value) : value;
     }
 
     private static JsonNode? Lookup(JsonObject data, string path)

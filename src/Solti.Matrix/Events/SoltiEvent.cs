@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Net;
+using Solti.Matrix.Formatting;
 
 namespace Solti.Matrix.Events;
 
@@ -11,7 +11,9 @@ public static class SoltiEvent
     public const string MsgType = "com.solti.event";
 
     /// <summary>Builds the content; with <paramref name="validate"/>, the data must match the schema (errors name
-    /// <c>data.…</c> paths) and the schema must be known.</summary>
+    /// <c>data.…</c> paths) and the schema must be known. The <c>formatted_body</c> is the matching body rule's
+    /// <c>html</c> template (values escaped, sanitized); where there is none, <paramref name="html"/> adds the escaped
+    /// <c>body</c> as one.</summary>
     public static JsonObject Build(SchemaRegistry registry, string schemaName, JsonObject data, string source, bool validate = true, bool html = false, DateTimeOffset? timestamp = null)
     {
         if (!SchemaRegistry.IsValidName(schemaName))
@@ -37,10 +39,10 @@ public static class SoltiEvent
             ["msgtype"] = MsgType,
             ["body"] = body,
         };
-        if (html)
+        if ((BodyTemplate.RenderHtml(schema, data) ?? (html ? "<p>" + HtmlSanitizer.Escape(body) + "</p>" : null)) is { } formatted)
         {
-            content["format"] = "org.matrix.custom.html";
-            content["formatted_body"] = "<p>" + WebUtility.HtmlEncode(body) + "</p>";
+            content["format"] = FormattedBody.HtmlFormat;
+            content["formatted_body"] = formatted;
         }
 
         content["solti"] = new JsonObject
