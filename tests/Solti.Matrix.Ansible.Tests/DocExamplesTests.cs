@@ -32,6 +32,8 @@ public sealed partial class DocExamplesTests(InstalledCollection collection)
         ["collection/roles/synapse_config/README.md#2"] = "group_vars written for the original role: SynapseConfigRoleTests runs an inventory with these variables (and a registration file it has)",
         ["collection/roles/synapse_config/README.md#3"] = "variables choosing the pct restart handler: SynapseConfigRoleTests runs that handler",
         ["docs/homeserver.md#1"] = "a homeserver configuration: read and checked by the homeserver's configuration reader",
+        ["docs/relay.md#1"] = "an Alertmanager configuration: AlertIntakeTests runs a real Alertmanager with a webhook receiver of this shape pointing at the relay",
+        ["docs/relay.md#2"] = "a Grafana provisioning file: no Grafana runs in the tests; AlertIntakeTests posts Grafana's webhook payload (a sample) to the relay",
     };
 
     /// <summary>Playbooks whose inventory is a group_vars snippet of the same document.</summary>
