@@ -136,6 +136,20 @@ public sealed class CryptoStore : IDisposable
         return reader.Read() ? new KnownDevice(userId, deviceId, reader.GetString(0), reader.GetString(1), reader.GetInt64(2)) : null;
     }
 
+    /// <summary>The rule that pins a device's keys as first seen: true when <paramref name="identity"/>'s keys are the ones
+    /// this device first saw for it (remembered now, at <paramref name="nowMs"/>, when it never saw it); false when they
+    /// changed since. Asked by the sender (a changed device gets no key) and by the reader (a changed sender is refused).</summary>
+    public bool PinDevice(Crypto.DeviceIdentity identity, long nowMs)
+    {
+        if (Device(identity.UserId, identity.DeviceId) is { } first)
+        {
+            return first.Ed25519 == identity.Ed25519Key && first.Curve25519 == identity.Curve25519Key;
+        }
+
+        RememberDevice(new KnownDevice(identity.UserId, identity.DeviceId, identity.Ed25519Key, identity.Curve25519Key, nowMs));
+        return true;
+    }
+
     /// <summary>Remembers a device's keys the first time it is seen (later calls keep the first keys).</summary>
     public void RememberDevice(KnownDevice device) =>
         Execute("INSERT OR IGNORE INTO devices (user_id, device_id, ed25519, curve25519, first_seen_ms) VALUES ($u, $d, $e, $c, $t)",

@@ -126,13 +126,7 @@ internal sealed class InboundOlm(CryptoStore store, OlmAccount account, string u
             try
             {
                 var identity = DeviceKeys.Verify(keys as JsonObject ?? [], sender, deviceId);
-                if (store.Device(sender, deviceId) is not { } first)
-                {
-                    store.RememberDevice(new KnownDevice(sender, deviceId, identity.Ed25519Key, identity.Curve25519Key, nowMs));
-                    return identity;
-                }
-
-                return first.Ed25519 == identity.Ed25519Key && first.Curve25519 == identity.Curve25519Key ? identity : null;
+                return store.PinDevice(identity, nowMs) ? identity : null;
             }
             catch (CryptoException)
             {

@@ -271,15 +271,10 @@ public sealed class RoomEncryptor(MatrixSession session, CredentialCache? cache)
                 try
                 {
                     var identity = DeviceKeys.Verify(keys as JsonObject ?? [], userId, deviceId);
-                    if (device.Store.Device(userId, deviceId) is { } first && (first.Ed25519 != identity.Ed25519Key || first.Curve25519 != identity.Curve25519Key))
+                    if (!device.Store.PinDevice(identity, device.NowMs))
                     {
                         withheld.Add(new Withheld(userId, deviceId, (keys?["keys"]?["curve25519:" + deviceId])?.GetValue<string>(), WithheldCode.Unverified, "its keys changed since this device first saw them"));
                         continue;
-                    }
-
-                    if (device.Store.Device(userId, deviceId) is null)
-                    {
-                        device.Store.RememberDevice(new KnownDevice(userId, deviceId, identity.Ed25519Key, identity.Curve25519Key, device.NowMs));
                     }
 
                     recipients.Add(identity);
