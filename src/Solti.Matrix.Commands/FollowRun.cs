@@ -5,23 +5,24 @@ namespace Solti.Matrix.Commands;
 
 /// <summary>One run of <c>events follow</c>: the room's events from the saved position, each printed once when it is a
 /// SOLTI event the filters let through, the position saved after each line. In an encrypted room (a
-/// <paramref name="decryptor"/>), before each page the device does one sync step (its room keys) and the events still
+/// <paramref name="decryptor"/>), after each page is read the device does one sync step (its room keys) and the events still
 /// pending (reported undecryptable, key awaited) are read again (<c>GET /rooms/{id}/event/{id}</c>): one that decrypts
-/// now is printed a second time with <c>decrypted_later</c> (tried when a sync step brought room keys, at a start, and
-/// every <see cref="RetryEvery"/>; each event fetched once per run). The pending ids are kept in the position, so this
+/// now is printed a second time with <c>decrypted_later</c> (tried at a start, whenever the device's kept room keys
+/// changed — this run's sync step or another reader's of the device stored some —, and every <see cref="RetryEvery"/>;
+/// each event fetched once per run). The pending ids are kept in the position, so this
 /// holds across restarts.</summary>
 internal sealed class FollowRun(MatrixClient client, string roomId, string file, SoltiEventLines lines, DateTimeOffset? after, RoomDecryptor? decryptor, int? count)
 {
     /// <summary>At most this many events wait for their key; the oldest is given up beyond.</summary>
     private const int MaxPending = 1000;
 
-    /// <summary>How often the pending events are tried again when this run's sync steps bring no room key (another reader
-    /// of the device may have stored it).</summary>
+    /// <summary>How often the pending events are tried again when the device's kept room keys did not change.</summary>
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(30);
 
     private readonly List<string> _pending = [];
     private readonly Dictionary<string, JsonObject> _pendingEvents = new(StringComparer.Ordinal);
     private readonly System.Diagnostics.Stopwatch _sinceRetry = new();
+    private string? _keysAtRetry;
     private FollowPosition _position = null!;
     private int? _left = count;
 
@@ -36,12 +37,13 @@ internal sealed class FollowRun(MatrixClient client, string roomId, string file,
         var inbox = decryptor?.Inbox();
         var follower = new RoomFollower(client, poll)
         {
-            BeforePage = inbox is null ? null : async token =>
+            PageRead = inbox is null ? null : async token =>
             {
                 var received = await inbox.StepAsync(DeviceInbox.NoWait, token);
-                if (received.RoomKeys > 0 || !_sinceRetry.IsRunning || _sinceRetry.Elapsed >= RetryEvery)
+                if (received.RoomKeysVersion != _keysAtRetry || _sinceRetry.Elapsed >= RetryEvery)
                 {
                     await RetryPendingAsync(token);
+                    _keysAtRetry = received.RoomKeysVersion;
                     _sinceRetry.Restart();
                 }
 

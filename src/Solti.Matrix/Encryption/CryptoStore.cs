@@ -150,6 +150,10 @@ public sealed class CryptoStore : IDisposable
         return true;
     }
 
+    /// <summary>What the kept room keys are, as one value that changes whenever a key is added or replaced (by this
+    /// process or another reader of the device): their count and the sum of their first indexes.</summary>
+    public string RoomKeysVersion() => Scalar("SELECT COUNT(*) || ':' || COALESCE(SUM(first_index), 0) FROM inbound_group")!;
+
     /// <summary>Remembers a device's keys the first time it is seen (later calls keep the first keys).</summary>
     public void RememberDevice(KnownDevice device) =>
         Execute("INSERT OR IGNORE INTO devices (user_id, device_id, ed25519, curve25519, first_seen_ms) VALUES ($u, $d, $e, $c, $t)",

@@ -6,8 +6,9 @@ using Solti.Matrix.Sessions;
 namespace Solti.Matrix.Encryption;
 
 /// <summary>What one <see cref="DeviceInbox.StepAsync"/> received: the to-device messages, the room keys kept and the
-/// withheld notices recorded.</summary>
-public sealed record DeviceInboxReport(int ToDevice, int RoomKeys, int Withheld);
+/// withheld notices recorded; and the device's kept room keys after it (<see cref="CryptoStore.RoomKeysVersion"/>,
+/// which also moves when another reader of the device stored keys).</summary>
+public sealed record DeviceInboxReport(int ToDevice, int RoomKeys, int Withheld, string RoomKeysVersion);
 
 /// <summary>The reading side of the bot's device: one <c>/sync</c> step that asks no room data (to-device messages and
 /// key counts only), from the token kept in the device's <see cref="CryptoStore"/>. To-device messages are processed
@@ -105,7 +106,7 @@ public sealed class DeviceInbox(MatrixSession session, CredentialCache cache)
         var oneTimeKeys = reply["device_one_time_keys_count"]?[Algorithms.SignedCurve25519] is JsonValue count ? count.GetValue<long>() : 0;
         var fallbackUnused = reply["device_unused_fallback_key_types"] is not JsonArray types || types.Any(t => t?.GetValue<string>() == Algorithms.SignedCurve25519);
         await _own.ReplenishAsync(store, account, userId, deviceId, oneTimeKeys, fallbackUnused, NowMs, cancellationToken);
-        return new DeviceInboxReport(events.Count, inbound.RoomKeys, inbound.Withheld);
+        return new DeviceInboxReport(events.Count, inbound.RoomKeys, inbound.Withheld, store.RoomKeysVersion());
     }
 
     /// <summary>Sends <c>m.dummy</c> over a NEW Olm session to each device whose message no session decrypted (its

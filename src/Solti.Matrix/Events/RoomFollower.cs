@@ -13,9 +13,10 @@ public readonly record struct FollowStep(JsonObject? Event, FollowPosition Posit
 /// events already handled skipped by id.</summary>
 public sealed class RoomFollower(MatrixClient client, TimeSpan poll, int pageSize = 100)
 {
-    /// <summary>Run before each page is read (an encrypted room's reader: one device sync step, then the events still
-    /// undecryptable tried again).</summary>
-    public Func<CancellationToken, Task>? BeforePage { get; init; }
+    /// <summary>Run after each page is read and before its events are handed out (an encrypted room's reader: one device
+    /// sync step, then the events still undecryptable tried again): a sender shares a room key before it sends the
+    /// event, so the keys of the page's events have arrived by then.</summary>
+    public Func<CancellationToken, Task>? PageRead { get; init; }
 
     /// <summary>Where following starts when nothing is saved: the room's current end (a backward page of one gives
     /// its token), or, with <paramref name="fromStart"/>, the room's first event.</summary>
@@ -37,12 +38,12 @@ public sealed class RoomFollower(MatrixClient client, TimeSpan poll, int pageSiz
         var (from, after) = (start.From, start.After);
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (BeforePage is { } before)
+            var page = await client.MessagesAsync(start.RoomId, "f", pageSize, from, cancellationToken);
+            if (PageRead is { } pageRead)
             {
-                await before(cancellationToken);
+                await pageRead(cancellationToken);
             }
 
-            var page = await client.MessagesAsync(start.RoomId, "f", pageSize, from, cancellationToken);
             var events = (page["chunk"] as JsonArray ?? []).OfType<JsonObject>().ToList();
             var handled = after is null ? -1 : events.FindIndex(e => EventId(e) == after); // not on the page: none of it handled
             var fresh = events.Skip(handled + 1).ToList();
