@@ -3,6 +3,7 @@ using Solti.Matrix.Encryption;
 using Solti.Matrix.Events;
 using Solti.Matrix.Identifiers;
 using Solti.Matrix.Outbox;
+using Solti.Matrix.Sending;
 
 namespace Solti.Matrix.Commands;
 
@@ -12,14 +13,15 @@ public static class EventCommands
 {
     public static IEnumerable<Command> All() => [Event(), Schema(), Tail()];
 
-    private sealed record EventOptions(Option<string> Schema, Option<string> Data, Option<string?> Source, Option<bool> Html, Option<bool> NoValidate)
+    private sealed record EventOptions(Option<string> Schema, Option<string> Data, Option<string?> Source, Option<bool> Html, Option<bool> NoValidate, Option<string?> Correlation)
     {
         public static EventOptions Create() => new(
             new Option<string>("--schema", "-s") { Description = "Schema name, e.g. deploy.start.v1", Required = true },
             new Option<string>("--data", "-d") { Description = "The event's data as a JSON object, or @FILE", Required = true },
             new Option<string?>("--source") { Description = "Who sends it (default: this host's name)" },
             new Option<bool>("--html") { Description = "Add an HTML formatted body" },
-            new Option<bool>("--no-validate") { Description = "Send data that does not match its schema (or an unknown schema)" });
+            new Option<bool>("--no-validate") { Description = "Send data that does not match its schema (or an unknown schema)" },
+            new Option<string?>("--correlation-id") { Description = "What ties events together (a deploy's start and complete): the first sent to a room is the root of the others' thread" });
 
         public void AddTo(Command command)
         {
@@ -28,11 +30,12 @@ public static class EventCommands
             command.Options.Add(Source);
             command.Options.Add(Html);
             command.Options.Add(NoValidate);
+            command.Options.Add(Correlation);
         }
 
         public JsonObject Build(ParseResult parse) => SoltiEvent.Build(
             CliSettings.Schemas(parse), parse.GetValue(Schema)!, ReadData(parse.GetValue(Data)!), parse.GetValue(Source) ?? Environment.MachineName,
-            validate: !parse.GetValue(NoValidate), html: parse.GetValue(Html));
+            validate: !parse.GetValue(NoValidate), html: parse.GetValue(Html), correlationId: parse.GetValue(Correlation));
     }
 
     private static Command Event()
@@ -62,14 +65,28 @@ public static class EventCommands
         var spool = new Option<string>("--spool") { Description = "never: fail when undeliverable; on_failure: queue it in the outbox instead; always: queue it", DefaultValueFactory = _ => "never" };
         spool.AcceptOnlyFromAmong("never", "on_failure", "always");
         var encryption = CliSettings.Encryption();
+        var relations = new Dictionary<string, Option<string?>>
+        {
+            ["thread_root"] = new("--thread-root") { Description = "Post in the thread of this event (an event id, or a correlation id: its first event)" },
+            ["reply_to"] = new("--reply-to") { Description = "Post as a reply to this event (an event id or a correlation id)" },
+            ["replaces"] = new("--replaces") { Description = "Edit this event of the same sender (an event id or a correlation id)" },
+        };
         var send = new Command("send", "Send a structured event (end-to-end encrypted when the room is)") { room, txnId, spool, encryption };
+        foreach (var option in relations.Values)
+        {
+            send.Options.Add(option);
+        }
+
         sendOptions.AddTo(send);
         send.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async () =>
         {
             var roomId = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
             var content = sendOptions.Build(parse);
             using var client = ClientFactory.Create(parse);
-            var result = await SpooledSend.SendAsync(client, () => CliSettings.OpenOutbox(parse), roomId, "m.room.message", content, parse.GetValue(txnId), parse.GetValue(spool)!, ct, CliSettings.EncryptionOf(parse, encryption));
+            var links = new ConversationLinks(
+                parse.GetValue(sendOptions.Correlation) is { Length: > 0 } correlation ? Conversation.Correlation(correlation) : null,
+                Conversation.Relation(name => parse.GetValue(relations[name]), name => relations[name].Name));
+            var result = await SpooledSend.SendAsync(client, () => CliSettings.OpenOutbox(parse), roomId, "m.room.message", content, parse.GetValue(txnId), parse.GetValue(spool)!, ct, CliSettings.EncryptionOf(parse, encryption), links);
             CliOutput.Write(parse, result);
         }));
         return new Command("event", "Structured SOLTI events: build, validate, send") { build, validate, send };

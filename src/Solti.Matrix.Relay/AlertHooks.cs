@@ -9,7 +9,9 @@ namespace Solti.Matrix.Relay;
 /// <summary>The webhook intake (<c>POST /v1/hooks/alertmanager</c>, <c>POST /v1/hooks/grafana</c>): a notification is
 /// mapped to SOLTI events (<see cref="AlertEvents.Map"/>) against the room's <see cref="SqliteAlertLedger"/>, the
 /// events are enqueued in one outbox transaction, then the ledger records them. One notification at a time (the
-/// ledger's rule), so a repeat arriving while its original is handled finds it recorded.</summary>
+/// ledger's rule), so a repeat arriving while its original is handled finds it recorded. A resolution edits its firing
+/// message and replies in its thread (<see cref="AlertThreads"/>), resolved at delivery by the outbox's conversation
+/// map.</summary>
 internal sealed class AlertHooks(OutboxStore store, MatrixClient client, SchemaRegistry schemas)
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
@@ -36,9 +38,11 @@ internal sealed class AlertHooks(OutboxStore store, MatrixClient client, SchemaR
         {
             var ledger = new SqliteAlertLedger(store, room);
             var events = AlertEvents.Map(notification, ledger, schemas);
-            if (events.Count > 0)
+            var homeserver = client.Homeserver.ToString();
+            var posts = AlertThreads.Plan(notification, events, key => store.FindConversation(homeserver, room, key), schemas);
+            if (posts.Count > 0)
             {
-                store.Enqueue([.. events.Select(e => SenderIdentity.Item(client, room, "m.room.message", e.Content, TransactionId(room, e)))]);
+                store.Enqueue([.. posts.Select(p => SenderIdentity.Item(client, room, "m.room.message", p.Content, TransactionId(room, p)) with { Keys = p.Keys, Relation = p.Relation })]);
             }
 
             ledger.Record(events);
@@ -52,9 +56,9 @@ internal sealed class AlertHooks(OutboxStore store, MatrixClient client, SchemaR
 
     /// <summary>The same for the same alerts in the same state and room: should the relay stop between the outbox's
     /// commit and the ledger's, the sender's retry is the same outbox entry, not a second event.</summary>
-    private static string TransactionId(string room, AlertEvent alert)
+    private static string TransactionId(string room, AlertPost post)
     {
-        var identity = $"{room}\n{alert.Schema}\n{string.Join('\n', alert.Keys)}";
+        var identity = $"{room}\n{post.Event.Schema}\n{string.Join('\n', post.Event.Keys)}{post.Suffix}";
         return "alert-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
     }
 }

@@ -88,7 +88,25 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
             return;
         }
 
-        var id = await commits.EnqueueAsync(SenderIdentity.Item(client, request.Sender, request.Room, request.EventType, request.Content, request.TxnId));
+        var item = SenderIdentity.Item(client, request.Sender, request.Room, request.EventType, request.Content, request.TxnId) with
+        {
+            Correlation = request.Links.Correlation,
+            Relation = request.Links.Relation,
+        };
+        try
+        {
+            if (item.Relation is { } relation)
+            {
+                store.Check(item.Homeserver, item.Room, relation, item.UserId);
+            }
+        }
+        catch (ConversationException e)
+        {
+            await Reject(context, 400, e.Message);
+            return;
+        }
+
+        var id = await commits.EnqueueAsync(item);
         metrics.Accepted();
         backpressure.Accepted();
         delivery.Wake();

@@ -230,6 +230,60 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
     }
 
     [Fact]
+    public async Task A_deploys_start_and_complete_with_one_correlation_id_are_one_thread_and_an_edit_replaces_by_correlation_id()
+    {
+        var (roomId, bot) = await BotRoomAsync();
+        var run = await Playbook.RunAsync("""
+            - hosts: localhost
+              gather_facts: false
+              module_defaults:
+                jackaltx.solti_matrix_mgr.matrix_event:
+                  homeserver_url: "{{ hs_url }}"
+                  access_token: "{{ matrix_bot_token }}"
+                  room_id: "#solti-verify:example.com"
+              tasks:
+                - name: start
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    schema: deploy.start.v1
+                    correlation_id: "deploy-{{ 4 * 10 + 2 }}"
+                    data: { service: api, host: web1, playbook: site.yml, operator: ops }
+                - name: complete
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    schema: deploy.complete.v1
+                    correlation_id: deploy-42
+                    data: { service: api, host: web1, playbook: site.yml, operator: ops, duration: 12, status: success }
+                - name: status line
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    content: { msgtype: m.notice, body: "deploying api" }
+                    correlation_id: status-api
+                - name: status line edited
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    content: { msgtype: m.notice, body: "api deployed" }
+                    replaces: status-api
+                - name: unknown root
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    content: { msgtype: m.text, body: "lost" }
+                    thread_root: never-sent
+                  ignore_errors: true
+            """, Vars(bot.AccessToken));
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var messages = await MessagesAsync(roomId);
+        Assert.Equal(4, messages.Count);
+        var root = messages[0]["event_id"]!.GetValue<string>();
+        Assert.Equal("deploy-42", messages[0]["content"]!["solti"]!["correlation_id"]!.GetValue<string>());
+        var thread = messages[1]["content"]!["m.relates_to"]!;
+        Assert.Equal(("m.thread", root), (thread["rel_type"]!.GetValue<string>(), thread["event_id"]!.GetValue<string>()));
+        Assert.Equal(new JsonObject { ["rel"] = "thread_root", ["event_id"] = root }.ToJsonString(), run.Task("complete")["relates_to"]!.ToJsonString());
+        var edit = messages[3]["content"]!;
+        Assert.Equal(("m.replace", messages[2]["event_id"]!.GetValue<string>()), (edit["m.relates_to"]!["rel_type"]!.GetValue<string>(), edit["m.relates_to"]!["event_id"]!.GetValue<string>()));
+        Assert.Equal("api deployed", edit["m.new_content"]!["body"]!.GetValue<string>());
+        var unknown = run.Task("unknown root");
+        Assert.True(unknown["failed"]!.GetValue<bool>());
+        Assert.StartsWith("thread_root: no event is known by correlation id 'never-sent'", unknown["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_schema_and_data_become_a_validated_solti_event_with_its_body()
     {
         var (roomId, bot) = await BotRoomAsync();

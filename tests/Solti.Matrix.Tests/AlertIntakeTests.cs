@@ -47,9 +47,15 @@ public sealed class AlertIntakeTests
             Assert.Equal(0, await restarted.StopAsync());
         }
 
+        // The resolution edits the firing message (the room shows the current state) and replies in its thread; the
+        // resolution of an alert whose firing this relay never saw (the sample's second alert) stands on its own.
         messages = await h.MessagesAsync(roomId, bot.AccessToken);
-        Assert.Equal(["alert.firing.v1", "alert.resolved.v1", "alert.resolved.v1"], messages.Select(Schema));
-        Assert.StartsWith("✅ RESOLVED [critical] ProbeFailure: BlackBox Probe Failure: https://web1.example.org", messages[2]["content"]!["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(["alert.firing.v1", "alert.resolved.v1", "alert.resolved.v1", "alert.resolved.v1"], messages.Select(Schema));
+        Assert.Null(messages[1]["content"]!["m.relates_to"]);
+        var firingId = messages[0]["event_id"]!.GetValue<string>();
+        AssertEdits(messages[2], firingId);
+        AssertInThread(messages[3], firingId);
+        Assert.StartsWith("✅ RESOLVED [critical] ProbeFailure: BlackBox Probe Failure: https://web1.example.org", messages[3]["content"]!["body"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -134,21 +140,102 @@ public sealed class AlertIntakeTests
         var firing = await MessageAsync(h, roomId, bot.AccessToken, "alert.firing.v1", alertmanager, relay);
         Assert.StartsWith("🔥 FIRING [warning] DiskFull: Disk almost full on db1", firing["content"]!["body"]!.GetValue<string>(), StringComparison.Ordinal);
 
+        Assert.Equal(FormattedBodyFormat, firing["content"]!["format"]!.GetValue<string>());
+        Assert.Contains("DiskFull", firing["content"]!["formatted_body"]!.GetValue<string>(), StringComparison.Ordinal);
+
         await alertmanager.PostAlertAsync(labels, annotations, startsAt, endsAt: DateTimeOffset.UtcNow.AddSeconds(-1));
-        var resolved = await MessageAsync(h, roomId, bot.AccessToken, "alert.resolved.v1", alertmanager, relay);
+        var resolved = await MessageAsync(h, roomId, bot.AccessToken, "alert.resolved.v1", alertmanager, relay, count: 2);
         Assert.Equal(firing["content"]!["solti"]!["data"]!["key"]!.GetValue<string>(), resolved["content"]!["solti"]!["data"]!["key"]!.GetValue<string>());
-        Assert.Single(await h.MessagesAsync(roomId, bot.AccessToken), m => Schema(m) == "alert.firing.v1");
+        var messages = await h.MessagesAsync(roomId, bot.AccessToken);
+        Assert.Equal(["alert.firing.v1", "alert.resolved.v1", "alert.resolved.v1"], messages.Select(Schema));
+        AssertEdits(messages[1], firing["event_id"]!.GetValue<string>());
+        AssertInThread(messages[2], firing["event_id"]!.GetValue<string>());
     }
 
-    /// <summary>The room's first message of <paramref name="schema"/>, polled for until the test's bound.</summary>
-    private static async Task<JsonObject> MessageAsync(LibraryHarness h, string roomId, string token, string schema, AlertmanagerProcess alertmanager, RelayProcess relay)
+    [AlertmanagerFact]
+    public async Task An_alert_that_fires_while_the_homeserver_is_down_is_delivered_later_and_its_resolution_still_edits_it()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("SETUP");
+        var (roomId, alias) = await h.BotRoomAsync(bot.AccessToken, "alerts");
+        using var state = new TempDirectory("solti-intake-");
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state), "--timeout", "1", "--budget", "1");
+        await relay.StartAsync();
+        using var http = relay.Client();
+        await using var alertmanager = new AlertmanagerProcess();
+        await alertmanager.StartAsync(new Uri(relay.Url, "v1/hooks/alertmanager?room=" + Uri.EscapeDataString(alias)), relay.Token);
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "rooms.send", ["status"] = 503, ["count"] = null });
+
+        var labels = new JsonObject { ["alertname"] = "NodeDown", ["severity"] = "critical", ["instance"] = "web2" };
+        var annotations = new JsonObject { ["summary"] = "web2 is unreachable" };
+        var startsAt = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await alertmanager.PostAlertAsync(labels, annotations, startsAt);
+        await PendingAsync(http, 1, alertmanager, relay);
+        await alertmanager.PostAlertAsync(labels, annotations, startsAt, endsAt: DateTimeOffset.UtcNow.AddSeconds(-1));
+        await PendingAsync(http, 3, alertmanager, relay); // the firing, the edit and the reply, all waiting
+        Assert.Empty(await h.MessagesAsync(roomId, bot.AccessToken));
+
+        await h.ClearFaultsAsync();
+        if (!await RelayProcess.DrainsAsync(http, 600, TimeSpan.FromMilliseconds(100)))
+        {
+            Assert.Fail("the relay did not deliver after the homeserver came back: " + await http.GetStringAsync("/v1/status"));
+        }
+
+        var messages = await h.MessagesAsync(roomId, bot.AccessToken);
+        Assert.Equal(["alert.firing.v1", "alert.resolved.v1", "alert.resolved.v1"], messages.Select(Schema));
+        AssertEdits(messages[1], messages[0]["event_id"]!.GetValue<string>());
+        AssertInThread(messages[2], messages[0]["event_id"]!.GetValue<string>());
+    }
+
+    private const string FormattedBodyFormat = "org.matrix.custom.html";
+
+    /// <summary>An edit of <paramref name="target"/>: <c>m.replace</c>, the new content in <c>m.new_content</c>, the
+    /// fallback body marked with <c>* </c>.</summary>
+    internal static void AssertEdits(JsonObject message, string target)
+    {
+        var content = message["content"]!;
+        Assert.Equal("m.replace", content["m.relates_to"]!["rel_type"]!.GetValue<string>());
+        Assert.Equal(target, content["m.relates_to"]!["event_id"]!.GetValue<string>());
+        Assert.StartsWith("* ", content["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null(content["m.new_content"]!["m.relates_to"]);
+    }
+
+    /// <summary>A reply in the thread of <paramref name="root"/>, with the reply fallback for clients without threads.</summary>
+    internal static void AssertInThread(JsonObject message, string root)
+    {
+        var relation = message["content"]!["m.relates_to"]!;
+        Assert.Equal(("m.thread", root), (relation["rel_type"]!.GetValue<string>(), relation["event_id"]!.GetValue<string>()));
+        Assert.True(relation["is_falling_back"]!.GetValue<bool>());
+        Assert.Equal(root, relation["m.in_reply_to"]!["event_id"]!.GetValue<string>());
+    }
+
+    /// <summary>Waits until the relay holds <paramref name="count"/> undelivered events.</summary>
+    private static async Task PendingAsync(HttpClient http, int count, AlertmanagerProcess alertmanager, RelayProcess relay)
     {
         var deadline = DateTimeOffset.UtcNow + Solti.Matrix.Testing.ProcessRunner.DefaultTimeout;
         while (DateTimeOffset.UtcNow < deadline)
         {
-            if ((await h.MessagesAsync(roomId, token)).FirstOrDefault(m => m["content"]!["solti"] is not null && Schema(m) == schema) is { } found)
+            if (JsonNode.Parse(await http.GetStringAsync("/v1/status"))!["pending"]!.GetValue<long>() >= count)
             {
-                return found;
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"the relay never held {count} events; Alertmanager logged:\n{alertmanager.Log}\nthe relay logged:\n{relay.Log}");
+    }
+
+    /// <summary>The room's first message of <paramref name="schema"/>, polled for until the test's bound.</summary>
+    private static async Task<JsonObject> MessageAsync(LibraryHarness h, string roomId, string token, string schema, AlertmanagerProcess alertmanager, RelayProcess relay, int count = 1)
+    {
+        var deadline = DateTimeOffset.UtcNow + Solti.Matrix.Testing.ProcessRunner.DefaultTimeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            var found = (await h.MessagesAsync(roomId, token)).Where(m => Schema(m) == schema).ToList();
+            if (found.Count >= count)
+            {
+                return found[^1];
             }
 
             await Task.Delay(200);
@@ -175,7 +262,9 @@ public sealed class AlertIntakeTests
         return payload.ToJsonString();
     }
 
-    internal static string Schema(JsonObject message) => message["content"]!["solti"]!["schema"]!.GetValue<string>();
+    /// <summary>The SOLTI schema of a message, or of the new content an edit gives it.</summary>
+    internal static string Schema(JsonObject message) =>
+        (message["content"]!["m.new_content"] ?? message["content"]!)["solti"]?["schema"]?.GetValue<string>() ?? "";
 
     private static async Task<(HttpStatusCode, int)> HookAsync(HttpClient http, string path, string payload)
     {

@@ -34,11 +34,15 @@ public sealed class MatrixEventModule : IModule
         ["transaction_id"] = new(),
         ["encryption"] = new() { Default = "auto", Choices = ["auto", "required"] },
         ["recovery_key"] = new() { NoLog = true },
+        ["correlation_id"] = new(),
+        ["thread_root"] = new(),
+        ["reply_to"] = new(),
+        ["replaces"] = new(),
     })
     {
         RequiredTogether = [["user_id", "password"], ["schema", "data"]],
         RequiredOneOf = [["content", "schema"]],
-        MutuallyExclusive = [["content", "schema"]],
+        MutuallyExclusive = [["content", "schema"], ["thread_root", "reply_to", "replaces"]],
     };
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
@@ -69,7 +73,16 @@ public sealed class MatrixEventModule : IModule
         }
 
         var encryption = module.Str("encryption") == "required" ? EncryptionMode.Required : EncryptionMode.Auto;
-        var sent = await SpooledSend.SendAsync(client, () => new OutboxStore(module.Str("outbox") ?? OutboxStore.DefaultPath()), room, eventType, content, module.Str("transaction_id"), module.Str("spool")!, cancellationToken, encryption);
+        JsonObject sent;
+        try
+        {
+            sent = await SpooledSend.SendAsync(client, () => new OutboxStore(module.Str("outbox") ?? OutboxStore.DefaultPath()), room, eventType, content, module.Str("transaction_id"), module.Str("spool")!, cancellationToken, encryption, Links(module));
+        }
+        catch (ConversationException e)
+        {
+            throw new ModuleFailedException(e.Message);
+        }
+
         foreach (var (key, value) in sent)
         {
             result[key] = value?.DeepClone();
@@ -81,6 +94,13 @@ public sealed class MatrixEventModule : IModule
         }
 
         return result;
+    }
+
+    /// <summary>The conversation the event takes part in: <c>correlation_id</c>, and one of <c>thread_root</c>,
+    /// <c>reply_to</c>, <c>replaces</c> (an event id, or a correlation id whose first event is meant).</summary>
+    private static ConversationLinks Links(AnsibleModule module)
+    {
+        return new(module.Str("correlation_id") is { Length: > 0 } id ? Sending.Conversation.Correlation(id) : null, Sending.Conversation.Relation(module.Str));
     }
 
     /// <summary>The content as given (its <c>body</c> formatted as <c>format</c> says), or the SOLTI envelope built from <c>schema</c>, <c>data</c> and <c>source</c>.</summary>
@@ -109,7 +129,7 @@ public sealed class MatrixEventModule : IModule
         {
             var registry = SchemaRegistry.Load(module.Str("schema_dir"));
             return SoltiEvent.Build(registry, module.Str("schema")!, module.Dict("data")!, module.Str("source") ?? Environment.MachineName,
-                validate: module.Bool("validate"), html: module.Bool("html"));
+                validate: module.Bool("validate"), html: module.Bool("html"), correlationId: module.Str("correlation_id") is { Length: > 0 } id ? id : null);
         }
         catch (SchemaValidationException e)
         {

@@ -73,7 +73,7 @@ public static class AlertEvents
         return events;
     }
 
-    private static AlertEvent Single(AlertNotification notification, Alert alert, SchemaRegistry schemas, AlertEventOptions options)
+    internal static AlertEvent Single(AlertNotification notification, Alert alert, SchemaRegistry schemas, AlertEventOptions options)
     {
         var now = options.Time.GetUtcNow();
         var data = AlertData.Single(notification, alert, now);

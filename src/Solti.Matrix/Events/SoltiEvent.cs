@@ -13,8 +13,9 @@ public static class SoltiEvent
     /// <summary>Builds the content; with <paramref name="validate"/>, the data must match the schema (errors name
     /// <c>data.…</c> paths) and the schema must be known. The <c>formatted_body</c> is the matching body rule's
     /// <c>html</c> template (values escaped, sanitized); where there is none, <paramref name="html"/> adds the escaped
-    /// <c>body</c> as one.</summary>
-    public static JsonObject Build(SchemaRegistry registry, string schemaName, JsonObject data, string source, bool validate = true, bool html = false, DateTimeOffset? timestamp = null)
+    /// <c>body</c> as one. A <paramref name="correlationId"/> (a deploy's start and complete, a check's retries) is the
+    /// envelope's <c>correlation_id</c>.</summary>
+    public static JsonObject Build(SchemaRegistry registry, string schemaName, JsonObject data, string source, bool validate = true, bool html = false, DateTimeOffset? timestamp = null, string? correlationId = null)
     {
         if (!SchemaRegistry.IsValidName(schemaName))
         {
@@ -52,6 +53,11 @@ public static class SoltiEvent
             ["source"] = source,
             ["data"] = data.DeepClone(),
         };
+        if (correlationId is not null)
+        {
+            content["solti"]!["correlation_id"] = correlationId;
+        }
+
         return content;
     }
 

@@ -83,11 +83,19 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
             // Delivered marks are written in batches, not synced one by one: a mark lost in a crash only means the
             // event is sent again with its stored transaction id, which the server answers with the event it has.
             var marks = new List<(long Id, string EventId)>();
-            var batch = new Batch(client, [.. lane]);
+            var batch = new Batch(client, [.. lane], store, id => marks.FirstOrDefault(m => m.Id == id).EventId);
             try
             {
                 foreach (var entry in lane)
                 {
+                    if (batch.WaitsFor(entry) is not null)
+                    {
+                        // Its target (a thread's root, the message it edits) is still pending in another lane or behind a
+                        // retry: the lane waits, briefly, without counting an attempt against the event.
+                        _blocked[lane.Key] = (DateTimeOffset.UtcNow + RetryRule.Backoff(0, LaneBackoff, Random.Shared.NextDouble()), 0);
+                        return;
+                    }
+
                     var outcome = await DeliverAsync(client, entry, marks, () => batch.SendAsync(entry, ct), ct);
                     if (outcome == Outcome.Retry)
                     {
@@ -214,12 +222,43 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
     /// <summary>A lane's events, prepared together as they are reached (one read of the room, its members and devices,
     /// one key share for many events: <see cref="MatrixClient.PrepareEventsAsync"/>), then sent one by one in order.
     /// When the batch cannot be prepared for a reason of one event's own (<c>encryption: required</c> into a room that
-    /// is not encrypted), that event is prepared alone, so the refusal is its own.</summary>
-    private sealed class Batch(MatrixClient client, List<OutboxEntry> entries)
+    /// is not encrypted), that event is prepared alone, so the refusal is its own. An event that relates to another is
+    /// prepared at its turn, once its target's event id is known (<see cref="OutboxStore.Resolve"/>; <paramref name="delivered"/>
+    /// answers for this lane's events delivered but not yet marked).</summary>
+    private sealed class Batch(MatrixClient client, List<OutboxEntry> entries, OutboxStore store, Func<long, string?> delivered)
     {
         private readonly Queue<Encryption.PreparedEvent> _prepared = new();
+        private readonly Dictionary<long, JsonObject> _related = [];
         private int _next;
         private string? _roomId;
+
+        /// <summary>The entry whose delivery <paramref name="entry"/>'s relation waits for, or null when it may go now (its
+        /// content then related, or on its own saying why).</summary>
+        public long? WaitsFor(OutboxEntry entry)
+        {
+            if (entry.Relation is not { } target)
+            {
+                return null;
+            }
+
+            RelationResolution resolved;
+            try
+            {
+                resolved = store.Resolve(entry.Homeserver, entry.Room, target, entry.UserId, delivered);
+            }
+            catch (ConversationException e)
+            {
+                resolved = new(null, null, e.Message); // forgotten since it was queued: it goes on its own
+            }
+
+            if (resolved.WaitingFor is { } waiting)
+            {
+                return waiting;
+            }
+
+            _related[entry.Id] = resolved.Apply(entry.Content, target);
+            return null;
+        }
 
         public async Task<Sending.SendResult> SendAsync(OutboxEntry entry, CancellationToken cancellationToken)
         {
@@ -228,7 +267,7 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
             if (_prepared.Count == 0 || at != _next)
             {
                 _prepared.Clear();
-                var rest = entries.Skip(at).Select(Outgoing).ToList();
+                var rest = entries.Skip(at).TakeWhile((e, i) => i == 0 || e.Relation is null).Select(Outgoing).ToList();
                 IReadOnlyList<Encryption.PreparedEvent> ready;
                 try
                 {
@@ -251,7 +290,7 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
             return await client.SendPreparedAsync(_roomId, entry.EventType, _prepared.Dequeue(), entry.TransactionId, cancellationToken);
         }
 
-        private static Encryption.OutgoingEvent Outgoing(OutboxEntry entry) =>
-            new(entry.EventType, entry.Content, entry.EncryptionRequired ? Encryption.EncryptionMode.Required : Encryption.EncryptionMode.Auto);
+        private Encryption.OutgoingEvent Outgoing(OutboxEntry entry) =>
+            new(entry.EventType, _related.GetValueOrDefault(entry.Id) ?? entry.Content, entry.EncryptionRequired ? Encryption.EncryptionMode.Required : Encryption.EncryptionMode.Auto);
     }
 }

@@ -22,6 +22,10 @@ public sealed record OutboxEntry(long Id, string Homeserver, string? UserId, str
     /// <summary>Whether it was queued with <c>encryption: required</c>: delivered only into an encrypted room (every
     /// event for an encrypted room is encrypted at delivery in any case).</summary>
     public bool EncryptionRequired { get; init; }
+
+    /// <summary>The event it relates to (thread, reply, edit), resolved to an event id at delivery: it waits while its
+    /// target is still pending, and goes without the relation, saying so, when the target went dead.</summary>
+    public Sending.RelationTarget? Relation { get; init; }
 }
 
 /// <summary>Counts by state and the age of the oldest undelivered event.</summary>
@@ -41,6 +45,21 @@ public sealed record OutboxItem(string Homeserver, string? UserId, string Room, 
     /// <summary>For an event whose sender is not known yet: <see cref="SenderIdentity.Fingerprint"/> of the access token
     /// it was queued with (never the token), so that only a session holding that same token claims it.</summary>
     public string? TokenFingerprint { get; init; }
+
+    /// <summary>The conversation it belongs to (<see cref="Sending.Conversation.Correlation"/>): the first event with
+    /// this key in the room is the root, and every later one, unless it names its own <see cref="Relation"/>, goes in
+    /// its thread.</summary>
+    public string? Correlation { get; init; }
+
+    /// <summary>Further keys the event is known by in the room (an alert's occurrences, <c>alert:</c>…), so a later
+    /// event can relate to it.</summary>
+    public IReadOnlyList<string> Keys { get; init; } = [];
+
+    /// <summary>The event it relates to, by event id or by key (see <see cref="OutboxEntry.Relation"/>).</summary>
+    public Sending.RelationTarget? Relation { get; init; }
+
+    /// <summary>Whether it takes part in a conversation at all.</summary>
+    internal bool Converses => Correlation is not null || Keys.Count > 0 || Relation is not null;
 }
 
 /// <summary>The pending events of one sender on one homeserver (<see cref="UserId"/> null: not known yet).</summary>

@@ -55,8 +55,9 @@ public sealed partial class OutboxStore : IDisposable
     /// <summary>The file's layout version (<c>PRAGMA user_version</c>): 2 records each sender's device and, while
     /// its user is unknown, its token's fingerprint, and indexes pending events by sender; 3 records whether an event
     /// must go out encrypted (<c>encryption: required</c>); 4 adds the alert ledger (<c>alert_ledger</c>:
-    /// <see cref="Alerts.SqliteAlertLedger"/>).</summary>
-    public const int Version = 4;
+    /// <see cref="Alerts.SqliteAlertLedger"/>); 5 the conversation map (<c>conversation</c>) and each event's
+    /// <c>relation</c>.</summary>
+    public const int Version = 5;
 
     /// <summary>Brings a file written by an earlier version up to <see cref="Version"/>, in place and in one
     /// transaction: its events keep their ids, states and transaction ids.</summary>
@@ -98,9 +99,15 @@ public sealed partial class OutboxStore : IDisposable
                 steps.Add("ALTER TABLE events ADD COLUMN encryption TEXT");
             }
 
+            if (!columns.Contains("relation"))
+            {
+                steps.Add("ALTER TABLE events ADD COLUMN relation TEXT");
+            }
+
             steps.Add("DROP INDEX IF EXISTS events_pending");
             steps.Add("CREATE INDEX IF NOT EXISTS events_pending_by_sender ON events (state, homeserver, user_id, room, id)");
             steps.AddRange(LedgerSchema);
+            steps.AddRange(ConversationSchema);
             steps.Add($"PRAGMA user_version = {Version}");
             foreach (var step in steps)
             {
@@ -157,7 +164,7 @@ public sealed partial class OutboxStore : IDisposable
                 insert.Parameters.AddWithValue("$txn", item.TransactionId);
                 insert.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 insert.Parameters.AddWithValue("$encryption", item.EncryptionRequired ? "required" : DBNull.Value);
-                ids[i] = (long)insert.ExecuteScalar()!;
+                ids[i] = item.Converses ? EnqueueConversing(transaction, insert, item) : (long)insert.ExecuteScalar()!;
             }
 
             transaction.Commit();
@@ -175,7 +182,7 @@ public sealed partial class OutboxStore : IDisposable
         {
             var skip = skipLanes?.ToList() ?? [];
             using var select = Command($"""
-                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error, device_id, encryption FROM (
+                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error, device_id, encryption, relation FROM (
                   SELECT *, ROW_NUMBER() OVER (PARTITION BY homeserver, user_id, room ORDER BY id) AS place
                   FROM events WHERE state = 'pending' AND user_id IS NOT NULL{Where(scope)}
                   {(skip.Count == 0 ? "" : "AND (homeserver || char(10) || user_id || char(10) || room) NOT IN (" + string.Join(", ", skip.Select((_, i) => "$skip" + i)) + ")")})
@@ -200,6 +207,7 @@ public sealed partial class OutboxStore : IDisposable
                     LastError = reader.IsDBNull(9) ? null : reader.GetString(9),
                     DeviceId = reader.IsDBNull(10) ? null : reader.GetString(10),
                     EncryptionRequired = !reader.IsDBNull(11) && reader.GetString(11) == "required",
+                    Relation = Sending.RelationTarget.FromJson(reader.IsDBNull(12) ? null : reader.GetString(12)),
                 });
             }
 
@@ -431,10 +439,16 @@ public sealed partial class OutboxStore : IDisposable
     {
         lock (_gate)
         {
+            var before = (DateTimeOffset.UtcNow - olderThan).ToUnixTimeMilliseconds();
+            using var transaction = _db.BeginTransaction();
+            KeepConversationEvents(transaction, before);
             using var delete = Command("DELETE FROM events WHERE (state = 'delivered' OR ($dead AND state = 'dead')) AND done_at <= $before");
+            delete.Transaction = transaction;
             delete.Parameters.AddWithValue("$dead", includeDead);
-            delete.Parameters.AddWithValue("$before", (DateTimeOffset.UtcNow - olderThan).ToUnixTimeMilliseconds());
-            return delete.ExecuteNonQuery();
+            delete.Parameters.AddWithValue("$before", before);
+            var purged = delete.ExecuteNonQuery();
+            transaction.Commit();
+            return purged;
         }
     }
 

@@ -11,20 +11,54 @@ public static class SpooledSend
 {
     /// <summary>Sends the event or queues it, as <paramref name="spool"/> says (<c>never</c>, <c>on_failure</c> or
     /// <c>always</c>), in the outbox that <paramref name="outbox"/> opens; the result says which, with the event id or
-    /// the outbox id.</summary>
-    public static async Task<JsonObject> SendAsync(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string? transactionId, string spool, CancellationToken cancellationToken, Encryption.EncryptionMode encryption = Encryption.EncryptionMode.Auto)
+    /// the outbox id.
+    /// <para>With <paramref name="links"/>, the event takes part in a conversation (<see cref="ConversationLinks"/>): its
+    /// relation is resolved in the outbox's conversation map first. A target still in the outbox makes the event wait
+    /// behind it in the outbox (with <c>spool: never</c>, a <see cref="ConversationException"/>); a target that went
+    /// dead makes it go on its own, saying so (<c>relation_lost</c>).</para></summary>
+    public static async Task<JsonObject> SendAsync(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string? transactionId, string spool, CancellationToken cancellationToken, Encryption.EncryptionMode encryption = Encryption.EncryptionMode.Auto, ConversationLinks? links = null)
     {
         var txnId = string.IsNullOrEmpty(transactionId) ? TransactionIds.New() : transactionId;
         if (spool == "always")
         {
-            return Queue(client, outbox, room, eventType, content, txnId, encryption, reason: null);
+            return Queue(client, outbox, room, eventType, content, txnId, encryption, reason: null, links);
+        }
+
+        string? lost = null;
+        JsonObject? relatesTo = null;
+        var sending = content;
+        if (links is { IsEmpty: false })
+        {
+            using var store = outbox();
+            var (homeserver, sender) = (client.Homeserver.ToString(), client.Session.Identity().UserId);
+            var relation = links.Relation ?? (links.Correlation is { } key && store.FindConversation(homeserver, room, key) is not null ? RelationTarget.ToKey(RelationKind.Thread, key) : null);
+            if (relation is not null)
+            {
+                var resolved = store.Resolve(homeserver, room, relation, sender);
+                if (resolved.WaitingFor is { } waiting)
+                {
+                    return spool == "never"
+                        ? throw new ConversationException(relation.Parameter, $"the event it relates to is still in the outbox (outbox id {waiting}); give spool: on_failure or always to queue this one behind it")
+                        : Queue(client, outbox, room, eventType, content, txnId, encryption, $"the event it relates to is still in the outbox (outbox id {waiting})", links);
+                }
+
+                lost = resolved.Lost;
+                sending = resolved.Apply(content, relation);
+                relatesTo = resolved.EventId is { } target ? new JsonObject { ["rel"] = relation.Parameter, ["event_id"] = target } : null;
+            }
         }
 
         try
         {
-            var result = await client.SendEventAsync(room, eventType, content, txnId, joinIfNeeded: false, encryption, cancellationToken);
+            var result = await client.SendEventAsync(room, eventType, sending, txnId, joinIfNeeded: false, encryption, cancellationToken);
             await client.Session.TryKeepAsync(cancellationToken);
-            return new JsonObject
+            if (links?.Correlation is { } correlation)
+            {
+                using var store = outbox();
+                store.RememberConversation(client.Homeserver.ToString(), room, [correlation], result.EventId, client.Session.Identity().UserId);
+            }
+
+            var sent = new JsonObject
             {
                 ["event_id"] = result.EventId,
                 ["room_id"] = result.RoomId,
@@ -35,10 +69,21 @@ public static class SpooledSend
                 ["encrypted"] = result.Encrypted,
                 ["withheld_devices"] = new JsonArray([.. result.WithheldDevices.Select(d => (JsonNode)d)]),
             };
+            if (relatesTo is not null)
+            {
+                sent["relates_to"] = relatesTo;
+            }
+
+            if (lost is not null)
+            {
+                sent["relation_lost"] = lost;
+            }
+
+            return sent;
         }
         catch (Exception e) when (spool == "on_failure" && IsUndeliverableNow(e))
         {
-            return Queue(client, outbox, room, eventType, content, txnId, encryption, e.Message);
+            return Queue(client, outbox, room, eventType, content, txnId, encryption, e.Message, links);
         }
     }
 
@@ -47,10 +92,20 @@ public static class SpooledSend
     /// 404) is not: queuing it would only delay the same error.</summary>
     public static bool IsUndeliverableNow(Exception e) => FailureClassification.Of(e) is { } kind && kind != FailureKind.Final;
 
-    private static JsonObject Queue(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string txnId, Encryption.EncryptionMode encryption, string? reason)
+    private static JsonObject Queue(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string txnId, Encryption.EncryptionMode encryption, string? reason, ConversationLinks? links)
     {
         using var store = outbox();
-        var item = SenderIdentity.Item(client, room, eventType, content, txnId) with { EncryptionRequired = encryption == Encryption.EncryptionMode.Required };
+        var item = SenderIdentity.Item(client, room, eventType, content, txnId) with
+        {
+            EncryptionRequired = encryption == Encryption.EncryptionMode.Required,
+            Correlation = links?.Correlation,
+            Relation = links?.Relation,
+        };
+        if (item.Relation is { } relation)
+        {
+            store.Check(item.Homeserver, room, relation, item.UserId);
+        }
+
         var id = store.Enqueue(item);
         var result = new JsonObject { ["queued"] = true, ["outbox_id"] = id, ["transaction_id"] = txnId, ["event_type"] = eventType, ["room"] = room, ["sender"] = item.UserId };
         if (reason is not null)
@@ -60,4 +115,13 @@ public static class SpooledSend
 
         return result;
     }
+}
+
+/// <summary>How an event takes part in a conversation: the correlation it belongs to
+/// (<see cref="Conversation.Correlation"/>: the first event is the root, later ones go in its thread) and the event it
+/// relates to (<c>thread_root</c>, <c>reply_to</c>, <c>replaces</c>).</summary>
+public sealed record ConversationLinks(string? Correlation = null, RelationTarget? Relation = null)
+{
+    /// <summary>Takes no part in a conversation.</summary>
+    public bool IsEmpty => Correlation is null && Relation is null;
 }

@@ -93,6 +93,13 @@ public sealed class LibraryHarness : IAsyncDisposable
         Assert.True(response.Code == 200, response.ToString());
     }
 
+    /// <summary>Clears every injected fault: the homeserver is back.</summary>
+    public async Task ClearFaultsAsync()
+    {
+        var response = await Raw.DeleteAsync("/_solti/testing/v1/faults", Admin.AccessToken);
+        Assert.True(response.Code == 200, response.ToString());
+    }
+
     public async Task ExpireAsync(string token)
     {
         var response = await Raw.PostAsync("/_solti/testing/v1/expire_token", new JsonObject { ["access_token"] = token }, Admin.AccessToken);
