@@ -69,6 +69,31 @@ public sealed class EncryptedSendTests
     }
 
     [Fact]
+    public async Task A_thread_reply_in_an_encrypted_room_keeps_its_relation_in_the_clear_and_js_sdk_decrypts_it()
+    {
+        await using var h = await StartAsync(false);
+        using var bot = h.Bot(deviceId: "BOTCRYPT01");
+        var (alice, _, roomId) = await EncryptedRoomAsync(h, bot);
+        await using var _ = alice;
+        using var state = new TempDirectory("solti-conv-");
+        Outbox.OutboxStore Open() => new(Path.Combine(state, "outbox.db"));
+        var links = new Outbox.ConversationLinks(Sending.Conversation.Correlation("deploy-7"));
+
+        var root = await Outbox.SpooledSend.SendAsync(bot, Open, roomId, "m.room.message", Text("deploy 7 started"), null, "never", default, links: links);
+        var reply = await Outbox.SpooledSend.SendAsync(bot, Open, roomId, "m.room.message", Text("deploy 7 finished"), null, "never", default, links: links);
+
+        var messages = await alice.WaitMessagesAsync(roomId, count: 2, sender: h.Hs.BotId);
+        Assert.Equal(["deploy 7 started", "deploy 7 finished"], messages.Select(m => m.Body));
+        Assert.All(messages, m => Assert.Equal(("m.room.encrypted", (string?)null), (m.WireType, m.DecryptionError)));
+        var rootId = root["event_id"]!.GetValue<string>();
+        var stored = await h.Raw.GetAsync($"/_matrix/client/v3/rooms/{MatrixTestClient.Enc(roomId)}/event/{MatrixTestClient.Enc(reply["event_id"]!.GetValue<string>())}", (await h.Hs.LoginBotAsync("READER")).AccessToken);
+        Assert.Equal("m.room.encrypted", stored.Object["type"]!.GetValue<string>());
+        var relation = stored.Object["content"]!["m.relates_to"]!;
+        Assert.Equal(("m.thread", rootId), (relation["rel_type"]!.GetValue<string>(), relation["event_id"]!.GetValue<string>()));
+        Assert.DoesNotContain("finished", stored.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Twenty_concurrent_sends_of_one_device_each_use_their_own_megolm_index_and_all_decrypt()
     {
         await using var h = await StartAsync();
