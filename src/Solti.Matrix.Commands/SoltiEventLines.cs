@@ -19,19 +19,25 @@ public sealed record SoltiEventLines(string? Schema, string? Source, bool Json)
 
     /// <summary>The event's SOLTI envelope when it is a SOLTI event the filters let through; else null.</summary>
     public (string Schema, string? Timestamp, string? Source, JsonObject Data)? Pick(JsonObject e) =>
-        SoltiEvent.Read(e["content"] as JsonObject) is { } solti
+        SoltiEvent.Read(Content(e)) is { } solti
         && (Schema is null || solti.Schema == Schema || (Schema.EndsWith('.') && solti.Schema.StartsWith(Schema, StringComparison.Ordinal)))
         && (Source is null || solti.Source == Source)
             ? solti
             : null;
 
-    /// <summary>The line of a (decrypted or plaintext) SOLTI event.</summary>
+    /// <summary>An event's content as it now reads: an edit's <c>m.new_content</c>, else its content.</summary>
+    private static JsonObject? Content(JsonObject e) =>
+        e["content"]?["m.relates_to"]?["rel_type"]?.GetValue<string>() == "m.replace" && e["content"]?["m.new_content"] is JsonObject edited ? edited : e["content"] as JsonObject;
+
+    /// <summary>The line of a (decrypted or plaintext) SOLTI event; with <c>--output json</c> it names its
+    /// <c>correlation_id</c> and what it relates to (<c>thread_root</c>, <c>reply_to</c>, <c>replaces</c>: an
+    /// edit's line carries the new content).</summary>
     public string Line(ReadEvent read, (string Schema, string? Timestamp, string? Source, JsonObject Data) solti, bool decryptedLater = false)
     {
         var e = read.Event;
         if (!Json)
         {
-            return $"{(read.Encrypted ? "[e2e] " : "")}{solti.Timestamp} {solti.Schema} {solti.Source}: {e["content"]?["body"]?.GetValue<string>()}";
+            return $"{(read.Encrypted ? "[e2e] " : "")}{solti.Timestamp} {solti.Schema} {solti.Source}: {Content(e)?["body"]?.GetValue<string>()}";
         }
 
         var line = new JsonObject
@@ -43,9 +49,20 @@ public sealed record SoltiEventLines(string? Schema, string? Source, bool Json)
             ["timestamp"] = solti.Timestamp,
             ["source"] = solti.Source,
             ["data"] = solti.Data.DeepClone(),
-            ["body"] = e["content"]?["body"]?.DeepClone(),
+            ["body"] = Content(e)?["body"]?.DeepClone(),
             ["encrypted"] = read.Encrypted,
         };
+        if (Content(e)?["solti"]?["correlation_id"] is JsonValue correlation)
+        {
+            line["correlation_id"] = correlation.DeepClone();
+        }
+
+        if (e["content"]?["m.relates_to"] is JsonObject relation
+            && (relation["rel_type"]?.GetValue<string>() switch { "m.thread" => "thread_root", "m.replace" => "replaces", _ => relation["m.in_reply_to"] is null ? null : "reply_to" }) is { } rel)
+        {
+            line[rel] = (rel == "reply_to" ? relation["m.in_reply_to"]!["event_id"] : relation["event_id"])?.DeepClone();
+        }
+
         if (read.Encrypted)
         {
             line["sender_device"] = read.SenderDevice;

@@ -50,6 +50,13 @@ public sealed class ConversationTests
         AlertIntakeTests.AssertInThread(messages[1], root);
         AlertIntakeTests.AssertInThread(messages[2], root);
         Assert.Equal(root, retry["relates_to"]!["event_id"]!.GetValue<string>());
+
+        // A consumer sees the conversation: each line names its correlation id and its thread's root.
+        var tail = await CliRunner.RunAsync(["events", "tail", roomId, "--output", "json"], h.CliEnvironment(bot.AccessToken, state));
+        Assert.True(tail.ExitCode == 0, tail.ToString());
+        var lines = tail.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(["deploy-42", "deploy-42", "deploy-42"], lines.Select(l => l["correlation_id"]!.GetValue<string>()));
+        Assert.Equal([null, root, root], lines.Select(l => l["thread_root"]?.GetValue<string>()));
     }
 
     [Fact]
