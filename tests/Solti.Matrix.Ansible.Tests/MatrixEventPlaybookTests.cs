@@ -251,7 +251,9 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
                   jackaltx.solti_matrix_mgr.matrix_event:
                     schema: deploy.complete.v1
                     correlation_id: deploy-42
-                    data: { service: api, host: web1, playbook: site.yml, operator: ops, duration: 12, status: success }
+                    template: "**{service}** deployed on {host} in {duration}s <b>by</b> {operator}"
+                    format: markdown
+                    data: { service: api, host: web1, playbook: site.yml, operator: "<ops>", duration: 12, status: success }
                 - name: status line
                   jackaltx.solti_matrix_mgr.matrix_event:
                     content: { msgtype: m.notice, body: "deploying api" }
@@ -275,6 +277,8 @@ public sealed class MatrixEventPlaybookTests(InstalledCollection collection) : I
         var thread = messages[1]["content"]!["m.relates_to"]!;
         Assert.Equal(("m.thread", root), (thread["rel_type"]!.GetValue<string>(), thread["event_id"]!.GetValue<string>()));
         Assert.Equal(new JsonObject { ["rel"] = "thread_root", ["event_id"] = root }.ToJsonString(), run.Task("complete")["relates_to"]!.ToJsonString());
+        Assert.Equal("api deployed on web1 in 12s by <ops>", messages[1]["content"]!["body"]!.GetValue<string>());
+        Assert.Equal("<p><strong>api</strong> deployed on web1 in 12s <b>by</b> &lt;ops&gt;</p>", messages[1]["content"]!["formatted_body"]!.GetValue<string>());
         var edit = messages[3]["content"]!;
         Assert.Equal(("m.replace", messages[2]["event_id"]!.GetValue<string>()), (edit["m.relates_to"]!["rel_type"]!.GetValue<string>(), edit["m.relates_to"]!["event_id"]!.GetValue<string>()));
         Assert.Equal("api deployed", edit["m.new_content"]!["body"]!.GetValue<string>());

@@ -50,6 +50,20 @@ public sealed class FormattedBodyTests
         Assert.Equal(expected, HtmlSanitizer.Sanitize(html));
 
     [Fact]
+    public void A_template_of_ones_own_replaces_the_schemas_body_in_each_format_with_values_escaped()
+    {
+        var data = new JsonObject { ["service"] = "api", ["host"] = "web<1>", ["playbook"] = "site.yml", ["operator"] = "ops" };
+        var text = SoltiEvent.Build(Registry, "deploy.start.v1", data, "ci", template: "{service} on {host}");
+        Assert.Equal(("api on web<1>", null), (text["body"]!.GetValue<string>(), text["formatted_body"]));
+        var markdown = SoltiEvent.Build(Registry, "deploy.start.v1", data, "ci", template: "*{service}* on `{host}`", format: "markdown");
+        Assert.Equal("<p><em>api</em> on <code>web&lt;1&gt;</code></p>", markdown["formatted_body"]!.GetValue<string>());
+        Assert.Equal("api on web<1>", markdown["body"]!.GetValue<string>());
+        var html = SoltiEvent.Build(Registry, "deploy.start.v1", data, "ci", template: "<b>{service}</b><script>x</script> on {host}", format: "html");
+        Assert.Equal("<b>api</b> on web&lt;1&gt;", html["formatted_body"]!.GetValue<string>());
+        Assert.Equal("deploy.start.v1", html["solti"]!["schema"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Tags_nested_past_the_limit_keep_only_their_text()
     {
         var html = string.Concat(Enumerable.Repeat("<b>", 150)) + "deep";

@@ -34,6 +34,7 @@ public sealed class MatrixEventModule : IModule
         ["transaction_id"] = new(),
         ["encryption"] = new() { Default = "auto", Choices = ["auto", "required"] },
         ["recovery_key"] = new() { NoLog = true },
+        ["template"] = new(),
         ["correlation_id"] = new(),
         ["thread_root"] = new(),
         ["reply_to"] = new(),
@@ -42,7 +43,7 @@ public sealed class MatrixEventModule : IModule
     {
         RequiredTogether = [["user_id", "password"], ["schema", "data"]],
         RequiredOneOf = [["content", "schema"]],
-        MutuallyExclusive = [["content", "schema"], ["thread_root", "reply_to", "replaces"]],
+        MutuallyExclusive = [["content", "schema"], ["content", "template"], ["thread_root", "reply_to", "replaces"]],
     };
 
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
@@ -120,16 +121,17 @@ public sealed class MatrixEventModule : IModule
             return content;
         }
 
-        if (module.Str("format") != "text")
+        if (module.Str("format") != "text" && module.Str("template") is null)
         {
-            throw new ModuleFailedException($"format: {module.Str("format")} applies to content.body; a schema's event has its own formatted body");
+            throw new ModuleFailedException($"format: {module.Str("format")} applies to content.body or to a template; a schema's event without template has its schema's formatted body");
         }
 
         try
         {
             var registry = SchemaRegistry.Load(module.Str("schema_dir"));
             return SoltiEvent.Build(registry, module.Str("schema")!, module.Dict("data")!, module.Str("source") ?? Environment.MachineName,
-                validate: module.Bool("validate"), html: module.Bool("html"), correlationId: module.Str("correlation_id") is { Length: > 0 } id ? id : null);
+                validate: module.Bool("validate"), html: module.Bool("html"), correlationId: module.Str("correlation_id") is { Length: > 0 } id ? id : null,
+                template: module.Str("template"), format: module.Str("format")!);
         }
         catch (SchemaValidationException e)
         {

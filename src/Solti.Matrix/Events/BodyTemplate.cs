@@ -19,6 +19,49 @@ public static class BodyTemplate
     public static string? RenderHtml(EventSchema? schema, JsonObject data) =>
         Rule(schema, data)?["html"]?.GetValue<string>() is { } template ? HtmlSanitizer.Sanitize(Fill(template, data, html: true)) : null;
 
+    /// <summary>A body of the sender's own instead of the schema's: <paramref name="template"/> (the same <c>{path}</c>
+    /// placeholders) written in <paramref name="format"/>: <c>text</c> gives the body only; <c>markdown</c> and
+    /// <c>html</c> give a sanitized <c>formatted_body</c>, every value HTML-escaped before it enters it, and its plain
+    /// text as the body.</summary>
+    public static (string Body, string? Html) RenderOwn(string template, string format, JsonObject data)
+    {
+        if (format == "text")
+        {
+            return (Fill(template, data), null);
+        }
+
+        var html = format switch
+        {
+            "markdown" => Markdown(template, data),
+            "html" => HtmlSanitizer.Sanitize(Fill(template, data, html: true)),
+            _ => throw new ArgumentException($"format: '{format}' is not a format (one of: {string.Join(", ", FormattedBody.Formats)})"),
+        };
+        return (HtmlText.ToPlainText(html), html);
+    }
+
+    /// <summary>Markdown with values that stay values: the template is rendered with a placeholder token per value, then
+    /// each token becomes its HTML-escaped value (so a value reads the same in a code span, a link or plain text, and
+    /// is never Markdown or HTML), then the whole is sanitized.</summary>
+    private static string Markdown(string template, JsonObject data)
+    {
+        var values = new List<string>();
+        var tokenized = Fill(template, data, value =>
+        {
+            values.Add(value);
+            return $"soltivalue{values.Count - 1}x";
+        });
+        return FormattedBody.FromMarkdown(tokenized, html =>
+        {
+            var text = new StringBuilder(html);
+            for (var i = values.Count - 1; i >= 0; i--)
+            {
+                text.Replace($"soltivalue{i}x", HtmlSanitizer.Escape(values[i]));
+            }
+
+            return text.ToString();
+        });
+    }
+
     private static JsonObject? Rule(EventSchema? schema, JsonObject data) =>
         schema?.BodyRules.OfType<JsonObject>().FirstOrDefault(r => Matches(r["when"] as JsonObject, data) && r["template"] is not null);
 
@@ -28,7 +71,10 @@ public static class BodyTemplate
     /// <summary><c>{a.b}</c> → the value at that path (numbers as written, strings as they are), <c>{a.b|colour}</c> → the
     /// colour of that severity (<see cref="FormattedBody.SeverityColour"/>); <c>{{</c> is a brace; a missing value leaves
     /// the placeholder as it is. With <paramref name="html"/>, every value filled in is HTML-escaped.</summary>
-    public static string Fill(string template, JsonObject data, bool html = false)
+    public static string Fill(string template, JsonObject data, bool html = false) =>
+        Fill(template, data, html ? HtmlSanitizer.Escape : value => value);
+
+    private static string Fill(string template, JsonObject data, Func<string, string> encode)
     {
         var text = new StringBuilder();
         for (var i = 0; i < template.Length; i++)
@@ -48,7 +94,7 @@ public static class BodyTemplate
             }
 
             var value = Value(data, template[(i + 1)..end]);
-            text.Append(html ? HtmlSanitizer.Escape(value) : value);
+            text.Append(encode(value));
             i = end;
         }
 

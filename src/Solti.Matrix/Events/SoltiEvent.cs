@@ -14,8 +14,9 @@ public static class SoltiEvent
     /// <c>data.…</c> paths) and the schema must be known. The <c>formatted_body</c> is the matching body rule's
     /// <c>html</c> template (values escaped, sanitized); where there is none, <paramref name="html"/> adds the escaped
     /// <c>body</c> as one. A <paramref name="correlationId"/> (a deploy's start and complete, a check's retries) is the
-    /// envelope's <c>correlation_id</c>.</summary>
-    public static JsonObject Build(SchemaRegistry registry, string schemaName, JsonObject data, string source, bool validate = true, bool html = false, DateTimeOffset? timestamp = null, string? correlationId = null)
+    /// envelope's <c>correlation_id</c>. A <paramref name="template"/> of the sender's own replaces the schema's body
+    /// rules (<see cref="BodyTemplate.RenderOwn"/>, written in <paramref name="format"/>).</summary>
+    public static JsonObject Build(SchemaRegistry registry, string schemaName, JsonObject data, string source, bool validate = true, bool html = false, DateTimeOffset? timestamp = null, string? correlationId = null, string? template = null, string format = "text")
     {
         if (!SchemaRegistry.IsValidName(schemaName))
         {
@@ -34,13 +35,13 @@ public static class SoltiEvent
             }
         }
 
-        var body = BodyTemplate.Render(schema, schemaName, source, data);
+        var (body, own) = template is null ? (BodyTemplate.Render(schema, schemaName, source, data), null) : BodyTemplate.RenderOwn(template, format, data);
         var content = new JsonObject
         {
             ["msgtype"] = MsgType,
             ["body"] = body,
         };
-        if ((BodyTemplate.RenderHtml(schema, data) ?? (html ? "<p>" + HtmlSanitizer.Escape(body) + "</p>" : null)) is { } formatted)
+        if (((template is null ? BodyTemplate.RenderHtml(schema, data) : own) ?? (html ? "<p>" + HtmlSanitizer.Escape(body) + "</p>" : null)) is { } formatted)
         {
             content["format"] = FormattedBody.HtmlFormat;
             content["formatted_body"] = formatted;

@@ -20,7 +20,11 @@ public static class FormattedBody
 
     /// <summary>The sanitized HTML of CommonMark <paramref name="markdown"/> with pipe tables (raw HTML in it is kept
     /// only as far as <see cref="HtmlSanitizer"/> allows).</summary>
-    public static string FromMarkdown(string markdown) => HtmlSanitizer.Sanitize(Markdown.ToHtml(markdown, Pipeline)).TrimEnd();
+    public static string FromMarkdown(string markdown) => FromMarkdown(markdown, html => html);
+
+    /// <summary>As <see cref="FromMarkdown(string)"/>, with <paramref name="rendered"/> applied to Markdig's HTML before
+    /// it is sanitized (a template's values put in after the Markdown is rendered).</summary>
+    public static string FromMarkdown(string markdown, Func<string, string> rendered) => HtmlSanitizer.Sanitize(rendered(Markdown.ToHtml(markdown, Pipeline))).TrimEnd();
 
     /// <summary>Gives <paramref name="content"/>'s string <c>body</c> in <paramref name="format"/> a
     /// <c>formatted_body</c> (and <c>format</c>) and makes <c>body</c> its plain text; <c>text</c> leaves the content as
