@@ -26,6 +26,9 @@ public sealed record OutboxEntry(long Id, string Homeserver, string? UserId, str
     /// <summary>The event it relates to (thread, reply, edit), resolved to an event id at delivery: it waits while its
     /// target is still pending, and goes without the relation, saying so, when the target went dead.</summary>
     public Sending.RelationTarget? Relation { get; init; }
+
+    /// <summary>A file to send (<see cref="OutboxAttachment"/>) instead of <see cref="Content"/>.</summary>
+    public OutboxAttachment? Attachment { get; init; }
 }
 
 /// <summary>Counts by state and the age of the oldest undelivered event.</summary>
@@ -57,6 +60,9 @@ public sealed record OutboxItem(string Homeserver, string? UserId, string Room, 
 
     /// <summary>The event it relates to, by event id or by key (see <see cref="OutboxEntry.Relation"/>).</summary>
     public Sending.RelationTarget? Relation { get; init; }
+
+    /// <summary>A file to send (kept by <see cref="OutboxStore.KeepAttachment"/>) instead of the content.</summary>
+    public OutboxAttachment? Attachment { get; init; }
 
     /// <summary>Whether it takes part in a conversation at all.</summary>
     internal bool Converses => Correlation is not null || Keys.Count > 0 || Relation is not null;

@@ -12,7 +12,9 @@ namespace Solti.Matrix.Outbox;
 /// <param name="State">The entry's state (<c>pending</c>, <c>delivered</c>, <c>dead</c>); null when it is not, or no
 /// longer, in the outbox.</param>
 /// <param name="Error">Why the entry went dead.</param>
-public sealed record ConversationEntry(long? OutboxId, string? EventId, string? Sender, int Covers, string? State, string? Error);
+/// <param name="Relation">The entry's own relation (a thread reply's root, so that what goes in its thread goes in the
+/// same one: a thread has one root).</param>
+public sealed record ConversationEntry(long? OutboxId, string? EventId, string? Sender, int Covers, string? State, string? Error, RelationTarget? Relation = null);
 
 /// <summary>What a relation comes to now: the target's event id, the entry it waits for, or why it is lost.</summary>
 public sealed record RelationResolution(string? EventId, long? WaitingFor, string? Lost)
@@ -75,6 +77,11 @@ public sealed partial class OutboxStore
         }
 
         var found = Check(homeserver, room, target, sender)!;
+        if (target.Kind == RelationKind.Thread && found.Relation is { Kind: RelationKind.Thread } parent)
+        {
+            return Resolve(homeserver, room, parent, sender, delivered); // in a thread reply's thread, which is its root's
+        }
+
         return found switch
         {
             { EventId: { } id } => new(id, null, null),
@@ -205,7 +212,7 @@ public sealed partial class OutboxStore
     private ConversationEntry? Find(string homeserver, string room, string key, SqliteTransaction? transaction)
     {
         using var select = Command("""
-            SELECT c.outbox_id, COALESCE(c.event_id, e.event_id), c.sender, c.covers, e.state, e.last_error
+            SELECT c.outbox_id, COALESCE(c.event_id, e.event_id), c.sender, c.covers, e.state, e.last_error, e.relation
             FROM conversation c LEFT JOIN events e ON e.id = c.outbox_id
             WHERE c.homeserver = $hs AND c.room = $room AND c.key = $key
             """);
@@ -216,7 +223,8 @@ public sealed partial class OutboxStore
         using var reader = select.ExecuteReader();
         return reader.Read()
             ? new(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5))
+                reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                RelationTarget.FromJson(reader.IsDBNull(6) ? null : reader.GetString(6)))
             : null;
     }
 }

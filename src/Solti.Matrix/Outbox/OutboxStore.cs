@@ -55,8 +55,8 @@ public sealed partial class OutboxStore : IDisposable
     /// <summary>The file's layout version (<c>PRAGMA user_version</c>): 2 records each sender's device and, while
     /// its user is unknown, its token's fingerprint, and indexes pending events by sender; 3 records whether an event
     /// must go out encrypted (<c>encryption: required</c>); 4 adds the alert ledger (<c>alert_ledger</c>:
-    /// <see cref="Alerts.SqliteAlertLedger"/>); 5 the conversation map (<c>conversation</c>) and each event's
-    /// <c>relation</c>.</summary>
+    /// <see cref="Alerts.SqliteAlertLedger"/>); 5 the conversation map (<c>conversation</c>), each event's
+    /// <c>relation</c> and its <c>attachment</c> (a file beside the outbox: <see cref="OutboxAttachment"/>).</summary>
     public const int Version = 5;
 
     /// <summary>Brings a file written by an earlier version up to <see cref="Version"/>, in place and in one
@@ -104,6 +104,11 @@ public sealed partial class OutboxStore : IDisposable
                 steps.Add("ALTER TABLE events ADD COLUMN relation TEXT");
             }
 
+            if (!columns.Contains("attachment"))
+            {
+                steps.Add("ALTER TABLE events ADD COLUMN attachment TEXT");
+            }
+
             steps.Add("DROP INDEX IF EXISTS events_pending");
             steps.Add("CREATE INDEX IF NOT EXISTS events_pending_by_sender ON events (state, homeserver, user_id, room, id)");
             steps.AddRange(LedgerSchema);
@@ -143,8 +148,8 @@ public sealed partial class OutboxStore : IDisposable
         {
             using var transaction = _db.BeginTransaction();
             using var insert = Command("""
-                INSERT INTO events (homeserver, user_id, device_id, token_fp, room, event_type, content, txn_id, enqueued_at, encryption)
-                VALUES ($hs, $user, $device, $fp, $room, $type, $content, $txn, $now, $encryption)
+                INSERT INTO events (homeserver, user_id, device_id, token_fp, room, event_type, content, txn_id, enqueued_at, encryption, attachment)
+                VALUES ($hs, $user, $device, $fp, $room, $type, $content, $txn, $now, $encryption, $attachment)
                 ON CONFLICT (txn_id) DO NOTHING;
                 SELECT id FROM events WHERE txn_id = $txn;
                 """);
@@ -164,6 +169,7 @@ public sealed partial class OutboxStore : IDisposable
                 insert.Parameters.AddWithValue("$txn", item.TransactionId);
                 insert.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 insert.Parameters.AddWithValue("$encryption", item.EncryptionRequired ? "required" : DBNull.Value);
+                insert.Parameters.AddWithValue("$attachment", (object?)item.Attachment?.ToJson() ?? DBNull.Value);
                 ids[i] = item.Converses ? EnqueueConversing(transaction, insert, item) : (long)insert.ExecuteScalar()!;
             }
 
@@ -182,7 +188,7 @@ public sealed partial class OutboxStore : IDisposable
         {
             var skip = skipLanes?.ToList() ?? [];
             using var select = Command($"""
-                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error, device_id, encryption, relation FROM (
+                SELECT id, homeserver, user_id, room, event_type, content, txn_id, enqueued_at, attempts, last_error, device_id, encryption, relation, attachment FROM (
                   SELECT *, ROW_NUMBER() OVER (PARTITION BY homeserver, user_id, room ORDER BY id) AS place
                   FROM events WHERE state = 'pending' AND user_id IS NOT NULL{Where(scope)}
                   {(skip.Count == 0 ? "" : "AND (homeserver || char(10) || user_id || char(10) || room) NOT IN (" + string.Join(", ", skip.Select((_, i) => "$skip" + i)) + ")")})
@@ -208,6 +214,7 @@ public sealed partial class OutboxStore : IDisposable
                     DeviceId = reader.IsDBNull(10) ? null : reader.GetString(10),
                     EncryptionRequired = !reader.IsDBNull(11) && reader.GetString(11) == "required",
                     Relation = Sending.RelationTarget.FromJson(reader.IsDBNull(12) ? null : reader.GetString(12)),
+                    Attachment = OutboxAttachment.FromJson(reader.IsDBNull(13) ? null : reader.GetString(13)),
                 });
             }
 
@@ -442,12 +449,26 @@ public sealed partial class OutboxStore : IDisposable
             var before = (DateTimeOffset.UtcNow - olderThan).ToUnixTimeMilliseconds();
             using var transaction = _db.BeginTransaction();
             KeepConversationEvents(transaction, before);
+            var files = new List<OutboxAttachment>();
+            using (var attached = Command("SELECT attachment FROM events WHERE attachment IS NOT NULL AND (state = 'delivered' OR ($dead AND state = 'dead')) AND done_at <= $before"))
+            {
+                attached.Transaction = transaction;
+                attached.Parameters.AddWithValue("$dead", includeDead);
+                attached.Parameters.AddWithValue("$before", before);
+                using var reader = attached.ExecuteReader();
+                while (reader.Read())
+                {
+                    files.Add(OutboxAttachment.FromJson(reader.GetString(0))!);
+                }
+            }
+
             using var delete = Command("DELETE FROM events WHERE (state = 'delivered' OR ($dead AND state = 'dead')) AND done_at <= $before");
             delete.Transaction = transaction;
             delete.Parameters.AddWithValue("$dead", includeDead);
             delete.Parameters.AddWithValue("$before", before);
             var purged = delete.ExecuteNonQuery();
             transaction.Commit();
+            files.ForEach(ForgetAttachment);
             return purged;
         }
     }
