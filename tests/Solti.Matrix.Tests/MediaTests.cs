@@ -161,5 +161,33 @@ public sealed class MediaTests
         await E2eeJudge.StoredCiphertextOnlyAsync(h.Raw, roomId, (await h.Hs.LoginBotAsync("READER")).AccessToken, h.Hs.BotId, "vault-dump", sent.ContentUri);
     }
 
+    [Fact]
+    public async Task A_retried_encrypted_upload_sends_the_ciphertext_its_hash_names_and_a_dropped_download_starts_over()
+    {
+        await using var h = await StartAsync();
+        using var bot = h.Bot(deviceId: "MEDIA06");
+        await using var alice = await E2eeJudge.AliceAsync(h.Hs.Server.BaseAddress);
+        var roomId = await alice.CreateRoomAsync(encrypted: true, invite: [h.Hs.BotId], name: "ops");
+        await bot.JoinAsync(roomId);
+        await alice.WaitRoomAsync(roomId, "join");
+        var secret = Payload(600_000, seed: 17);
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "media.upload", ["status"] = 503, ["count"] = 1 });
+
+        var sent = await bot.SendAttachmentAsync(roomId, Attachment.FromContent(secret, "retried.bin"), null, null, EncryptionMode.Auto);
+
+        Assert.Equal(2, await h.CounterAsync("media.upload")); // the first attempt refused, the second stored
+        var message = Assert.Single(await E2eeJudge.DecryptedFromAsync(alice, roomId, h.Hs.BotId, "MEDIA06", 1));
+        Assert.Equal(secret, await alice.DownloadAttachmentAsync(message.Content!["file"]!.AsObject()));
+
+        // Our download of the same ciphertext, its first attempt's connection dropped, gives the bytes the peer got.
+        await h.AddFaultAsync(new JsonObject { ["endpoint"] = "media.v1.download", ["drop"] = true, ["count"] = 1 });
+        using var destination = new MemoryStream();
+        destination.Write("kept"u8);
+        await bot.Media.DownloadAsync(sent.ContentUri, destination);
+        var (ciphertext, _) = await alice.DownloadMediaAsync(sent.ContentUri);
+        Assert.Equal([.. "kept"u8.ToArray(), .. ciphertext], destination.ToArray());
+        Assert.Equal(secret, Solti.Matrix.Crypto.EncryptedAttachment.Decrypt(message.Content!["file"]!.AsObject(), ciphertext));
+    }
+
     private static string? Str(JsonNode? node, string name) => JsPeer.Str(node, name);
 }
