@@ -6,7 +6,7 @@ using Solti.Matrix.Sessions;
 namespace Solti.Matrix;
 
 /// <summary>The client-server API over one self-healing session.</summary>
-public class MatrixClient : IDisposable
+public partial class MatrixClient : IDisposable
 {
     private readonly ConcurrentDictionary<string, string> _aliases = new(StringComparer.Ordinal);
     private readonly MatrixHttpPipeline _http;

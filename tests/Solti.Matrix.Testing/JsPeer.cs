@@ -223,6 +223,29 @@ public sealed class JsPeer : IAsyncDisposable
     public Task<JsonObject> WaitDeviceTrustAsync(string userId, IReadOnlyDictionary<string, bool> devices, TimeSpan? timeout = null) =>
         SendAsync("wait_device_trust", new JsonObject { ["user_id"] = userId, ["devices"] = new JsonObject(devices.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value))) }, timeout);
 
+    /// <summary>The peer downloads the file an event's <c>file</c> (the spec's <c>EncryptedFile</c>) names with its own
+    /// token, checks the ciphertext's SHA-256 and decrypts it with Node's Web Crypto (AES-CTR): the plaintext.</summary>
+    public async Task<byte[]> DownloadAttachmentAsync(JsonObject file, TimeSpan? timeout = null)
+    {
+        var result = await SendAsync("download_attachment", new JsonObject { ["file"] = file.DeepClone() }, timeout).ConfigureAwait(false);
+        return Convert.FromBase64String(Str(result, "plaintext_base64")!);
+    }
+
+    /// <summary>The peer downloads an unencrypted <c>mxc://</c> URL with its own token: the bytes and their content type.</summary>
+    public async Task<(byte[] Bytes, string? ContentType)> DownloadMediaAsync(string mxcUrl, TimeSpan? timeout = null)
+    {
+        var result = await SendAsync("download_media", new JsonObject { ["url"] = mxcUrl }, timeout).ConfigureAwait(false);
+        return (Convert.FromBase64String(Str(result, "content_base64")!), Str(result, "content_type"));
+    }
+
+    /// <summary>The peer encrypts <paramref name="plaintext"/> as an attachment with Web Crypto (no upload): its
+    /// <c>EncryptedFile</c> (naming <paramref name="mxcUrl"/>) and the ciphertext.</summary>
+    public async Task<(JsonObject File, byte[] Ciphertext)> EncryptAttachmentAsync(byte[] plaintext, string mxcUrl = "mxc://example.org/peer", TimeSpan? timeout = null)
+    {
+        var result = await SendAsync("encrypt_attachment", new JsonObject { ["plaintext_base64"] = Convert.ToBase64String(plaintext), ["url"] = mxcUrl }, timeout).ConfigureAwait(false);
+        return (result["file"]!.AsObject(), Convert.FromBase64String(Str(result, "ciphertext_base64")!));
+    }
+
     /// <summary>The peer's user, device, own keys, sync state and rooms.</summary>
     public Task<JsonObject> StatusAsync(TimeSpan? timeout = null) => SendAsync("status", null, timeout);
 

@@ -545,6 +545,86 @@ async function blacklistUnverified(args) {
   return { blacklist: c.getCrypto().globalBlacklistUnverifiedDevices };
 }
 
+// ---------------------------------------------------------------------------------------------------------------------
+// Attachments (the spec's EncryptedFile, v2): this peer's own Web Crypto, never our code, encrypts and decrypts them.
+
+const subtle = globalThis.crypto.subtle;
+
+function fromUnpaddedBase64(text) {
+  return Buffer.from(text, "base64");
+}
+
+function toUnpaddedBase64(bytes) {
+  return Buffer.from(bytes).toString("base64").replace(/=+$/, "");
+}
+
+/** Downloads an mxc:// URL with this peer's token: the authenticated media endpoint, else (a homeserver that does not
+ * serve it: M_UNRECOGNIZED, or a bare 404/405) the legacy one. */
+async function downloadMxc(mxc) {
+  const c = requireClient();
+  const match = /^mxc:\/\/([^/]+)\/([A-Za-z0-9_-]+)$/.exec(mxc ?? "");
+  if (!match) throw new CommandError(`not an mxc:// URL: ${JSON.stringify(mxc)}`);
+  const [, server, mediaId] = match;
+  const tail = `${encodeURIComponent(server)}/${encodeURIComponent(mediaId)}`;
+  const headers = { Authorization: `Bearer ${c.getAccessToken()}` };
+  let response = await recordingFetch(`${c.baseUrl}/_matrix/client/v1/media/download/${tail}`, { headers });
+  if (response.status === 404 || response.status === 405 || response.status === 400) {
+    let errcode = null;
+    try {
+      errcode = (await response.clone().json())?.errcode ?? null;
+    } catch {
+      // not JSON: a proxy's page
+    }
+    if (errcode === "M_UNRECOGNIZED" || (errcode === null && response.status !== 400)) {
+      response = await recordingFetch(`${c.baseUrl}/_matrix/media/v3/download/${tail}`, { headers });
+    }
+  }
+  if (response.status !== 200) throw new CommandError(`download of ${mxc} answered ${response.status}`, { status: response.status });
+  return { bytes: new Uint8Array(await response.arrayBuffer()), content_type: response.headers.get("content-type") };
+}
+
+/** Downloads the file an event's `file` (EncryptedFile) names and decrypts it with Web Crypto's AES-CTR, after checking
+ * the ciphertext's SHA-256 against hashes.sha256: the plaintext (base64) and what was checked. */
+async function downloadAttachment(args) {
+  const file = args.file;
+  if (!file || typeof file !== "object") throw new CommandError("download_attachment needs file (an EncryptedFile)");
+  if (file.v !== "v2") throw new CommandError(`unsupported EncryptedFile version ${JSON.stringify(file.v)}`);
+  const { bytes, content_type } = await downloadMxc(file.url);
+  const digest = toUnpaddedBase64(await subtle.digest("SHA-256", bytes));
+  if (digest !== file.hashes?.sha256) {
+    throw new CommandError("the downloaded ciphertext's SHA-256 is not the EncryptedFile's", { expected: file.hashes?.sha256 ?? null, actual: digest });
+  }
+  const key = await subtle.importKey("jwk", file.key, { name: "AES-CTR" }, false, ["decrypt"]);
+  const plaintext = await subtle.decrypt({ name: "AES-CTR", counter: fromUnpaddedBase64(file.iv), length: 64 }, key, bytes);
+  return { plaintext_base64: Buffer.from(plaintext).toString("base64"), size: plaintext.byteLength, ciphertext_size: bytes.byteLength, sha256_checked: true, content_type };
+}
+
+/** Downloads an unencrypted mxc:// URL: its bytes (base64) and content type. */
+async function downloadMedia(args) {
+  const { bytes, content_type } = await downloadMxc(args.url);
+  return { content_base64: Buffer.from(bytes).toString("base64"), size: bytes.byteLength, content_type };
+}
+
+/** Encrypts bytes (base64) as an attachment the way a js client does, with Web Crypto: a new AES-256 key (JWK), an IV
+ * of 8 random bytes and 8 zero bytes, SHA-256 of the ciphertext. Answers the ciphertext (base64) and the EncryptedFile
+ * for the url given (no upload): for our decryption to be judged against. */
+async function encryptAttachment(args) {
+  const plaintext = Buffer.from(args.plaintext_base64 ?? "", "base64");
+  const key = await subtle.generateKey({ name: "AES-CTR", length: 256 }, true, ["encrypt", "decrypt"]);
+  const jwk = await subtle.exportKey("jwk", key);
+  const iv = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(iv.subarray(0, 8));
+  const ciphertext = new Uint8Array(await subtle.encrypt({ name: "AES-CTR", counter: iv, length: 64 }, key, plaintext));
+  const file = {
+    url: args.url ?? "mxc://example.org/peer",
+    key: { kty: jwk.kty, key_ops: jwk.key_ops, alg: jwk.alg, k: jwk.k, ext: jwk.ext },
+    iv: toUnpaddedBase64(iv),
+    hashes: { sha256: toUnpaddedBase64(await subtle.digest("SHA-256", ciphertext)) },
+    v: "v2",
+  };
+  return { file, ciphertext_base64: Buffer.from(ciphertext).toString("base64") };
+}
+
 const commands = {
   ping: async () => ({ pong: true }),
   login,
@@ -560,6 +640,9 @@ const commands = {
   device_info: deviceInfo,
   wait_device_trust: waitDeviceTrust,
   blacklist_unverified: blacklistUnverified,
+  download_attachment: downloadAttachment,
+  download_media: downloadMedia,
+  encrypt_attachment: encryptAttachment,
   requests: async (args) => requestLog(args),
   stop,
 };

@@ -8,7 +8,8 @@ using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Solti.Matrix.Crypto;
 
-/// <summary>The symmetric primitives of Olm and Megolm (SHA-256, HMAC-SHA-256, HKDF-SHA-256, AES-256-CBC with PKCS#7) and secret storage's AES-256-CTR,
+/// <summary>The symmetric primitives of Olm and Megolm (SHA-256, HMAC-SHA-256, HKDF-SHA-256, AES-256-CBC with PKCS#7), secret storage's AES-256-CTR
+/// and the streaming SHA-256 and AES-256-CTR of attachments,
 /// all from BouncyCastle's managed code: the BCL's System.Security.Cryptography loads OpenSSL on Linux, about 3 ms at
 /// every process start, which neither the module binary nor a send that encrypts nothing should pay.</summary>
 internal static class Primitives
@@ -79,6 +80,51 @@ internal static class Primitives
         }
 
         return output;
+    }
+
+    /// <summary>SHA-256 of data given piece by piece (a file as it streams).</summary>
+    public sealed class IncrementalSha256
+    {
+        private readonly Sha256Digest _digest = new();
+
+        public void Update(ReadOnlySpan<byte> data) => _digest.BlockUpdate(data);
+
+        /// <summary>The hash of everything given; the digest starts over after.</summary>
+        public byte[] Finish()
+        {
+            var output = new byte[Sha256Length];
+            _digest.DoFinal(output);
+            return output;
+        }
+    }
+
+    /// <summary>AES-256-CTR applied to data as it passes, any length per call (attachments): the keystream of
+    /// <see cref="AesCtr"/>, the counter block incremented as a 128-bit big-endian number (for data under 2^64 blocks from
+    /// an IV whose low 64 bits are zero, Web Crypto's 64-bit counter too).</summary>
+    public sealed class CtrKeystream
+    {
+        private readonly SicBlockCipher _cipher = new(AesUtilities.CreateEngine());
+        private readonly byte[] _zero = new byte[16];
+        private readonly byte[] _block = new byte[16];
+        private int _used = 16;
+
+        public CtrKeystream(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv) =>
+            _cipher.Init(true, new ParametersWithIV(new KeyParameter(key.ToArray()), iv.ToArray()));
+
+        /// <summary>XORs the next bytes of the keystream over <paramref name="data"/> (encrypting and decrypting alike).</summary>
+        public void Apply(Span<byte> data)
+        {
+            for (var i = 0; i < data.Length; i++)
+            {
+                if (_used == 16)
+                {
+                    _cipher.ProcessBlock(_zero, 0, _block, 0);
+                    _used = 0;
+                }
+
+                data[i] ^= _block[_used++];
+            }
+        }
     }
 
     /// <summary>Equal contents, in time that does not depend on where they differ.</summary>

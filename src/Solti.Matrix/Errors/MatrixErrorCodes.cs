@@ -33,6 +33,9 @@ public static class MatrixErrorCodes
     /// <summary>An error the server did not name otherwise.</summary>
     public const string Unknown = "M_UNKNOWN";
 
+    /// <summary>The upload is over the homeserver's size limit (413).</summary>
+    public const string TooLarge = "M_TOO_LARGE";
+
     /// <summary>No answer within the per-request timeout.</summary>
     public const string Timeout = "SOLTI_TIMEOUT";
 

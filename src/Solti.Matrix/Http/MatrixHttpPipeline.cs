@@ -154,7 +154,11 @@ public sealed class MatrixHttpPipeline : IDisposable
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         }
 
-        if (request.Form is not null)
+        if (request.Content is not null)
+        {
+            message.Content = request.Content();
+        }
+        else if (request.Form is not null)
         {
             message.Content = new FormUrlEncodedContent(request.Form);
         }
@@ -168,7 +172,14 @@ public sealed class MatrixHttpPipeline : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attempt.Token);
         try
         {
-            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            using var response = await _http.SendAsync(message, request.ReadBody is null ? HttpCompletionOption.ResponseContentRead : HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (request.ReadBody is not null && response.IsSuccessStatusCode)
+            {
+                await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+                await request.ReadBody(stream, timeout.Token);
+                return new MatrixResponse((int)response.StatusCode, null, null);
+            }
+
             var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token);
             var body = ParseJson(bytes);
             return new MatrixResponse((int)response.StatusCode, body, RetryAfter.From(response.Headers.RetryAfter, body, _options.Time.GetUtcNow()));
@@ -176,6 +187,11 @@ public sealed class MatrixHttpPipeline : IDisposable
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new MatrixException(0, MatrixErrorCodes.Timeout, $"{request}: no answer within {RetryAfter.Describe(_options.RequestTimeout)}", inner: e);
+        }
+        catch (HttpIOException e)
+        {
+            // The answer broke off while its body was read (a download): as any failed connection, tried again.
+            throw new MatrixException(0, MatrixErrorCodes.ConnectionFailed, $"{request}: {e.Message}", inner: e);
         }
         catch (HttpRequestException e)
         {

@@ -25,6 +25,16 @@ public sealed record MatrixRequest(HttpMethod Method, string Path, JsonNode? Bod
     /// Basic credentials); a secret, never logged.</summary>
     public System.Net.Http.Headers.AuthenticationHeaderValue? Authorization { get; init; }
 
+    /// <summary>A body that is not JSON (an upload's bytes), sent instead of <see cref="Body"/>: made anew for every
+    /// attempt (a file opened again from its start), so a retry sends the same bytes; its headers (type, length) are
+    /// the content's own.</summary>
+    public Func<HttpContent>? Content { get; init; }
+
+    /// <summary>Where the body of a 2xx answer goes, read as it arrives instead of parsed as JSON (a download): called
+    /// once per successful attempt, which starts over from the first byte when an attempt breaks off (the reader puts
+    /// its destination back). The call then answers an empty JSON object.</summary>
+    public Func<Stream, CancellationToken, Task>? ReadBody { get; init; }
+
     /// <summary>"PUT /_matrix/client/v3/rooms/…": for logs and errors (paths carry no secrets).</summary>
     public override string ToString() => $"{Method} /{Path}";
 }
