@@ -35,6 +35,7 @@ public sealed class MatrixEventModule : IModule
         ["encryption"] = new() { Default = "auto", Choices = ["auto", "required"] },
         ["recovery_key"] = new() { NoLog = true },
         ["template"] = new(),
+        ["attachments"] = new(OptionType.List) { Elements = OptionType.Dict, Default = new JsonArray() },
         ["correlation_id"] = new(),
         ["thread_root"] = new(),
         ["reply_to"] = new(),
@@ -56,6 +57,7 @@ public sealed class MatrixEventModule : IModule
         }
 
         var content = Content(module);
+        var attachments = Attachments(module);
         using var client = ConnectionOptions.Client(module, "user_id", "password", module.Str("device_id"));
         var result = new JsonObject { ["changed"] = true, ["event_type"] = eventType };
         if (module.DiffMode)
@@ -77,7 +79,7 @@ public sealed class MatrixEventModule : IModule
         JsonObject sent;
         try
         {
-            sent = await SpooledSend.SendAsync(client, () => new OutboxStore(module.Str("outbox") ?? OutboxStore.DefaultPath()), room, eventType, content, module.Str("transaction_id"), module.Str("spool")!, cancellationToken, encryption, Links(module));
+            sent = await SpooledSend.SendAsync(client, () => new OutboxStore(module.Str("outbox") ?? OutboxStore.DefaultPath()), room, eventType, content, module.Str("transaction_id"), module.Str("spool")!, cancellationToken, encryption, Links(module), attachments);
         }
         catch (ConversationException e)
         {
@@ -95,6 +97,48 @@ public sealed class MatrixEventModule : IModule
         }
 
         return result;
+    }
+
+    /// <summary><c>attachments</c>: each <c>{path | content, name, mimetype}</c>, a file on the target or inline text (a
+    /// log tail), checked readable now; errors name <c>attachments[N]</c>.</summary>
+    private static List<Media.Attachment> Attachments(AnsibleModule module)
+    {
+        var list = new List<Media.Attachment>();
+        foreach (var (node, i) in (module.Params["attachments"] as JsonArray ?? []).Select((n, i) => (n as JsonObject, i)))
+        {
+            var at = $"attachments[{i}]";
+            string? Field(string name) => node?[name] switch
+            {
+                null => null,
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                _ => throw new ModuleFailedException($"{at}.{name} must be a string"),
+            };
+
+            var unknown = node?.Select(p => p.Key).Except(["path", "content", "name", "mimetype"]).ToList() ?? [];
+            if (unknown.Count > 0)
+            {
+                throw new ModuleFailedException($"{at}: unknown key {string.Join(", ", unknown)} (expected path or content, name, mimetype)");
+            }
+
+            var (path, text, name, mimetype) = (Field("path"), Field("content"), Field("name"), Field("mimetype"));
+            try
+            {
+                var attachment = (path, text) switch
+                {
+                    ({ Length: > 0 }, null) => Media.Attachment.FromFile(path, name, mimetype),
+                    (null, not null) => Media.Attachment.FromContent(text, string.IsNullOrEmpty(name) ? throw new ModuleFailedException($"{at}: inline content needs a name") : name, mimetype),
+                    _ => throw new ModuleFailedException($"{at}: give exactly one of path and content"),
+                };
+                attachment.Check(at);
+                list.Add(attachment);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ModuleFailedException(e.Message);
+            }
+        }
+
+        return list;
     }
 
     /// <summary>The conversation the event takes part in: <c>correlation_id</c>, and one of <c>thread_root</c>,

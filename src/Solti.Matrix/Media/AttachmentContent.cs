@@ -45,13 +45,7 @@ public static class AttachmentContent
     /// <summary>A thread's <c>m.relates_to</c> under <paramref name="rootEventId"/> for a client that does not show
     /// threads: <c>{rel_type: "m.thread", event_id, is_falling_back: true, m.in_reply_to: {event_id}}</c> (a reply to the
     /// root).</summary>
-    public static JsonObject InThreadOf(string rootEventId) => new()
-    {
-        ["rel_type"] = "m.thread",
-        ["event_id"] = rootEventId,
-        ["is_falling_back"] = true,
-        ["m.in_reply_to"] = new JsonObject { ["event_id"] = rootEventId },
-    };
+    public static JsonObject InThreadOf(string rootEventId) => Relations.RelatesTo(RelationKind.Thread, rootEventId);
 }
 
 /// <summary>An attachment sent: its event (<see cref="SendResult"/>, <c>Encrypted</c> when the event went out

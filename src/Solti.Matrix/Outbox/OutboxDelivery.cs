@@ -83,6 +83,15 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
             // Delivered marks are written in batches, not synced one by one: a mark lost in a crash only means the
             // event is sent again with its stored transaction id, which the server answers with the event it has.
             var marks = new List<(long Id, string EventId)>();
+            var files = new List<OutboxAttachment>(); // deleted once their entries' marks are written
+            void Mark()
+            {
+                store.MarkDelivered(marks);
+                marks.Clear();
+                files.ForEach(OutboxStore.ForgetAttachment);
+                files.Clear();
+            }
+
             var batch = new Batch(client, [.. lane], store, id => marks.FirstOrDefault(m => m.Id == id).EventId);
             try
             {
@@ -96,7 +105,7 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
                         return;
                     }
 
-                    var outcome = await DeliverAsync(client, entry, marks, () => batch.SendAsync(entry, ct), ct);
+                    var outcome = await DeliverAsync(client, entry, marks, () => entry.Attachment is null ? batch.SendAsync(entry, ct) : batch.SendAttachmentAsync(entry, ct), ct);
                     if (outcome == Outcome.Retry)
                     {
                         var failures = _blocked.TryGetValue(lane.Key, out var b) ? b.Failures : 0;
@@ -108,18 +117,21 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
                     if (outcome == Outcome.Delivered)
                     {
                         Interlocked.Increment(ref delivered);
+                        if (entry.Attachment is { } file)
+                        {
+                            files.Add(file);
+                        }
                     }
 
                     if (marks.Count >= MarkBatch)
                     {
-                        store.MarkDelivered(marks);
-                        marks.Clear();
+                        Mark();
                     }
                 }
             }
             finally
             {
-                store.MarkDelivered(marks);
+                Mark();
             }
         });
         DateTimeOffset? retryAt = _blocked.IsEmpty ? null : _blocked.Values.Min(b => b.Until);
@@ -196,6 +208,13 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
         catch (MatrixException e) when (IsFinal(e))
         {
             store.MarkDead(entry.Id, $"HTTP {e.Status} {e.Errcode}: {e.Error}");
+            Metrics.AddDead();
+            return Outcome.Dead;
+        }
+        catch (ArgumentException e) when (entry.Attachment is not null)
+        {
+            // Its file is gone or unreadable: it can never go.
+            store.MarkDead(entry.Id, e.Message);
             Metrics.AddDead();
             return Outcome.Dead;
         }
@@ -288,6 +307,17 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
 
             _next++;
             return await client.SendPreparedAsync(_roomId, entry.EventType, _prepared.Dequeue(), entry.TransactionId, cancellationToken);
+        }
+
+        /// <summary>An entry's file (<see cref="MatrixClient.SendAttachmentAsync"/>: encrypted first in an encrypted
+        /// room), with its relation resolved as <see cref="WaitsFor"/> resolved it.</summary>
+        public async Task<Sending.SendResult> SendAttachmentAsync(OutboxEntry entry, CancellationToken cancellationToken)
+        {
+            var file = entry.Attachment!;
+            var relatesTo = _related.GetValueOrDefault(entry.Id)?["m.relates_to"] as JsonObject;
+            var sent = await client.SendAttachmentAsync(entry.Room, Media.Attachment.FromFile(file.File, file.Name, file.Mimetype), (JsonObject?)relatesTo?.DeepClone(), entry.TransactionId,
+                entry.EncryptionRequired ? Encryption.EncryptionMode.Required : Encryption.EncryptionMode.Auto, cancellationToken);
+            return sent.Event;
         }
 
         private Encryption.OutgoingEvent Outgoing(OutboxEntry entry) =>

@@ -81,23 +81,29 @@ public static class Conversation
 /// <c>m.new_content</c> and a <c>* </c> fallback.</summary>
 public static class Relations
 {
+    /// <summary>The <c>m.relates_to</c> of an event in the thread of <paramref name="eventId"/> (with the reply fallback
+    /// for clients without threads), of a reply to it, or of an edit of it.</summary>
+    public static JsonObject RelatesTo(RelationKind kind, string eventId) => kind switch
+    {
+        RelationKind.Thread => new JsonObject
+        {
+            ["rel_type"] = "m.thread",
+            ["event_id"] = eventId,
+            ["is_falling_back"] = true,
+            ["m.in_reply_to"] = new JsonObject { ["event_id"] = eventId },
+        },
+        RelationKind.Reply => new JsonObject { ["m.in_reply_to"] = new JsonObject { ["event_id"] = eventId } },
+        _ => new JsonObject { ["rel_type"] = "m.replace", ["event_id"] = eventId },
+    };
+
     /// <summary>A copy of <paramref name="content"/> related to <paramref name="eventId"/> as <paramref name="kind"/> says.</summary>
     public static JsonObject Apply(JsonObject content, RelationKind kind, string eventId)
     {
         var related = (JsonObject)content.DeepClone();
         switch (kind)
         {
-            case RelationKind.Thread:
-                related["m.relates_to"] = new JsonObject
-                {
-                    ["rel_type"] = "m.thread",
-                    ["event_id"] = eventId,
-                    ["is_falling_back"] = true,
-                    ["m.in_reply_to"] = new JsonObject { ["event_id"] = eventId },
-                };
-                return related;
-            case RelationKind.Reply:
-                related["m.relates_to"] = new JsonObject { ["m.in_reply_to"] = new JsonObject { ["event_id"] = eventId } };
+            case RelationKind.Thread or RelationKind.Reply:
+                related["m.relates_to"] = RelatesTo(kind, eventId);
                 return related;
             default:
                 related.Remove("m.relates_to");
@@ -111,7 +117,7 @@ public static class Relations
                 }
 
                 edit["m.new_content"] = related;
-                edit["m.relates_to"] = new JsonObject { ["rel_type"] = "m.replace", ["event_id"] = eventId };
+                edit["m.relates_to"] = RelatesTo(kind, eventId);
                 return edit;
         }
     }
