@@ -345,6 +345,49 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         Assert.All(target.Commands(), c => Assert.DoesNotContain(Bot.AccessToken, c, StringComparison.Ordinal));
     }
 
+    /// <summary>On the target over ssh: a deploy's start and failure with one <c>correlation_id</c> are one thread, and
+    /// the failure's log, a file on the target, follows it in that thread; its size is what the target wrote.</summary>
+    [Fact]
+    public async Task Over_ssh_a_correlated_pair_is_one_thread_and_a_log_file_on_the_target_follows_in_it()
+    {
+        const string Play = """
+            - hosts: targets
+              gather_facts: false
+              module_defaults:
+                jackaltx.solti_matrix_mgr.matrix_event:
+                  homeserver_url: "{{ hs_url }}"
+                  access_token: "{{ matrix_bot_token }}"
+                  room_id: "#solti-verify:example.com"
+                  correlation_id: "deploy-remote-1"
+              tasks:
+                - name: log
+                  ansible.builtin.copy:
+                    dest: /tmp/solti-remote-deploy.log
+                    content: "{{ 'step ok\n' * 500 }}"
+                    mode: "0600"
+                - name: start
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    content: { msgtype: m.notice, body: "deploy started" }
+                - name: failed
+                  jackaltx.solti_matrix_mgr.matrix_event:
+                    content: { msgtype: m.notice, body: "deploy failed" }
+                    attachments:
+                      - path: /tmp/solti-remote-deploy.log
+                      - content: "exit 2"
+                        name: status.txt
+            """;
+        var run = await PlayAsync(Play, pipelining: true, Bot.AccessToken);
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        var messages = await _world.MessagesAsync();
+        Assert.Equal(["deploy started", "deploy failed", "solti-remote-deploy.log", "status.txt"], messages.Select(m => m["content"]!["body"]!.GetValue<string>()));
+        var root = messages[0]["event_id"]!.GetValue<string>();
+        Assert.All(messages.Skip(1), m => Assert.Equal(("m.thread", root), (m["content"]!["m.relates_to"]!["rel_type"]!.GetValue<string>(), m["content"]!["m.relates_to"]!["event_id"]!.GetValue<string>())));
+        Assert.Equal(("m.file", 4000L, "text/plain"), (messages[2]["content"]!["msgtype"]!.GetValue<string>(), messages[2]["content"]!["info"]!["size"]!.GetValue<long>(), messages[2]["content"]!["info"]!["mimetype"]!.GetValue<string>()));
+        var files = run.Task("failed", "target")["attachments"]!.AsArray();
+        Assert.All(files, f => Assert.StartsWith("mxc://", f!["content_uri"]!.GetValue<string>(), StringComparison.Ordinal));
+    }
+
     /// <summary>On a homeserver that delegates authentication to MAS, the admin modules reach MAS's admin API from the
     /// target too (the client's secret travels in the module's arguments, masked in every output): an account created
     /// with its password, a registration token, a bot's personal access token minted, and check mode writing nothing.</summary>
