@@ -71,7 +71,8 @@ public static class EventCommands
             ["reply_to"] = new("--reply-to") { Description = "Post as a reply to this event (an event id or a correlation id)" },
             ["replaces"] = new("--replaces") { Description = "Edit this event of the same sender (an event id or a correlation id)" },
         };
-        var send = new Command("send", "Send a structured event (end-to-end encrypted when the room is)") { room, txnId, spool, encryption };
+        var format = CliSettings.Format();
+        var send = new Command("send", "Send a structured event (end-to-end encrypted when the room is)") { room, txnId, spool, encryption, format };
         foreach (var option in relations.Values)
         {
             send.Options.Add(option);
@@ -82,6 +83,17 @@ public static class EventCommands
         {
             var roomId = MatrixId.Require(MatrixIdKind.RoomOrAlias, parse.GetValue(room), "room");
             var content = sendOptions.Build(parse);
+            if (parse.GetValue(format) is not "text" and var written)
+            {
+                if (parse.GetValue(sendOptions.Html))
+                {
+                    throw new ArgumentException($"give --html or --format {written}, not both");
+                }
+
+                // The schema's body template wrote Markdown or HTML: the same rule as send --format (its html template, if any, is replaced).
+                Formatting.FormattedBody.Apply(content, written!, "--format");
+            }
+
             using var client = ClientFactory.Create(parse);
             var links = new ConversationLinks(
                 parse.GetValue(sendOptions.Correlation) is { Length: > 0 } correlation ? Conversation.Correlation(correlation) : null,
