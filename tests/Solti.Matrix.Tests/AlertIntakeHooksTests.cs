@@ -110,5 +110,57 @@ public sealed class AlertIntakeHooksTests
         Assert.DoesNotContain("   at ", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_documented_configuration_runs_as_written()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("SETUP");
+        var (opsRoom, _) = await h.BotRoomAsync(bot.AccessToken, "ops");
+        var (deploysRoom, _) = await h.BotRoomAsync(bot.AccessToken, "deploys");
+        using var state = new TempDirectory("solti-hooks-");
+        var schemas = Directory.CreateDirectory(Path.Combine(state, "schemas")).FullName;
+        File.Copy(Path.Combine(Solti.Matrix.Testing.Repository.Root, "collection", "examples", "schemas", "github.deploy.v1.json"), Path.Combine(schemas, "github.deploy.v1.json"));
+        var config = Path.Combine(state, "relay.yml");
+        await File.WriteAllTextAsync(config, DocumentedConfiguration().Replace(":example.com", ":" + h.Hs.ServerName, StringComparison.Ordinal));
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state), "--config", config, "--schema-dir", schemas);
+        await relay.StartAsync();
+        using var http = relay.Client();
+
+        var github = JsonNode.Parse(GenericHookTests.Payload("github-deployment-status.json"))!;
+        var (status, body) = await AlertIntakeTests.PostAsync(http, "/v1/hooks/generic/github-deploy", github.ToJsonString());
+        Assert.True(status == HttpStatusCode.Accepted, body.ToJsonString());
+        github["deployment_status"]!["updated_at"] = "2019-05-15T15:21:00Z"; // the same deployment status: the correlation id
+        (status, _) = await AlertIntakeTests.PostAsync(http, "/v1/hooks/generic/github-deploy", github.ToJsonString());
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        github["deployment_status"]!["id"] = 209916255;
+        github["deployment_status"]!["state"] = "failure";
+        (status, _) = await AlertIntakeTests.PostAsync(http, "/v1/hooks/generic/github-deploy", github.ToJsonString());
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        (status, _) = await AlertIntakeTests.PostAsync(http, "/v1/hooks/alertmanager", AlertPayloadTestsSample());
+        Assert.Equal(HttpStatusCode.Accepted, status);
+
+        await AlertIntakeTests.DrainedAsync(http);
+        var deploys = await h.MessagesAsync(deploysRoom, bot.AccessToken);
+        Assert.Equal(
+            ["✅ Codertocat/Hello-World deployed to production: master (f95f852bd8fca8fcc58a9a2d6c842781e32a215e) by Codertocat",
+             "❌ Codertocat/Hello-World deployment to production FAILED: master (f95f852bd8fca8fcc58a9a2d6c842781e32a215e) by Codertocat"],
+            deploys.Select(m => m["content"]!["body"]!.GetValue<string>()));
+        Assert.Equal("✅ <b>Codertocat/Hello-World</b> deployed to <code>production</code>: master (<code>f95f852bd8fca8fcc58a9a2d6c842781e32a215e</code>) by Codertocat",
+            deploys[0]["content"]!["formatted_body"]!.GetValue<string>());
+        Assert.Equal("github.deploy.v1", AlertIntakeTests.Schema(deploys[0]));
+        Assert.Equal("github:Codertocat/Hello-World", deploys[0]["content"]!["solti"]!["source"]!.GetValue<string>());
+        Assert.Equal(["alert.firing.v1", "alert.resolved.v1"], (await h.MessagesAsync(opsRoom, bot.AccessToken)).Select(AlertIntakeTests.Schema));
+    }
+
+    /// <summary>docs/alerts.md's configuration file (its first yaml block), as written.</summary>
+    private static string DocumentedConfiguration()
+    {
+        var doc = File.ReadAllText(Path.Combine(Solti.Matrix.Testing.Repository.Root, "docs", "alerts.md"));
+        var start = doc.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+        var yaml = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+        Assert.StartsWith("hooks:", yaml, StringComparison.Ordinal);
+        return yaml;
+    }
+
     private static string AlertPayloadTestsSample() => Alerts.AlertPayloadTests.Sample("alertmanager-v4.json");
 }
