@@ -36,7 +36,13 @@ public static class RelayCommandAction
         }
 
         var relay = new RelayService(store, client, senders, schemas, options);
-        await relay.RunAsync(address => Console.Error.WriteLine($"solti-matrix relay: listening on {address}, outbox {store.Path}, homeserver {client.Homeserver}, token file {relay.TokenFile}"), stop.Token);
+        await relay.RunAsync(address => Console.Error.WriteLine($"solti-matrix relay: listening on {address}, outbox {store.Path}, homeserver {client.Homeserver}, token file {relay.TokenFile}{Hooks(parse, options.Hooks)}"), stop.Token);
         Console.Error.WriteLine("solti-matrix relay: stopped");
     }
+
+    /// <summary>What the start line says of <c>--config</c>: the file and its generic hooks.</summary>
+    private static string Hooks(ParseResult parse, HookConfig hooks) =>
+        parse.GetValue(RelayCommand.Config) is { } file
+            ? $", hooks from {file} (generic: {(hooks.Generic.Count == 0 ? "none" : string.Join(", ", hooks.Generic.Keys))})"
+            : "";
 }

@@ -40,6 +40,7 @@ public sealed class AlertIntakeHooksTests
             """);
         await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state), "--config", config, "--allow-room", alertsAlias, "--allow-room", deploysRoom);
         await relay.StartAsync();
+        Assert.Contains($"hooks from {config} (generic: github-deploy)", relay.Log.ToString(), StringComparison.Ordinal);
         using var http = relay.Client();
 
         // Grafana without ?room=: the configured room.
