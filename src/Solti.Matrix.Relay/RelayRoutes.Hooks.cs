@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Solti.Matrix.Hooks;
 using Solti.Matrix.Identifiers;
 using Solti.Matrix.Outbox;
+using Solti.Matrix.Sending;
 
 namespace Solti.Matrix.Relay;
 
@@ -73,7 +74,7 @@ internal sealed partial class RelayRoutes
             return;
         }
 
-        (JsonObject Content, string TransactionId) mapped;
+        GenericHookEvent mapped;
         try
         {
             JsonNode? payload;
@@ -106,7 +107,11 @@ internal sealed partial class RelayRoutes
             return;
         }
 
-        var id = await commits.EnqueueAsync(SenderIdentity.Item(client, room, "m.room.message", mapped.Content, mapped.TransactionId));
+        var item = SenderIdentity.Item(client, room, "m.room.message", mapped.Content, mapped.TransactionId) with
+        {
+            Correlation = mapped.CorrelationId is { } correlation ? Conversation.Correlation(correlation) : null,
+        };
+        var id = await commits.EnqueueAsync(item);
         metrics.Accepted();
         backpressure.Accepted();
         delivery.Wake();

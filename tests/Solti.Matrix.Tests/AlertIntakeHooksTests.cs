@@ -149,6 +149,10 @@ public sealed class AlertIntakeHooksTests
         Assert.Equal("✅ <b>Codertocat/Hello-World</b> deployed to <code>production</code>: master (<code>f95f852bd8fca8fcc58a9a2d6c842781e32a215e</code>) by Codertocat",
             deploys[0]["content"]!["formatted_body"]!.GetValue<string>());
         Assert.Equal("github.deploy.v1", AlertIntakeTests.Schema(deploys[0]));
+        Assert.Equal("github-Codertocat/Hello-World-145988746", deploys[0]["content"]!["solti"]!["correlation_id"]!.GetValue<string>());
+        Assert.Null(deploys[0]["content"]!["m.relates_to"]);
+        Assert.Equal(("m.thread", deploys[0]["event_id"]!.GetValue<string>()), // the same deployment's next status: in the first one's thread
+            (deploys[1]["content"]!["m.relates_to"]!["rel_type"]!.GetValue<string>(), deploys[1]["content"]!["m.relates_to"]!["event_id"]!.GetValue<string>()));
         Assert.Equal("github:Codertocat/Hello-World", deploys[0]["content"]!["solti"]!["source"]!.GetValue<string>());
         Assert.Equal(["alert.firing.v1", "alert.resolved.v1"], (await h.MessagesAsync(opsRoom, bot.AccessToken)).Select(AlertIntakeTests.Schema));
     }

@@ -25,6 +25,10 @@ public sealed record GenericHook(string Name, string Schema, JsonObject Data)
     /// <summary>The room its events go to when the URL names none.</summary>
     public string? Room { get; init; }
 
+    /// <summary>The conversation's key (a template, e.g. <c>github-{deployment.id}</c>): events with one correlation id
+    /// form one thread in the room, the first its root (docs/conversations.md). Null: none.</summary>
+    public string? CorrelationId { get; init; }
+
     /// <summary>The event <paramref name="payload"/> maps to, checked against the schema, and its transaction id for
     /// <paramref name="room"/>. A payload that lacks a value the mapping names, or a result that does not match the
     /// schema, is a <see cref="GenericHookException"/> naming the field.</summary>
@@ -32,7 +36,7 @@ public sealed record GenericHook(string Name, string Schema, JsonObject Data)
     /// <param name="room">The room the event goes to (part of its identity).</param>
     /// <param name="schemas">The schemas the event is checked against.</param>
     /// <param name="body">The body as it came (its hash is the event's identity when no <see cref="Id"/> is configured).</param>
-    public (JsonObject Content, string TransactionId) Map(JsonNode? payload, ReadOnlySpan<byte> body, string room, SchemaRegistry schemas)
+    public GenericHookEvent Map(JsonNode? payload, ReadOnlySpan<byte> body, string room, SchemaRegistry schemas)
     {
         if (payload is not JsonObject input)
         {
@@ -41,10 +45,11 @@ public sealed record GenericHook(string Name, string Schema, JsonObject Data)
 
         var data = (JsonObject)Fill(Data, input, "data")!;
         var source = Source is null ? Name : Text(Source, input, "source");
+        var correlation = CorrelationId is null ? null : Text(CorrelationId, input, "correlation_id");
         JsonObject content;
         try
         {
-            content = SoltiEvent.Build(schemas, Schema, data, source);
+            content = SoltiEvent.Build(schemas, Schema, data, source, correlationId: correlation);
         }
         catch (SchemaValidationException e)
         {
@@ -54,7 +59,7 @@ public sealed record GenericHook(string Name, string Schema, JsonObject Data)
         }
 
         var identity = Id is null ? "body\n" + Convert.ToHexStringLower(SHA256.HashData(body)) : "id\n" + Text(Id, input, "id");
-        return (content, TransactionId(room, identity));
+        return new(content, TransactionId(room, identity), correlation);
     }
 
     /// <summary>The same for the same hook, room and identity (the body's hash, or the filled correlation id): a sender's
@@ -107,6 +112,12 @@ public sealed record GenericHook(string Name, string Schema, JsonObject Data)
         _ => node.GetValueKind() == JsonValueKind.String ? "a string" : node.ToJsonString(),
     };
 }
+
+/// <summary>What a generic hook's call maps to.</summary>
+/// <param name="Content">The event's content (the SOLTI envelope, its body and formatted body).</param>
+/// <param name="TransactionId">The same for the same hook, room and body (or correlation of <see cref="GenericHook.Id"/>).</param>
+/// <param name="CorrelationId">The filled <see cref="GenericHook.CorrelationId"/>, or null.</param>
+public sealed record GenericHookEvent(JsonObject Content, string TransactionId, string? CorrelationId);
 
 /// <summary>A payload a generic hook cannot map, or whose event does not match its schema: <see cref="Field"/> is the
 /// payload's path (or <c>data.…</c>, the event's), the message what was expected; meant for a 400, never a stack trace.</summary>

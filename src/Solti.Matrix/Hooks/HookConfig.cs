@@ -19,6 +19,7 @@ namespace Solti.Matrix.Hooks;
 ///       schema: deploy.complete.v1
 ///       room: "#deploys:example.com"
 ///       id: "{deployment_status.id}"
+///       correlation_id: "github-{deployment.id}"
 ///       data: {service: "{repository.name}", host: "{deployment.environment}", ...}
 /// </code></example>
 public sealed partial class HookConfig
@@ -75,8 +76,8 @@ public sealed partial class HookConfig
                     throw reader.Error(at, "a hook name of lower-case letters, digits, '.', '_' and '-' (it is the URL's last segment)", JsonValue.Create(name));
                 }
 
-                var hook = value as JsonObject ?? throw reader.Error(at, "a mapping (schema, data, and optionally room, source, id)", value);
-                reader.OnlyKeys(hook, at, ["schema", "data", "room", "source", "id"]);
+                var hook = value as JsonObject ?? throw reader.Error(at, "a mapping (schema, data, and optionally room, source, id, correlation_id)", value);
+                reader.OnlyKeys(hook, at, ["schema", "data", "room", "source", "id", "correlation_id"]);
                 var schema = reader.String(hook, "schema", at) ?? throw reader.Error(at + ".schema", "a schema name (e.g. deploy.complete.v1)", null);
                 if (schemas.Get(schema) is null)
                 {
@@ -89,6 +90,7 @@ public sealed partial class HookConfig
                     Room = reader.Room(hook, at),
                     Source = reader.String(hook, "source", at),
                     Id = reader.String(hook, "id", at),
+                    CorrelationId = reader.String(hook, "correlation_id", at),
                 };
             }
         }

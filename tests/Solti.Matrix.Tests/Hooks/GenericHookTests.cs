@@ -25,13 +25,13 @@ public sealed class GenericHookTests
     })
     { Id = id, Source = "github:{repository.full_name}" };
 
-    private static (JsonObject Content, string TransactionId) Map(GenericHook hook, string body, string room = "!r:example.com") =>
+    private static GenericHookEvent Map(GenericHook hook, string body, string room = "!r:example.com") =>
         hook.Map(JsonNode.Parse(body), Encoding.UTF8.GetBytes(body), room, Schemas);
 
     [Fact]
     public void The_data_is_filled_from_the_payload_with_the_body_templates_placeholders()
     {
-        var (content, _) = Map(GitHub(), Payload("github-deployment-status.json"));
+        var content = Map(GitHub(), Payload("github-deployment-status.json")).Content;
         var data = content["solti"]!["data"]!.AsObject();
         Assert.Equal("Hello-World", data["service"]!.GetValue<string>());
         Assert.Equal("production", data["host"]!.GetValue<string>());
@@ -90,17 +90,27 @@ public sealed class GenericHookTests
     }
 
     [Fact]
+    public void A_correlation_id_template_puts_the_event_in_a_conversation()
+    {
+        var hook = GitHub() with { CorrelationId = "github-{deployment.id}" };
+        var mapped = Map(hook, Payload("github-deployment-status.json"));
+        Assert.Equal("github-145988746", mapped.CorrelationId);
+        Assert.Equal("github-145988746", mapped.Content["solti"]!["correlation_id"]!.GetValue<string>());
+        Assert.Null(Map(GitHub(), Payload("github-deployment-status.json")).CorrelationId);
+    }
+
+    [Fact]
     public void The_configuration_file_names_rooms_and_generic_hooks()
     {
         var config = HookConfig.Parse(JsonNode.Parse("""
             {"hooks": {"alertmanager": {"room": "#ops:example.com"},
-                       "generic": {"github-deploy": {"schema": "deploy.complete.v1", "room": "!d:example.com", "id": "{deployment_status.id}",
+                       "generic": {"github-deploy": {"schema": "deploy.complete.v1", "room": "!d:example.com", "id": "{deployment_status.id}", "correlation_id": "gh-{deployment.id}",
                                                      "data": {"service": "{repository.name}"}}}}}
             """)!.AsObject(), Schemas, "relay.yml");
         Assert.Equal("#ops:example.com", config.AlertRoom(Matrix.Alerts.AlertSource.Alertmanager));
         Assert.Null(config.AlertRoom(Matrix.Alerts.AlertSource.Grafana));
         var hook = Assert.Single(config.Generic).Value;
-        Assert.Equal(("deploy.complete.v1", "!d:example.com", "{deployment_status.id}"), (hook.Schema, hook.Room, hook.Id));
+        Assert.Equal(("deploy.complete.v1", "!d:example.com", "{deployment_status.id}", "gh-{deployment.id}"), (hook.Schema, hook.Room, hook.Id, hook.CorrelationId));
         Assert.Throws<FormatException>(() => config.RequireAllowed(["#ops:example.com"], "relay.yml"));
         config.RequireAllowed(["#ops:example.com", "!d:example.com"], "relay.yml");
     }
@@ -112,7 +122,7 @@ public sealed class GenericHookTests
     [InlineData("""{"hooks": {"generic": {"x": {"schema": "nope.v1", "data": {}}}}}""", "relay.yml: hooks.generic.x.schema: expected a known schema (")]
     [InlineData("""{"hooks": {"generic": {"x": {"schema": "test.v1"}}}}""", "relay.yml: hooks.generic.x.data: expected a mapping of the event's data fields")]
     [InlineData("""{"hooks": {"generic": {"X Y": {"schema": "test.v1", "data": {}}}}}""", "relay.yml: hooks.generic.X Y: expected a hook name")]
-    [InlineData("""{"hooks": {"generic": {"x": {"schema": "test.v1", "data": {}, "rooms": "!a:b"}}}}""", "relay.yml: hooks.generic.x.rooms: unknown key (expected one of: schema, data, room, source, id)")]
+    [InlineData("""{"hooks": {"generic": {"x": {"schema": "test.v1", "data": {}, "rooms": "!a:b"}}}}""", "relay.yml: hooks.generic.x.rooms: unknown key (expected one of: schema, data, room, source, id, correlation_id)")]
     public void A_bad_file_is_refused_naming_the_key_path(string file, string error)
     {
         var e = Assert.Throws<FormatException>(() => HookConfig.Parse(JsonNode.Parse(file)!.AsObject(), Schemas, "relay.yml"));
