@@ -28,16 +28,16 @@ public sealed class EventCliTests
         Assert.Equal("<h1>Done</h1>\n<ul>\n<li><strong>web1</strong> </li>\n</ul>", content["formatted_body"]!.GetValue<string>());
         Assert.Equal("Done\n\n- web1", content["body"]!.GetValue<string>());
 
-        // event send: the schema's body template wrote Markdown; the same option and rule as send's.
-        var data = """{"message": "**web1** <i>up</i>", "timestamp": "2026-12-07T10:00:00Z"}""";
-        var both = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", data, "--format", "markdown", "--html"], env);
-        Assert.NotEqual(0, both.ExitCode);
-        Assert.Contains("give --html or --format markdown, not both", both.Stderr, StringComparison.Ordinal);
-        var structured = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", data, "--format", "markdown"], env);
+        // event send: the same option for a body of one's own (--template), values kept values.
+        var data = """{"message": "web1 <i>up</i>", "timestamp": "2026-12-07T10:00:00Z"}""";
+        var untemplated = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", data, "--format", "markdown"], env);
+        Assert.NotEqual(0, untemplated.ExitCode);
+        Assert.Contains("--format markdown applies to --template", untemplated.Stderr, StringComparison.Ordinal);
+        var structured = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", data, "--template", "🧪 **{message}** at `{timestamp}`", "--format", "markdown"], env);
         Assert.True(structured.ExitCode == 0, structured.ToString());
         content = (await h.MessagesAsync(roomId, bot.AccessToken)).Last()["content"]!;
-        Assert.Equal("<p>🧪 Test: <strong>web1</strong> <i>up</i></p>", content["formatted_body"]!.GetValue<string>());
-        Assert.Equal("🧪 Test: web1 up", content["body"]!.GetValue<string>());
+        Assert.Equal("<p>🧪 <strong>web1 &lt;i&gt;up&lt;/i&gt;</strong> at <code>2026-12-07T10:00:00Z</code></p>", content["formatted_body"]!.GetValue<string>());
+        Assert.Equal("🧪 web1 <i>up</i> at 2026-12-07T10:00:00Z", content["body"]!.GetValue<string>());
         Assert.Equal("test.v1", content["solti"]!["schema"]!.GetValue<string>());
     }
 
