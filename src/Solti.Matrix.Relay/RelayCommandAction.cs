@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Solti.Matrix.Commands;
-using Solti.Matrix.Identifiers;
 using Solti.Matrix.Hooks;
+using Solti.Matrix.Identifiers;
 
 namespace Solti.Matrix.Relay;
 

@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Solti.Matrix.Alerts;
 using Solti.Matrix.Events;
+using Solti.Matrix.Hooks;
 using Solti.Matrix.Identifiers;
 using Solti.Matrix.Outbox;
-using Solti.Matrix.Hooks;
 
 namespace Solti.Matrix.Relay;
 
