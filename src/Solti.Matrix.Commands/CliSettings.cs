@@ -12,6 +12,12 @@ public static class CliSettings
 
     /// <summary><c>--encryption auto|required</c> of the commands that send: auto encrypts exactly when the room is
     /// encrypted (never plaintext into an encrypted room); required also refuses a room that is not.</summary>
+    /// <summary><c>--format text|markdown|html</c>: what a message's body is written in (<see cref="Formatting.FormattedBody.Apply"/>
+    /// turns markdown and html into a sanitized <c>formatted_body</c> with the plain text as <c>body</c>); <c>send</c> and
+    /// <c>event send</c>.</summary>
+    public static Option<string> Format() =>
+        new("--format") { Description = "What the body is written in: text (sent as it is), markdown or html (sent with a sanitized formatted_body and its plain text as body)", DefaultValueFactory = _ => "text" };
+
     public static Option<string> Encryption()
     {
         var option = new Option<string>("--encryption") { Description = "auto: encrypt exactly when the room is encrypted; required: also refuse a room that is not", DefaultValueFactory = _ => "auto" };

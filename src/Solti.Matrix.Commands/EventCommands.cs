@@ -13,7 +13,7 @@ public static class EventCommands
 {
     public static IEnumerable<Command> All() => [Event(), Schema(), Tail()];
 
-    private sealed record EventOptions(Option<string> Schema, Option<string> Data, Option<string?> Source, Option<bool> Html, Option<bool> NoValidate, Option<string?> Correlation)
+    private sealed record EventOptions(Option<string> Schema, Option<string> Data, Option<string?> Source, Option<bool> Html, Option<bool> NoValidate, Option<string?> Correlation, Option<string?> Template, Option<string> Format)
     {
         public static EventOptions Create() => new(
             new Option<string>("--schema", "-s") { Description = "Schema name, e.g. deploy.start.v1", Required = true },
@@ -21,7 +21,9 @@ public static class EventCommands
             new Option<string?>("--source") { Description = "Who sends it (default: this host's name)" },
             new Option<bool>("--html") { Description = "Add an HTML formatted body" },
             new Option<bool>("--no-validate") { Description = "Send data that does not match its schema (or an unknown schema)" },
-            new Option<string?>("--correlation-id") { Description = "What ties events together (a deploy's start and complete): the first sent to a room is the root of the others' thread" });
+            new Option<string?>("--correlation-id") { Description = "What ties events together (a deploy's start and complete): the first sent to a room is the root of the others' thread" },
+            new Option<string?>("--template") { Description = "A body of your own instead of the schema's, with the same {path} placeholders into the data, written in --format" },
+            CliSettings.Format());
 
         public void AddTo(Command command)
         {
@@ -31,11 +33,30 @@ public static class EventCommands
             command.Options.Add(Html);
             command.Options.Add(NoValidate);
             command.Options.Add(Correlation);
+            command.Options.Add(Template);
+            command.Options.Add(Format);
         }
 
-        public JsonObject Build(ParseResult parse) => SoltiEvent.Build(
-            CliSettings.Schemas(parse), parse.GetValue(Schema)!, ReadData(parse.GetValue(Data)!), parse.GetValue(Source) ?? Environment.MachineName,
-            validate: !parse.GetValue(NoValidate), html: parse.GetValue(Html), correlationId: parse.GetValue(Correlation));
+        /// <summary>The event's content; <c>--format</c> is the option and the formats of <c>send --format</c>, applied
+        /// to <c>--template</c> as <c>matrix_event</c>'s <c>format</c> to its <c>template</c>
+        /// (<see cref="BodyTemplate.RenderOwn"/>: values HTML-escaped after the Markdown is rendered).</summary>
+        public JsonObject Build(ParseResult parse)
+        {
+            var (template, format) = (parse.GetValue(Template), parse.GetValue(Format)!);
+            if (!Formatting.FormattedBody.Formats.Contains(format))
+            {
+                throw new ArgumentException($"--format: '{format}' is not a format (one of: {string.Join(", ", Formatting.FormattedBody.Formats)})");
+            }
+
+            if (format != "text" && template is null)
+            {
+                throw new ArgumentException($"--format {format} applies to --template; a schema's event without --template has its schema's formatted body");
+            }
+
+            return SoltiEvent.Build(
+                CliSettings.Schemas(parse), parse.GetValue(Schema)!, ReadData(parse.GetValue(Data)!), parse.GetValue(Source) ?? Environment.MachineName,
+                validate: !parse.GetValue(NoValidate), html: parse.GetValue(Html), correlationId: parse.GetValue(Correlation), template: template, format: format);
+        }
     }
 
     private static Command Event()

@@ -13,12 +13,13 @@ public static class RelayCommand
     public static readonly Option<string?> TokenFile = new("--token-file") { Description = "File whose first line is the bearer token producers must send (made with a new token when missing; default: relay.token beside the outbox)" };
     public static readonly Option<string?> SocketGroup = new("--socket-group") { Description = "Group of the Unix socket (mode 0660), for producers running as other users" };
     public static readonly Option<string[]> AllowRoom = new("--allow-room") { Description = "A room producers may post to, as they name it (repeatable; default: any room the relay's user is in)" };
+    public static readonly Option<string?> Config = new("--config") { Description = "The relay's configuration file (YAML): each hook's room, the generic hooks (/v1/hooks/generic/NAME); see docs/alerts.md" };
     public static readonly Option<string[]> AllowSender = new("--allow-sender") { Description = "A user producers may name as \"sender\" besides the relay's own (repeatable; delivered with that user's cached session)" };
 
     /// <param name="run">What <c>relay</c> does in this binary; its failures map to exit codes like every command's.</param>
     public static Command Create(Func<ParseResult, CancellationToken, Task> run)
     {
-        var command = new Command("relay", "Accept events from local producers and deliver them from the durable outbox (runs until SIGTERM)") { Listen, MaxQueue, Poll, KeepDelivered, TokenFile, SocketGroup, AllowRoom, AllowSender };
+        var command = new Command("relay", "Accept events from local producers and deliver them from the durable outbox (runs until SIGTERM)") { Listen, MaxQueue, Poll, KeepDelivered, TokenFile, SocketGroup, AllowRoom, AllowSender, Config };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, () => run(parse, ct)));
         return command;
     }

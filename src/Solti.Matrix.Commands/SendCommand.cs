@@ -16,7 +16,7 @@ public static class SendCommand
         var json = new Option<string?>("--json") { Description = "Event content as a JSON object" };
         var text = new Option<string?>("--text") { Description = "Send an m.text message" };
         var notice = new Option<string?>("--notice") { Description = "Send an m.notice message" };
-        var format = new Option<string>("--format") { Description = "What the body is written in: text (sent as it is), markdown or html (sent with a sanitized formatted_body and its plain text as body)", DefaultValueFactory = _ => "text" };
+        var format = CliSettings.Format();
         var eventType = new Option<string>("--event-type") { Description = "Event type", DefaultValueFactory = _ => "m.room.message" };
         var txnId = new Option<string?>("--txn-id") { Description = "Transaction id (default: one minted for this send, reused across retries)" };
         var join = new Option<bool>("--join") { Description = "Join the room first if the bot is not a member" };

@@ -8,7 +8,9 @@ namespace Solti.Matrix.Commands;
 /// scalars stay strings. Errors name the file, line and column.</summary>
 public static class YamlInput
 {
-    public static JsonObject ReadMapping(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="keys">What the mapping holds, for the error when the file holds something else.</param>
+    public static JsonObject ReadMapping(string path, string keys = "domain, users, rooms")
     {
         var stream = new YamlStream();
         try
@@ -23,7 +25,7 @@ public static class YamlInput
 
         return stream.Documents.Count == 1 && Convert(stream.Documents[0].RootNode) is JsonObject root
             ? root
-            : throw new FormatException($"{path}: expected one YAML document holding a mapping (domain, users, rooms)");
+            : throw new FormatException($"{path}: expected one YAML document holding a mapping ({keys})");
     }
 
     private static JsonNode? Convert(YamlNode node) => node switch

@@ -1,3 +1,5 @@
+using Solti.Matrix.Hooks;
+
 namespace Solti.Matrix.Relay;
 
 /// <summary>Where the relay listens, how much it holds, and who may use it (<see cref="RelayAccess"/>).</summary>
@@ -14,4 +16,7 @@ public sealed record RelayOptions(string Listen, long MaxQueue, TimeSpan Poll, T
     public IReadOnlyList<string> AllowRooms { get; init; } = [];
 
     public IReadOnlyList<string> AllowSenders { get; init; } = [];
+
+    /// <summary>The configuration file's hooks (<c>--config</c>): rooms per hook, the generic hooks.</summary>
+    public HookConfig Hooks { get; init; } = HookConfig.Empty;
 }

@@ -3,14 +3,15 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Solti.Matrix.Alerts;
 using Solti.Matrix.Events;
+using Solti.Matrix.Hooks;
 using Solti.Matrix.Identifiers;
 using Solti.Matrix.Outbox;
 
 namespace Solti.Matrix.Relay;
 
 /// <summary>The relay's endpoints: <c>POST /v1/events</c>, <c>POST /v1/hooks/alertmanager</c>,
-/// <c>POST /v1/hooks/grafana</c>, <c>GET /v1/status</c>, <c>GET /metrics</c>; anything else is a 404 that names them.</summary>
-internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, SchemaRegistry schemas, OutboxDelivery delivery, GroupCommit commits, Backpressure backpressure, RelayMetrics metrics, RelayAccess access)
+/// <c>POST /v1/hooks/grafana</c>, <c>POST /v1/hooks/generic/{name}</c> (RelayRoutes.Hooks.cs), <c>GET /v1/status</c>, <c>GET /metrics</c>; anything else is a 404 that names them.</summary>
+internal sealed partial class RelayRoutes(OutboxStore store, MatrixClient client, SchemaRegistry schemas, OutboxDelivery delivery, GroupCommit commits, Backpressure backpressure, RelayMetrics metrics, RelayAccess access, HookConfig config)
 {
     private readonly AlertHooks _hooks = new(store, client, schemas);
 
@@ -32,6 +33,9 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
             case ("POST", _) when AlertHooks.SourceOf(path) is { } source:
                 await HookAsync(context, source);
                 break;
+            case ("POST", _) when path.StartsWith(GenericPrefix, StringComparison.Ordinal):
+                await GenericHookAsync(context, path[GenericPrefix.Length..]);
+                break;
             case ("GET", "/metrics"):
                 await Text(context, 200, metrics.Render(), "text/plain; version=0.0.4");
                 break;
@@ -40,7 +44,7 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
                 await Json(context, 200, new JsonObject { ["pending"] = stats.Pending, ["delivered"] = stats.Delivered, ["dead"] = stats.Dead, ["oldest_pending_seconds"] = stats.OldestPendingAge?.TotalSeconds });
                 break;
             default:
-                await Json(context, 404, new JsonObject { ["error"] = $"no such endpoint: {method} {path} (POST /v1/events, POST /v1/hooks/alertmanager, POST /v1/hooks/grafana, GET /v1/status, GET /metrics)" });
+                await Json(context, 404, new JsonObject { ["error"] = $"no such endpoint: {method} {path} (POST /v1/events, POST /v1/hooks/alertmanager, POST /v1/hooks/grafana, POST /v1/hooks/generic/NAME, GET /v1/status, GET /metrics)" });
                 break;
         }
     }
@@ -114,18 +118,12 @@ internal sealed class RelayRoutes(OutboxStore store, MatrixClient client, Schema
     }
 
     /// <summary>A webhook call: <c>?room=</c> (an id or a percent-encoded alias) checked as <c>/v1/events</c> checks
-    /// its room, the body read as <paramref name="source"/>'s payload, its new events durable before the 202
+    /// its room, else the configuration file's (<see cref="HookRoomAsync"/>), the body read as <paramref name="source"/>'s payload, its new events durable before the 202
     /// <c>{"accepted": N}</c>.</summary>
     private async Task HookAsync(HttpContext context, AlertSource source)
     {
-        var room = context.Request.Query["room"].ToString();
-        try
+        if (await HookRoomAsync(context, config.AlertRoom(source), "hooks." + HookConfig.KeyOf(source)) is not { } room)
         {
-            MatrixId.Require(MatrixIdKind.RoomOrAlias, room, "room");
-        }
-        catch (ArgumentException e)
-        {
-            await Reject(context, 400, $"{e.Message} (give ?room= a room id or an alias, percent-encoded: # as %23)");
             return;
         }
 

@@ -33,7 +33,7 @@ public sealed class RelayService
         TokenFile = Path.GetFullPath(options.TokenFile ?? RelayToken.DefaultPath(store.Path));
         var access = new RelayAccess(RelayToken.LoadOrCreate(TokenFile), TokenFile, options.AllowRooms, options.AllowSenders);
         _routes = new RelayRoutes(store, client, schemas, _delivery, new GroupCommit(store),
-            new Backpressure(store, options.MaxQueue), new RelayMetrics(store, _delivery), access);
+            new Backpressure(store, options.MaxQueue), new RelayMetrics(store, _delivery), access, options.Hooks);
     }
 
     public async Task RunAsync(Action<string> announce, CancellationToken stop)

@@ -23,6 +23,7 @@ public sealed partial class DocExamplesTests(InstalledCollection collection)
     private static readonly Dictionary<string, string> SyntaxCheckedOnly = new(StringComparer.Ordinal)
     {
         ["collection/roles/hookshot_webhook/README.md#1"] = "its post_task writes /etc/alertmanager/matrix-webhook-url on the host (the role itself is run by collection/README.md#3 and HookshotWebhookRoleTests)",
+        ["collection/examples/alerts.yml#1"] = "it installs a Debian package, writes /etc and starts systemd services on an Alertmanager host; its relay.yml is docs/alerts.md#1's shape, which AlertIntakeHooksTests runs",
     };
 
     /// <summary>Examples that are not playbooks, and what checks them besides parsing.</summary>
@@ -31,6 +32,9 @@ public sealed partial class DocExamplesTests(InstalledCollection collection)
         ["collection/roles/matrix_state/README.md#1"] = "group_vars: the inventory of the same README's #2 when that runs",
         ["collection/roles/synapse_config/README.md#2"] = "group_vars written for the original role: SynapseConfigRoleTests runs an inventory with these variables (and a registration file it has)",
         ["collection/roles/synapse_config/README.md#3"] = "variables choosing the pct restart handler: SynapseConfigRoleTests runs that handler",
+        ["docs/alerts.md#1"] = "the relay's configuration file: AlertIntakeHooksTests starts the relay with it as written (example.com the test homeserver) and posts GitHub's recorded payload to its generic hook",
+        ["docs/alerts.md#2"] = "an Alertmanager configuration: AlertIntakeTests runs a real Alertmanager with a webhook receiver of this shape pointing at the relay",
+        ["docs/alerts.md#3"] = "a Grafana provisioning file: no Grafana runs in the tests; AlertIntakeHooksTests posts the message Grafana's webhook sends with such a contact point (recorded) to the relay",
         ["docs/homeserver.md#1"] = "a homeserver configuration: read and checked by the homeserver's configuration reader",
         ["docs/relay.md#1"] = "an Alertmanager configuration: AlertIntakeTests runs a real Alertmanager with a webhook receiver of this shape pointing at the relay",
         ["docs/relay.md#2"] = "a Grafana provisioning file: no Grafana runs in the tests; AlertIntakeTests posts Grafana's webhook payload (a sample) to the relay",

@@ -10,7 +10,7 @@ public sealed class EventCliTests
     private const string Deploy = """{"service": "nginx", "host": "web1", "playbook": "site.yml", "operator": "ops", "duration": 42, "status": "success"}""";
 
     [Fact]
-    public async Task Send_formats_a_markdown_text_and_refuses_an_unknown_format()
+    public async Task Send_and_event_send_format_markdown_and_refuse_an_unknown_format()
     {
         await using var h = await LibraryHarness.StartAsync();
         var bot = await h.Hs.LoginBotAsync("FORMAT");
@@ -27,6 +27,18 @@ public sealed class EventCliTests
         Assert.Equal("org.matrix.custom.html", content["format"]!.GetValue<string>());
         Assert.Equal("<h1>Done</h1>\n<ul>\n<li><strong>web1</strong> </li>\n</ul>", content["formatted_body"]!.GetValue<string>());
         Assert.Equal("Done\n\n- web1", content["body"]!.GetValue<string>());
+
+        // event send: the same option for a body of one's own (--template), values kept values.
+        var data = """{"message": "web1 <i>up</i>", "timestamp": "2026-12-07T10:00:00Z"}""";
+        var untemplated = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", data, "--format", "markdown"], env);
+        Assert.NotEqual(0, untemplated.ExitCode);
+        Assert.Contains("--format markdown applies to --template", untemplated.Stderr, StringComparison.Ordinal);
+        var structured = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", data, "--template", "🧪 **{message}** at `{timestamp}`", "--format", "markdown"], env);
+        Assert.True(structured.ExitCode == 0, structured.ToString());
+        content = (await h.MessagesAsync(roomId, bot.AccessToken)).Last()["content"]!;
+        Assert.Equal("<p>🧪 <strong>web1 &lt;i&gt;up&lt;/i&gt;</strong> at <code>2026-12-07T10:00:00Z</code></p>", content["formatted_body"]!.GetValue<string>());
+        Assert.Equal("🧪 web1 <i>up</i> at 2026-12-07T10:00:00Z", content["body"]!.GetValue<string>());
+        Assert.Equal("test.v1", content["solti"]!["schema"]!.GetValue<string>());
     }
 
     [Fact]

@@ -77,46 +77,38 @@ public static class BodyTemplate
     private static string Fill(string template, JsonObject data, Func<string, string> encode)
     {
         var text = new StringBuilder();
-        for (var i = 0; i < template.Length; i++)
+        foreach (var (literal, placeholder) in Parse(template))
         {
-            if (template[i] == '{' && i + 1 < template.Length && template[i + 1] == '{')
+            if (placeholder is null)
             {
-                text.Append('{');
-                i++;
+                text.Append(literal);
                 continue;
             }
 
-            var end = template[i] == '{' ? template.IndexOf('}', i) : -1;
-            if (end < 0)
-            {
-                text.Append(template[i]);
-                continue;
-            }
-
-            var value = Value(data, template[(i + 1)..end]);
-            text.Append(encode(value));
-            i = end;
+            text.Append(encode(Value(data, placeholder)));
         }
 
         return text.ToString();
     }
 
-    /// <summary>The text of one placeholder (without its braces).</summary>
-    private static string Value(JsonObject data, string placeholder)
-    {
-        var bar = placeholder.IndexOf('|', StringComparison.Ordinal);
-        var path = bar < 0 ? placeholder : placeholder[..bar];
-        var value = Lookup(data, path) switch
-        {
-            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-            JsonValue v => v.ToJsonString(),
-            JsonArray a => string.Join(", ", a.Select(x => x is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : x?.ToJsonString())),
-            _ => null,
-        };
-        return value is null ? "{" + placeholder + "}" : bar > 0 && placeholder[(bar + 1)..] == "colour" ? FormattedBody.SeverityColour(value) : value;
-    }
+    /// <summary>The dotted paths <paramref name="template"/>'s placeholders name (without a <c>|filter</c>), in order.</summary>
+    public static IEnumerable<string> Paths(string template) =>
+        Parse(template).Where(s => s.Placeholder is not null).Select(s => PathOf(s.Placeholder!));
 
-    private static JsonNode? Lookup(JsonObject data, string path)
+    /// <summary>The path when <paramref name="template"/> is one placeholder and nothing else (<c>{a.b}</c>, no filter);
+    /// else null.</summary>
+    public static string? WholePath(string template) =>
+        Parse(template).ToList() is [{ Placeholder: { } only }] && !only.Contains('|', StringComparison.Ordinal) ? only : null;
+
+    /// <summary>The value a template stands for with its JSON type: for one whole placeholder (<see cref="WholePath"/>)
+    /// the value at that path as it is (a number stays a number, an object an object; null when absent), else the filled
+    /// text.</summary>
+    public static JsonNode? Typed(string template, JsonObject data) =>
+        WholePath(template) is { } path ? Lookup(data, path)?.DeepClone() : JsonValue.Create(Fill(template, data));
+
+    /// <summary>The value at a dotted path (<c>a.b.c</c>: member <c>c</c> of member <c>b</c> of member <c>a</c>); null
+    /// when a step is missing or not an object.</summary>
+    public static JsonNode? Lookup(JsonObject data, string path)
     {
         JsonNode? node = data;
         foreach (var part in path.Split('.'))
@@ -125,5 +117,57 @@ public static class BodyTemplate
         }
 
         return node;
+    }
+
+    /// <summary>The one reading of the template language: literal text and placeholders (without their braces).</summary>
+    private static IEnumerable<(string Literal, string? Placeholder)> Parse(string template)
+    {
+        var literal = new StringBuilder();
+        for (var i = 0; i < template.Length; i++)
+        {
+            if (template[i] == '{' && i + 1 < template.Length && template[i + 1] == '{')
+            {
+                literal.Append('{');
+                i++;
+                continue;
+            }
+
+            var end = template[i] == '{' ? template.IndexOf('}', i) : -1;
+            if (end < 0)
+            {
+                literal.Append(template[i]);
+                continue;
+            }
+
+            if (literal.Length > 0)
+            {
+                yield return (literal.ToString(), null);
+                literal.Clear();
+            }
+
+            yield return ("", template[(i + 1)..end]);
+            i = end;
+        }
+
+        if (literal.Length > 0)
+        {
+            yield return (literal.ToString(), null);
+        }
+    }
+
+    private static string PathOf(string placeholder) => placeholder.IndexOf('|', StringComparison.Ordinal) is var bar and >= 0 ? placeholder[..bar] : placeholder;
+
+    /// <summary>The text of one placeholder (without its braces).</summary>
+    private static string Value(JsonObject data, string placeholder)
+    {
+        var bar = placeholder.IndexOf('|', StringComparison.Ordinal);
+        var value = Lookup(data, PathOf(placeholder)) switch
+        {
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+            JsonValue v => v.ToJsonString(),
+            JsonArray a => string.Join(", ", a.Select(x => x is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : x?.ToJsonString())),
+            _ => null,
+        };
+        return value is null ? "{" + placeholder + "}" : bar > 0 && placeholder[(bar + 1)..] == "colour" ? FormattedBody.SeverityColour(value) : value;
     }
 }
