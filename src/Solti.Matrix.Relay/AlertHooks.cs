@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Solti.Matrix.Alerts;
 using Solti.Matrix.Events;
 using Solti.Matrix.Outbox;
@@ -55,6 +53,6 @@ internal sealed class AlertHooks(OutboxStore store, MatrixClient client, SchemaR
     private static string TransactionId(string room, AlertEvent alert)
     {
         var identity = $"{room}\n{alert.Schema}\n{string.Join('\n', alert.Keys)}";
-        return "alert-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+        return "alert-" + SenderIdentity.Fingerprint(identity)[..32]; // the same SHA-256 in managed code: no OpenSSL loaded
     }
 }

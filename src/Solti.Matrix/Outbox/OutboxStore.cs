@@ -33,6 +33,7 @@ public sealed partial class OutboxStore : IDisposable
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
             PRAGMA busy_timeout = 10000;
+            PRAGMA cache_size = -512;
             CREATE TABLE IF NOT EXISTS events (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 homeserver TEXT NOT NULL,
