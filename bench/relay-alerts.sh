@@ -11,7 +11,7 @@ CLI=$(readlink -f "$1")
 N=${2:-2000}
 RUNS=${3:-5}
 PER_PAYLOAD=${4:-5}
-OUT=artifacts/bench/relay-alerts
+OUT=$PWD/artifacts/bench/relay-alerts # absolute: a relative XDG_STATE_HOME is ignored (the outbox would be ~/.local/state's)
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_setup "$OUT"

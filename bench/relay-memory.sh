@@ -14,7 +14,7 @@ RUNS=${RUNS:-3}
 CLIS=()
 for cli in "$@"; do CLIS+=("$(readlink -f "$cli")"); done
 [ ${#CLIS[@]} -gt 0 ] || { echo "usage: bench/relay-memory.sh PATH-TO-solti-matrix [...]" >&2; exit 2; }
-OUT=artifacts/bench/relay-memory
+OUT=$PWD/artifacts/bench/relay-memory # absolute: a relative XDG_STATE_HOME is ignored (the outbox would be ~/.local/state's)
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_setup "$OUT"
@@ -40,21 +40,22 @@ run_once() {
   echo "$hwm $rss $(sed -n 's/.* in \([0-9.]*\) s .*/\1/p' <<<"$line")"
 }
 
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k * 1024 / 1000000 }'; } # kB (KiB) of /proc to MB
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for run in $(seq 1 "$RUNS"); do
   for i in "${!CLIS[@]}"; do
     read -r hwm rss secs < <(run_once "${CLIS[$i]}" "$OUT/state-$i")
     echo "$hwm $rss $secs" >>"$OUT/results-$i.txt"
-    printf 'run %d, %s: peak RSS %.1f MB, RSS after %.1f MB, %d events delivered in %s s\n' "$run" "${CLIS[$i]}" \
-      "$(bc -l <<<"$hwm * 1024 / 1000000")" "$(bc -l <<<"$rss * 1024 / 1000000")" "$EVENTS" "$secs"
+    printf 'run %d, %s: peak RSS %s MB, RSS after %s MB, %d events delivered in %s s\n' "$run" "${CLIS[$i]}" \
+      "$(mb "$hwm")" "$(mb "$rss")" "$EVENTS" "$secs"
   done
 done
 
 echo "== $EVENTS events (3/4 POST /v1/events from 4 producers, 1/4 as Alertmanager notifications of 5), $RUNS runs, medians"
 for i in "${!CLIS[@]}"; do
   f="$OUT/results-$i.txt"
-  printf '%s: peak RSS %.1f MB (runs: %s), RSS after %.1f MB, %s s (target: peak at most 40 MB)\n' "${CLIS[$i]}" \
-    "$(bc -l <<<"$(cut -d' ' -f1 "$f" | median) * 1024 / 1000000")" "$(cut -d' ' -f1 "$f" | awk '{ printf "%s%.1f", (NR > 1 ? " / " : ""), $1 * 1024 / 1000000 }')" \
-    "$(bc -l <<<"$(cut -d' ' -f2 "$f" | median) * 1024 / 1000000")" "$(cut -d' ' -f3 "$f" | median)"
+  printf '%s: peak RSS %s MB (runs: %s), RSS after %s MB, %s s (target: peak at most 40 MB)\n' "${CLIS[$i]}" \
+    "$(mb "$(cut -d' ' -f1 "$f" | median)")" "$(cut -d' ' -f1 "$f" | awk '{ printf "%s%.1f", (NR > 1 ? " / " : ""), $1 * 1024 / 1000000 }')" \
+    "$(mb "$(cut -d' ' -f2 "$f" | median)")" "$(cut -d' ' -f3 "$f" | median)"
 done
