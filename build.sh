@@ -20,7 +20,7 @@ usage: ./build.sh <command>
               (lint COLLECTIONS_PATH: from a collection already installed there)
   sanity      Ansible's own tools on the built collection: ansible-doc -l lists every module, and ansible-test sanity
               passes (the tests that need no download; sanity COLLECTIONS_PATH: on a collection installed there)
-  bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug, and over ssh against command and uri; matrix_config no-op; relay against a bare client loop)
+  bench       run the benchmarks in bench/ (CLI send against curl; matrix_event tasks against uri and debug, and over ssh against command and uri; matrix_config no-op; relay against a bare client loop, its peak memory, alerts against plain events)
   nuget       pack the library as the NuGet package Solti.Matrix (.nupkg and .snupkg) into dist/ (nuget DIR: into DIR);
               the last line is the .nupkg's path
 USAGE
@@ -539,7 +539,7 @@ case "${1:-}" in
   lint) shift; cmd_lint "$@" ;;
   sanity) shift; cmd_sanity "$@" ;;
   nuget) shift; cmd_nuget "$@" ;;
-  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; bench/encrypted-tasks.sh "$tarball"; need_apt openssh-server openssh-client; bench/ansible-remote.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)"; bench/crowd.sh "$(build_cli)" ;;
+  bench) shift; need_apt hyperfine jq time curl python3; bench/cli-send.sh "$(build_cli)"; tarball=$(cmd_collection | tail -n 1); bench/ansible-tasks.sh "$tarball"; bench/encrypted-tasks.sh "$tarball"; need_apt openssh-server openssh-client; bench/ansible-remote.sh "$tarball"; bench/config-noop.sh "$(build_cli)" "$tarball"; bench/relay-throughput.sh "$(build_cli)"; bench/relay-memory.sh "$(build_cli)"; bench/relay-alerts.sh "$(build_cli)"; bench/crowd.sh "$(build_cli)" ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

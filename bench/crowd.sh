@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=$(readlink -f "$1")
-OUT=artifacts/bench/crowd
+OUT=$PWD/artifacts/bench/crowd # absolute: a relative XDG_STATE_HOME is ignored
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 BENCH_RATE_LIMITS=synapse bench_setup "$OUT"

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 CLI=$(readlink -f "$1")
 EVENTS=${2:-2000}
 RUNS=${3:-5}
-OUT=artifacts/bench/relay
+OUT=$PWD/artifacts/bench/relay # absolute: a relative XDG_STATE_HOME is ignored (the outbox would be ~/.local/state's)
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_setup "$OUT"

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Solti.Matrix.Alerts;
 using Solti.Matrix.Events;
 using Solti.Matrix.Outbox;
@@ -8,7 +6,8 @@ namespace Solti.Matrix.Relay;
 
 /// <summary>The webhook intake (<c>POST /v1/hooks/alertmanager</c>, <c>POST /v1/hooks/grafana</c>): a notification is
 /// mapped to SOLTI events (<see cref="AlertEvents.Map"/>) against the room's <see cref="SqliteAlertLedger"/>, the
-/// events are enqueued in one outbox transaction, then the ledger records them. One notification at a time (the
+/// events and the ledger's record of them are written in one outbox transaction, synced once
+/// (<see cref="SqliteAlertLedger.EnqueueAndRecord"/>). One notification at a time (the
 /// ledger's rule), so a repeat arriving while its original is handled finds it recorded. A resolution edits its firing
 /// message and replies in its thread (<see cref="AlertThreads"/>), resolved at delivery by the outbox's conversation
 /// map.</summary>
@@ -40,12 +39,7 @@ internal sealed class AlertHooks(OutboxStore store, MatrixClient client, SchemaR
             var events = AlertEvents.Map(notification, ledger, schemas);
             var homeserver = client.Homeserver.ToString();
             var posts = AlertThreads.Plan(notification, events, key => store.FindConversation(homeserver, room, key), schemas);
-            if (posts.Count > 0)
-            {
-                store.Enqueue([.. posts.Select(p => SenderIdentity.Item(client, room, "m.room.message", p.Content, TransactionId(room, p)) with { Keys = p.Keys, Relation = p.Relation })]);
-            }
-
-            ledger.Record(events);
+            ledger.EnqueueAndRecord([.. posts.Select(p => SenderIdentity.Item(client, room, "m.room.message", p.Content, TransactionId(room, p)) with { Keys = p.Keys, Relation = p.Relation })], events);
             return events.Count;
         }
         finally
@@ -54,11 +48,11 @@ internal sealed class AlertHooks(OutboxStore store, MatrixClient client, SchemaR
         }
     }
 
-    /// <summary>The same for the same alerts in the same state and room: should the relay stop between the outbox's
-    /// commit and the ledger's, the sender's retry is the same outbox entry, not a second event.</summary>
+    /// <summary>The same for the same alerts in the same state and room (and the same edit or reply of them): a
+    /// sender's retry that the ledger does not stop is the same outbox entry, not a second event.</summary>
     private static string TransactionId(string room, AlertPost post)
     {
         var identity = $"{room}\n{post.Event.Schema}\n{string.Join('\n', post.Event.Keys)}{post.Suffix}";
-        return "alert-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+        return "alert-" + SenderIdentity.Fingerprint(identity)[..32]; // the same SHA-256 in managed code: no OpenSSL loaded
     }
 }

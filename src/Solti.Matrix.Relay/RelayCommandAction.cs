@@ -12,6 +12,7 @@ public static class RelayCommandAction
 {
     public static async Task RunAsync(ParseResult parse, CancellationToken ct)
     {
+        MallocArenas.Cap(2); // a long-running service on small hosts: see MallocArenas
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {

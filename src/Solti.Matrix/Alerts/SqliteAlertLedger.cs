@@ -44,13 +44,31 @@ public sealed class SqliteAlertLedger(OutboxStore store, string scope, TimeSpan?
     /// <see cref="Contains"/> found stale, in one transaction that also forgets entries past <see cref="Retention"/>.</summary>
     public void Record(IEnumerable<AlertEvent> accepted)
     {
-        var rows = accepted.SelectMany(e => e.Keys.Select(key => Row(key, e.Status))).Concat(_stale).ToList();
-        _stale.Clear();
+        var rows = Rows(accepted);
         if (rows.Count > 0)
         {
             var now = Now();
             store.RecordAlerts(scope, rows, now, now - (long)Retention.TotalMilliseconds);
         }
+    }
+
+    /// <summary>Enqueues <paramref name="items"/> (the events of <paramref name="accepted"/>) and records
+    /// <paramref name="accepted"/> as <see cref="Record"/> does, in one transaction synced once: the events and the
+    /// record of them are durable together.</summary>
+    public long[] EnqueueAndRecord(IReadOnlyList<OutboxItem> items, IEnumerable<AlertEvent> accepted)
+    {
+        var rows = Rows(accepted);
+        var now = Now();
+        return store.Enqueue(items, rows.Count == 0 ? null : transaction => store.RecordAlerts(transaction, scope, rows, now, now - (long)Retention.TotalMilliseconds));
+    }
+
+    /// <summary>The rows to write: every key of <paramref name="accepted"/> in its state, and the stale ones
+    /// <see cref="Contains"/> found (taken: written once).</summary>
+    private List<(string, string, string)> Rows(IEnumerable<AlertEvent> accepted)
+    {
+        var rows = accepted.SelectMany(e => e.Keys.Select(key => Row(key, e.Status))).Concat(_stale).ToList();
+        _stale.Clear();
+        return rows;
     }
 
     private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -41,25 +41,31 @@ public sealed partial class OutboxStore
         lock (_gate)
         {
             using var transaction = _db.BeginTransaction();
-            using var upsert = Command("""
-                INSERT INTO alert_ledger (scope, fingerprint, starts_at, status, seen_at) VALUES ($scope, $fp, $start, $status, $now)
-                ON CONFLICT (scope, fingerprint, starts_at, status) DO UPDATE SET seen_at = excluded.seen_at
-                """);
-            upsert.Transaction = transaction;
-            foreach (var (fingerprint, startsAt, status) in alerts)
-            {
-                upsert.Parameters.Clear();
-                BindAlert(upsert, scope, fingerprint, startsAt, status);
-                upsert.Parameters.AddWithValue("$now", now);
-                upsert.ExecuteNonQuery();
-            }
-
-            using var forget = Command("DELETE FROM alert_ledger WHERE seen_at < $before");
-            forget.Transaction = transaction;
-            forget.Parameters.AddWithValue("$before", forgetBefore);
-            forget.ExecuteNonQuery();
+            RecordAlerts(transaction, scope, alerts, now, forgetBefore);
             transaction.Commit();
         }
+    }
+
+    /// <summary>The same, in <paramref name="transaction"/> (an enqueue's: <see cref="Enqueue(IReadOnlyList{OutboxItem}, Action{SqliteTransaction}?)"/>).</summary>
+    internal void RecordAlerts(SqliteTransaction transaction, string scope, IEnumerable<(string Fingerprint, string StartsAt, string Status)> alerts, long now, long forgetBefore)
+    {
+        using var upsert = Command("""
+            INSERT INTO alert_ledger (scope, fingerprint, starts_at, status, seen_at) VALUES ($scope, $fp, $start, $status, $now)
+            ON CONFLICT (scope, fingerprint, starts_at, status) DO UPDATE SET seen_at = excluded.seen_at
+            """);
+        upsert.Transaction = transaction;
+        foreach (var (fingerprint, startsAt, status) in alerts)
+        {
+            upsert.Parameters.Clear();
+            BindAlert(upsert, scope, fingerprint, startsAt, status);
+            upsert.Parameters.AddWithValue("$now", now);
+            upsert.ExecuteNonQuery();
+        }
+
+        using var forget = Command("DELETE FROM alert_ledger WHERE seen_at < $before");
+        forget.Transaction = transaction;
+        forget.Parameters.AddWithValue("$before", forgetBefore);
+        forget.ExecuteNonQuery();
     }
 
     private static void BindAlert(SqliteCommand command, string scope, string fingerprint, string startsAt, string status)

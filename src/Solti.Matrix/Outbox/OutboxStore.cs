@@ -33,6 +33,7 @@ public sealed partial class OutboxStore : IDisposable
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
             PRAGMA busy_timeout = 10000;
+            PRAGMA cache_size = -512;
             CREATE TABLE IF NOT EXISTS events (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 homeserver TEXT NOT NULL,
@@ -142,7 +143,11 @@ public sealed partial class OutboxStore : IDisposable
     public long Enqueue(OutboxItem item) => Enqueue([item])[0];
 
     /// <summary>Stores several events in one transaction, synced once (group commit), and returns their ids in order.</summary>
-    public long[] Enqueue(IReadOnlyList<OutboxItem> items)
+    public long[] Enqueue(IReadOnlyList<OutboxItem> items) => Enqueue(items, null);
+
+    /// <summary>As <see cref="Enqueue(IReadOnlyList{OutboxItem})"/>, with <paramref name="also"/> written in the same
+    /// transaction (the alert ledger's record of what the events report: one synced commit for both).</summary>
+    internal long[] Enqueue(IReadOnlyList<OutboxItem> items, Action<SqliteTransaction>? also)
     {
         lock (_gate)
         {
@@ -173,6 +178,7 @@ public sealed partial class OutboxStore : IDisposable
                 ids[i] = item.Converses ? EnqueueConversing(transaction, insert, item) : (long)insert.ExecuteScalar()!;
             }
 
+            also?.Invoke(transaction);
             transaction.Commit();
             return ids;
         }
