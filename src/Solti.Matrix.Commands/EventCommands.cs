@@ -42,20 +42,9 @@ public static class EventCommands
         /// (<see cref="BodyTemplate.RenderOwn"/>: values HTML-escaped after the Markdown is rendered).</summary>
         public JsonObject Build(ParseResult parse)
         {
-            var (template, format) = (parse.GetValue(Template), parse.GetValue(Format)!);
-            if (!Formatting.FormattedBody.Formats.Contains(format))
-            {
-                throw new ArgumentException($"--format: '{format}' is not a format (one of: {string.Join(", ", Formatting.FormattedBody.Formats)})");
-            }
-
-            if (format != "text" && template is null)
-            {
-                throw new ArgumentException($"--format {format} applies to --template; a schema's event without --template has its schema's formatted body");
-            }
-
             return SoltiEvent.Build(
                 CliSettings.Schemas(parse), parse.GetValue(Schema)!, ReadData(parse.GetValue(Data)!), parse.GetValue(Source) ?? Environment.MachineName,
-                validate: !parse.GetValue(NoValidate), html: parse.GetValue(Html), correlationId: parse.GetValue(Correlation), template: template, format: format);
+                validate: !parse.GetValue(NoValidate), html: parse.GetValue(Html), correlationId: parse.GetValue(Correlation), template: parse.GetValue(Template), format: parse.GetValue(Format)!, formatOption: "--format");
         }
     }
 

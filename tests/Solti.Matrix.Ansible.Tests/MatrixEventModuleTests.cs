@@ -93,7 +93,7 @@ public sealed class MatrixEventModuleTests : IDisposable
 
     [Theory]
     [InlineData("rtf", false, "format")]
-    [InlineData("markdown", true, "format: markdown applies to content.body")]
+    [InlineData("markdown", true, "format: markdown applies to a template of your own")]
     public async Task A_bad_format_fails_naming_the_option(string format, bool schema, string expected)
     {
         var args = Args(("format", format));

@@ -32,7 +32,7 @@ public sealed class EventCliTests
         var data = """{"message": "web1 <i>up</i>", "timestamp": "2026-12-07T10:00:00Z"}""";
         var untemplated = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", data, "--format", "markdown"], env);
         Assert.NotEqual(0, untemplated.ExitCode);
-        Assert.Contains("--format markdown applies to --template", untemplated.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--format: markdown applies to a template of your own", untemplated.Stderr, StringComparison.Ordinal);
         var structured = await CliRunner.RunAsync(["event", "send", alias, "-s", "test.v1", "-d", data, "--template", "🧪 **{message}** at `{timestamp}`", "--format", "markdown"], env);
         Assert.True(structured.ExitCode == 0, structured.ToString());
         content = (await h.MessagesAsync(roomId, bot.AccessToken)).Last()["content"]!;

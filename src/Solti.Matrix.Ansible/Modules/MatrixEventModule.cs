@@ -165,11 +165,6 @@ public sealed class MatrixEventModule : IModule
             return content;
         }
 
-        if (module.Str("format") != "text" && module.Str("template") is null)
-        {
-            throw new ModuleFailedException($"format: {module.Str("format")} applies to content.body or to a template; a schema's event without template has its schema's formatted body");
-        }
-
         try
         {
             var registry = SchemaRegistry.Load(module.Str("schema_dir"));
@@ -184,6 +179,10 @@ public sealed class MatrixEventModule : IModule
         catch (SchemaException e)
         {
             throw new ModuleFailedException("schema_dir: " + e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModuleFailedException(e.Message);
         }
     }
 

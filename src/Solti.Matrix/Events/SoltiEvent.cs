@@ -15,9 +15,21 @@ public static class SoltiEvent
     /// <c>html</c> template (values escaped, sanitized); where there is none, <paramref name="html"/> adds the escaped
     /// <c>body</c> as one. A <paramref name="correlationId"/> (a deploy's start and complete, a check's retries) is the
     /// envelope's <c>correlation_id</c>. A <paramref name="template"/> of the sender's own replaces the schema's body
-    /// rules (<see cref="BodyTemplate.RenderOwn"/>, written in <paramref name="format"/>).</summary>
-    public static JsonObject Build(SchemaRegistry registry, string schemaName, JsonObject data, string source, bool validate = true, bool html = false, DateTimeOffset? timestamp = null, string? correlationId = null, string? template = null, string format = "text")
+    /// rules (<see cref="BodyTemplate.RenderOwn"/>, written in <paramref name="format"/>); a format other than
+    /// <c>text</c> without one, or an unknown format, is an <see cref="ArgumentException"/> naming
+    /// <paramref name="formatOption"/> (the option as the caller spells it).</summary>
+    public static JsonObject Build(SchemaRegistry registry, string schemaName, JsonObject data, string source, bool validate = true, bool html = false, DateTimeOffset? timestamp = null, string? correlationId = null, string? template = null, string format = "text", string formatOption = "format")
     {
+        if (!FormattedBody.Formats.Contains(format))
+        {
+            throw new ArgumentException($"{formatOption}: '{format}' is not a format (one of: {string.Join(", ", FormattedBody.Formats)})");
+        }
+
+        if (format != "text" && template is null)
+        {
+            throw new ArgumentException($"{formatOption}: {format} applies to a template of your own; a schema's event without one has its schema's formatted body");
+        }
+
         if (!SchemaRegistry.IsValidName(schemaName))
         {
             throw new SchemaValidationException([$"schema: '{schemaName}' is not a schema name ({{category}}.{{name}}.v{{N}}, e.g. deploy.start.v1)"]);
