@@ -375,9 +375,14 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
                       - path: /tmp/solti-remote-deploy.log
                       - content: "exit 2"
                         name: status.txt
+                - name: clean up
+                  ansible.builtin.file:
+                    path: /tmp/solti-remote-deploy.log
+                    state: absent
             """;
         var run = await PlayAsync(Play, pipelining: true, Bot.AccessToken);
         Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Empty(SshTarget.LeftBehind(SshTarget.User));
 
         var messages = await _world.MessagesAsync();
         Assert.Equal(["deploy started", "deploy failed", "solti-remote-deploy.log", "status.txt"], messages.Select(m => m["content"]!["body"]!.GetValue<string>()));
