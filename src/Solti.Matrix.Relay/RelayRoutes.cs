@@ -13,7 +13,7 @@ namespace Solti.Matrix.Relay;
 /// <c>POST /v1/hooks/grafana</c>, <c>POST /v1/hooks/generic/{name}</c> (RelayRoutes.Hooks.cs), <c>GET /v1/status</c>, <c>GET /metrics</c>; anything else is a 404 that names them.</summary>
 internal sealed partial class RelayRoutes(OutboxStore store, MatrixClient client, SchemaRegistry schemas, OutboxDelivery delivery, GroupCommit commits, Backpressure backpressure, RelayMetrics metrics, RelayAccess access, HookConfig config)
 {
-    private readonly AlertHooks _hooks = new(store, client, schemas);
+    private readonly AlertHooks _hooks = new(store, client, schemas, commits);
 
     public async Task HandleAsync(HttpContext context)
     {

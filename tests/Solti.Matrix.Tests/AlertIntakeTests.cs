@@ -59,6 +59,58 @@ public sealed class AlertIntakeTests
     }
 
     [Fact]
+    public async Task Concurrent_notifications_and_their_repeats_post_each_alert_once_and_every_resolution_edits_its_own_firing()
+    {
+        await using var h = await LibraryHarness.StartAsync();
+        var bot = await h.Hs.LoginBotAsync("SETUP");
+        var (roomId, _) = await h.BotRoomAsync(bot.AccessToken, "alerts");
+        using var state = new TempDirectory("solti-intake-");
+        await using var relay = new RelayProcess(h.CliEnvironment(bot.AccessToken, state));
+        await relay.StartAsync();
+        using var http = relay.Client();
+        var hook = "/v1/hooks/alertmanager?room=" + Uri.EscapeDataString(roomId);
+        const int Alerts = 12;
+        string One(int n, bool resolved)
+        {
+            var payload = JsonNode.Parse(AlertPayloadTests.Sample("alertmanager-v4.json"))!;
+            var alert = payload["alerts"]![0]!.DeepClone();
+            alert["fingerprint"] = $"f{n:x4}";
+            alert["labels"]!["instance"] = $"web{n}";
+            if (resolved)
+            {
+                alert["status"] = "resolved";
+                alert["endsAt"] = "2026-02-06T14:00:00Z";
+            }
+
+            payload["alerts"] = new JsonArray(alert);
+            payload["status"] = resolved ? "resolved" : "firing";
+            return payload.ToJsonString();
+        }
+
+        // Every notification twice at once (Alertmanager's retries): the accepted counts add up to one per alert.
+        var firing = await Task.WhenAll(Enumerable.Range(0, Alerts * 2).Select(i => HookAsync(http, hook, One(i % Alerts, false))));
+        Assert.Equal(Alerts, firing.Sum(f => f.Item2));
+        var resolving = await Task.WhenAll(Enumerable.Range(0, Alerts * 2).Select(i => HookAsync(http, hook, One(i % Alerts, true))));
+        Assert.Equal(Alerts, resolving.Sum(f => f.Item2));
+        await DrainedAsync(http);
+
+        var messages = await h.MessagesAsync(roomId, bot.AccessToken);
+        var fired = messages.Where(m => m["content"]!["m.relates_to"] is null).ToList();
+        Assert.Equal(Alerts, fired.Count);
+        Assert.All(fired, m => Assert.Equal("alert.firing.v1", Schema(m)));
+        foreach (var message in fired)
+        {
+            var id = message["event_id"]!.GetValue<string>();
+            var key = message["content"]!["solti"]!["data"]!["key"]!.GetValue<string>();
+            var related = messages.Where(m => m["content"]!["m.relates_to"]?["event_id"]?.GetValue<string>() == id).ToList();
+            Assert.Equal(2, related.Count); // its edit and its reply, nothing else
+            AssertEdits(Assert.Single(related, m => m["content"]!["m.new_content"] is not null), id);
+            AssertInThread(Assert.Single(related, m => m["content"]!["m.new_content"] is null), id);
+            Assert.All(related, m => Assert.Equal(key, (m["content"]!["m.new_content"] ?? m["content"]!)["solti"]!["data"]!["key"]!.GetValue<string>()));
+        }
+    }
+
+    [Fact]
     public async Task Grafana_works_and_bad_calls_are_refused_by_name()
     {
         await using var h = await LibraryHarness.StartAsync();

@@ -52,14 +52,15 @@ public sealed class SqliteAlertLedger(OutboxStore store, string scope, TimeSpan?
         }
     }
 
-    /// <summary>Enqueues <paramref name="items"/> (the events of <paramref name="accepted"/>) and records
-    /// <paramref name="accepted"/> as <see cref="Record"/> does, in one transaction synced once: the events and the
-    /// record of them are durable together.</summary>
-    public long[] EnqueueAndRecord(IReadOnlyList<OutboxItem> items, IEnumerable<AlertEvent> accepted)
+    /// <summary>Enqueues <paramref name="items"/> (the events of <paramref name="accepted"/>) through
+    /// <paramref name="commits"/> and records <paramref name="accepted"/> as <see cref="Record"/> does, in the same
+    /// transaction: the events and the record of them are durable together, synced with whatever else that batch
+    /// holds.</summary>
+    public Task<long[]> EnqueueAndRecordAsync(GroupCommit commits, IReadOnlyList<OutboxItem> items, IEnumerable<AlertEvent> accepted)
     {
         var rows = Rows(accepted);
         var now = Now();
-        return store.Enqueue(items, rows.Count == 0 ? null : transaction => store.RecordAlerts(transaction, scope, rows, now, now - (long)Retention.TotalMilliseconds));
+        return commits.EnqueueAsync(items, rows.Count == 0 ? null : transaction => store.RecordAlerts(transaction, scope, rows, now, now - (long)Retention.TotalMilliseconds), inline: false);
     }
 
     /// <summary>The rows to write: every key of <paramref name="accepted"/> in its state, and the stale ones

@@ -2,21 +2,28 @@ namespace Solti.Matrix.Outbox;
 
 /// <summary>Durable enqueues from many concurrent callers with one disk sync per batch: one writer at a time takes
 /// every item waiting, writes them in one transaction, and goes on while more arrive. Each caller's task completes only once its own event is synced, as with
-/// <see cref="OutboxStore.Enqueue(IReadOnlyList{OutboxItem})"/> alone.</summary>
+/// <see cref="OutboxStore.Enqueue(IReadOnlyList{OutboxItem})"/> alone. A caller's items stay together and in order,
+/// with what it writes beside them in the same transaction (the alert ledger's record).</summary>
 public sealed class GroupCommit(OutboxStore store)
 {
     private readonly Lock _gate = new();
-    private List<(OutboxItem Item, TaskCompletionSource<long> Done)> _waiting = [];
+    private List<(IReadOnlyList<OutboxItem> Items, Action<Microsoft.Data.Sqlite.SqliteTransaction>? Also, TaskCompletionSource<long[]> Done)> _waiting = [];
     private bool _writing;
 
     /// <summary>Queues one item durably; the task completes with its outbox id once the batch it was written in is
     /// synced to disk.</summary>
-    public Task<long> EnqueueAsync(OutboxItem item)
+    public async Task<long> EnqueueAsync(OutboxItem item) => (await EnqueueAsync([item], null))[0];
+
+    /// <summary>Queues <paramref name="items"/> durably, with <paramref name="also"/> written in the same transaction;
+    /// the task completes with their outbox ids once the batch is synced. With <paramref name="inline"/> false the
+    /// batch is written on a pool thread even when nobody is writing: the caller returns at once, its place in the
+    /// order taken (a caller that maps its items under a lock of its own).</summary>
+    internal Task<long[]> EnqueueAsync(IReadOnlyList<OutboxItem> items, Action<Microsoft.Data.Sqlite.SqliteTransaction>? also, bool inline = true)
     {
-        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<long[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            _waiting.Add((item, done));
+            _waiting.Add((items, also, done));
             if (_writing)
             {
                 return done.Task;
@@ -27,7 +34,11 @@ public sealed class GroupCommit(OutboxStore store)
 
         // The caller writes its own batch (no thread hop when producers take turns); should more have arrived meanwhile,
         // a pool thread goes on writing, so no caller's answer waits for other callers' batches.
-        if (WriteBatch())
+        if (!inline)
+        {
+            _ = Task.Run(WriteAll);
+        }
+        else if (WriteBatch())
         {
             _ = Task.Run(WriteAll);
         }
@@ -45,7 +56,7 @@ public sealed class GroupCommit(OutboxStore store)
     /// <summary>Writes what is waiting; true when more arrived meanwhile (the caller remains the writer).</summary>
     private bool WriteBatch()
     {
-        List<(OutboxItem Item, TaskCompletionSource<long> Done)> batch;
+        List<(IReadOnlyList<OutboxItem> Items, Action<Microsoft.Data.Sqlite.SqliteTransaction>? Also, TaskCompletionSource<long[]> Done)> batch;
         lock (_gate)
         {
             (batch, _waiting) = (_waiting, []);
@@ -53,15 +64,18 @@ public sealed class GroupCommit(OutboxStore store)
 
         try
         {
-            var ids = store.Enqueue([.. batch.Select(b => b.Item)]);
-            for (var i = 0; i < batch.Count; i++)
+            var also = batch.Select(b => b.Also).OfType<Action<Microsoft.Data.Sqlite.SqliteTransaction>>().ToList();
+            var ids = store.Enqueue([.. batch.SelectMany(b => b.Items)], also.Count == 0 ? null : transaction => also.ForEach(a => a(transaction)));
+            var at = 0;
+            foreach (var (items, _, done) in batch)
             {
-                batch[i].Done.SetResult(ids[i]);
+                done.SetResult(ids[at..(at + items.Count)]);
+                at += items.Count;
             }
         }
         catch (Exception e)
         {
-            foreach (var (_, done) in batch)
+            foreach (var (_, _, done) in batch)
             {
                 done.SetException(e);
             }
