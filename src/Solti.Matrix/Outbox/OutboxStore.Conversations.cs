@@ -60,7 +60,7 @@ public sealed partial class OutboxStore
     /// <summary>The event known by <paramref name="key"/> in <paramref name="room"/>, or null.</summary>
     public ConversationEntry? FindConversation(string homeserver, string room, string key)
     {
-        lock (_gate)
+        lock (_readGate)
         {
             return Find(homeserver, room, key, null);
         }
@@ -103,7 +103,7 @@ public sealed partial class OutboxStore
         }
 
         ConversationEntry? found;
-        lock (_gate)
+        lock (_readGate)
         {
             found = Find(homeserver, room, key, null);
         }
@@ -209,13 +209,11 @@ public sealed partial class OutboxStore
         }
     }
 
+    /// <summary>The row of <paramref name="key"/>: in <paramref name="transaction"/> on the main connection (under
+    /// <see cref="_gate"/>), or, without one, on the reading connection (under <see cref="_readGate"/>).</summary>
     private ConversationEntry? Find(string homeserver, string room, string key, SqliteTransaction? transaction)
     {
-        using var select = Command("""
-            SELECT c.outbox_id, COALESCE(c.event_id, e.event_id), c.sender, c.covers, e.state, e.last_error, e.relation
-            FROM conversation c LEFT JOIN events e ON e.id = c.outbox_id
-            WHERE c.homeserver = $hs AND c.room = $room AND c.key = $key
-            """);
+        using var select = transaction is null ? ReadCommand(Lookup) : Command(Lookup);
         select.Transaction = transaction;
         select.Parameters.AddWithValue("$hs", Key(homeserver));
         select.Parameters.AddWithValue("$room", room);
@@ -227,4 +225,10 @@ public sealed partial class OutboxStore
                 RelationTarget.FromJson(reader.IsDBNull(6) ? null : reader.GetString(6)))
             : null;
     }
+
+    private const string Lookup = """
+        SELECT c.outbox_id, COALESCE(c.event_id, e.event_id), c.sender, c.covers, e.state, e.last_error, e.relation
+        FROM conversation c LEFT JOIN events e ON e.id = c.outbox_id
+        WHERE c.homeserver = $hs AND c.room = $room AND c.key = $key
+        """;
 }

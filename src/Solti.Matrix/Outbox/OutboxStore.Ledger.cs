@@ -26,9 +26,9 @@ public sealed partial class OutboxStore
     /// <summary>When the ledger last saw the alert (unix milliseconds), or null when it never accepted it.</summary>
     internal long? AlertSeenAt(string scope, string fingerprint, string startsAt, string status)
     {
-        lock (_gate)
+        lock (_readGate)
         {
-            using var select = Command("SELECT seen_at FROM alert_ledger WHERE scope = $scope AND fingerprint = $fp AND starts_at = $start AND status = $status");
+            using var select = ReadCommand("SELECT seen_at FROM alert_ledger WHERE scope = $scope AND fingerprint = $fp AND starts_at = $start AND status = $status");
             BindAlert(select, scope, fingerprint, startsAt, status);
             return select.ExecuteScalar() as long?;
         }

@@ -483,7 +483,33 @@ public sealed partial class OutboxStore : IDisposable
     public static string Key(string homeserver) => homeserver.TrimEnd('/');
 
     /// <summary>Closes the database.</summary>
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        _db.Dispose();
+        _reader?.Dispose();
+    }
+
+    /// <summary>A second connection for the lookups a writer must not hold up (the alert ledger's and the conversation
+    /// map's): in WAL mode it reads the last commit while the main connection writes and syncs the next. Opened on
+    /// first use, under <see cref="_readGate"/>.</summary>
+    private SqliteConnection? _reader;
+    private readonly Lock _readGate = new();
+
+    private SqliteCommand ReadCommand(string sql)
+    {
+        if (_reader is null)
+        {
+            _reader = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+            _reader.Open();
+            using var pragmas = _reader.CreateCommand();
+            pragmas.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA cache_size = -256;";
+            pragmas.ExecuteNonQuery();
+        }
+
+        var command = _reader.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
 
     private void Execute(string sql)
     {
