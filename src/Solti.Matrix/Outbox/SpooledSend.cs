@@ -35,14 +35,6 @@ public static class SpooledSend
             return Queue(client, outbox, room, eventType, content, txnId, encryption, reason: null, links, attachments);
         }
 
-        if (attachments.Count > 0)
-        {
-            foreach (var attachment in attachments)
-            {
-                await client.Media.CheckSizeAsync(attachment.Name, attachment.Check("attachments"), cancellationToken);
-            }
-        }
-
         string? lost = null;
         JsonObject? relatesTo = null;
         string? threadRoot = null;
@@ -71,6 +63,12 @@ public static class SpooledSend
 
         try
         {
+            foreach (var attachment in attachments)
+            {
+                // Before the event: a file over the homeserver's limit fails the whole send, nothing half sent.
+                await client.Media.CheckSizeAsync(attachment.Name, attachment.Check("attachments"), cancellationToken);
+            }
+
             var result = await client.SendEventAsync(room, eventType, sending, txnId, joinIfNeeded: false, encryption, cancellationToken);
             await client.Session.TryKeepAsync(cancellationToken);
             if (links?.Correlation is { } correlation)
