@@ -62,15 +62,10 @@ internal sealed class AlertHooks(OutboxStore store, MatrixClient client, SchemaR
                 : store.FindConversation(homeserver, room, key), schemas);
             committed = ledger.EnqueueAndRecordAsync(commits, [.. posts.Select(p => SenderIdentity.Item(client, room, "m.room.message", p.Content, TransactionId(room, p)) with { Keys = p.Keys, Relation = p.Relation })], events);
             accepting = [.. events.SelectMany(e => e.Keys.Select(k => (room, k, e.Status)))];
-            posting = [.. posts.SelectMany(p => p.Keys.Select(k => (room, k)))];
             accepting.ForEach(a => _accepting[a] = 0);
-            foreach (var post in posts)
-            {
-                foreach (var key in post.Keys)
-                {
-                    _posting[(room, key)] = post.Keys.Count;
-                }
-            }
+            var covering = posts.SelectMany(p => p.Keys.Select(k => (Key: (room, k), Covers: p.Keys.Count))).ToList();
+            covering.ForEach(c => _posting[c.Key] = c.Covers);
+            posting = [.. covering.Select(c => c.Key)];
 
             count = events.Count;
         }

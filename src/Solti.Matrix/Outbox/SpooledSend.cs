@@ -23,6 +23,19 @@ public static class SpooledSend
     /// queued alone (<c>on_failure</c>).</para></summary>
     public static async Task<JsonObject> SendAsync(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string? transactionId, string spool, CancellationToken cancellationToken, Encryption.EncryptionMode encryption = Encryption.EncryptionMode.Auto, ConversationLinks? links = null, IReadOnlyList<Media.Attachment>? attachments = null)
     {
+        OutboxStore? opened = null; // opened once, when first needed (a relation to resolve, a queue, a correlation to remember)
+        try
+        {
+            return await SendOnceAsync(client, () => opened ??= outbox(), room, eventType, content, transactionId, spool, encryption, links, attachments, cancellationToken);
+        }
+        finally
+        {
+            opened?.Dispose();
+        }
+    }
+
+    private static async Task<JsonObject> SendOnceAsync(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string? transactionId, string spool, Encryption.EncryptionMode encryption, ConversationLinks? links, IReadOnlyList<Media.Attachment>? attachments, CancellationToken cancellationToken)
+    {
         var txnId = string.IsNullOrEmpty(transactionId) ? TransactionIds.New() : transactionId;
         attachments ??= [];
         foreach (var attachment in attachments)
@@ -41,7 +54,7 @@ public static class SpooledSend
         var sending = content;
         if (links is { IsEmpty: false })
         {
-            using var store = outbox();
+            var store = outbox();
             var (homeserver, sender) = (client.Homeserver.ToString(), client.Session.Identity().UserId);
             var relation = links.Relation ?? (links.Correlation is { } key && store.FindConversation(homeserver, room, key) is not null ? RelationTarget.ToKey(RelationKind.Thread, key) : null);
             if (relation is not null)
@@ -73,7 +86,7 @@ public static class SpooledSend
             await client.Session.TryKeepAsync(cancellationToken);
             if (links?.Correlation is { } correlation)
             {
-                using var store = outbox();
+                var store = outbox();
                 store.RememberConversation(client.Homeserver.ToString(), room, [correlation], result.EventId, client.Session.Identity().UserId);
             }
 
@@ -125,7 +138,7 @@ public static class SpooledSend
             }
             catch (Exception e) when (spool == "on_failure" && IsUndeliverableNow(e))
             {
-                using var store = outbox();
+                var store = outbox();
                 var rest = attachments.Skip(i).Select((a, n) => AttachmentItem(client, store, room, a, AttachmentTxn(txnId, i + n), RelationTarget.ToEvent(RelationKind.Thread, root), encryption)).ToList();
                 var ids = store.Enqueue(rest);
                 foreach (var (item, id) in rest.Zip(ids))
@@ -160,7 +173,7 @@ public static class SpooledSend
 
     private static JsonObject Queue(MatrixClient client, Func<OutboxStore> outbox, string room, string eventType, JsonObject content, string txnId, Encryption.EncryptionMode encryption, string? reason, ConversationLinks? links, IReadOnlyList<Media.Attachment> attachments)
     {
-        using var store = outbox();
+        var store = outbox();
         var item = SenderIdentity.Item(client, room, eventType, content, txnId) with
         {
             EncryptionRequired = encryption == Encryption.EncryptionMode.Required,
