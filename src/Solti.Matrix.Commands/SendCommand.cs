@@ -33,10 +33,7 @@ public static class SendCommand
             FormattedBody.Apply(content, parse.GetValue(format)!, "--format");
             var attachments = Attachments(parse.GetValue(files) ?? [], parse.GetValue(fileNames) ?? [], parse.GetValue(mimetypes) ?? []);
             using var client = ClientFactory.Create(parse);
-            foreach (var attachment in attachments)
-            {
-                await client.Media.CheckSizeAsync(attachment.Name, attachment.Check("--file"), cancellationToken); // before anything is sent
-            }
+            await client.Media.CheckAllAsync(attachments, "--file", cancellationToken); // before anything is sent
 
             var mode = CliSettings.EncryptionOf(parse, encryption);
             var result = await client.SendEventAsync(roomId, type, content, parse.GetValue(txnId), parse.GetValue(join), mode, cancellationToken);

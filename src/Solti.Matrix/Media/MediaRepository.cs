@@ -62,6 +62,16 @@ public sealed class MediaRepository(MatrixSession session)
         }
     }
 
+    /// <summary>Before anything of a send goes out: every attachment readable (an <see cref="ArgumentException"/> naming
+    /// <paramref name="option"/> and the path) and within the homeserver's limit (<see cref="CheckSizeAsync"/>).</summary>
+    public async Task CheckAllAsync(IEnumerable<Attachment> attachments, string option, CancellationToken cancellationToken = default)
+    {
+        foreach (var attachment in attachments)
+        {
+            await CheckSizeAsync(attachment.Name, attachment.Check(option), cancellationToken);
+        }
+    }
+
     /// <summary>Uploads what <paramref name="open"/> gives (a stream of <paramref name="length"/> bytes from its start,
     /// opened again for each attempt and disposed after it) as <paramref name="contentType"/>, named
     /// <paramref name="fileName"/> when given; answers its <c>mxc://</c> URL. The size limit is the caller's to check

@@ -76,11 +76,8 @@ public static class SpooledSend
 
         try
         {
-            foreach (var attachment in attachments)
-            {
-                // Before the event: a file over the homeserver's limit fails the whole send, nothing half sent.
-                await client.Media.CheckSizeAsync(attachment.Name, attachment.Check("attachments"), cancellationToken);
-            }
+            // Before the event: a file over the homeserver's limit fails the whole send, nothing half sent.
+            await client.Media.CheckAllAsync(attachments, "attachments", cancellationToken);
 
             var result = await client.SendEventAsync(room, eventType, sending, txnId, joinIfNeeded: false, encryption, cancellationToken);
             await client.Session.TryKeepAsync(cancellationToken);
