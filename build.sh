@@ -168,7 +168,7 @@ rid_arch() { case $1 in linux-x64) echo amd64 ;; linux-arm64) echo arm64 ;; esac
 
 # The collection tarball: an AOT module binary per architecture in bin/<rid>/, bin/manifest.json naming them, and one
 # small file per module in plugins/modules/ (module_file) beside its sidecar documentation.
-MODULE_RIDS="linux-x64 linux-arm64"
+MODULE_RIDS=${SOLTI_MODULE_RIDS:-"linux-x64 linux-arm64"} # one architecture while iterating: SOLTI_MODULE_RIDS=linux-x64
 
 # plugins/modules/NAME: the module's own file. It names the module and holds no code: the action plugin runs the binary
 # for it. A file, not a symlink to the binary, because Ansible lists no symlinks (it takes them for aliases), so
