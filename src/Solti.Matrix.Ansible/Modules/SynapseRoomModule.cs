@@ -113,16 +113,20 @@ public sealed class SynapseRoomModule : IModule
             module.Warn("delete_local_events is false: Synapse keeps the events of its own users, so on a single-server install this purge removes no messages");
         }
 
+        var converged = result["changed"]?.GetValue<bool>() == true;
         result["changed"] = true;
         result["room_id"] = roomId;
         result["purge_id"] = null;
         result["purge_status"] = null;
+        var diff = result["diff"] as JsonObject;
         if (module.DiffMode)
         {
+            // Beside what the room's convergence changes (its diff, when any).
+            var purged = "purged before " + (point.EventId ?? DateTimeOffset.FromUnixTimeMilliseconds(point.BeforeTs!.Value).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             result["diff"] = new JsonObject
             {
-                ["before"] = new JsonObject { ["history"] = "kept" },
-                ["after"] = new JsonObject { ["history"] = "purged before " + (point.EventId ?? DateTimeOffset.FromUnixTimeMilliseconds(point.BeforeTs!.Value).ToString("O", System.Globalization.CultureInfo.InvariantCulture)) },
+                ["before"] = With(diff?["before"], "kept"),
+                ["after"] = With(diff?["after"], purged),
             };
         }
 
@@ -131,7 +135,25 @@ public sealed class SynapseRoomModule : IModule
             return result;
         }
 
-        var purgeId = await admin.StartPurgeHistoryAsync(roomId, point.EventId, point.BeforeTs, deleteLocal, cancellationToken);
+        string purgeId;
+        try
+        {
+            purgeId = await admin.StartPurgeHistoryAsync(roomId, point.EventId, point.BeforeTs, deleteLocal, cancellationToken);
+        }
+        catch (Errors.MatrixException e) when (e.IsAbsent && point.EventId is null)
+        {
+            // Synapse's 404 for a time before the room's first event: "there is no event to be purged".
+            result["changed"] = converged;
+            result.Remove("diff");
+            if (diff is not null)
+            {
+                result["diff"] = diff;
+            }
+
+            result["msg"] = "the room has no event before that time: nothing to purge";
+            return result;
+        }
+
         result["purge_id"] = purgeId;
         var status = module.Bool("wait") ? await admin.WaitForPurgeAsync(purgeId, cancellationToken) : await admin.PurgeHistoryStatusAsync(purgeId, cancellationToken);
         var text = status?["status"]?.GetValue<string>() ?? "active";
@@ -147,6 +169,13 @@ public sealed class SynapseRoomModule : IModule
         }
 
         return result;
+    }
+
+    private static JsonObject With(JsonNode? side, string history)
+    {
+        var copy = side?.DeepClone() as JsonObject ?? [];
+        copy["history"] = history;
+        return copy;
     }
 
     /// <summary>Every option that names users, checked by the Matrix grammar before any request.</summary>
