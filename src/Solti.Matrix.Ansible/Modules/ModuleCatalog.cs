@@ -11,6 +11,8 @@ public static class ModuleCatalog
         new SynapseConfigCheckModule(),
         new SynapseDeviceInfoModule(),
         new SynapseInfoModule(),
+        new SynapseMediaModule(),
+        new SynapseMediaInfoModule(),
         new SynapseRegistrationTokenModule(),
         new SynapseUserModule(),
         new SynapseUserInfoModule(),

@@ -77,6 +77,15 @@ public sealed record Compatibility
     /// MSC3925: the content stays and the whole edit event is bundled).</summary>
     public bool LegacyRelations { get; init; }
 
+    /// <summary>Delete-by-age-or-size is served at <c>POST /_synapse/admin/v1/media/delete</c> beside the deprecated
+    /// <c>/v1/media/{server_name}/delete</c>, as since Synapse 1.78 (PR #14605); 1.67 has only the latter.</summary>
+    public bool MediaDeleteWithoutServerName { get; init; } = true;
+
+    /// <summary>One medium is queried with <c>GET /_synapse/admin/v1/media/{origin}/{media_id}</c>
+    /// (<c>media_info</c>: <c>quarantined_by</c>, <c>safe_from_quarantine</c>, …), as since Synapse 1.140 (PR #18911);
+    /// before, the path answers only <c>DELETE</c> (another method is <c>M_UNRECOGNIZED</c>).</summary>
+    public bool MediaQueryById { get; init; } = true;
+
     /// <summary>Spec versions advertised by <c>/versions</c> (1.67: up to v1.2; each later one added by its own release).</summary>
     public IReadOnlyList<string> SpecVersions { get; init; } = CurrentSpecVersions;
 
@@ -103,6 +112,8 @@ public sealed record Compatibility
         AuthenticatedMedia = false,
         LegacyMediaResponses = true,
         LegacyRelations = true,
+        MediaDeleteWithoutServerName = false,
+        MediaQueryById = false,
         SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
     };
 }
