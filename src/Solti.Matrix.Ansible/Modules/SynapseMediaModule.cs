@@ -26,7 +26,7 @@ public sealed class SynapseMediaModule : IModule
         ["purge_remote_before"] = new(),
     })
     {
-        MutuallyExclusive = [["media_id", "room_id"], ["room_id", "user_id"], ["purge_remote_before", "media_id", "room_id", "user_id"]],
+        MutuallyExclusive = [["media_id", "room_id"], ["room_id", "user_id"]],
     };
 
     private const string UnknownState = "this Synapse cannot report one medium's state (it needs Synapse 1.140 or later): the change was made without "
@@ -43,6 +43,11 @@ public sealed class SynapseMediaModule : IModule
         var olderThan = Moment(module, "older_than", now);
         var largerThan = module.Str("larger_than") is { } size ? AdminArguments.Bytes(size, out var sizeProblem) ?? throw new ModuleFailedException("larger_than: " + sizeProblem) : (long?)null;
         var purgeBefore = Moment(module, "purge_remote_before", now);
+        if (purgeBefore is not null && (medium is not null || roomId is not null || userId is not null))
+        {
+            throw new ModuleFailedException("purge_remote_before purges the whole remote media cache: it takes no media_id, room_id or user_id");
+        }
+
         if (absent && (quarantined is not null || @protected is not null))
         {
             throw new ModuleFailedException("state=absent deletes media: quarantined and protected do not apply to it");
@@ -137,8 +142,25 @@ public sealed class SynapseMediaModule : IModule
     private static async Task OneAsync(AnsibleModule module, SynapseAdminClient admin, (string Server, string Id) medium, string? uploader, bool absent, bool? quarantined, bool? @protected, JsonObject result, CancellationToken cancellationToken)
     {
         var mxc = $"mxc://{medium.Server}/{medium.Id}";
-        var (info, known, note) = await ReadOneAsync(admin, medium, uploader, cancellationToken);
         result["media_id"] = mxc;
+        if (absent && !module.CheckMode)
+        {
+            // The deletion is its own check: 404 is "already gone"; Synapse refuses remote media (400).
+            result["deleted_media"] = new JsonArray();
+            result["total"] = 0;
+            try
+            {
+                var answer = await admin.DeleteMediaAsync(medium.Server, medium.Id, cancellationToken);
+                Deleted(result, [.. (answer["deleted_media"] as JsonArray ?? []).Select(m => m!.GetValue<string>())]);
+            }
+            catch (MatrixException e) when (e.IsAbsent)
+            {
+            }
+
+            return;
+        }
+
+        var (info, known, note) = await ReadOneAsync(admin, medium, uploader, cancellationToken);
         result["note"] = note;
         if (known && info is null && !absent)
         {
@@ -147,29 +169,7 @@ public sealed class SynapseMediaModule : IModule
 
         if (absent)
         {
-            result["deleted_media"] = new JsonArray();
-            result["total"] = 0;
-            if (known && info is null)
-            {
-                return;
-            }
-
-            if (module.CheckMode)
-            {
-                Deleted(result, [medium.Id]);
-                return;
-            }
-
-            try
-            {
-                var answer = await admin.DeleteMediaAsync(medium.Server, medium.Id, cancellationToken);
-                Deleted(result, [.. (answer["deleted_media"] as JsonArray ?? []).Select(m => m!.GetValue<string>())]);
-            }
-            catch (MatrixException e) when (e.IsAbsent && !known)
-            {
-                result["note"] = null; // the server said it has no such medium: nothing to delete
-            }
-
+            Deleted(result, known && info is null ? [] : [medium.Id]);
             return;
         }
 

@@ -15,7 +15,7 @@ public partial class SynapseAdminClient
     /// server does not know it; a server before Synapse 1.140 does not serve the query
     /// (<see cref="MatrixException.IsUnrecognized"/>).</summary>
     public virtual async Task<JsonObject?> MediaInfoAsync(string server, string mediaId, CancellationToken cancellationToken = default) =>
-        (await Session.GetOrNullAsync(MediaPath("media", PathPart.Value(server), PathPart.Value(mediaId)), cancellationToken))?["media_info"] as JsonObject;
+        (await Session.GetOrNullAsync(MediaPath("media", PathPart.Value(server), PathPart.Value(mediaId)), cancellationToken))?["media_info"]?.DeepClone() as JsonObject;
 
     /// <summary>Quarantines (or, <paramref name="quarantine"/> false, releases) one local or cached remote medium.</summary>
     public virtual Task SetQuarantineAsync(string server, string mediaId, bool quarantine, CancellationToken cancellationToken = default) =>
