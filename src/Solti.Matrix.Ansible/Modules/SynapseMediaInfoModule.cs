@@ -25,7 +25,7 @@ public sealed class SynapseMediaInfoModule : IModule
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
         var limit = ModuleInputs.Limit(module);
-        var medium = module.Str("media_id") is { } given ? SynapseMediaModule.Medium(given, "media_id") : default((string Server, string Id)?);
+        var medium = module.Str("media_id") is { } given ? SynapseMediaModule.Medium(given, "media_id") : default(MediumRef?);
         var roomId = module.Str("room_id") is { } room ? MatrixId.Require(MatrixIdKind.Room, room, "room_id") : null;
         var userId = module.Str("user_id") is { } user ? MatrixId.Require(MatrixIdKind.User, user, "user_id") : null;
         var (client, admin) = ConnectionOptions.AdminClient(module);

@@ -35,7 +35,7 @@ public sealed class SynapseMediaModule : IModule
     public async Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
-        var medium = module.Str("media_id") is { } given ? Medium(given, "media_id") : default((string Server, string Id)?);
+        var medium = module.Str("media_id") is { } given ? Medium(given, "media_id") : default(MediumRef?);
         var roomId = module.Str("room_id") is { } room ? MatrixId.Require(MatrixIdKind.Room, room, "room_id") : null;
         var userId = module.Str("user_id") is { } user ? MatrixId.Require(MatrixIdKind.User, user, "user_id") : null;
         var absent = module.Str("state") == "absent";
@@ -71,9 +71,9 @@ public sealed class SynapseMediaModule : IModule
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
         var result = new JsonObject { ["changed"] = false };
-        if (medium is { } one)
+        if (medium is not null)
         {
-            await OneAsync(module, admin, one, userId, absent, quarantined, @protected, result, cancellationToken);
+            await OneAsync(module, admin, medium, userId, absent, quarantined, @protected, result, cancellationToken);
         }
         else if (roomId is not null)
         {
@@ -102,9 +102,9 @@ public sealed class SynapseMediaModule : IModule
     }
 
     /// <summary><c>mxc://server/id</c> or <c>server/id</c>, checked before any request.</summary>
-    public static (string Server, string Id) Medium(string given, string option) =>
+    public static MediumRef Medium(string given, string option) =>
         MediaRepository.TryParse(given.StartsWith("mxc://", StringComparison.Ordinal) ? given : "mxc://" + given, out var server, out var id)
-            ? (server, id)
+            ? new MediumRef(server, id)
             : throw new ModuleFailedException($"{option}: expected mxc://server/media-id or server/media-id (media ids are letters, digits, _ and -), got '{given}'");
 
     private static long? Moment(AnsibleModule module, string option, DateTimeOffset now) =>
@@ -119,27 +119,27 @@ public sealed class SynapseMediaModule : IModule
 
     /// <summary>One medium's info: the query (Synapse 1.140+), else the uploader's media list when given; known false when
     /// neither can tell.</summary>
-    public static async Task<(JsonObject? Info, bool Known, string? Note)> ReadOneAsync(SynapseAdminClient admin, (string Server, string Id) medium, string? uploader, CancellationToken cancellationToken)
+    public static async Task<MediumRead> ReadOneAsync(SynapseAdminClient admin, MediumRef medium, string? uploader, CancellationToken cancellationToken)
     {
         try
         {
-            return (await admin.MediaInfoAsync(medium.Server, medium.Id, cancellationToken), true, null);
+            return new MediumRead(await admin.MediaInfoAsync(medium.Server, medium.Id, cancellationToken), true, null);
         }
         catch (MatrixException e) when (e.IsUnrecognized)
         {
             if (uploader is null)
             {
-                return (null, false, UnknownState);
+                return new MediumRead(null, false, UnknownState);
             }
 
             var entry = MatrixId.Server(uploader) == medium.Server
                 ? (await admin.UserMediaAsync(uploader, cancellationToken: cancellationToken)).Media.FirstOrDefault(m => m["media_id"]?.GetValue<string>() == medium.Id)
                 : null;
-            return (entry, true, $"this Synapse cannot query one medium (it needs Synapse 1.140 or later): its state was read from {uploader}'s media list");
+            return new MediumRead(entry, true, $"this Synapse cannot query one medium (it needs Synapse 1.140 or later): its state was read from {uploader}'s media list");
         }
     }
 
-    private static async Task OneAsync(AnsibleModule module, SynapseAdminClient admin, (string Server, string Id) medium, string? uploader, bool absent, bool? quarantined, bool? @protected, JsonObject result, CancellationToken cancellationToken)
+    private static async Task OneAsync(AnsibleModule module, SynapseAdminClient admin, MediumRef medium, string? uploader, bool absent, bool? quarantined, bool? @protected, JsonObject result, CancellationToken cancellationToken)
     {
         var mxc = $"mxc://{medium.Server}/{medium.Id}";
         result["media_id"] = mxc;
@@ -177,6 +177,11 @@ public sealed class SynapseMediaModule : IModule
         bool? isProtected = known ? Truthy(info!["safe_from_quarantine"]) : null;
         var changes = new List<string>();
         var steps = Plan(isQuarantined, isProtected, quarantined, @protected, changes);
+        if (!known && steps.Count == 0)
+        {
+            result["note"] = "this Synapse cannot report one medium's state (it needs Synapse 1.140 or later): give user_id (the uploader) to read it from the user's media list";
+        }
+
         if (!module.CheckMode)
         {
             foreach (var step in steps)
@@ -199,7 +204,12 @@ public sealed class SynapseMediaModule : IModule
         }
     }
 
-    private readonly record struct Step(bool? Quarantine, bool? Protect);
+    private sealed class Step(bool? quarantine, bool? protect)
+    {
+        public bool? Quarantine => quarantine;
+
+        public bool? Protect => protect;
+    }
 
     /// <summary>The writes that take one medium from its flags (null: unknown) to the wanted ones: unprotect first (a
     /// protected medium cannot be quarantined, so it is unprotected for the quarantine and protected again after when it
@@ -247,11 +257,11 @@ public sealed class SynapseMediaModule : IModule
         result["local"] = new JsonArray([.. local.Select(m => (JsonNode)m)]);
         result["remote"] = new JsonArray([.. remote.Select(m => (JsonNode)m)]);
         result["note"] = "Synapse lists a room's media from its unencrypted events: media sent in encrypted events are not included";
-        var media = local.Distinct(StringComparer.Ordinal).Select(m => (Mxc: m, Parsed: Medium(m, "room media"))).ToList();
+        var media = local.Distinct(StringComparer.Ordinal).Select(m => Medium(m, "room media")).ToList();
         if (absent)
         {
             var gone = new List<string>();
-            foreach (var (_, medium) in media)
+            foreach (var medium in media)
             {
                 if (module.CheckMode)
                 {
@@ -273,9 +283,9 @@ public sealed class SynapseMediaModule : IModule
             return;
         }
 
-        var states = new List<(string Server, string Id, bool? Quarantined, bool? Protected)>();
+        var states = new List<MediumState>();
         var unknown = false;
-        foreach (var (_, medium) in media.Concat(remote.Distinct(StringComparer.Ordinal).Select(m => (Mxc: m, Parsed: Medium(m, "room media")))))
+        foreach (var medium in media.Concat(remote.Distinct(StringComparer.Ordinal).Select(m => Medium(m, "room media"))))
         {
             var (info, known, _) = await ReadOneAsync(admin, medium, null, cancellationToken);
             unknown |= !known;
@@ -284,10 +294,10 @@ public sealed class SynapseMediaModule : IModule
                 continue; // named by an event but not (or no longer) on the server
             }
 
-            states.Add((medium.Server, medium.Id, known ? info!["quarantined_by"] is JsonValue : null, known ? Truthy(info!["safe_from_quarantine"]) : null));
+            states.Add(new MediumState(medium.Server, medium.Id, known ? info!["quarantined_by"] is JsonValue : null, known ? Truthy(info!["safe_from_quarantine"]) : null));
         }
 
-        var own = media.Count > 0 ? media[0].Parsed.Server : null;
+        var own = media.Count > 0 ? media[0].Server : null;
         var applied = 0;
         if (@protected == false)
         {
@@ -310,7 +320,7 @@ public sealed class SynapseMediaModule : IModule
 
     /// <summary>Per medium: unquarantine (<paramref name="quarantined"/> false) and (un)protect (media of the
     /// <paramref name="local"/> server only) where the state differs or is unknown; the number of writes.</summary>
-    private static async Task<int> EachAsync(AnsibleModule module, SynapseAdminClient admin, string? local, List<(string Server, string Id, bool? Quarantined, bool? Protected)> media, bool? quarantined, bool? @protected, CancellationToken cancellationToken)
+    private static async Task<int> EachAsync(AnsibleModule module, SynapseAdminClient admin, string? local, List<MediumState> media, bool? quarantined, bool? @protected, CancellationToken cancellationToken)
     {
         var writes = 0;
         foreach (var (server, id, isQuarantined, isProtected) in media)
@@ -367,7 +377,7 @@ public sealed class SynapseMediaModule : IModule
             return;
         }
 
-        var states = media.Select(m => (Server: server, Id: m["media_id"]!.GetValue<string>(), Quarantined: (bool?)(m["quarantined_by"] is JsonValue), Protected: (bool?)Truthy(m["safe_from_quarantine"]))).ToList();
+        var states = media.Select(m => new MediumState(server, m["media_id"]!.GetValue<string>(), m["quarantined_by"] is JsonValue, Truthy(m["safe_from_quarantine"]))).ToList();
         var applied = 0;
         if (@protected == false)
         {
@@ -431,4 +441,36 @@ public sealed class SynapseMediaModule : IModule
         result["deleted"] = deleted;
         result["changed"] = result["changed"]!.GetValue<bool>() || deleted > 0;
     }
+}
+
+/// <summary>One medium: its server and id.</summary>
+public sealed class MediumRef(string server, string id)
+{
+    public string Server => server;
+
+    public string Id => id;
+}
+
+/// <summary>What could be read of one medium: its info (null: unknown to the server), whether the server could tell at
+/// all, and a note saying how or why not.</summary>
+public sealed class MediumRead(JsonObject? info, bool known, string? note)
+{
+    public JsonObject? Info => info;
+
+    public void Deconstruct(out JsonObject? info2, out bool known2, out string? note2) => (info2, known2, note2) = (info, known, note);
+}
+
+/// <summary>A medium's flags as read (null: unknown).</summary>
+internal sealed class MediumState(string server, string id, bool? quarantined, bool? @protected)
+{
+    public string Server => server;
+
+    public string Id => id;
+
+    public bool? Quarantined => quarantined;
+
+    public bool? Protected => @protected;
+
+    public void Deconstruct(out string server2, out string id2, out bool? quarantined2, out bool? protected2) =>
+        (server2, id2, quarantined2, protected2) = (server, id, quarantined, @protected);
 }
