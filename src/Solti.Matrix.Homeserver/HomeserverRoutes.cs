@@ -36,6 +36,7 @@ public static class HomeserverRoutes
         AdminRoomEndpoints.Map(routes);
         AdminHistoryEndpoints.Map(routes);
         AdminRegistrationTokenEndpoints.Map(routes);
+        AdminMediaEndpoints.Map(routes);
         ControlEndpoints.Map(routes);
         MasOAuthEndpoints.Map(routes);
         MasAdminUserEndpoints.Map(routes);

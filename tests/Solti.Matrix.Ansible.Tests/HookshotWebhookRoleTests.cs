@@ -192,6 +192,68 @@ public sealed class HookshotWebhookRoleTests(InstalledCollection collection) : M
         }
     }
 
+    [Fact]
+    public async Task Encryption_writes_the_store_the_registration_keys_and_synapses_experimental_features_once()
+    {
+        var dir = Directory.CreateTempSubdirectory("solti-hookshot-e2ee-").FullName;
+        try
+        {
+            var config = Path.Combine(dir, "config.yml");
+            var registration = Path.Combine(dir, "registration.yml");
+            var synapse = Path.Combine(dir, "synapse");
+            var restarts = Path.Combine(dir, "restarts");
+            Directory.CreateDirectory(Path.Combine(synapse, "conf.d"));
+            await File.WriteAllTextAsync(config, Existing);
+            await File.WriteAllTextAsync(registration, "id: hookshot\nas_token: as-secret-token\nhs_token: hs-secret-token\nurl: http://127.0.0.1:9993\nsender_localpart: hookshot\nnamespaces: {users: [], rooms: [], aliases: []}\n");
+            await File.WriteAllTextAsync(Path.Combine(synapse, "homeserver.yaml"), "server_name: localhost\n");
+            var playbook = $$$"""
+                - hosts: localhost
+                  gather_facts: false
+                  roles:
+                    - role: jackaltx.solti_matrix_mgr.hookshot_webhook
+                      vars:
+                        hookshot_config_file: {{{config}}}
+                        hookshot_url_prefix: https://hooks.example.com/webhook/
+                        hookshot_webhooks: []
+                        hookshot_restart: command
+                        hookshot_restart_command: "echo hookshot >> {{{restarts}}}"
+                        hookshot_encryption: true
+                        hookshot_encryption_storage_path: /var/lib/hookshot/crypto
+                        hookshot_registration_file: {{{registration}}}
+                        hookshot_encryption_synapse: true
+                        synapse_config_dir: {{{synapse}}}
+                        synapse_config_restart: command
+                        synapse_config_restart_command: "echo synapse >> {{{restarts}}}"
+                        synapse_config_check_command: null
+                """;
+
+            var first = await new Playbook(Collection, StateHome).RunAsync(playbook);
+            Assert.True(first.ExitCode == 0, first.ToString());
+            Assert.Equal("/var/lib/hookshot/crypto", ((YamlMappingNode)Load(config)["encryption"])["storagePath"].ToString());
+            var keys = Load(registration);
+            Assert.All(new[] { "receive_ephemeral", "de.sorunome.msc2409.push_ephemeral", "push_ephemeral", "org.matrix.msc3202" }, k => Assert.Equal("true", keys[k].ToString()));
+            Assert.Equal("as-secret-token", keys["as_token"].ToString());
+            var overlay = (YamlMappingNode)Load(Path.Combine(synapse, "conf.d", "50-solti-hookshot-encryption.yaml"))["experimental_features"];
+            Assert.All(new[] { "msc3202_device_masquerading", "msc3202_transaction_extensions", "msc2409_to_device_messages_enabled" }, k => Assert.Equal("true", overlay[k].ToString()));
+            Assert.Equal(["hookshot", "synapse"], File.ReadAllLines(restarts).Order(StringComparer.Ordinal));
+            Assert.DoesNotContain("as-secret-token", first.Stdout + first.Stderr, StringComparison.Ordinal);
+
+            var second = await new Playbook(Collection, StateHome).RunAsync(playbook);
+            Assert.True(second.ExitCode == 0, second.ToString());
+            Assert.Equal(2, File.ReadAllLines(restarts).Length);
+
+            // A hand edit that turns a feature off in a file Synapse reads later: the check fails naming the key.
+            await File.WriteAllTextAsync(Path.Combine(synapse, "conf.d", "90-local.yaml"), "experimental_features: {msc3202_transaction_extensions: false}\n");
+            var off = await new Playbook(Collection, StateHome).RunAsync(playbook);
+            Assert.NotEqual(0, off.ExitCode);
+            Assert.Contains("experimental_features.msc3202_transaction_extensions: must be true", off.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static YamlMappingNode Load(string path)
     {
         var stream = new YamlStream();

@@ -241,6 +241,37 @@ public sealed class SynapseConfigRoleTests(InstalledCollection collection) : IDi
     }
 
     [Fact]
+    public async Task Appservice_encryption_fails_naming_each_experimental_feature_that_is_off_and_media_retention_is_checked()
+    {
+        Seed();
+        Task<PlaybookRun> RunAsync(string overlays) => RoleAsync(new()
+        {
+            ["synapse_config_overlays"] = overlays,
+            ["synapse_config_appservice_encryption"] = "true",
+            ["synapse_config_restart"] = "command",
+            ["synapse_config_restart_command"] = $"\"echo restarted >> {Restarts}\"",
+            ["synapse_config_check_command"] = "null",
+        });
+
+        var off = await RunAsync("{hookshot: {experimental_features: {msc3202_transaction_extensions: false}}, media: {media_retention: {local_media_lifetime: 90 days}}}");
+        Assert.NotEqual(0, off.ExitCode);
+        Assert.Contains("experimental_features.msc3202_device_masquerading: must be true for an appservice's encryption (hookshot's encryption), but no file sets it", off.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"experimental_features.msc3202_transaction_extensions: must be true for an appservice's encryption (hookshot's encryption), but {ConfD}/50-solti-hookshot.yaml sets it to false", off.Stdout, StringComparison.Ordinal);
+        Assert.Contains("experimental_features.msc2409_to_device_messages_enabled: must be true", off.Stdout, StringComparison.Ordinal);
+        Assert.Contains("50-solti-media.yaml: media_retention.local_media_lifetime: expected a duration", off.Stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(ConfD, "50-solti-hookshot.yaml")));
+        Assert.Equal(0, RestartCount);
+
+        const string On = "{hookshot: {experimental_features: {msc3202_device_masquerading: true, msc3202_transaction_extensions: true, msc2409_to_device_messages_enabled: true}}, media: {media_retention: {local_media_lifetime: 90d, remote_media_lifetime: 14d}}}";
+        var on = await RunAsync(On);
+        Assert.True(on.ExitCode == 0, on.ToString());
+        Assert.Contains("msc2409_to_device_messages_enabled: true", File.ReadAllText(Path.Combine(ConfD, "50-solti-hookshot.yaml")), StringComparison.Ordinal);
+        Assert.Equal(1, RestartCount);
+        Assert.Equal(0, (await RunAsync(On)).ExitCode);
+        Assert.Equal(1, RestartCount);
+    }
+
+    [Fact]
     public async Task Synapse_own_check_runs_on_a_staged_copy_and_a_refusal_stops_the_play()
     {
         Seed();

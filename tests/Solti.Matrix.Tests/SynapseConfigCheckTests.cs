@@ -37,6 +37,11 @@ public sealed class SynapseConfigCheckTests
     [InlineData("""{"registration_shared_secret": ""}""", "x.yaml: registration_shared_secret: expected a non-empty string")]
     [InlineData("""{"app_service_config_files": "/etc/a.yaml"}""", "x.yaml: app_service_config_files: expected a list of registration file paths")]
     [InlineData("""{"enable_registration": "yes"}""", "x.yaml: enable_registration: expected true or false")]
+    [InlineData("""{"media_retention": {"local_media_lifetime": "90 days"}}""", "x.yaml: media_retention.local_media_lifetime: expected a duration")]
+    [InlineData("""{"media_retention": {"remote_media_lifetime": true}}""", "x.yaml: media_retention.remote_media_lifetime: expected a duration")]
+    [InlineData("""{"media_retention": {"local_lifetime": "90d"}}""", "x.yaml: media_retention.local_lifetime: not a media_retention setting Synapse knows (local_media_lifetime, remote_media_lifetime), so it would be ignored")]
+    [InlineData("""{"media_retention": "90d"}""", "x.yaml: media_retention: expected a mapping")]
+    [InlineData("""{"experimental_features": {"msc3202_transaction_extensions": "yes"}}""", "x.yaml: experimental_features.msc3202_transaction_extensions: expected true or false")]
     public void Each_error_names_the_file_and_the_key(string overlay, string expected)
     {
         var result = Check(("homeserver.yaml", """{"server_name": "example.com"}"""), ("x.yaml", overlay));
@@ -59,4 +64,34 @@ public sealed class SynapseConfigCheckTests
     [InlineData("\"5000\"", 5000)]
     public void Durations_are_read_as_Synapse_reads_them(string json, double milliseconds) =>
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), SynapseConfigCheck.Duration(JsonNode.Parse(json)!));
+
+    [Fact]
+    public void Media_retention_takes_durations_and_null()
+    {
+        Assert.Empty(Check(("x.yaml", """{"server_name": "e.com", "media_retention": {"local_media_lifetime": "90d", "remote_media_lifetime": 1209600000}}""")).Errors);
+        Assert.Empty(Check(("x.yaml", """{"server_name": "e.com", "media_retention": {"local_media_lifetime": null}}""")).Errors);
+    }
+
+    [Fact]
+    public void Appservice_encryption_names_each_experimental_feature_that_is_not_on()
+    {
+        var files = new[]
+        {
+            new ConfigSource("homeserver.yaml", JsonNode.Parse("""{"server_name": "e.com", "experimental_features": {"msc3202_transaction_extensions": false}}""")),
+        };
+        Assert.Empty(SynapseConfigCheck.Check(files).Errors);
+        Assert.Equal(
+        [
+            "experimental_features.msc3202_device_masquerading: must be true for an appservice's encryption (hookshot's encryption), but no file sets it",
+            "experimental_features.msc3202_transaction_extensions: must be true for an appservice's encryption (hookshot's encryption), but homeserver.yaml sets it to false",
+            "experimental_features.msc2409_to_device_messages_enabled: must be true for an appservice's encryption (hookshot's encryption), but no file sets it",
+        ], SynapseConfigCheck.Check(files, appserviceEncryption: true).Errors);
+
+        var on = new[]
+        {
+            files[0],
+            new ConfigSource("conf.d/50-solti-hookshot-encryption.yaml", JsonNode.Parse("""{"experimental_features": {"msc3202_device_masquerading": true, "msc3202_transaction_extensions": true, "msc2409_to_device_messages_enabled": true}}""")),
+        };
+        Assert.Empty(SynapseConfigCheck.Check(on, appserviceEncryption: true).Errors);
+    }
 }

@@ -13,6 +13,8 @@ public static class ModuleCatalog
         new SynapseEventReportModule(),
         new SynapseEventReportInfoModule(),
         new SynapseInfoModule(),
+        new SynapseMediaModule(),
+        new SynapseMediaInfoModule(),
         new SynapseRegistrationTokenModule(),
         new SynapseUserModule(),
         new SynapseUserInfoModule(),

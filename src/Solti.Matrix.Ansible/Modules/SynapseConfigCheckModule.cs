@@ -21,6 +21,7 @@ public sealed class SynapseConfigCheckModule : IModule
                 ["content"] = new(OptionType.Raw),
             }),
         },
+        ["appservice_encryption"] = new(OptionType.Bool) { Default = false },
     });
 
     public Task<JsonObject> RunAsync(AnsibleModule module, CancellationToken cancellationToken)
@@ -28,7 +29,7 @@ public sealed class SynapseConfigCheckModule : IModule
         var files = ((JsonArray)module.Params["files"]!).OfType<JsonObject>()
             .Select(f => new ConfigSource(f["path"]!.GetValue<string>(), f["content"]?.DeepClone()))
             .ToList();
-        var result = SynapseConfigCheck.Check(files);
+        var result = SynapseConfigCheck.Check(files, module.Bool("appservice_encryption"));
         foreach (var warning in result.Warnings)
         {
             module.Warn(warning);

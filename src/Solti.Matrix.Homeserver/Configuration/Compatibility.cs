@@ -94,6 +94,14 @@ public sealed record Compatibility
     /// <summary><c>DELETE /_synapse/admin/v1/event_reports/{reportId}</c> is served, as since Synapse 1.79 (PR #15116);
     /// 1.67 answers it as an unknown endpoint.</summary>
     public bool DeletesEventReports { get; init; } = true;
+    /// <summary>Delete-by-age-or-size is served at <c>POST /_synapse/admin/v1/media/delete</c> beside the deprecated
+    /// <c>/v1/media/{server_name}/delete</c>, as since Synapse 1.78 (PR #14605); 1.67 has only the latter.</summary>
+    public bool MediaDeleteWithoutServerName { get; init; } = true;
+
+    /// <summary>One medium is queried with <c>GET /_synapse/admin/v1/media/{origin}/{media_id}</c>
+    /// (<c>media_info</c>: <c>quarantined_by</c>, <c>safe_from_quarantine</c>, …), as since Synapse 1.140 (PR #18911);
+    /// before, the path answers only <c>DELETE</c> (another method is <c>M_UNRECOGNIZED</c>).</summary>
+    public bool MediaQueryById { get; init; } = true;
 
     /// <summary>Spec versions advertised by <c>/versions</c> (1.67: up to v1.2; each later one added by its own release).</summary>
     public IReadOnlyList<string> SpecVersions { get; init; } = CurrentSpecVersions;
@@ -125,6 +133,8 @@ public sealed record Compatibility
         PurgeKeepsLocalByEventId = true,
         ReportChecksEvent = false,
         DeletesEventReports = false,
+        MediaDeleteWithoutServerName = false,
+        MediaQueryById = false,
         SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
     };
 }

@@ -21,9 +21,15 @@ public static class MediaDownload
                 AccessTokenAuthenticator.Authenticate(state, context);
             }
 
-            return serverName == state.ServerName ? state.Data.Media.GetValueOrDefault(mediaId) : null;
+            var found = serverName == state.ServerName ? state.Data.Media.GetValueOrDefault(mediaId) : null;
+            if (found is { QuarantinedBy: null })
+            {
+                found.LastAccessTs = state.NowMs; // Synapse records the access (batched) for delete-by-age
+            }
+
+            return found;
         });
-        if (media is null)
+        if (media is null || media.QuarantinedBy is not null) // Synapse answers quarantined media as unknown media (respond_404)
         {
             throw Errors.NotFound(NotFoundMessage(context, compatibility.LegacyMediaResponses));
         }

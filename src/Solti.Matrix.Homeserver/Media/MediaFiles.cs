@@ -36,4 +36,16 @@ public sealed class MediaFiles(string? dataDirectory)
         var path = Path.Combine(_directory, mediaId);
         return File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellation) : null;
     }
+
+    /// <summary>Removes the stored bytes (nothing when they are already gone).</summary>
+    public void Delete(string mediaId)
+    {
+        if (_directory is null)
+        {
+            _memory.TryRemove(mediaId, out _);
+            return;
+        }
+
+        File.Delete(Path.Combine(_directory, mediaId));
+    }
 }

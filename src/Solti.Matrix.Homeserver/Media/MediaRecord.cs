@@ -21,4 +21,17 @@ public sealed class MediaRecord
     /// <summary>Uploaded while media was authenticated (<see cref="Configuration.Compatibility.AuthenticatedMedia"/>):
     /// the unauthenticated download refuses it, as Synapse's <c>authenticated</c> column.</summary>
     public bool Authenticated { get; set; }
+
+    /// <summary>When the medium was last downloaded (null: never), as Synapse's <c>last_access_ts</c>: delete-by-age
+    /// compares it, or the creation time when never accessed.</summary>
+    public long? LastAccessTs { get; set; }
+
+    /// <summary>The admin who quarantined it (null: not quarantined): downloads answer 404 as for unknown media.</summary>
+    public string? QuarantinedBy { get; set; }
+
+    /// <summary>Protected: quarantine (by id, room or user) and delete-by-age leave it alone.</summary>
+    public bool SafeFromQuarantine { get; set; }
+
+    /// <summary>The bytes' SHA-256 (hex), as Synapse records since 1.128.</summary>
+    public string? Sha256 { get; set; }
 }

@@ -21,6 +21,7 @@ public static class MediaUpload
             Length = bytes.Length,
             UserId = requester.UserId,
             Authenticated = state.Options.Compatibility.AuthenticatedMedia,
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)),
         };
         await server.MediaFiles.WriteAsync(media.MediaId, bytes, context.RequestAborted);
         server.Locked(() =>

@@ -34,9 +34,18 @@ public static class SynapseConfigCheck
 
     private static readonly string[] Durations = ["refreshable_access_token_lifetime", "session_lifetime", "nonrefreshable_access_token_lifetime", "refresh_token_lifetime", "redaction_retention_period", "user_ips_max_age"];
 
+    /// <summary>What an appservice's end-to-end encryption needs (matrix-hookshot's <c>encryption</c>): MSC3202's
+    /// transaction extensions (device lists and one-time key counts sent to appservices), its device masquerading (since
+    /// Synapse 1.141 stable, MSC4326, and the key is ignored there), and to-device messages for appservices (MSC2409's
+    /// part that MSC4203 split off, which kept Synapse's key <c>msc2409_to_device_messages_enabled</c>).</summary>
+    public static readonly string[] EncryptionFeatures = ["msc3202_device_masquerading", "msc3202_transaction_extensions", "msc2409_to_device_messages_enabled"];
+
+    private static readonly string[] MediaRetentionKeys = ["local_media_lifetime", "remote_media_lifetime"];
+
     /// <summary>Merges <paramref name="sources"/> in order as Synapse does and checks the result; errors, warnings and
-    /// the file each key comes from.</summary>
-    public static ConfigCheckResult Check(IReadOnlyList<ConfigSource> sources)
+    /// the file each key comes from. With <paramref name="appserviceEncryption"/>, the experimental features an
+    /// appservice's encryption needs (<see cref="EncryptionFeatures"/>) must be on.</summary>
+    public static ConfigCheckResult Check(IReadOnlyList<ConfigSource> sources, bool appserviceEncryption = false)
     {
         var errors = new List<string>();
         var warnings = new List<string>();
@@ -66,6 +75,7 @@ public static class SynapseConfigCheck
         }
 
         CheckRetention(merged, errors);
+        CheckExperimental(merged, appserviceEncryption, errors);
         if (!merged.ContainsKey("server_name"))
         {
             errors.Add("server_name: not set in any file (Synapse needs it)");
@@ -121,6 +131,44 @@ public static class SynapseConfigCheck
             case var duration when Durations.Contains(duration) && value is not null && Duration(value) is null:
                 errors.Add($"{at}: expected a duration (milliseconds, or a number with s, m, h, d, w or y)");
                 break;
+            case "media_retention" when value is not null && Mapping(value, at, errors) is { } retention:
+                foreach (var (field, lifetime) in retention)
+                {
+                    if (!MediaRetentionKeys.Contains(field))
+                    {
+                        errors.Add($"{at}.{field}: not a media_retention setting Synapse knows ({string.Join(", ", MediaRetentionKeys)}), so it would be ignored");
+                    }
+                    else if (lifetime is not null && Duration(lifetime) is null)
+                    {
+                        errors.Add($"{at}.{field}: expected a duration (milliseconds, or a number with s, m, h, d, w or y) or null (never purge)");
+                    }
+                }
+
+                break;
+        }
+    }
+
+    /// <summary><c>experimental_features</c>: a mapping whose flags are true or false; with
+    /// <paramref name="appserviceEncryption"/>, each of <see cref="EncryptionFeatures"/> true, each missing one named.</summary>
+    private static void CheckExperimental(Dictionary<string, (JsonNode? Value, string Source)> merged, bool appserviceEncryption, List<string> errors)
+    {
+        var (value, source) = merged.TryGetValue("experimental_features", out var entry) ? entry : (null, null);
+        var at = $"{source}: experimental_features";
+        var features = value is null ? null : Mapping(value, at, errors);
+        foreach (var flag in EncryptionFeatures)
+        {
+            var node = features?[flag];
+            if (node is not null && node.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                errors.Add($"{at}.{flag}: expected true or false");
+                continue;
+            }
+
+            if (appserviceEncryption && node?.GetValueKind() != JsonValueKind.True)
+            {
+                errors.Add($"experimental_features.{flag}: must be true for an appservice's encryption (hookshot's encryption), but "
+                    + (node is null ? "no file sets it" : $"{source} sets it to false"));
+            }
         }
     }
 

@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace Solti.Matrix;
+
+/// <summary>Values operators give to admin operations: a moment in the past (a duration back from now, a timestamp in
+/// milliseconds, or an ISO 8601 date) and a size in bytes (with K, M or G). Each parse returns null with the problem in
+/// words, so the caller names its own option or flag.</summary>
+public static class AdminArguments
+{
+    /// <summary>Synapse refuses <c>before_ts</c> under this (December 1970 in milliseconds): most likely seconds.</summary>
+    public const long EarliestTimestamp = 30_000_000_000;
+
+    /// <summary>A moment as milliseconds since the epoch: <c>30d</c> (a number with s, m, h, d, w or y, as Synapse's
+    /// durations) back from <paramref name="now"/>, a timestamp in milliseconds, or an ISO 8601 date or date-time (UTC
+    /// when no offset is given).</summary>
+    public static long? Moment(string? text, DateTimeOffset now, out string? problem)
+    {
+        problem = null;
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            problem = "expected a duration such as 30d, a timestamp in milliseconds or an ISO 8601 date, got an empty value";
+            return null;
+        }
+
+        var unit = text[^1] switch { 's' => 1_000L, 'm' => 60_000L, 'h' => 3_600_000L, 'd' => 86_400_000L, 'w' => 604_800_000L, 'y' => 31_536_000_000L, _ => 0L };
+        if (unit > 0 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+        {
+            return now.ToUnixTimeMilliseconds() - (count * unit);
+        }
+
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
+        {
+            if (timestamp >= EarliestTimestamp)
+            {
+                return timestamp;
+            }
+
+            problem = $"'{text}' is a timestamp before 1971 (Synapse wants milliseconds, not seconds); give milliseconds or a duration such as 30d";
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date) && char.IsAsciiDigit(text[0]))
+        {
+            return date.ToUnixTimeMilliseconds();
+        }
+
+        problem = $"expected a duration such as 30d (s, m, h, d, w or y), a timestamp in milliseconds or an ISO 8601 date, got '{text}'";
+        return null;
+    }
+
+    /// <summary>A size in bytes: a whole number, optionally followed by K, M or G (1024, 1024², 1024³; <c>B</c> and
+    /// <c>iB</c> allowed after the letter).</summary>
+    public static long? Bytes(string? text, out string? problem)
+    {
+        problem = null;
+        var value = text?.Trim() ?? "";
+        var upper = value.ToUpperInvariant();
+        upper = upper.EndsWith('B') ? upper[..^1] : upper;
+        upper = upper.EndsWith("KI", StringComparison.Ordinal) || upper.EndsWith("MI", StringComparison.Ordinal) || upper.EndsWith("GI", StringComparison.Ordinal) ? upper[..^1] : upper;
+        var factor = upper.Length > 0 ? upper[^1] switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L } : 1L;
+        var digits = factor == 1 ? upper : upper[..^1];
+        if (digits.Length > 0 && long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number <= long.MaxValue / factor)
+        {
+            return number * factor;
+        }
+
+        problem = $"expected a number of bytes, optionally with K, M or G (such as 10M), got '{text}'";
+        return null;
+    }
+}
