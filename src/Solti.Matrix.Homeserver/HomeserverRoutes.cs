@@ -34,6 +34,7 @@ public static class HomeserverRoutes
         AdminRegistrationEndpoints.Map(routes);
         AdminRoomEndpoints.Map(routes);
         AdminRegistrationTokenEndpoints.Map(routes);
+        AdminServerNoticeEndpoints.Map(routes);
         ControlEndpoints.Map(routes);
         MasOAuthEndpoints.Map(routes);
         MasAdminUserEndpoints.Map(routes);
