@@ -7,7 +7,7 @@ namespace Solti.Matrix.Commands;
 /// the modules use. The session is the admin's (token from the environment, healing with --user and a password).</summary>
 public static class AdminCommands
 {
-    public static IEnumerable<Command> All() => [Info(), User(), Device(), Room(), Token()];
+    public static IEnumerable<Command> All() => [Info(), User(), Device(), Room(), Token(), .. AdminRegisterCommands.All()];
 
     private static Command Info()
     {

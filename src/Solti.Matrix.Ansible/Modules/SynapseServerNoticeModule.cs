@@ -1,6 +1,4 @@
-using Solti.Matrix.Accounts;
 using Solti.Matrix.Errors;
-using Solti.Matrix.Sending;
 
 namespace Solti.Matrix.Ansible.Modules;
 
@@ -44,10 +42,8 @@ public sealed class SynapseServerNoticeModule : IModule
         using var _ = client;
         if (pattern is not null)
         {
-            var (accounts, _) = await (await admin.AccountsAsync(cancellationToken)).ListAsync(new AccountQuery(Deactivated: true), cancellationToken);
-            var matching = accounts.Where(a => SynapseAdminClient.GlobMatches(pattern, a.UserId)).ToList();
-            users = [.. matching.Where(a => !a.Deactivated).Select(a => a.UserId).Order(StringComparer.Ordinal)];
-            result["skipped_deactivated"] = matching.Count(a => a.Deactivated);
+            (users, var skipped) = await admin.NoticeRecipientsAsync(pattern, cancellationToken);
+            result["skipped_deactivated"] = skipped;
         }
 
         if (module.CheckMode)
@@ -55,22 +51,19 @@ public sealed class SynapseServerNoticeModule : IModule
             return Done(result, users, [], changed: users.Count > 0);
         }
 
-        var run = TransactionIds.New();
         var eventIds = new List<string>();
-        foreach (var (user, index) in users.Select((u, i) => (u, i)))
+        try
         {
-            try
-            {
-                eventIds.Add(await admin.SendServerNoticeAsync(user, content, $"{run}-{index}", cancellationToken));
-            }
-            catch (MatrixException e)
-            {
-                var partial = Done(new JsonObject { ["errcode"] = e.Errcode, ["status"] = e.Status }, users.Take(index).ToList(), eventIds, changed: index > 0);
-                partial["failed_user"] = user;
-                partial["remaining"] = new JsonArray([.. users.Skip(index).Select(u => (JsonNode)u)]);
-                throw new ModuleFailedException($"the notice to {user} failed after {index} of {users.Count} users got it ({ModuleHost.Describe(e)}); " +
-                    "users lists who got it and remaining who did not: rerun with user_ids set to remaining", partial);
-            }
+            await admin.SendServerNoticesAsync(users, content, eventIds, cancellationToken);
+        }
+        catch (MatrixException e)
+        {
+            var index = eventIds.Count;
+            var partial = Done(new JsonObject { ["errcode"] = e.Errcode, ["status"] = e.Status }, [.. users.Take(index)], eventIds, changed: index > 0);
+            partial["failed_user"] = users[index];
+            partial["remaining"] = new JsonArray([.. users.Skip(index).Select(u => (JsonNode)u)]);
+            throw new ModuleFailedException($"the notice to {users[index]} failed after {index} of {users.Count} users got it ({ModuleHost.Describe(e)}); " +
+                "users lists who got it and remaining who did not: rerun with user_ids set to remaining", partial);
         }
 
         return Done(result, users, eventIds, changed: eventIds.Count > 0);

@@ -23,6 +23,27 @@ public partial class SynapseAdminClient
         }
     }
 
+    /// <summary>Sends <paramref name="content"/> to each of <paramref name="users"/> in turn (one transaction id per user,
+    /// from one run id), adding each event id to <paramref name="eventIds"/> as it goes: when a notice fails, the
+    /// <see cref="MatrixException"/> propagates and <paramref name="eventIds"/> holds the notices of the users before it.</summary>
+    public async Task SendServerNoticesAsync(IReadOnlyList<string> users, JsonObject content, List<string> eventIds, CancellationToken cancellationToken = default)
+    {
+        var run = Sending.TransactionIds.New();
+        for (var i = eventIds.Count; i < users.Count; i++)
+        {
+            eventIds.Add(await SendServerNoticeAsync(users[i], content, $"{run}-{i}", cancellationToken));
+        }
+    }
+
+    /// <summary>The local users whose full id matches the glob <paramref name="pattern"/> (<see cref="GlobMatches"/>),
+    /// every page read, in order; deactivated ones are left out and counted.</summary>
+    public async Task<(IReadOnlyList<string> Users, int SkippedDeactivated)> NoticeRecipientsAsync(string pattern, CancellationToken cancellationToken = default)
+    {
+        var (accounts, _) = await (await AccountsAsync(cancellationToken)).ListAsync(new Accounts.AccountQuery(Deactivated: true), cancellationToken);
+        var matching = accounts.Where(a => GlobMatches(pattern, a.UserId)).ToList();
+        return ([.. matching.Where(a => !a.Deactivated).Select(a => a.UserId).Order(StringComparer.Ordinal)], matching.Count(a => a.Deactivated));
+    }
+
     /// <summary>Whether <paramref name="userId"/> matches the glob <paramref name="pattern"/> (<c>*</c> any run of
     /// characters, <c>?</c> one character, the rest literal, case-sensitive), matched against the whole user id.</summary>
     public static bool GlobMatches(string pattern, string userId)
