@@ -31,7 +31,7 @@ public sealed class SynapseAdminApiModule : IModule
 
         path += Query(module.Dict("query"), path.Contains('?', StringComparison.Ordinal));
         var body = Body(module.Params["body"]);
-        var accepted = (module.Params["status_code"] as JsonArray ?? []).Select(s => s!.GetValue<int>()).ToArray();
+        var accepted = (module.Params["status_code"] as JsonArray ?? []).Select(s => int.TryParse(s?.ToJsonString(), out var code) ? code : 0).ToArray();
         if (accepted.Length == 0 || accepted.Any(s => s is < 100 or > 599))
         {
             throw new ModuleFailedException($"status_code must list HTTP statuses (100 to 599), got [{string.Join(", ", accepted)}]");
