@@ -53,6 +53,7 @@ public sealed class DocExampleWorld : IAsyncDisposable
         {
             ServerName = "example.com",
             RegistrationSharedSecret = RegistrationSharedSecret,
+            ServerNotices = new ServerNoticesSettings("server"),
             AuthenticationService = mas ? TestHomeserver.Mas() : null,
             SeedUsers =
             [
