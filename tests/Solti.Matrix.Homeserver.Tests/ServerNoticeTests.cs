@@ -15,7 +15,7 @@ public sealed class ServerNoticeTests
 
     private static Task<TestHomeserver> StartAsync(bool synapse167, bool enabled = true) => TestHomeserver.StartAsync(o => o with
     {
-        ServerNotices = enabled ? new ServerNoticesSettings("notices") { RoomName = "Notices from the admins" } : null,
+        ServerNotices = enabled ? new ServerNoticesSettings("notices") { RoomName = "Notices from the admins", SystemMxidDisplayName = "Server" } : null,
         Compatibility = synapse167 ? Compatibility.Synapse167 : o.Compatibility,
     });
 
@@ -45,7 +45,8 @@ public sealed class ServerNoticeTests
         var (roomId, invite) = Assert.Single(invites);
         var inviteState = invite!["invite_state"]!["events"]!.AsArray();
         Assert.Contains(inviteState, e => e!["type"]!.GetValue<string>() == "m.room.name" && e["content"]!["name"]!.GetValue<string>() == "Notices from the admins");
-        Assert.Contains(inviteState, e => e!["type"]!.GetValue<string>() == "m.room.member" && e["sender"]!.GetValue<string>() == $"@notices:{hs.ServerName}");
+        Assert.Contains(inviteState, e => e!["type"]!.GetValue<string>() == "m.room.member" && e["state_key"]!.GetValue<string>() == $"@notices:{hs.ServerName}"
+            && e["content"]!["displayname"]?.GetValue<string>() == "Server");
         var tag = await hs.Client.GetAsync($"/_matrix/client/v3/user/{MatrixTestClient.Enc(hs.BotId)}/rooms/{MatrixTestClient.Enc(roomId)}/account_data/m.tag", bot.AccessToken);
         Assert.Equal(200, tag.Code);
         Assert.NotNull(tag.Object["tags"]!["m.server_notice"]);

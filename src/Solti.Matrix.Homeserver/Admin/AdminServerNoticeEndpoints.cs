@@ -106,6 +106,17 @@ public static class AdminServerNoticeEndpoints
         }
 
         var (room, _) = server.Creation.Create(new Auth.Requester(system, null, 0, "", IsAdmin: false), request);
+        if (notices.SystemMxidDisplayName is not null || notices.SystemMxidAvatarUrl is not null)
+        {
+            // Synapse joins the notices user with this profile (creator_join_profile); here its join is then updated.
+            server.Events.Append(room, "m.room.member", system, new JsonObject
+            {
+                ["membership"] = "join",
+                ["displayname"] = notices.SystemMxidDisplayName,
+                ["avatar_url"] = notices.SystemMxidAvatarUrl,
+            }, system);
+        }
+
         AccountData.Set(state, userId, room.RoomId, "m.tag", new JsonObject { ["tags"] = new JsonObject { [Tag] = new JsonObject() } });
         return room;
     }
