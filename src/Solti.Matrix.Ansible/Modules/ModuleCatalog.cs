@@ -11,6 +11,8 @@ public static class ModuleCatalog
         new SynapseAdminApiModule(),
         new SynapseConfigCheckModule(),
         new SynapseDeviceInfoModule(),
+        new SynapseEventReportModule(),
+        new SynapseEventReportInfoModule(),
         new SynapseInfoModule(),
         new SynapseRegisterModule(),
         new SynapseRegistrationTokenModule(),
