@@ -7,11 +7,7 @@ namespace Solti.Matrix.Commands;
 /// the modules use. The session is the admin's (token from the environment, healing with --user and a password).</summary>
 public static class AdminCommands
 {
-<<<<<<< HEAD
-    public static IEnumerable<Command> All() => [Info(), User(), Device(), Room(), Token(), .. AdminHistoryCommands.All()];
-=======
-    public static IEnumerable<Command> All() => [Info(), User(), Device(), Room(), Token(), AdminMediaCommands.Media()];
->>>>>>> media
+    public static IEnumerable<Command> All() => [Info(), User(), Device(), Room(), Token(), AdminMediaCommands.Media(), .. AdminHistoryCommands.All(), .. AdminRegisterCommands.All()];
 
     private static Command Info()
     {

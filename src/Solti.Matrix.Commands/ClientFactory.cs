@@ -159,6 +159,21 @@ public static class ClientFactory
         }
     }
 
+    /// <summary>The password of <c>--password-file</c>, else <c>MATRIX_PASSWORD</c>; null when neither is given.</summary>
+    public static string? Password(ParseResult parse) =>
+        ReadPassword(parse.GetValue(CliSettings.PasswordFile)) ?? Environment.GetEnvironmentVariable("MATRIX_PASSWORD");
+
+    /// <summary>A secret from the private file <paramref name="file"/> names (0600, the user's own, not a symbolic link;
+    /// surrounding white space dropped), else from the environment variable <paramref name="variable"/>; null when
+    /// neither is given. An error never shows the secret.</summary>
+    public static string? Secret(ParseResult parse, Option<string?> file, string variable) =>
+        parse.GetValue(file) is { } path ? ReadPrivateFile(path, file.Name).Trim() : Environment.GetEnvironmentVariable(variable);
+
+    /// <summary>A client with no credentials at all, for the calls that need no token (shared-secret registration).</summary>
+    public static MatrixClient Anonymous(ParseResult parse) =>
+        Settings(parse, Homeserver(parse) ?? throw new ArgumentException("no homeserver: pass --homeserver URL or set MATRIX_HOMESERVER_URL"))
+            .Client(new SessionOptions { UseCache = false }, Cache(parse));
+
     /// <summary>A secret's file, refused when others may read it, it is another user's or a symbolic link.</summary>
     private static string ReadPrivateFile(string file, string option)
     {

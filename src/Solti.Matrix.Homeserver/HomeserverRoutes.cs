@@ -37,6 +37,7 @@ public static class HomeserverRoutes
         AdminHistoryEndpoints.Map(routes);
         AdminRegistrationTokenEndpoints.Map(routes);
         AdminMediaEndpoints.Map(routes);
+        AdminServerNoticeEndpoints.Map(routes);
         ControlEndpoints.Map(routes);
         MasOAuthEndpoints.Map(routes);
         MasAdminUserEndpoints.Map(routes);

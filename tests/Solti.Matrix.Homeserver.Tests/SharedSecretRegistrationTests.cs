@@ -186,4 +186,15 @@ public sealed class SharedSecretRegistrationTests
         Assert.Equal(400, noNonce.Code);
         Assert.Equal("M_BAD_JSON", noNonce.Errcode);
     }
+
+    [Fact]
+    public async Task A_homeserver_delegating_to_mas_does_not_serve_it()
+    {
+        // Synapse registers UserRegisterServlet only without matrix_authentication_service: MAS registers users.
+        await using var hs = await TestHomeserver.StartAsync(o => o with { RegistrationSharedSecret = Secret, AuthenticationService = TestHomeserver.Mas() });
+        var nonce = await hs.Client.GetAsync(Register);
+        Assert.Equal((404, "M_UNRECOGNIZED"), (nonce.Code, nonce.Errcode));
+        var post = await hs.Client.PostAsync(Register, new JsonObject { ["nonce"] = "x" });
+        Assert.Equal((404, "M_UNRECOGNIZED"), (post.Code, post.Errcode));
+    }
 }

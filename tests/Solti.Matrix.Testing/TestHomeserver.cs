@@ -54,6 +54,12 @@ public sealed class TestHomeserver : IAsyncDisposable
         return new TestHomeserver(await EmbeddedHomeserver.StartAsync(options, time));
     }
 
+    /// <summary>A homeserver with no user at all (not even the admin and the bot) whose shared-secret registration is on
+    /// with <paramref name="registrationSharedSecret"/>: a new installation, where the first admin is registered with the
+    /// secret (<c>register_new_matrix_user</c>, <c>synapse_register</c>).</summary>
+    public static Task<TestHomeserver> StartEmptyAsync(string registrationSharedSecret, Func<HomeserverOptions, HomeserverOptions>? configure = null) =>
+        StartAsync(o => (configure?.Invoke(o) ?? o) with { SeedUsers = [], RegistrationSharedSecret = registrationSharedSecret });
+
     /// <summary>Authentication delegated to the in-process MAS emulation (issuer: this server's own base URL unless
     /// given), with the harness's admin client.</summary>
     public static DelegatedAuthentication Mas(bool passwordsEnabled = true, Uri? issuer = null) =>

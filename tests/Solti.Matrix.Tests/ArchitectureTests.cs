@@ -30,7 +30,7 @@ public sealed partial class ArchitectureTests
         { @"Backoff\.Ticks \* 2", [], "a backoff of its own beside RetryRule" },
         { @"""private_chat"", ""public_chat""", ["src/Solti.Matrix/Config/ManagedRoomState.cs"], "the values of a room setting" },
         { @"\b(MasAdminClient|MasAsync|RoutedAsync)\b", ["src/Solti.Matrix/Mas/", "src/Solti.Matrix/Accounts/MasAccounts.cs", "src/Solti.Matrix/Accounts/MasAccounts.Tokens.cs", "src/Solti.Matrix/Admin/SynapseAdminClient.cs"], "a branch on MAS outside the account authority (ask IAccountAuthority)" },
-        { @"IsDelegated\b", ["src/Solti.Matrix/Discovery/", "src/Solti.Matrix/Sessions/MatrixSession.cs", "src/Solti.Matrix/Admin/SynapseAdminClient.cs", "src/Solti.Matrix/Accounts/SynapseAccounts.cs"], "a decision on delegation outside discovery, the login's explanation and the account authority" },
+        { @"IsDelegated\b", ["src/Solti.Matrix/Discovery/", "src/Solti.Matrix/Sessions/MatrixSession.cs", "src/Solti.Matrix/Admin/SynapseAdminClient.cs", "src/Solti.Matrix/Accounts/SynapseAccounts.cs", "src/Solti.Matrix/Accounts/SharedSecretRegistration.cs"], "a decision on delegation outside discovery, the login's explanation and the account authority" },
         { @"""mas-client:", [], "MAS's grant kept as a session of a made-up user (it is a StoredGrant, Sessions/StoredGrant.cs)" },
         { @"DeviceSeries\.Id\(|MoveDeviceAsync\(", ["src/Solti.Matrix/Encryption/OwnDevice.cs", "src/Solti.Matrix/Sessions/DeviceSeries.cs", "src/Solti.Matrix/Sessions/MatrixSession.cs"], "a choice of the bot's next device outside Encryption/OwnDevice.cs" },
     };

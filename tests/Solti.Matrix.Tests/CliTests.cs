@@ -199,6 +199,59 @@ public sealed class CliTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)] // the oldest Synapse we support
+    public async Task Register_notice_and_api_commands(bool synapse167)
+    {
+        const string Secret = "cli-registration-secret";
+        await using var h = await LibraryHarness.StartAsync(o => (synapse167 ? o with { Compatibility = Homeserver.Configuration.Compatibility.Synapse167 } : o)
+            with { RegistrationSharedSecret = Secret, ServerNotices = new Homeserver.Configuration.ServerNoticesSettings("notices") });
+        var dir = Directory.CreateTempSubdirectory("solti-cli-register-");
+        try
+        {
+            var secretFile = Path.Combine(dir.FullName, "secret");
+            await File.WriteAllTextAsync(secretFile, Secret + "\n");
+            File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var env = new Dictionary<string, string?>(h.CliEnvironment(h.Admin.AccessToken)) { ["MATRIX_PASSWORD"] = "gina-pass-1" };
+
+            var created = await CliRunner.RunAsync(["register", "gina", "--admin", "--displayname", "Gina", "--shared-secret-file", secretFile, "--output", "json", "--no-cache"], env);
+            Assert.True(created.ExitCode == 0, created.ToString());
+            var result = JsonNode.Parse(created.Stdout)!;
+            Assert.Equal(("@gina:localhost", true), (result["user_id"]!.GetValue<string>(), result["created"]!.GetValue<bool>()));
+            Assert.Equal(200, (await h.Raw.PostAsync("/_matrix/client/v3/login", Solti.Matrix.Testing.MatrixTestClient.LoginBody("gina", "gina-pass-1"))).Code);
+            var again = await CliRunner.RunAsync(["register", "@gina:localhost", "--output", "json", "--no-cache"], new Dictionary<string, string?>(env) { ["SOLTI_MATRIX_REGISTRATION_SHARED_SECRET"] = Secret });
+            Assert.True(again.ExitCode == 0, again.ToString());
+            Assert.False(JsonNode.Parse(again.Stdout)!["created"]!.GetValue<bool>());
+            var wrong = await CliRunner.RunAsync(["register", "hal", "--no-cache"], new Dictionary<string, string?>(env) { ["SOLTI_MATRIX_REGISTRATION_SHARED_SECRET"] = "wrong-secret-value" });
+            Assert.NotEqual(0, wrong.ExitCode);
+            Assert.Contains("registration shared secret is wrong", wrong.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("wrong-secret-value", wrong.Stdout + wrong.Stderr, StringComparison.Ordinal);
+            File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+            var open = await CliRunner.RunAsync(["register", "hal", "--shared-secret-file", secretFile, "--no-cache"], env);
+            Assert.Contains("refusing it (chmod 600", open.Stderr, StringComparison.Ordinal);
+
+            var notice = await CliRunner.RunAsync(["notice", "send", "--user", h.Hs.BotId, "--message", "maintenance", "--output", "json", "--no-cache"], env);
+            Assert.True(notice.ExitCode == 0, notice.ToString());
+            Assert.Single(JsonNode.Parse(notice.Stdout)!["event_ids"]!.AsArray());
+            var pattern = await CliRunner.RunAsync(["notice", "send", "--pattern", "@*:localhost", "--message", "all", "--output", "json", "--no-cache"], env);
+            Assert.True(pattern.ExitCode == 0, pattern.ToString());
+            Assert.Equal(["@admin:localhost", "@bot:localhost", "@gina:localhost"], JsonNode.Parse(pattern.Stdout)!["users"]!.AsArray().Select(u => u!.GetValue<string>()));
+
+            var api = await CliRunner.RunAsync(["api", "GET", "/_synapse/admin/v2/users/@gina:localhost", "--output", "json", "--no-cache"], env);
+            Assert.True(api.ExitCode == 0, api.ToString());
+            Assert.Equal((200, "Gina"), (JsonNode.Parse(api.Stdout)!["status"]!.GetValue<int>(), JsonNode.Parse(api.Stdout)!["json"]!["displayname"]!.GetValue<string>()));
+            var missing = await CliRunner.RunAsync(["api", "GET", "/_synapse/admin/v2/users/@nobody:localhost", "--status-code", "200", "--status-code", "404", "--output", "json", "--no-cache"], env);
+            Assert.Equal(404, JsonNode.Parse(missing.Stdout)!["status"]!.GetValue<int>());
+            var outside = await CliRunner.RunAsync(["api", "GET", "/etc/passwd", "--no-cache"], env);
+            Assert.Contains("must start with /_synapse/admin/ or /_matrix/client/", outside.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the oldest Synapse we support
     public async Task History_report_and_background_update_commands(bool synapse167)
     {
         await using var h = await LibraryHarness.StartAsync(o => synapse167 ? o with { Compatibility = Homeserver.Configuration.Compatibility.Synapse167 } : o);

@@ -13,9 +13,15 @@ public static class AdminRegistrationEndpoints
     public static void Map(IEndpointRouteBuilder routes)
     {
         routes.Map("GET", Path, "admin.register.nonce", AuthMode.None, scope =>
-            Reply.Ok(new JsonObject { ["nonce"] = RegistrationNonces.Issue(scope.State) }));
-        routes.Map("POST", Path, "admin.register", AuthMode.None, Register);
+            Reply.Ok(new JsonObject { ["nonce"] = RegistrationNonces.Issue(Served(scope).State) }));
+        routes.Map("POST", Path, "admin.register", AuthMode.None, scope => Register(Served(scope)));
     }
+
+    /// <summary>A homeserver that delegates authentication to MAS does not serve shared-secret registration (Synapse
+    /// registers the servlet only without <c>matrix_authentication_service</c>): MAS registers users there.</summary>
+    private static RequestScope Served(RequestScope scope) => scope.State.Options.AuthenticationService is null
+        ? scope
+        : throw Errors.Unrecognized(scope.State.Options.Compatibility.UnrecognizedStatus(404));
 
     private static Reply Register(RequestScope scope)
     {

@@ -102,6 +102,7 @@ public static class ConfigFile
             RefreshableAccessTokenLifetime = reader.Duration(root, "refreshable_access_token_lifetime") ?? options.RefreshableAccessTokenLifetime,
             RateLimits = limits,
             Retention = reader.Mapping(root, "retention") is { } retention ? ReadRetention(retention, reader) : options.Retention,
+            ServerNotices = reader.Mapping(root, "server_notices") is { } notices ? ReadServerNotices(notices, reader) : options.ServerNotices,
             SyncResponseCacheDuration = reader.Mapping(root, "caches") is { } caches
                 ? reader.Duration(caches, "sync_response_cache_duration", "caches.") ?? options.SyncResponseCacheDuration
                 : options.SyncResponseCacheDuration,
@@ -182,6 +183,25 @@ public static class ConfigFile
             AdminClients = [.. reader.Sequence(node, "admin_clients", Path).Select(n => n.ToString())],
             CompatTokenTtl = reader.Duration(node, "compat_token_ttl", Path) ?? defaults.CompatTokenTtl,
             AccessTokenTtl = reader.Duration(node, "access_token_ttl", Path) ?? defaults.AccessTokenTtl,
+        };
+    }
+
+    /// <summary><c>server_notices</c>: enabled by <c>system_mxid_localpart</c>, as in Synapse (without it the section is off).</summary>
+    private static ServerNoticesSettings? ReadServerNotices(YamlMappingNode node, Reader reader)
+    {
+        if (reader.String(node, "system_mxid_localpart") is not { Length: > 0 } localpart)
+        {
+            return null;
+        }
+
+        var defaults = new ServerNoticesSettings(localpart);
+        return defaults with
+        {
+            SystemMxidDisplayName = reader.String(node, "system_mxid_display_name"),
+            SystemMxidAvatarUrl = reader.String(node, "system_mxid_avatar_url"),
+            RoomName = reader.String(node, "room_name") ?? defaults.RoomName,
+            RoomTopic = reader.String(node, "room_topic"),
+            AutoJoin = reader.Bool(node, "auto_join") ?? false,
         };
     }
 

@@ -33,6 +33,9 @@ public sealed record HomeserverOptions
     /// <summary>Enables <c>/_synapse/admin/v1/register</c>; null disables it, as in Synapse.</summary>
     public string? RegistrationSharedSecret { get; init; }
 
+    /// <summary>The <c>server_notices</c> section; null: server notices are not enabled, as in Synapse.</summary>
+    public ServerNoticesSettings? ServerNotices { get; init; }
+
     /// <summary>How long an async room deletion stays in each of <c>scheduled</c> and <c>active</c>.</summary>
     public TimeSpan RoomDeletionStepDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 

@@ -127,8 +127,9 @@ public sealed class MatrixHttpPipeline : IDisposable
 
         outcome.ThrowIfException();
         var response = outcome.Result!;
-        if (response.IsSuccess)
+        if (response.IsSuccess || (request.AlsoAccepted?.Contains(response.Status) == true && response.Failure != FailureKind.Token))
         {
+            request.OnStatus?.Invoke(response.Status);
             return response.Body ?? new JsonObject();
         }
 

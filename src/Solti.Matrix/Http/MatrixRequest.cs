@@ -35,6 +35,13 @@ public sealed record MatrixRequest(HttpMethod Method, string Path, JsonNode? Bod
     /// its destination back). The call then answers an empty JSON object.</summary>
     public Func<Stream, CancellationToken, Task>? ReadBody { get; init; }
 
+    /// <summary>Statuses besides 2xx that end the call as an answer instead of a failure (a raw call's accepted statuses):
+    /// their body is returned as a success's is. A token refusal is never one: the session heals first.</summary>
+    public IReadOnlyCollection<int>? AlsoAccepted { get; init; }
+
+    /// <summary>Told the status of the answer that ends the call (a success's or an accepted one's).</summary>
+    public Action<int>? OnStatus { get; init; }
+
     /// <summary>"PUT /_matrix/client/v3/rooms/…": for logs and errors (paths carry no secrets).</summary>
     public override string ToString() => $"{Method} /{Path}";
 }

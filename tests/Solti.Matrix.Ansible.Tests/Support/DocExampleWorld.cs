@@ -18,6 +18,9 @@ public sealed class DocExampleWorld : IAsyncDisposable
 
     private const string LoggerPassword = "logger-pass";
 
+    /// <summary>The homeserver's <c>registration_shared_secret</c>, which <c>synapse_register</c>'s examples use.</summary>
+    private const string RegistrationSharedSecret = "docs-registration-shared-secret";
+
     private DocExampleWorld(TestHomeserver hs, string dir)
     {
         Hs = hs;
@@ -49,6 +52,8 @@ public sealed class DocExampleWorld : IAsyncDisposable
         var hs = await TestHomeserver.StartAsync(o => o with
         {
             ServerName = "example.com",
+            RegistrationSharedSecret = RegistrationSharedSecret,
+            ServerNotices = new ServerNoticesSettings("server"),
             AuthenticationService = mas ? TestHomeserver.Mas() : null,
             SeedUsers =
             [
@@ -112,6 +117,8 @@ public sealed class DocExampleWorld : IAsyncDisposable
 
         Vars["alertbot_password"] = Vars["vault_alertbot_password"] = "alertbot-pass-1";
         Vars["vault_deploy_bot_password"] = "Deploy-Bot-Pass-2026";
+        Vars["vault_registration_shared_secret"] = RegistrationSharedSecret; // collection/examples/from-empty.yml
+        Vars["vault_admin_password"] = TestHomeserver.AdminPassword;
         Vars["mas_client_secret"] = Vars["vault_mas_client_secret"] = TestHomeserver.MasClientSecret;
         Vars["deploy_id"] = "42";
         Vars["server_name"] = "example.com";
