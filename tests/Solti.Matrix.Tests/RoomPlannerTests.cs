@@ -410,4 +410,17 @@ public sealed class RoomPlannerTests
             "rooms[0].additional_creators: #ops:example.org (room version 12) does not have @dave:example.org as creators; creators are set only when a room is created",
             Assert.Single(creators.Errors));
     }
+
+    [Fact]
+    public void Exclusive_members_never_kick_a_creator_of_a_version_12_room()
+    {
+        var current = Version12(additional: """["@carol:example.org"]""");
+        var state = current.State.ToDictionary(p => p.Key, p => p.Value);
+        state[("m.room.member", "@carol:example.org")] = Json("""{"membership": "join"}""");
+        state[("m.room.member", "@dave:example.org")] = Json("""{"membership": "join"}""");
+        var (plan, result, _) = Plan(Room() with { Members = [], ExclusiveMembers = true }, new RoomSnapshot(RoomId, state) { CreateSender = Admin });
+
+        Assert.Equal(["kick_member"], plan.Actions.Select(a => a.Kind.Name));
+        Assert.Equal(["@dave:example.org"], result.MembersRemoved);
+    }
 }

@@ -264,7 +264,7 @@ public static class RoomPlanner
     }
 
     /// <summary>Joins (admin API) or invites each listed member who is not there yet; with exclusive members, kicks the
-    /// joined and invited users who are not listed — never the acting admin.</summary>
+    /// joined and invited users who are not listed — never the acting admin, nor a creator of a version 12 room.</summary>
     private static void Members(DesiredRoom room, RoomSnapshot? current, string adminUserId, ConfigPlan plan, ItemResult result)
     {
         if (room.Members is null)
@@ -301,7 +301,8 @@ public static class RoomPlanner
 
         if (room.ExclusiveMembers && current is not null)
         {
-            var listed = room.Members.Select(m => m.UserId).ToHashSet(StringComparer.Ordinal);
+            // A version 12 room's creators cannot be kicked (their power is unlimited): never tried, like the acting admin.
+            var listed = room.Members.Select(m => m.UserId).Concat(current.Creators).ToHashSet(StringComparer.Ordinal);
             foreach (var (userId, membership) in current.Members().Where(m => !listed.Contains(m.UserId) && m.UserId != adminUserId))
             {
                 removed.Add(userId);
