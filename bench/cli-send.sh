@@ -5,13 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CLI=$(readlink -f "$1")
 RUNS=${2:-40}
-OUT=artifacts/bench
+OUT=$PWD/artifacts/bench # absolute: a relative XDG_STATE_HOME is ignored (the sessions would be ~/.local/state's)
 mkdir -p "$OUT"
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 start_bench_homeserver "$OUT"
-export MATRIX_HOMESERVER_URL=$URL MATRIX_ACCESS_TOKEN=$TOKEN MATRIX_USER_ID="@bench:localhost" CLI URL ROOM ROOM_ENC
+export MATRIX_HOMESERVER_URL=$URL MATRIX_ACCESS_TOKEN=$TOKEN MATRIX_USER_ID="@bench:localhost" CLI URL ROOM ROOM_ENC XDG_STATE_HOME=$OUT/cli-state
 BODY='{"msgtype":"m.text","body":"bench"}'
 
 hyperfine --warmup 3 --runs "$RUNS" --export-json "$OUT/cli-send.json" \

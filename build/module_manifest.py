@@ -9,6 +9,8 @@ bin_dir, version, glibc = sys.argv[1:4]
 binaries = {}
 for machine, rid in (("x86_64", "linux-x64"), ("aarch64", "linux-arm64")):
     path = f"{rid}/solti-matrix-module"
+    if not os.path.exists(os.path.join(bin_dir, path)):
+        continue  # SOLTI_MODULE_RIDS built one architecture only (while iterating)
     with open(os.path.join(bin_dir, path), "rb") as binary:
         data = binary.read()
     binaries[machine] = {"rid": rid, "path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}

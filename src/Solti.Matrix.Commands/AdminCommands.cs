@@ -7,7 +7,7 @@ namespace Solti.Matrix.Commands;
 /// the modules use. The session is the admin's (token from the environment, healing with --user and a password).</summary>
 public static class AdminCommands
 {
-    public static IEnumerable<Command> All() => [Info(), User(), Device(), Room(), Token()];
+    public static IEnumerable<Command> All() => [Info(), User(), Device(), Room(), Token(), .. AdminHistoryCommands.All()];
 
     private static Command Info()
     {
@@ -70,7 +70,7 @@ public static class AdminCommands
         var roomId = new Argument<string>("room_id") { Description = "Room id" };
         var get = new Command("get", "Show one room") { roomId };
         get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["room"] = await admin.GetRoomAsync(MatrixId.Require(MatrixIdKind.Room, parse.GetValue(roomId), "room_id"), ct) }));
-        return new Command("room", "Rooms") { list, get };
+        return new Command("room", "Rooms") { list, get, AdminHistoryCommands.PurgeHistory() };
     }
 
     private static Command Token()
@@ -90,7 +90,7 @@ public static class AdminCommands
         return new Command("token", "Tokens") { mint };
     }
 
-    private static Task<int> Run(ParseResult parse, Func<SynapseAdminClient, Task<JsonObject>> body) => Run(parse, (_, admin) => body(admin));
+    internal static Task<int> Run(ParseResult parse, Func<SynapseAdminClient, Task<JsonObject>> body) => Run(parse, (_, admin) => body(admin));
 
     private static Task<int> Run(ParseResult parse, Func<MatrixClient, SynapseAdminClient, Task<JsonObject>> body) => CommandRunner.RunAsync(parse, async () =>
     {

@@ -19,6 +19,7 @@ public static class HomeserverRoutes
         RoomStateEndpoints.Map(routes);
         RoomEventEndpoints.Map(routes);
         RelationsEndpoints.Map(routes);
+        ReportEndpoints.Map(routes);
         DirectoryEndpoints.Map(routes);
         KeysEndpoints.Map(routes);
         DeviceEndpoints.Map(routes);
@@ -33,6 +34,7 @@ public static class HomeserverRoutes
         AdminRatelimitEndpoints.Map(routes);
         AdminRegistrationEndpoints.Map(routes);
         AdminRoomEndpoints.Map(routes);
+        AdminHistoryEndpoints.Map(routes);
         AdminRegistrationTokenEndpoints.Map(routes);
         ControlEndpoints.Map(routes);
         MasOAuthEndpoints.Map(routes);

@@ -18,6 +18,7 @@ public sealed class ServerContext
         Creation = new RoomCreation(state, Events, Memberships, Aliases);
         Syncs = new Sync.SyncResponses(this);
         MediaFiles = new Media.MediaFiles(state.Options.DataDirectory);
+        Purges = new Admin.Rooms.HistoryPurges(state);
     }
 
     public ServerState State { get; }
@@ -39,6 +40,12 @@ public sealed class ServerContext
 
     /// <summary>The bytes of uploaded media: files under the data directory, else in memory.</summary>
     public Media.MediaFiles MediaFiles { get; }
+
+    /// <summary>History purges and their status, in memory as Synapse keeps them.</summary>
+    public Admin.Rooms.HistoryPurges Purges { get; }
+
+    /// <summary>Testing: the background update shown as running (<c>/_solti/testing/v1/background_update</c>), or none.</summary>
+    public JsonObject? RunningBackgroundUpdate { get; set; }
 
     public RequestCounters Counters { get; } = new();
 

@@ -33,6 +33,7 @@ public class SynapseInfoPlaybookTests(InstalledCollection collection) : ModulePl
         Assert.Equal(260, all["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).Distinct().Count());
         Assert.Equal(5, all["rooms_total"]!.GetValue<int>());
         Assert.Empty(all["registration_tokens"]!.AsArray());
+        Assert.True(all["background_updates"]!["enabled"]!.GetValue<bool>());
         var counters = (await Hs.Client.GetAsync("/_solti/testing/v1/counters", Admin.AccessToken)).Object["counters"]!;
         Assert.Equal(3, counters["admin.users.list"]!.GetValue<long>());
 
@@ -44,6 +45,22 @@ public class SynapseInfoPlaybookTests(InstalledCollection collection) : ModulePl
         var filtered = (await RunAsync("gather: users\nusers_filter: user25")).Task("info");
         Assert.Equal(["@user250:localhost", "@user251:localhost", "@user252:localhost", "@user253:localhost", "@user254:localhost", "@user255:localhost", "@user256:localhost", "@user257:localhost"],
             filtered["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Background_updates_show_whether_they_run_and_the_one_running()
+    {
+        var idle = (await RunAsync("gather: [background_updates]", "--check")).Task("info");
+        Assert.False(idle["changed"]!.GetValue<bool>());
+        Assert.True(idle["background_updates"]!["enabled"]!.GetValue<bool>());
+        Assert.Empty(idle["background_updates"]!["current_updates"]!.AsObject());
+        Assert.False(idle.ContainsKey("version"));
+
+        var update = new JsonObject { ["name"] = "populate_stats_process_rooms", ["total_item_count"] = 50, ["total_duration_ms"] = 1000.5, ["average_items_per_ms"] = 0.05 };
+        await Hs.Client.PostAsync("/_solti/testing/v1/background_update", new JsonObject { ["update"] = update }, Admin.AccessToken);
+        var running = (await RunAsync("gather: [background_updates]")).Task("info");
+        Assert.Equal("populate_stats_process_rooms", running["background_updates"]!["current_updates"]!["master"]!["name"]!.GetValue<string>());
+        Assert.Equal(50, running["background_updates"]!["current_updates"]!["master"]!["total_item_count"]!.GetValue<int>());
     }
 
     [Fact]
@@ -77,7 +94,7 @@ public class SynapseInfoPlaybookTests(InstalledCollection collection) : ModulePl
 
         var bad = (await RunAsync("gather: [everything]")).Task("info");
         Assert.True(bad["failed"]!.GetValue<bool>());
-        Assert.Contains("value of gather must be one or more of: version, users, rooms, registration_tokens, all. Got no match for: everything", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("value of gather must be one or more of: version, users, rooms, registration_tokens, background_updates, all. Got no match for: everything", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
         var badLimit = (await RunAsync("limit: 0")).Task("info");
         Assert.Contains("limit must be 1 or more", badLimit["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }

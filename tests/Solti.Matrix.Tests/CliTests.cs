@@ -156,6 +156,56 @@ public sealed class CliTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)] // the oldest Synapse we support
+    public async Task History_report_and_background_update_commands(bool synapse167)
+    {
+        await using var h = await LibraryHarness.StartAsync(o => synapse167 ? o with { Compatibility = Homeserver.Configuration.Compatibility.Synapse167 } : o);
+        var roomId = await h.Raw.CreateRoomAsync(h.Admin.AccessToken, new JsonObject { ["name"] = "cli history" });
+        var ids = new List<string>();
+        foreach (var body in new[] { "one", "two", "three" })
+        {
+            ids.Add((await h.Raw.PutAsync($"/_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/send/m.room.message/{body}", new JsonObject { ["msgtype"] = "m.text", ["body"] = body }, h.Admin.AccessToken)).Str("event_id"));
+        }
+
+        var env = h.CliEnvironment(h.Admin.AccessToken);
+        async Task<ProcessResult> Cli(params string[] args) => await CliRunner.RunAsync([.. args, "--output", "json", "--no-cache"], env);
+        async Task<JsonNode> Run(params string[] args)
+        {
+            var run = await Cli(args);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            return JsonNode.Parse(run.Stdout)!;
+        }
+
+        var purged = await Run("room", "purge-history", roomId, "--before", ids[2], "--delete-local-events");
+        Assert.Equal("complete", purged["purge_status"]!.GetValue<string>());
+        Assert.Equal(["three"], (await h.MessagesAsync(roomId, h.Admin.AccessToken)).Select(m => m["content"]!["body"]!.GetValue<string>()));
+        var badPoint = await Cli("room", "purge-history", roomId, "--before", "last tuesday");
+        Assert.Equal(2, badPoint.ExitCode);
+        Assert.Contains("--before must be a timestamp in milliseconds", badPoint.Stderr, StringComparison.Ordinal);
+
+        Assert.Equal(200, (await h.Raw.PostAsync($"/_matrix/client/v3/rooms/{Uri.EscapeDataString(roomId)}/report/{Uri.EscapeDataString(ids[2])}", new JsonObject { ["reason"] = "spam" }, h.Admin.AccessToken)).Code);
+        var reports = await Run("report", "list", "--room", roomId);
+        Assert.Equal(1, reports["total"]!.GetValue<int>());
+        var id = reports["reports"]![0]!["id"]!.GetValue<long>().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("three", (await Run("report", "get", id))["event_json"]!["content"]!["body"]!.GetValue<string>());
+        var delete = await Cli("report", "delete", id);
+        if (synapse167)
+        {
+            Assert.Equal(7, delete.ExitCode); // not offered there
+            Assert.Contains("needs Synapse 1.79 or later", delete.Stderr, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.True(delete.ExitCode == 0, delete.ToString());
+            Assert.Equal(4, (await Cli("report", "get", id)).ExitCode);
+            Assert.False((await Run("report", "delete", id))["deleted"]!.GetValue<bool>());
+        }
+
+        Assert.True((await Run("background-updates"))["enabled"]!.GetValue<bool>());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the oldest Synapse we support
     public async Task Config_plan_shows_the_writes_and_apply_converges_once(bool synapse167)
     {
         await using var h = await LibraryHarness.StartAsync(o => synapse167 ? o with { Compatibility = Homeserver.Configuration.Compatibility.Synapse167 } : o);

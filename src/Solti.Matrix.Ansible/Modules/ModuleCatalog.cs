@@ -10,6 +10,8 @@ public static class ModuleCatalog
         new MatrixTokenModule(),
         new SynapseConfigCheckModule(),
         new SynapseDeviceInfoModule(),
+        new SynapseEventReportModule(),
+        new SynapseEventReportInfoModule(),
         new SynapseInfoModule(),
         new SynapseRegistrationTokenModule(),
         new SynapseUserModule(),

@@ -2,12 +2,12 @@ using Solti.Matrix.Accounts;
 
 namespace Solti.Matrix.Ansible.Modules;
 
-/// <summary><c>synapse_info</c>: homeserver facts (version, users, rooms, registration tokens), every page up to
+/// <summary><c>synapse_info</c>: homeserver facts (version, users, rooms, registration tokens, background updates), every page up to
 /// <c>limit</c>, and always who signs users in and the optional features the server advertises. Read-only: never
 /// changed.</summary>
 public sealed class SynapseInfoModule : IModule
 {
-    private static readonly string[] Facts = ["version", "users", "rooms", "registration_tokens", "all"];
+    private static readonly string[] Facts = ["version", "users", "rooms", "registration_tokens", "background_updates", "all"];
 
     public string Name => "synapse_info";
 
@@ -57,6 +57,11 @@ public sealed class SynapseInfoModule : IModule
         if (Wants("registration_tokens"))
         {
             result["registration_tokens"] = new JsonArray([.. (await (await admin.AccountsAsync(cancellationToken)).ListRegistrationTokensAsync(cancellationToken)).Select(t => (JsonNode)t.ToJson())]);
+        }
+
+        if (Wants("background_updates"))
+        {
+            result["background_updates"] = await admin.BackgroundUpdatesAsync(cancellationToken);
         }
 
         return result;

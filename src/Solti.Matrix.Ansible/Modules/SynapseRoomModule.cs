@@ -35,6 +35,9 @@ public sealed class SynapseRoomModule : IModule
         ["block"] = new(OptionType.Bool) { Default = false },
         ["new_room_user_id"] = new(),
         ["message"] = new(),
+        ["purge_history_before"] = new(),
+        ["delete_local_events"] = new(OptionType.Bool) { Default = false },
+        ["wait"] = new(OptionType.Bool) { Default = true },
     })
     {
         RequiredOneOf = [["room_id", "room_alias_name"]],
@@ -46,6 +49,7 @@ public sealed class SynapseRoomModule : IModule
         var aliasName = ModuleInputs.AliasOption(module, "room_alias_name");
         var server = module.Str("server_name") is { } name ? MatrixId.Require(MatrixIdKind.ServerName, name, "server_name") : null;
         CheckUserIds(module);
+        var purgePoint = PurgePointOf(module);
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
 
@@ -74,8 +78,107 @@ public sealed class SynapseRoomModule : IModule
             case "absent":
                 return await AbsentAsync(module, admin, existing, roomId, cancellationToken);
             default:
-                return await PresentAsync(module, admin, alias, existing, cancellationToken);
+                if (purgePoint is not null && existing is null)
+                {
+                    throw new ModuleFailedException($"room {given ?? alias} does not exist: purge_history_before needs an existing room");
+                }
+
+                var present = await PresentAsync(module, admin, alias, existing, cancellationToken);
+                return purgePoint is null ? present : await PurgeAsync(module, admin, existing!, purgePoint, present, cancellationToken);
         }
+    }
+
+    /// <summary><c>purge_history_before</c> as a point (null without it), checked with <c>delete_local_events</c> before any
+    /// request.</summary>
+    private static PurgePoint? PurgePointOf(AnsibleModule module)
+    {
+        if (module.Str("purge_history_before") is not { } before)
+        {
+            return module.Bool("delete_local_events") ? throw new ModuleFailedException("delete_local_events needs purge_history_before (the point to purge the room's history up to)") : null;
+        }
+
+        if (module.Str("state") != "present")
+        {
+            throw new ModuleFailedException($"purge_history_before works with state=present, not state={module.Str("state")}");
+        }
+
+        return PurgePoint.Parse(before, DateTimeOffset.UtcNow) ?? throw new ModuleFailedException($"purge_history_before must be {PurgePoint.Expected}; got '{before}'");
+    }
+
+    /// <summary>Purges the room's history before the point (an action: <c>changed</c> each time; check mode sends
+    /// nothing) and, with <c>wait</c>, follows the async purge to its end: <c>failed</c> fails the task, and so does a purge
+    /// still <c>active</c> when the call's budget (<c>timeout</c>) runs out.</summary>
+    private static async Task<JsonObject> PurgeAsync(AnsibleModule module, SynapseAdminClient admin, string roomId, PurgePoint point, JsonObject result, CancellationToken cancellationToken)
+    {
+        var deleteLocal = module.Bool("delete_local_events");
+        if (!deleteLocal)
+        {
+            module.Warn("delete_local_events is false: Synapse keeps the events of its own users, so on a single-server install this purge removes no messages");
+        }
+
+        var converged = result["changed"]?.GetValue<bool>() == true;
+        result["changed"] = true;
+        result["room_id"] = roomId;
+        result["purge_id"] = null;
+        result["purge_status"] = null;
+        var diff = result["diff"] as JsonObject;
+        if (module.DiffMode)
+        {
+            // Beside what the room's convergence changes (its diff, when any).
+            var purged = "purged before " + (point.EventId ?? DateTimeOffset.FromUnixTimeMilliseconds(point.BeforeTs!.Value).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            result["diff"] = new JsonObject
+            {
+                ["before"] = With(diff?["before"], "kept"),
+                ["after"] = With(diff?["after"], purged),
+            };
+        }
+
+        if (module.CheckMode)
+        {
+            return result;
+        }
+
+        string purgeId;
+        try
+        {
+            purgeId = await admin.StartPurgeHistoryAsync(roomId, point.EventId, point.BeforeTs, deleteLocal, cancellationToken);
+        }
+        catch (Errors.MatrixException e) when (e.IsAbsent && point.EventId is null)
+        {
+            // Synapse's 404 for a time before the room's first event: "there is no event to be purged".
+            result["changed"] = converged;
+            result.Remove("diff");
+            if (diff is not null)
+            {
+                result["diff"] = diff;
+            }
+
+            result["msg"] = "the room has no event before that time: nothing to purge";
+            return result;
+        }
+
+        result["purge_id"] = purgeId;
+        var status = module.Bool("wait") ? await admin.WaitForPurgeAsync(purgeId, cancellationToken) : await admin.PurgeHistoryStatusAsync(purgeId, cancellationToken);
+        var text = status?["status"]?.GetValue<string>() ?? "active";
+        result["purge_status"] = text;
+        if (text == "failed")
+        {
+            throw new ModuleFailedException($"the purge {purgeId} of {roomId} failed: {status?["error"]?.GetValue<string>() ?? "no reason given"}", new JsonObject { ["purge_id"] = purgeId });
+        }
+
+        if (text == "active" && module.Bool("wait"))
+        {
+            throw new ModuleFailedException($"the purge {purgeId} of {roomId} is still active at the end of the call's time budget (timeout); it goes on in the background (a larger timeout waits longer)", new JsonObject { ["purge_id"] = purgeId });
+        }
+
+        return result;
+    }
+
+    private static JsonObject With(JsonNode? side, string history)
+    {
+        var copy = side?.DeepClone() as JsonObject ?? [];
+        copy["history"] = history;
+        return copy;
     }
 
     /// <summary>Every option that names users, checked by the Matrix grammar before any request.</summary>

@@ -87,6 +87,24 @@ public sealed record Compatibility
     /// #14111, MSC3904), "9" in 1.67.</summary>
     public string DefaultRoomVersion { get; init; } = "11";
 
+    /// <summary>A history purge (<c>/_synapse/admin/v1/purge_history</c>) runs as Synapse 1.67 ran it: a second purge of a
+    /// room while one is active is refused (<c>400 "History purge already in progress for …"</c>), as before Synapse 1.93
+    /// (PR #15488 made purges scheduled tasks, queued instead).</summary>
+    public bool PurgeHistoryOnePerRoom { get; init; }
+
+    /// <summary>Without <c>delete_local_events</c> a purge keeps the events whose <em>event id</em> ends with
+    /// <c>:server_name</c> (only room versions 1 and 2 have such ids, so in any newer room local users' events are purged
+    /// anyway), as before Synapse 1.156; since PR #19850 (1.156) it keeps the events whose <em>sender</em> is local.</summary>
+    public bool PurgeKeepsLocalByEventId { get; init; }
+
+    /// <summary><c>POST /rooms/{roomId}/report/{eventId}</c> refuses an event the reporter cannot see
+    /// (<c>404 M_NOT_FOUND</c>), as since Synapse 1.78 (PR #13779); 1.67 records a report of any event id.</summary>
+    public bool ReportChecksEvent { get; init; } = true;
+
+    /// <summary><c>DELETE /_synapse/admin/v1/event_reports/{reportId}</c> is served, as since Synapse 1.79 (PR #15116);
+    /// 1.67 answers it as an unknown endpoint.</summary>
+    public bool DeletesEventReports { get; init; } = true;
+
     /// <summary>Spec versions advertised by <c>/versions</c> (1.67: up to v1.2; each later one added by its own release).</summary>
     public IReadOnlyList<string> SpecVersions { get; init; } = CurrentSpecVersions;
 
@@ -115,6 +133,10 @@ public sealed record Compatibility
         LegacyRelations = true,
         RoomVersions = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
         DefaultRoomVersion = "9",
+        PurgeHistoryOnePerRoom = true,
+        PurgeKeepsLocalByEventId = true,
+        ReportChecksEvent = false,
+        DeletesEventReports = false,
         SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
     };
 }

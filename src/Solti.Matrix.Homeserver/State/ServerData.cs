@@ -52,6 +52,11 @@ public sealed class ServerData
 
     public Dictionary<string, PresenceRecord> Presence { get; set; } = [];
 
+    /// <summary>Users' reports of events, in the order they arrived; ids from <see cref="NextEventReportId"/>.</summary>
+    public List<EventReportRecord> EventReports { get; set; } = [];
+
+    public long NextEventReportId { get; set; } = 1;
+
     /// <summary>The emulated Matrix Authentication Service (used when authentication is delegated).</summary>
     public Mas.MasData Mas { get; set; } = new();
 
