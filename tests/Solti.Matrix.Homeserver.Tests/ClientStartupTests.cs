@@ -18,7 +18,7 @@ public class ClientStartupTests : ProfiledTests
         var v3 = E2eeClient.V3;
 
         var capabilities = await hs.Client.GetAsync(v3 + "/capabilities", bot.Token);
-        Assert.Equal("10", capabilities.Object["capabilities"]!["m.room_versions"]!["default"]!.GetValue<string>());
+        Assert.Equal(Profile.DefaultRoomVersion, capabilities.Object["capabilities"]!["m.room_versions"]!["default"]!.GetValue<string>());
         var rules = await hs.Client.GetAsync(v3 + "/pushrules/", bot.Token);
         Assert.Contains(rules.Object["global"]!["underride"]!.AsArray(), r => r!["rule_id"]!.GetValue<string>() == ".m.rule.encrypted");
         Assert.Equal((200, "{}"), ((await hs.Client.GetAsync(v3 + "/voip/turnServer", bot.Token)).Code, (await hs.Client.GetAsync(v3 + "/voip/turnServer", bot.Token)).Text));

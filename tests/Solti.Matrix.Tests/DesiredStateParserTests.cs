@@ -128,4 +128,18 @@ public sealed class DesiredStateParserTests
         var yaml = YamlText.Write(JsonNode.Parse("""{"topic": "deploys: and alerts", "flag": "yes", "n": "50", "empty": "", "list": ["a", {"b": 1}], "users": {"@carol:example.com": 50}}""")!);
         Assert.Equal("topic: \"deploys: and alerts\"\nflag: \"yes\"\n\"n\": \"50\"\nempty: \"\"\nlist:\n  - a\n  - b: 1\nusers:\n  \"@carol:example.com\": 50\n", yaml);
     }
+
+    [Fact]
+    public void A_room_takes_a_room_version_and_additional_creators_with_short_ids()
+    {
+        var room = Parse("""{"domain": "example.com", "rooms": [{"alias": "board", "room_version": 12, "additional_creators": ["carol", "@carol", "@dave:example.org"]}]}""").Rooms[0];
+        Assert.Equal("12", room.RoomVersion);
+        Assert.Equal(["@carol:example.com", "@dave:example.org"], room.AdditionalCreators);
+
+        var e = Assert.Throws<ConfigInputException>(() => Parse("""{"domain": "example.com", "rooms": [{"alias": "board", "room_version": "v 12", "additional_creators": ["@bo b"]}]}"""));
+        Assert.Equal(
+            ["rooms[0].room_version: 'v 12' is not a room version (1 to 32 characters of a-z, 0-9, '.' and '-', such as 12)",
+             "rooms[0].additional_creators[0]: '@bo b' is not a valid user id: the local part has a space, which a user id cannot contain"],
+            e.Errors);
+    }
 }

@@ -16,6 +16,8 @@ public sealed class MatrixIdTests
     [InlineData(MatrixIdKind.User, "@bot:127.0.0.1")]
     [InlineData(MatrixIdKind.Room, "!abcDEF:example.com")]
     [InlineData(MatrixIdKind.Room, "!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ")] // room version 12: no server
+    [InlineData(MatrixIdKind.Room, "!BeXKh925K_M46DwsuJFR0EyBpE1P7CFUDGuWW4xw55Y")] // as Synapse mints them
+    [InlineData(MatrixIdKind.RoomOrAlias, "!BeXKh925K_M46DwsuJFR0EyBpE1P7CFUDGuWW4xw55Y")]
     [InlineData(MatrixIdKind.Alias, "#ops:example.com")]
     [InlineData(MatrixIdKind.Alias, "#ops-été:example.com")]
     [InlineData(MatrixIdKind.RoomOrAlias, "!abc:example.com")]
@@ -43,7 +45,12 @@ public sealed class MatrixIdTests
     [InlineData(MatrixIdKind.User, "@bot:example.com:99999", "the port of the server name 'example.com:99999' is not a number from 1 to 65535")]
     [InlineData(MatrixIdKind.User, "@bot:300.1.1.1", "the server name '300.1.1.1' is not a host name")]
     [InlineData(MatrixIdKind.User, "@bot:[::zz]", "the server name '[::zz]' is not a host name")]
-    [InlineData(MatrixIdKind.Room, "!nocolon", "it has no :server part")]
+    [InlineData(MatrixIdKind.Room, "!nocolon", "it has no :server part (only a room version 12 id has none")]
+    [InlineData(MatrixIdKind.Room, "!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP", "it has no :server part")] // 42 characters
+    [InlineData(MatrixIdKind.Room, "!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR", "it has no :server part")] // 44 characters
+    [InlineData(MatrixIdKind.Room, "!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNO+/", "it has no :server part")] // standard base64, not URL-safe
+    [InlineData(MatrixIdKind.User, "@abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ", "it has no :server part")] // no other kind loses its server
+    [InlineData(MatrixIdKind.Alias, "#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ", "it has no :server part")]
     [InlineData(MatrixIdKind.Room, "!abc:local host", "the server name 'local host' is not a host name")]
     [InlineData(MatrixIdKind.Room, "#ops:example.com", "it does not start with !")]
     [InlineData(MatrixIdKind.Alias, "#:example.com", "the local part is empty")]
@@ -124,5 +131,14 @@ public sealed class MatrixIdTests
         Assert.Equal("[::1]:8448", MatrixId.Server("@bot:[::1]:8448"));
         Assert.Equal("bot", MatrixId.Localpart("@bot:[::1]:8448"));
         Assert.Null(MatrixId.Server("@bot"));
+    }
+
+    [Fact]
+    public void A_room_version_12_id_has_no_server_so_a_bare_alias_takes_its_server_elsewhere()
+    {
+        const string Hashed = "!BeXKh925K_M46DwsuJFR0EyBpE1P7CFUDGuWW4xw55Y";
+        Assert.Null(MatrixId.Server(Hashed));
+        Assert.Equal(Hashed[1..], MatrixId.Localpart(Hashed));
+        Assert.Equal("example.com", MatrixId.Server("!abc:example.com"));
     }
 }

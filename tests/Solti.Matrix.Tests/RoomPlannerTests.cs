@@ -28,9 +28,9 @@ public sealed class RoomPlannerTests
 
     private static (string, string, string) Membership(string user, string membership) => ("m.room.member", user, $$"""{"membership": "{{membership}}"}""");
 
-    private static (ConfigPlan Plan, ItemResult Result, List<PlanAction> Deletions) Plan(DesiredRoom room, RoomSnapshot? current)
+    private static (ConfigPlan Plan, ItemResult Result, List<PlanAction> Deletions) Plan(DesiredRoom room, RoomSnapshot? current, string? defaultVersion = null)
     {
-        var snapshot = new ServerSnapshot(Admin);
+        var snapshot = new ServerSnapshot(Admin) { DefaultRoomVersion = defaultVersion };
         snapshot.Rooms[room.Key] = current;
         var plan = new ConfigPlan();
         var deletions = new List<PlanAction>();
@@ -310,5 +310,117 @@ public sealed class RoomPlannerTests
         Assert.Equal("unchanged", unknownResult.Action);
         Assert.Empty(unknown.Actions);
         Assert.Empty(none);
+    }
+
+    /// <summary>An existing room of version 12 created by the admin (with <paramref name="additional"/> as creators too) whose
+    /// levels list no creator, as that version requires.</summary>
+    private static RoomSnapshot Version12(string levels = """{"users": {"@old:example.org": 50}}""", string additional = "[]") =>
+        new(RoomId, new Dictionary<(string, string), JsonObject>
+        {
+            [("m.room.create", "")] = Json($$"""{"room_version": "12", "additional_creators": {{additional}}}"""),
+            [("m.room.power_levels", "")] = Json(levels),
+            [("m.room.member", Admin)] = Json("""{"membership": "join"}"""),
+        }) { CreateSender = Admin };
+
+    [Theory]
+    [InlineData("12", true)]
+    [InlineData("11", false)]
+    [InlineData("1", false)]
+    [InlineData("org.matrix.hydra.11", true)]
+    [InlineData("13", true)] // later spec versions build on 12
+    [InlineData("org.example.custom", false)]
+    public void The_version_table_says_which_versions_privilege_their_creators(string version, bool privileged) =>
+        Assert.Equal(privileged, RoomVersions.CreatorsPrivileged(version));
+
+    [Fact]
+    public void A_new_version_12_room_leaves_its_creators_out_of_the_levels_and_an_admin_creator_is_satisfied()
+    {
+        var room = Room() with
+        {
+            AdditionalCreators = ["@carol:example.org"],
+            PowerLevels = Json("""{"users": {"@carol:example.org": 100}}"""),
+            Members = [Member(Admin, powerLevel: 100), Member("@bob:example.org", powerLevel: 50, index: 1)],
+        };
+
+        var (plan, result, _) = Plan(room, current: null, defaultVersion: "12");
+
+        Assert.Empty(plan.Errors);
+        AssertJson("""
+            {"request": {"room_alias_name": "ops", "creation_content": {"additional_creators": ["@carol:example.org"]},
+              "power_level_content_override": {"users": {"@bob:example.org": 50}}}}
+            """, plan.Actions[0].Details);
+        Assert.Equal(["additional_creators", "power_levels", "members"], result.Changes);
+    }
+
+    [Fact]
+    public void A_room_version_asked_for_is_sent_and_before_12_the_creator_keeps_100()
+    {
+        var (plan, _, _) = Plan(Room() with { RoomVersion = "10", Members = [Member("@bob:example.org", powerLevel: 50)] }, current: null, defaultVersion: "12");
+
+        Assert.Empty(plan.Errors);
+        AssertJson("""
+            {"request": {"room_alias_name": "ops", "room_version": "10", "power_level_content_override": {"users": {"@bob:example.org": 50, "@admin:example.org": 100}}}}
+            """, plan.Actions[0].Details);
+
+        var (refused, _, _) = Plan(Room() with { AdditionalCreators = ["@carol:example.org"] }, current: null, defaultVersion: "11");
+        Assert.Equal("rooms[0].additional_creators: room version 11 has no additional creators; they need a version whose creators are privileged, such as 12 (room_version: \"12\")", Assert.Single(refused.Errors));
+    }
+
+    [Fact]
+    public void A_creator_listed_below_100_cannot_be_demoted_and_the_error_names_the_user_and_the_rule()
+    {
+        var (plan, _, _) = Plan(Room() with { Members = [Member(Admin, powerLevel: 50)] }, current: null, defaultVersion: "12");
+        Assert.Equal(
+            "rooms[0].members[0].power_level: @admin:example.org is a creator of #ops:example.org (room version 12), and a creator has unlimited power that no power level can lower: cannot set 50; leave @admin:example.org out of the levels or give 100",
+            Assert.Single(plan.Errors));
+
+        var (existing, _, _) = Plan(Room() with { PowerLevels = Json("""{"users": {"@carol:example.org": 0}}""") }, Version12(additional: """["@carol:example.org"]"""));
+        Assert.StartsWith("rooms[0].power_levels.users: @carol:example.org is a creator of #ops:example.org (room version 12)", Assert.Single(existing.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_existing_version_12_room_converges_without_listing_its_creators()
+    {
+        var unchanged = Room() with { Members = [Member(Admin, powerLevel: 100), Member("@old:example.org", powerLevel: 50, index: 1)] };
+        var (same, sameResult, _) = Plan(unchanged with { Members = [Member(Admin, powerLevel: 100)] }, Version12());
+        Assert.Empty(same.Errors);
+        Assert.Empty(same.Actions);
+        Assert.Equal("unchanged", sameResult.Action);
+
+        var room = Room() with { RoomVersion = "12", Members = [Member(Admin, powerLevel: 100)], PowerLevels = Json("""{"users": {"@old:example.org": 75}}""") };
+        var (plan, result, _) = Plan(room, Version12());
+        Assert.Empty(plan.Errors);
+        Assert.Equal(["power_levels"], result.Changes);
+        var admin = new RecordingAdmin();
+        await PlanApplier.ApplyAsync(admin, plan, null, CancellationToken.None);
+        AssertJson("""{"users": {"@old:example.org": 75}}""", Assert.Single(admin.Calls).Body);
+    }
+
+    [Fact]
+    public void An_existing_room_of_another_version_or_without_the_creators_asked_for_is_an_error()
+    {
+        var (plan, _, _) = Plan(Room() with { RoomVersion = "12", Name = "Ops" }, Existing(("m.room.create", "", """{"room_version": "10", "creator": "@admin:example.org"}""")));
+        Assert.Equal(
+            "rooms[0].room_version: #ops:example.org is a room of version 10, not 12; room upgrades are not done here (upgrade it with /upgrade, or remove room_version)",
+            Assert.Single(plan.Errors));
+        Assert.Empty(plan.Actions);
+
+        var (creators, _, _) = Plan(Room() with { AdditionalCreators = ["@dave:example.org"] }, Version12());
+        Assert.Equal(
+            "rooms[0].additional_creators: #ops:example.org (room version 12) does not have @dave:example.org as creators; creators are set only when a room is created",
+            Assert.Single(creators.Errors));
+    }
+
+    [Fact]
+    public void Exclusive_members_never_kick_a_creator_of_a_version_12_room()
+    {
+        var current = Version12(additional: """["@carol:example.org"]""");
+        var state = current.State.ToDictionary(p => p.Key, p => p.Value);
+        state[("m.room.member", "@carol:example.org")] = Json("""{"membership": "join"}""");
+        state[("m.room.member", "@dave:example.org")] = Json("""{"membership": "join"}""");
+        var (plan, result, _) = Plan(Room() with { Members = [], ExclusiveMembers = true }, new RoomSnapshot(RoomId, state) { CreateSender = Admin });
+
+        Assert.Equal(["kick_member"], plan.Actions.Select(a => a.Kind.Name));
+        Assert.Equal(["@dave:example.org"], result.MembersRemoved);
     }
 }

@@ -5,7 +5,8 @@ namespace Solti.Matrix.Ansible.Modules;
 /// <summary><c>synapse_room</c>: a room by id or alias. <c>present</c>, <c>absent</c> and <c>join</c> express the task as one
 /// <see cref="DesiredRoom"/> planned by <see cref="RoomPlanner"/>, as <c>matrix_config</c> plans its rooms
 /// (<see cref="EngineRun"/>): <c>present</c> creates the room only when its alias does not resolve and converges name,
-/// topic, guest access and power levels; <c>absent</c> deletes it (async, waited for); <c>join</c> force-joins
+/// topic, guest access and power levels (by the rules of the room's version: in version 12 the creators are never
+/// listed in the levels; <c>room_version</c> and <c>additional_creators</c> are set on creation); <c>absent</c> deletes it (async, waited for); <c>join</c> force-joins
 /// <c>user_id</c> through the admin API, and without it joins the session's own user through the client-server API, so a
 /// bot's own token (no admin right) joins a room it was invited to. <c>info</c> and <c>members</c> read. A bare <c>room_alias_name</c> takes its
 /// server from <c>room_id</c>, <c>server_name</c> or the homeserver's own name (<see cref="ModuleInputs.QualifyAliasAsync"/>).</summary>
@@ -27,6 +28,8 @@ public sealed class SynapseRoomModule : IModule
         ["admins"] = new(OptionType.List) { Elements = OptionType.Str },
         ["moderators"] = new(OptionType.List) { Elements = OptionType.Str },
         ["power_level_content_override"] = new(OptionType.Dict),
+        ["room_version"] = new(),
+        ["additional_creators"] = new(OptionType.List) { Elements = OptionType.Str },
         ["user_id"] = new(),
         ["purge"] = new(OptionType.Bool) { Default = true },
         ["block"] = new(OptionType.Bool) { Default = false },
@@ -189,9 +192,14 @@ public sealed class SynapseRoomModule : IModule
             }
         }
 
-        foreach (var option in new[] { "invite", "admins", "moderators" })
+        foreach (var option in new[] { "invite", "admins", "moderators", "additional_creators" })
         {
             ModuleInputs.UserIds(module, option);
+        }
+
+        if (module.Str("room_version") is { } version && RoomVersions.Problem(version) is { } problem)
+        {
+            throw new ModuleFailedException($"room_version: {problem}");
         }
     }
 
@@ -208,6 +216,8 @@ public sealed class SynapseRoomModule : IModule
         PowerLevels = Levels(module) is { Count: > 0 } users ? new JsonObject { ["users"] = users } : null,
         CreationPowerLevels = (JsonObject?)module.Params["power_level_content_override"]?.DeepClone(),
         CreationInvites = [.. ModuleInputs.UserIds(module, "invite")],
+        RoomVersion = module.Str("room_version"),
+        AdditionalCreators = [.. ModuleInputs.UserIds(module, "additional_creators")],
     };
 
     private static DesiredState State(string domainOf, DesiredRoom room) =>

@@ -190,7 +190,8 @@ public static class AdminRoomEndpoints
 
         var content = (JsonObject)(server.Events.StateEvent(room, "m.room.power_levels", "")?.Content.DeepClone() ?? new JsonObject());
         var users = content["users"] as JsonObject ?? [];
-        users[userId] = adminLevel;
+        // A version 12 room's creator is not listed: the user gets 100, as Synapse gives them.
+        users[userId] = adminLevel == Homeserver.Rooms.PowerLevels.CreatorLevel ? 100 : adminLevel;
         content["users"] = users;
         server.Events.Append(room, "m.room.power_levels", admin, content, "");
         var membership = server.Authorizer.Membership(room, userId);

@@ -77,6 +77,16 @@ public sealed record Compatibility
     /// MSC3925: the content stays and the whole edit event is bundled).</summary>
     public bool LegacyRelations { get; init; }
 
+    /// <summary>The room versions <c>createRoom</c> accepts and <c>/capabilities</c> lists as stable: 1 to 12 since Synapse 1.135.2
+    /// (room version 12: MSC4289 privileged creators, MSC4291 room ids as hashes of the create event; version 11, MSC3820,
+    /// PR #15912); 1.67 knows 1 to 10. Any other version is <c>400 M_UNSUPPORTED_ROOM_VERSION</c>.</summary>
+    public IReadOnlyList<string> RoomVersions { get; init; } = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
+
+    /// <summary>The version of a room created without <c>room_version</c> when the config has no
+    /// <c>default_room_version</c>: Synapse's <c>DEFAULT_ROOM_VERSION</c>, "11" since Synapse PR #18680 (MSC4239; "10" since PR
+    /// #14111, MSC3904), "9" in 1.67.</summary>
+    public string DefaultRoomVersion { get; init; } = "11";
+
     /// <summary>A history purge (<c>/_synapse/admin/v1/purge_history</c>) runs as Synapse 1.67 ran it: a second purge of a
     /// room while one is active is refused (<c>400 "History purge already in progress for …"</c>), as before Synapse 1.93
     /// (PR #15488 made purges scheduled tasks, queued instead).</summary>
@@ -129,6 +139,8 @@ public sealed record Compatibility
         AuthenticatedMedia = false,
         LegacyMediaResponses = true,
         LegacyRelations = true,
+        RoomVersions = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+        DefaultRoomVersion = "9",
         PurgeHistoryOnePerRoom = true,
         PurgeKeepsLocalByEventId = true,
         ReportChecksEvent = false,

@@ -110,6 +110,14 @@ public static class ConfigFile
         var enabled = reader.Mapping(root, "matrix_authentication_service") is { } service ? ReadMasService(service, reader) : (bool?)null;
         var behaviour = reader.Mapping(root, "solti_homeserver");
         options = behaviour is null ? options : ApplyBehaviour(options, behaviour, reader);
+        if (reader.String(root, "default_room_version") is { } roomVersion)
+        {
+            // As Synapse refuses to start: "Unknown default_room_version".
+            options = options.Compatibility.RoomVersions.Contains(roomVersion)
+                ? options with { DefaultRoomVersion = roomVersion }
+                : throw new ConfigurationException($"{source}: Unknown default_room_version: {roomVersion}, known room versions: {string.Join(", ", options.Compatibility.RoomVersions)}");
+        }
+
         var emulation = behaviour is not null && reader.Mapping(behaviour, "mas") is { } mas ? ReadMas(mas, reader) : null;
         return enabled switch
         {

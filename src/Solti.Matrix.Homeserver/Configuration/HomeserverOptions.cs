@@ -21,6 +21,13 @@ public sealed record HomeserverOptions
 
     public Compatibility Compatibility { get; init; } = new();
 
+    /// <summary>Synapse's <c>default_room_version</c>: the version of a room created without <c>room_version</c>; null
+    /// takes the profile's (<see cref="Compatibility.DefaultRoomVersion"/>).</summary>
+    public string? DefaultRoomVersion { get; init; }
+
+    /// <summary>The version a room gets when <c>createRoom</c> names none.</summary>
+    public string RoomVersion => DefaultRoomVersion ?? Compatibility.DefaultRoomVersion;
+
     /// <summary>Version reported by <c>/_synapse/admin/v1/server_version</c>.</summary>
     public string ServerVersion { get; init; } = "1.140.0";
 

@@ -17,8 +17,8 @@ public static class ClientStartupEndpoints
             {
                 ["m.room_versions"] = new JsonObject
                 {
-                    ["default"] = RoomCreation.DefaultRoomVersion,
-                    ["available"] = new JsonObject([.. RoomCreation.KnownVersions.Select(v => KeyValuePair.Create(v, (JsonNode?)"stable"))]),
+                    ["default"] = scope.State.Options.RoomVersion,
+                    ["available"] = new JsonObject([.. scope.State.Options.Compatibility.RoomVersions.Select(v => KeyValuePair.Create(v, (JsonNode?)"stable"))]),
                 },
                 ["m.change_password"] = new JsonObject { ["enabled"] = true },
                 ["m.set_displayname"] = new JsonObject { ["enabled"] = true },

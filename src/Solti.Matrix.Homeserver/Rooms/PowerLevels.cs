@@ -1,8 +1,12 @@
 namespace Solti.Matrix.Homeserver.Rooms;
 
-/// <summary>Reads an <c>m.room.power_levels</c> content with the spec's defaults.</summary>
-public sealed class PowerLevels(JsonObject? content)
+/// <summary>Reads an <c>m.room.power_levels</c> content with the spec's defaults; in a room whose version privileges its
+/// creators (version 12, MSC4289) <paramref name="creators"/> have unlimited power.</summary>
+public sealed class PowerLevels(JsonObject? content, IReadOnlyCollection<string>? creators = null)
 {
+    /// <summary>A creator's level in a version 12 room: above every other.</summary>
+    public const int CreatorLevel = int.MaxValue;
+
     private readonly JsonObject _content = content ?? [];
 
     /// <summary>Without a power-levels event the creator has 100 and everyone else 0.</summary>
@@ -24,6 +28,11 @@ public sealed class PowerLevels(JsonObject? content)
 
     public int UserLevel(string userId, string creator)
     {
+        if (creators is not null && creators.Contains(userId))
+        {
+            return CreatorLevel;
+        }
+
         if (!Exists)
         {
             return userId == creator ? 100 : 0;

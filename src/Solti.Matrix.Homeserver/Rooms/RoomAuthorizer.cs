@@ -4,7 +4,45 @@ namespace Solti.Matrix.Homeserver.Rooms;
 public sealed class RoomAuthorizer(RoomEvents events)
 {
     public PowerLevels PowerLevels(RoomRecord room) =>
-        new(events.StateEvent(room, "m.room.power_levels", "")?.Content);
+        new(events.StateEvent(room, "m.room.power_levels", "")?.Content, Creators(room));
+
+    /// <summary>The users with unlimited power in a room whose version privileges its creators (MSC4289): the create
+    /// event's sender and its <c>additional_creators</c>; none in other rooms.</summary>
+    public IReadOnlyCollection<string> Creators(RoomRecord room)
+    {
+        if (!RoomVersionRules.PrivilegedCreators(room.Version))
+        {
+            return [];
+        }
+
+        var creators = new List<string> { room.Creator };
+        if (events.StateEvent(room, "m.room.create", "")?.Content["additional_creators"] is JsonArray additional)
+        {
+            creators.AddRange(additional.Select(u => u is JsonValue v && v.TryGetValue<string>(out var id) ? id : null).OfType<string>());
+        }
+
+        return creators;
+    }
+
+    /// <summary>MSC4289: a power-levels content naming a creator in <c>users</c> is refused, as Synapse's auth rules refuse
+    /// it (<c>400 M_UNKNOWN</c>, for <c>createRoom</c>'s levels and a later <c>PUT state</c> alike).</summary>
+    public static void RequireCreatorsUnlisted(JsonObject content, IReadOnlyList<string> creators)
+    {
+        if (creators.Count == 0 || content["users"] is not JsonObject users)
+        {
+            return;
+        }
+
+        if (users.ContainsKey(creators[0]))
+        {
+            throw new HomeserverErrorException(400, "M_UNKNOWN", $"Creator user {creators[0]} must not appear in content.users");
+        }
+
+        if (creators.Skip(1).Any(users.ContainsKey))
+        {
+            throw new HomeserverErrorException(400, "M_UNKNOWN", "Additional creators users must not appear in content.users");
+        }
+    }
 
     public string? Membership(RoomRecord room, string userId) =>
         events.StateEvent(room, "m.room.member", userId)?.Content["membership"]?.GetValue<string>();
@@ -46,6 +84,7 @@ public sealed class RoomAuthorizer(RoomEvents events)
 
         if (type == "m.room.power_levels" && stateKey == "")
         {
+            RequireCreatorsUnlisted(content, [.. Creators(room)]);
             AuthorizePowerLevelsChange(levels, new PowerLevels(content), sender, userLevel);
         }
     }

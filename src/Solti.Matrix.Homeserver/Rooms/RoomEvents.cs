@@ -8,17 +8,19 @@ public sealed class RoomEvents(ServerState state)
     /// <summary>Synapse rejects events whose JSON exceeds 65,536 bytes.</summary>
     public const int MaxEventBytes = 65536;
 
-    public EventRecord Append(RoomRecord room, string type, string sender, JsonObject content, string? stateKey)
+    /// <summary>Appends an event; <paramref name="eventId"/> and <paramref name="originServerTs"/> are given only for a
+    /// version 12 room's create event, whose id is its reference hash.</summary>
+    public EventRecord Append(RoomRecord room, string type, string sender, JsonObject content, string? stateKey, string? eventId = null, long? originServerTs = null)
     {
         var record = new EventRecord
         {
-            EventId = Identifiers.EventId(),
+            EventId = eventId ?? Identifiers.EventId(),
             RoomId = room.RoomId,
             Type = type,
             Sender = sender,
             StateKey = stateKey,
             Content = content,
-            OriginServerTs = state.NowMs,
+            OriginServerTs = originServerTs ?? state.NowMs,
         };
         if (Encoding.UTF8.GetByteCount(Render(record, viewerScope: null).ToJsonString()) > MaxEventBytes)
         {

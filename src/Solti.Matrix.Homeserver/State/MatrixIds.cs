@@ -15,7 +15,13 @@ public static partial class MatrixIds
 
     public static bool IsLocalpart(string value) => LocalpartPattern().IsMatch(value);
 
-    public static bool IsRoomId(string value) => value.StartsWith('!') && value.Contains(':', StringComparison.Ordinal);
+    [GeneratedRegex(@"^![A-Za-z0-9\-_]{43}$")]
+    private static partial Regex HashRoomIdPattern();
+
+    /// <summary><c>!opaque:server</c>, or (room version 12, MSC4291) <c>!</c> and 43 characters of unpadded URL-safe base64
+    /// (the create event's reference hash) with no server, as Synapse's <c>RoomID</c> accepts.</summary>
+    public static bool IsRoomId(string value) =>
+        value.StartsWith('!') && (value.Contains(':', StringComparison.Ordinal) || HashRoomIdPattern().IsMatch(value));
 
     public static bool IsAlias(string value) => value.StartsWith('#') && value.Contains(':', StringComparison.Ordinal);
 

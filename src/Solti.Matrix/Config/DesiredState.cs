@@ -47,6 +47,14 @@ public sealed record DesiredRoom(string Path, string Alias, bool Present)
     /// <summary>Used only when the room is created.</summary>
     public string? Preset { get; init; }
 
+    /// <summary>The version a new room is created with (else the server's default); an existing room of another version
+    /// is an error (upgrades are not done).</summary>
+    public string? RoomVersion { get; init; }
+
+    /// <summary>Users who are creators too (<c>creation_content.additional_creators</c>, room version 12): set when the
+    /// room is created; an existing room must already have them.</summary>
+    public IReadOnlyList<string> AdditionalCreators { get; init; } = [];
+
     /// <summary>The join rule (<c>public</c>, <c>invite</c>, …), or null when not managed.</summary>
     public string? JoinRule { get; init; }
 

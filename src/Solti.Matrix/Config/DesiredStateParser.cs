@@ -17,7 +17,7 @@ public static class DesiredStateParser
     public static readonly string[] RoomKeys =
     [
         "alias", "name", "topic", "encrypted", "retention", "preset", "join_rule", "history_visibility", "guest_access", "visibility",
-        "members", "power_levels", "extra_state", "state", "auto_join", "exclusive_members",
+        "members", "power_levels", "extra_state", "state", "auto_join", "exclusive_members", "room_version", "additional_creators",
     ];
 
     private static readonly string[] MemberKeys = ["user_id", "power_level", "membership"];
@@ -173,8 +173,52 @@ public static class DesiredStateParser
             PowerLevels = PowerLevels(reader, obj, path, domain),
             ExtraState = ExtraState(reader, obj, path),
             ExclusiveMembers = reader.Bool(obj, "exclusive_members", path) ?? exclusiveDefault,
+            RoomVersion = RoomVersion(reader, reader.Str(obj, "room_version", path), path + ".room_version"),
+            AdditionalCreators = AdditionalCreators(reader, obj, path, domain),
         };
         return alias is null ? null : room;
+    }
+
+    private static string? RoomVersion(InputReader reader, string? value, string where)
+    {
+        if (value is not null && RoomVersions.Problem(value) is { } problem)
+        {
+            reader.Error(where, problem);
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>Users (short ids take the domain) who are creators of a new room too, in a version that privileges them.</summary>
+    private static List<string> AdditionalCreators(InputReader reader, JsonObject obj, string path, string? domain)
+    {
+        var creators = new List<string>();
+        if (reader.List(obj, "additional_creators", path) is not { } list || domain is null)
+        {
+            return creators;
+        }
+
+        for (var i = 0; i < list.Count; i++)
+        {
+            var where = $"{path}.additional_creators[{i}]";
+            if (reader.Str(list[i], where) is not { } value)
+            {
+                continue;
+            }
+
+            var id = FullUserId(value, domain);
+            if (MatrixId.Problem(MatrixIdKind.User, id) is { } problem)
+            {
+                reader.Error(where, $"'{value}' is not a valid user id: {problem}");
+            }
+            else if (!creators.Contains(id))
+            {
+                creators.Add(id);
+            }
+        }
+
+        return creators;
     }
 
     /// <summary><c>ops</c>, <c>#ops</c> → <c>#ops:domain</c>; an alias on another server is an error.</summary>

@@ -36,7 +36,7 @@ public static class RoomPlanner
 
         if (current is null)
         {
-            Create(room, snapshot.AdminUserId, plan, result);
+            Create(room, snapshot, plan, result);
         }
         else
         {
@@ -54,7 +54,7 @@ public static class RoomPlanner
     /// <summary>The room's id for a write: known, or set once the planned creation has run.</summary>
     private static string Id(ItemResult result) => result.RoomId ?? throw new InvalidOperationException("the room was not created");
 
-    private static void Create(DesiredRoom room, string adminUserId, ConfigPlan plan, ItemResult result)
+    private static void Create(DesiredRoom room, ServerSnapshot snapshot, ConfigPlan plan, ItemResult result)
     {
         result.Action = "created";
         var request = new JsonObject { ["room_alias_name"] = room.Alias[1..room.Alias.IndexOf(':', StringComparison.Ordinal)] };
@@ -104,7 +104,26 @@ public static class RoomPlanner
             request["initial_state"] = initialState;
         }
 
-        if (PowerLevels.ForCreation(room, adminUserId) is { } levels)
+        // The room's version decides its creators' power: the one asked for, else the server's default.
+        var version = room.RoomVersion ?? snapshot.DefaultRoomVersion;
+        if (room.RoomVersion is { } asked)
+        {
+            request["room_version"] = asked;
+        }
+
+        var privileged = version is not null && RoomVersions.CreatorsPrivileged(version);
+        if (room.AdditionalCreators.Count > 0)
+        {
+            if (!privileged)
+            {
+                plan.Errors.Add($"{room.Path}.additional_creators: room version {version ?? "(the server's default)"} has no additional creators; they need a version whose creators are privileged, such as 12 (room_version: \"12\")");
+            }
+
+            request["creation_content"] = new JsonObject { ["additional_creators"] = new JsonArray([.. room.AdditionalCreators.Select(u => (JsonNode)u)]) };
+        }
+
+        IReadOnlyList<string> creators = privileged ? [snapshot.AdminUserId, .. room.AdditionalCreators] : [];
+        if (PowerLevels.ForCreation(room, snapshot.AdminUserId, creators, version ?? "", plan.Errors) is { } levels)
         {
             request["power_level_content_override"] = levels;
         }
@@ -141,6 +160,12 @@ public static class RoomPlanner
 
         Add("preset", room.Preset);
         Add("visibility", room.Visibility);
+        Add("room_version", room.RoomVersion);
+        if (room.AdditionalCreators.Count > 0)
+        {
+            Add("additional_creators", new JsonArray([.. room.AdditionalCreators.Select(u => (JsonNode)u)]));
+        }
+
         if (room.CreationInvites.Count > 0)
         {
             Add("invite", new JsonArray([.. room.CreationInvites.Select(u => (JsonNode)u)]));
@@ -159,6 +184,18 @@ public static class RoomPlanner
 
     private static void Converge(DesiredRoom room, RoomSnapshot current, ConfigPlan plan, ItemResult result)
     {
+        if (room.RoomVersion is { } version && current.Version != version)
+        {
+            plan.Errors.Add($"{room.Path}.room_version: {room.Key} is a room of version {current.Version}, not {version}; room upgrades are not done here (upgrade it with /upgrade, or remove room_version)");
+            return;
+        }
+
+        var creators = current.Creators;
+        if (room.AdditionalCreators.Except(creators, StringComparer.Ordinal).ToList() is { Count: > 0 } missing)
+        {
+            plan.Errors.Add($"{room.Path}.additional_creators: {room.Key} (room version {current.Version}) does not have {string.Join(", ", missing)} as creators; creators are set only when a room is created");
+        }
+
         void Put(string label, string type, string stateKey, JsonNode? before, JsonNode? after, JsonObject content)
         {
             result.Changes.Add(label);
@@ -199,6 +236,11 @@ public static class RoomPlanner
         {
             var before = current.Content("m.room.power_levels") ?? [];
             var after = PowerLevels.Merge(before, room.PowerLevels, room.Members ?? []);
+            if (creators.Count > 0)
+            {
+                PowerLevels.LeaveOutCreators(after, room, creators, current.Version, plan.Errors);
+            }
+
             if (!JsonSemantics.Equal(before, after))
             {
                 var (changedBefore, changedAfter) = JsonSemantics.Changed(before, after);
@@ -222,7 +264,7 @@ public static class RoomPlanner
     }
 
     /// <summary>Joins (admin API) or invites each listed member who is not there yet; with exclusive members, kicks the
-    /// joined and invited users who are not listed — never the acting admin.</summary>
+    /// joined and invited users who are not listed — never the acting admin, nor a creator of a version 12 room.</summary>
     private static void Members(DesiredRoom room, RoomSnapshot? current, string adminUserId, ConfigPlan plan, ItemResult result)
     {
         if (room.Members is null)
@@ -259,7 +301,8 @@ public static class RoomPlanner
 
         if (room.ExclusiveMembers && current is not null)
         {
-            var listed = room.Members.Select(m => m.UserId).ToHashSet(StringComparer.Ordinal);
+            // A version 12 room's creators cannot be kicked (their power is unlimited): never tried, like the acting admin.
+            var listed = room.Members.Select(m => m.UserId).Concat(current.Creators).ToHashSet(StringComparer.Ordinal);
             foreach (var (userId, membership) in current.Members().Where(m => !listed.Contains(m.UserId) && m.UserId != adminUserId))
             {
                 removed.Add(userId);

@@ -15,6 +15,10 @@ public sealed class ServerSnapshot(string adminUserId)
 
     /// <summary>Each room of the input by its key (alias or id), or null when it does not exist.</summary>
     public Dictionary<string, RoomSnapshot?> Rooms { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The version a room created without <c>room_version</c> gets (the server's <c>/capabilities</c>), read only
+    /// when a room to create sets power levels or creators; null when not read.</summary>
+    public string? DefaultRoomVersion { get; set; }
 }
 
 /// <summary>One existing room: its id, current state by (type, state key), and directory visibility when it was read.</summary>
@@ -25,6 +29,16 @@ public sealed class RoomSnapshot(string roomId, Dictionary<(string Type, string 
 
     /// <summary>The content of every current state event by type and state key.</summary>
     public IReadOnlyDictionary<(string Type, string StateKey), JsonObject> State { get; } = state;
+
+    /// <summary>Who sent the room's create event (its creator), or null when not read.</summary>
+    public string? CreateSender { get; init; }
+
+    /// <summary>The room's version (<c>m.room.create</c>'s <c>room_version</c>; "1" when absent).</summary>
+    public string Version => Content("m.room.create")?["room_version"] is JsonValue v && v.TryGetValue<string>(out var version) ? version : "1";
+
+    /// <summary>The users with unlimited power when the room's version privileges its creators (see
+    /// <see cref="RoomVersions"/>); else none.</summary>
+    public IReadOnlyList<string> Creators => RoomVersions.Creators(CreateSender, Content("m.room.create"));
 
     /// <summary>The room's directory visibility (<c>public</c> or <c>private</c>), or null when it was not
     /// read.</summary>

@@ -14,6 +14,12 @@ public static class SnapshotReader
         var snapshot = new ServerSnapshot(whoami["user_id"]?.GetValue<string>() ?? "");
         await ReadUsersAsync(admin, desired, snapshot, cancellationToken);
         await ReadRoomsAsync(admin, desired, snapshot, cancellationToken);
+        if (desired.Rooms.Any(r => r.Present && r.RoomVersion is null && snapshot.Rooms.GetValueOrDefault(r.Key) is null && Config.PowerLevels.TouchesCreators(r)))
+        {
+            // The levels of a room to create depend on its version's rules (creators privileged in version 12).
+            snapshot.DefaultRoomVersion = await admin.DefaultRoomVersionAsync(cancellationToken);
+        }
+
         return snapshot;
     }
 
@@ -49,15 +55,17 @@ public static class SnapshotReader
             else if (roomId is not null)
             {
                 var state = new Dictionary<(string, string), JsonObject>();
+                string? creator = null;
                 foreach (var e in await admin.RoomStateAsync(roomId, ct))
                 {
                     if (e?["type"]?.GetValue<string>() is { } type && e["content"] is JsonObject content)
                     {
                         state[(type, e["state_key"]?.GetValue<string>() ?? "")] = (JsonObject)content.DeepClone();
+                        creator = type == "m.room.create" ? e["sender"]?.GetValue<string>() : creator;
                     }
                 }
 
-                read = new RoomSnapshot(roomId, state);
+                read = new RoomSnapshot(roomId, state) { CreateSender = creator };
                 if (room.Visibility is not null)
                 {
                     read.Visibility = await admin.GetDirectoryVisibilityAsync(roomId, ct);

@@ -150,10 +150,11 @@ public static class MatrixId
 
         if (!value.Contains(':', StringComparison.Ordinal))
         {
-            // Room version 12: the id is the create event's reference hash, with no server.
+            // Room version 12 (MSC4291): the id is the create event's reference hash, 43 characters of unpadded URL-safe
+            // base64, with no server. Any other id needs its server.
             return value.Length == 44 && value.Skip(1).All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
                 ? null
-                : "it has no :server part";
+                : "it has no :server part (only a room version 12 id has none: ! and 43 characters of URL-safe base64)";
         }
 
         return Sigiled(value, '!', "opaque part", opaque => Refuse(opaque, c => c is < '!' or > '~', "the opaque part", "a room id"));
