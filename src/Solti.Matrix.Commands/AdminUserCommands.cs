@@ -106,9 +106,9 @@ public static class AdminUserCommands
             var user = MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id");
             var expiry = ExpiryText.Parse(parse.GetValue(expiresAt), DateTimeOffset.UtcNow)
                 ?? throw new ArgumentException($"--expires-at must be a timestamp in milliseconds, an ISO 8601 date or a duration from now such as 30d, got '{parse.GetValue(expiresAt)}'");
-            if ((await admin.AuthenticationAsync(ct)).IsDelegated)
+            if (await admin.AccountValidityRefusalAsync(ct) is { } refusal)
             {
-                throw new ArgumentException("account validity is not available on a homeserver that delegates authentication to MAS");
+                throw new ArgumentException(refusal);
             }
 
             return new JsonObject { ["user_id"] = user, ["expiration_ts"] = await admin.SetAccountExpiryAsync(user, expiry, null, ct) };

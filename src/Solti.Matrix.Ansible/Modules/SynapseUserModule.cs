@@ -49,9 +49,9 @@ public sealed class SynapseUserModule : IModule
         var expiresAt = ExpiresAt(module, user, DateTimeOffset.UtcNow);
         var (client, admin) = ConnectionOptions.AdminClient(module);
         using var _ = client;
-        if (expiresAt is not null && (await admin.AuthenticationAsync(cancellationToken)).IsDelegated)
+        if (expiresAt is not null && await admin.AccountValidityRefusalAsync(cancellationToken) is { } refusal)
         {
-            throw new ModuleFailedException("account_validity_expires_at: account validity is not available on a homeserver that delegates authentication to MAS (Synapse does not serve its account validity API then; MAS has no account expiry)");
+            throw new ModuleFailedException("account_validity_expires_at: " + refusal);
         }
 
         var domain = user.UserId[(user.UserId.IndexOf(':', StringComparison.Ordinal) + 1)..];

@@ -38,7 +38,10 @@ public partial class SynapseAdminClient
         }
         catch (MatrixException e) when (e.IsUnrecognized)
         {
-            throw new MatrixException(e.Status, e.Errcode, $"redacting a user's events needs Synapse {RedactionRelease} or later (the server does not serve /_synapse/admin/v1/user/{{user_id}}/redact)");
+            throw new MatrixException(e.Status, e.Errcode, $"redacting a user's events needs Synapse {RedactionRelease} or later (the server does not serve /_synapse/admin/v1/user/{{user_id}}/redact)", inner: e)
+            {
+                HasMatrixBody = e.HasMatrixBody,
+            };
         }
     }
 
