@@ -104,8 +104,8 @@ public static class AdminUserCommands
         command.SetAction((parse, ct) => AdminCommands.Run(parse, async admin =>
         {
             var user = MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id");
-            var expiry = ExpiryText.Parse(parse.GetValue(expiresAt), DateTimeOffset.UtcNow)
-                ?? throw new ArgumentException($"--expires-at must be a timestamp in milliseconds, an ISO 8601 date or a duration from now such as 30d, got '{parse.GetValue(expiresAt)}'");
+            var expiry = AdminArguments.Expiry(parse.GetValue(expiresAt), DateTimeOffset.UtcNow, out var problem)
+                ?? throw new ArgumentException("--expires-at must be a timestamp in milliseconds, an ISO 8601 date or a duration from now such as 30d: " + problem);
             if (await admin.AccountValidityRefusalAsync(ct) is { } refusal)
             {
                 throw new ArgumentException(refusal);

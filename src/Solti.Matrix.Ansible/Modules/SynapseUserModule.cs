@@ -170,8 +170,7 @@ public sealed class SynapseUserModule : IModule
         }
 
         var text = given is JsonValue v && v.GetValueKind() is JsonValueKind.String or JsonValueKind.Number ? (v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString()) : null;
-        return ExpiryText.Parse(text, now) ??
-            throw new ModuleFailedException($"account_validity_expires_at must be a timestamp in milliseconds, an ISO 8601 date (2027-01-31 or 2027-01-31T12:00:00Z) or a duration from now such as 30d, got {given.ToJsonString()}");
+        return AdminArguments.Expiry(text, now, out var problem) ?? throw new ModuleFailedException("account_validity_expires_at must be a timestamp in milliseconds, an ISO 8601 date or a duration from now such as 30d: " + problem);
     }
 
     /// <summary>The task as one desired account; <c>user_type</c> and <c>ratelimit_override</c> are read by the same rules

@@ -18,6 +18,10 @@ public static class AdminUserModerationEndpoints
         routes.Map("POST", "/_synapse/admin/v1/user/{userId}/redact", "admin.users.redact", AuthMode.None, Redact);
         routes.Map("GET", "/_synapse/admin/v1/user/redact_status/{redactId}", "admin.users.redact_status", AuthMode.None, RedactStatus);
         routes.Map("POST", "/_synapse/admin/v1/account_validity/validity", "admin.account_validity", AuthMode.Admin, AccountValidity);
+
+        // Testing control: {"hold": true} keeps user redactions asked from then on "active"; false runs the held ones now.
+        routes.Map("POST", Faults.ControlEndpoints.Prefix + "/redaction_hold", "control.redaction_hold", AuthMode.Admin, scope =>
+            Reply.Ok(new JsonObject { ["released"] = UserRedactions.Hold(scope.Server, Json.OptionalBool(scope.Body, "hold") ?? throw Errors.MissingParam("hold")) }));
     }
 
     /// <summary>Synapse stores the flag on the account row: an unknown local user is <c>404 "No row found"</c>.</summary>

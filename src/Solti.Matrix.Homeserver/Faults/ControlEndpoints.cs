@@ -2,8 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Solti.Matrix.Homeserver.Faults;
 
-/// <summary>Admin-only test controls under <c>/_solti/testing/v1</c>: faults, token expiry, to-device holds, the hold of user
-/// redactions, request counters, unserved requests.</summary>
+/// <summary>Admin-only test controls under <c>/_solti/testing/v1</c>: faults, token expiry, to-device holds, request counters, unserved requests.</summary>
 public static class ControlEndpoints
 {
     public const string Prefix = "/_solti/testing/v1";
@@ -32,20 +31,6 @@ public static class ControlEndpoints
             ["in_flight"] = scope.Server.Counters.InFlight,
         }));
         routes.Map("POST", Prefix + "/to_device_hold", "control.to_device_hold", AuthMode.Admin, ToDeviceHold);
-        routes.Map("POST", Prefix + "/redaction_hold", "control.redaction_hold", AuthMode.Admin, scope =>
-        {
-            // {"hold": true} keeps user redactions asked from then on "active"; false runs the held ones to their end.
-            if (Json.OptionalBool(scope.Body, "hold") ?? throw Errors.MissingParam("hold"))
-            {
-                scope.State.Data.UserRedactionsHeld = true;
-            }
-            else
-            {
-                Admin.Users.UserRedactions.Release(scope.Server);
-            }
-
-            return Reply.Ok(new JsonObject { ["held"] = scope.State.Data.UserRedactionsHeld });
-        });
         routes.Map("GET", Prefix + "/unserved", "control.unserved", AuthMode.Admin, Unserved);
         routes.Map("DELETE", Prefix + "/unserved", "control.unserved.clear", AuthMode.Admin, scope =>
         {

@@ -35,14 +35,23 @@ public static class UserRedactions
         return record;
     }
 
-    /// <summary>Releases the hold (testing control): every held task runs now. Called under the state lock.</summary>
-    public static void Release(ServerContext server)
+    /// <summary>The testing control: holds the redactions asked from then on (<paramref name="hold"/>), or releases the hold
+    /// and runs every held task now; how many ran. Called under the state lock.</summary>
+    public static int Hold(ServerContext server, bool hold)
     {
-        server.State.Data.UserRedactionsHeld = false;
-        foreach (var record in server.State.Data.UserRedactions.Values.Where(r => r.Status == "active").ToList())
+        server.State.Data.UserRedactionsHeld = hold;
+        if (hold)
+        {
+            return 0;
+        }
+
+        var held = server.State.Data.UserRedactions.Values.Where(r => r.Status == "active").ToList();
+        foreach (var record in held)
         {
             Run(server, record);
         }
+
+        return held.Count;
     }
 
     /// <summary>The task, or null when it never existed or was forgotten (24 hours after it ended).</summary>
