@@ -346,6 +346,7 @@ public sealed class CliTests
             Assert.Equal("complete", done["status"]!.GetValue<string>());
             Assert.False(string.IsNullOrEmpty(done["redact_id"]!.GetValue<string>()));
         }
+    }
 
     [Theory]
     [InlineData(false)]
