@@ -31,14 +31,13 @@ public static class AdminCommands
         var userId = new Argument<string>("user_id") { Description = "Full user id" };
         var get = new Command("get", "Show one account") { userId };
         get.SetAction((parse, ct) => Run(parse, async admin => new JsonObject { ["user"] = (await (await admin.AccountsAsync(ct)).GetAsync(MatrixId.Require(MatrixIdKind.User, parse.GetValue(userId), "user_id"), ct))?.ToJson() }));
-        var name = new Option<string?>("--name") { Description = "Part of the user id or display name" };
-        var list = new Command("list", "List accounts (every page)") { name };
-        list.SetAction((parse, ct) => Run(parse, async admin =>
+        var user = new Command("user", "Accounts") { get, AdminUserCommands.List() };
+        foreach (var moderation in AdminUserCommands.Moderation())
         {
-            var (users, total) = await (await admin.AccountsAsync(ct)).ListAsync(new AccountQuery(parse.GetValue(name)), ct);
-            return new JsonObject { ["users"] = new JsonArray([.. users.Select(u => (JsonNode)u.ToJson())]), ["total"] = total };
-        }));
-        return new Command("user", "Accounts") { get, list };
+            user.Subcommands.Add(moderation);
+        }
+
+        return user;
     }
 
     private static Command Device()

@@ -32,6 +32,7 @@ public static class HomeserverRoutes
         AdminUserEndpoints.Map(routes);
         AdminDeviceEndpoints.Map(routes);
         AdminRatelimitEndpoints.Map(routes);
+        AdminUserModerationEndpoints.Map(routes);
         AdminRegistrationEndpoints.Map(routes);
         AdminRoomEndpoints.Map(routes);
         AdminHistoryEndpoints.Map(routes);

@@ -50,6 +50,43 @@ public class SynapseUserInfoPlaybookTests(InstalledCollection collection) : Modu
         Assert.Equal(7, capped["count"]!.GetValue<int>());
     }
 
+    /// <summary>Synapse 1.67 ignores <c>not_user_type</c> and <c>admins</c>: the module filters its answer too, so every
+    /// profile gives the same accounts and the same count of matches.</summary>
+    [Fact]
+    public async Task The_admin_api_filters_give_the_same_answer_on_every_release()
+    {
+        string[] types = ["bot", "support", "", "bot"];
+        for (var i = 0; i < types.Length; i++)
+        {
+            var id = $"@filt{(char)('a' + i)}:localhost";
+            if (MasToken is not null)
+            {
+                Assert.Equal(201, (await Hs.Client.PostAsync("/api/admin/v1/users", new JsonObject { ["username"] = id[1..id.IndexOf(':')] }, MasToken)).Code);
+            }
+
+            var body = new JsonObject { ["user_type"] = types[i].Length == 0 ? null : types[i], ["displayname"] = $"Filter {i}" };
+            Assert.True((await Hs.Client.PutAsync($"/_synapse/admin/v2/users/{MatrixTestClient.Enc(id)}", body, Admin.AccessToken)).Code is 200 or 201);
+        }
+
+        static IEnumerable<string> Names(JsonNode result) => result["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>());
+
+        var notBots = (await RunAsync("name: filt\nnot_user_types: [bot]")).Task("info");
+        Assert.Equal(["@filtb:localhost", "@filtc:localhost"], Names(notBots));
+        Assert.Equal(2, notBots["matched"]!.GetValue<int>());
+        var typed = (await RunAsync("name: filt\nnot_user_types: [none, support]")).Task("info");
+        Assert.Equal(["@filta:localhost", "@filtd:localhost"], Names(typed));
+        var nonAdmins = (await RunAsync("name: filt\nadmin: false\nlimit: 1")).Task("info");
+        Assert.Equal(["@filta:localhost"], Names(nonAdmins));
+        Assert.Equal(4, nonAdmins["matched"]!.GetValue<int>());
+        Assert.Equal(1, nonAdmins["total"]!.GetValue<int>());
+        var backwards = (await RunAsync("name: filt\norder_by: name\ndir: b")).Task("info");
+        Assert.Equal(["@filtd:localhost", "@filtc:localhost", "@filtb:localhost", "@filta:localhost"], Names(backwards));
+        var byId = (await RunAsync("user_id_contains: filtc")).Task("info");
+        Assert.Equal(["@filtc:localhost"], Names(byId));
+        var bad = (await RunAsync("not_user_types: [robot]")).Task("info");
+        Assert.Equal("not_user_types[0] must be bot, support or none, got 'robot'", bad["msg"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task One_account_by_id_or_null()
     {

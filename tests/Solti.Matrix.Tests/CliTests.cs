@@ -310,6 +310,55 @@ public sealed class CliTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)] // the oldest Synapse we support
+    public async Task User_moderation_commands_and_the_list_filters_answer_the_same_on_every_release(bool synapse167)
+    {
+        await using var h = await LibraryHarness.StartAsync(o => (synapse167 ? o with { Compatibility = Homeserver.Configuration.Compatibility.Synapse167 } : o)
+            with { AccountValidity = new Homeserver.Configuration.AccountValiditySettings { Enabled = true, Period = TimeSpan.FromDays(30) } });
+        Assert.Equal(200, (await h.Raw.PutAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc(h.Hs.BotId), new JsonObject { ["user_type"] = "bot" }, h.Admin.AccessToken)).Code);
+        var env = h.CliEnvironment(h.Admin.AccessToken);
+        async Task<JsonNode> Run(params string[] args)
+        {
+            var run = await CliRunner.RunAsync([.. args, "--output", "json", "--no-cache"], env);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            return JsonNode.Parse(run.Stdout)!;
+        }
+
+        static IEnumerable<string> Names(JsonNode list) => list["users"]!.AsArray().Select(u => u!["name"]!.GetValue<string>());
+        var nonAdmins = await Run("user", "list", "--admins", "false");
+        Assert.Equal([h.Hs.BotId], Names(nonAdmins));
+        Assert.Equal(1, nonAdmins["total"]!.GetValue<int>());
+        Assert.Equal([h.Hs.BotId], Names(await Run("user", "list", "--user-type", "bot")));
+        Assert.Equal([h.Hs.AdminId], Names(await Run("user", "list", "--user-type", "none")));
+
+        Assert.True((await Run("user", "shadow-ban", h.Hs.BotId))["changed"]!.GetValue<bool>());
+        Assert.False((await Run("user", "shadow-ban", h.Hs.BotId))["changed"]!.GetValue<bool>());
+        Assert.True(MatrixTestClient.Flag((await h.Raw.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc(h.Hs.BotId), h.Admin.AccessToken)).Object["shadow_banned"]));
+        Assert.False((await Run("user", "shadow-ban", h.Hs.BotId, "--off"))["shadow_banned"]!.GetValue<bool>());
+
+        var expiry = await Run("user", "validity", h.Hs.BotId, "--expires-at", "2030-01-01T00:00:00Z");
+        Assert.Equal(1893456000000, expiry["expiration_ts"]!.GetValue<long>());
+        var badExpiry = await CliRunner.RunAsync(["user", "validity", h.Hs.BotId, "--expires-at", "soon", "--no-cache"], env);
+        Assert.NotEqual(0, badExpiry.ExitCode);
+        Assert.Contains("--expires-at must be a timestamp in milliseconds", badExpiry.Stderr, StringComparison.Ordinal);
+
+        var redact = await CliRunner.RunAsync(["user", "redact", h.Hs.BotId, "--reason", "spam", "--output", "json", "--no-cache"], env);
+        if (synapse167)
+        {
+            Assert.Equal(7, redact.ExitCode); // unsupported by the server
+            Assert.Contains("needs Synapse 1.116 or later", redact.Stderr, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.True(redact.ExitCode == 0, redact.ToString());
+            var done = JsonNode.Parse(redact.Stdout)!;
+            Assert.Equal("complete", done["status"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(done["redact_id"]!.GetValue<string>()));
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the oldest Synapse we support
     public async Task Config_plan_shows_the_writes_and_apply_converges_once(bool synapse167)
     {
         await using var h = await LibraryHarness.StartAsync(o => synapse167 ? o with { Compatibility = Homeserver.Configuration.Compatibility.Synapse167 } : o);

@@ -191,4 +191,29 @@ public sealed class UserPlannerTests
         Assert.Equal(["displayname", "ratelimit_override"], updatedResult.Changes);
         Assert.All(updated.Actions, a => Assert.Equal(Bot, a.Target));
     }
+
+    [Fact]
+    public async Task Shadow_banned_is_compared_with_the_accounts_flag_1_67s_0_1_included_and_set_through_its_own_endpoint()
+    {
+        var wanted = User("{}") with { ShadowBanned = true };
+        var (_, same, _) = Plan(wanted, Json("""{"name": "@bot:example.org", "shadow_banned": 1}"""));
+        Assert.Equal("unchanged", same.Action);
+
+        var (plan, result, _) = Plan(wanted, Json("""{"name": "@bot:example.org", "shadow_banned": false}"""));
+        Assert.Equal("updated", result.Action);
+        Assert.Equal(["shadow_banned"], result.Changes);
+        AssertJson("""{"shadow_banned": false}""", result.Before);
+        AssertJson("""{"shadow_banned": true}""", result.After);
+        var action = Assert.Single(plan.Actions);
+        Assert.Same(PlanActionKind.SetShadowBan, action.Kind);
+        var admin = new RecordingAdmin();
+        await PlanApplier.ApplyAsync(admin, plan, null, CancellationToken.None);
+        Assert.Equal("shadow_ban @bot:example.org on", Assert.Single(admin.Calls).Call);
+        Assert.True(result.Server!["shadow_banned"]!.GetValue<bool>());
+
+        var (created, createdResult, _) = Plan(User("""{"displayname": "Bot"}""") with { ShadowBanned = true }, current: null);
+        Assert.Equal(["displayname", "shadow_banned"], createdResult.Changes);
+        Assert.Equal([PlanActionKind.CreateUser, PlanActionKind.SetShadowBan], created.Actions.Select(a => a.Kind));
+        Assert.DoesNotContain(Plan(User("{}") with { ShadowBanned = false }, current: null).Plan.Actions, a => a.Kind == PlanActionKind.SetShadowBan);
+    }
 }

@@ -61,6 +61,11 @@ public static class AccessTokenAuthenticator
             throw new HomeserverErrorException(401, "M_USER_LOCKED", "User account has been locked", new() { ["soft_logout"] = true });
         }
 
+        if (state.Options.AccountValidity.Enabled && user.ExpirationTsMs is { } expires && state.NowMs >= expires)
+        {
+            throw new HomeserverErrorException(403, "M_EXPIRED_ACCOUNT", "User account has expired");
+        }
+
         MarkUsed(state, record);
         if (record.DeviceId is { } deviceId && state.FindDevice(record.UserId, deviceId) is { } device)
         {

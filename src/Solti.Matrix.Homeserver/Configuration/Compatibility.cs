@@ -54,6 +54,15 @@ public sealed record Compatibility
     /// seconds (Synapse 1.67).</summary>
     public bool LegacyAdminUserFormat { get; init; }
 
+    /// <summary>The user list (<c>GET /_synapse/admin/v2/users</c>) knows the filters added since 1.67: <c>not_user_type</c>
+    /// (Synapse 1.88, PR #15844), <c>admins</c> (1.91, PR #16114) and <c>locked</c> (1.93, PR #16328, which also leaves
+    /// locked accounts out by default); 1.67 ignores them and lists locked accounts too.</summary>
+    public bool UserListFilters { get; init; } = true;
+
+    /// <summary>The admin API redacts a user's events (<c>POST /_synapse/admin/v1/user/{userId}/redact</c> and
+    /// <c>GET …/user/redact_status/{id}</c>), as since Synapse 1.116 (PR #17506); before, they are unknown endpoints.</summary>
+    public bool UserRedaction { get; init; } = true;
+
     /// <summary><c>server_version</c> also reports <c>python_version</c>, as Synapse did before 1.94 (PR #16380).</summary>
     public bool ReportPythonVersion { get; init; }
 
@@ -147,6 +156,8 @@ public sealed record Compatibility
         DeletesEventReports = false,
         MediaDeleteWithoutServerName = false,
         MediaQueryById = false,
+        UserListFilters = false,
+        UserRedaction = false,
         SpecVersions = ["r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0", "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2"],
     };
 }

@@ -103,6 +103,7 @@ public static class ConfigFile
             RateLimits = limits,
             Retention = reader.Mapping(root, "retention") is { } retention ? ReadRetention(retention, reader) : options.Retention,
             ServerNotices = reader.Mapping(root, "server_notices") is { } notices ? ReadServerNotices(notices, reader) : options.ServerNotices,
+            AccountValidity = reader.Mapping(root, "account_validity") is { } validity ? ReadAccountValidity(validity, reader) : options.AccountValidity,
             SyncResponseCacheDuration = reader.Mapping(root, "caches") is { } caches
                 ? reader.Duration(caches, "sync_response_cache_duration", "caches.") ?? options.SyncResponseCacheDuration
                 : options.SyncResponseCacheDuration,
@@ -211,6 +212,19 @@ public static class ConfigFile
             RoomTopic = reader.String(node, "room_topic"),
             AutoJoin = reader.Bool(node, "auto_join") ?? false,
         };
+    }
+
+    /// <summary>Synapse's check: an enabled section needs its <c>period</c>. The email settings are accepted and unused.</summary>
+    private static AccountValiditySettings ReadAccountValidity(YamlMappingNode node, Reader reader)
+    {
+        var settings = new AccountValiditySettings
+        {
+            Enabled = reader.Bool(node, "enabled") ?? false,
+            Period = reader.Duration(node, "period", "account_validity."),
+        };
+        return settings.Enabled && settings.Period is null
+            ? throw new ConfigurationException($"{reader.Source}: 'period' is required when using account validity")
+            : settings;
     }
 
     /// <summary>Synapse's checks: durations as everywhere, and neither minimum above its maximum.</summary>

@@ -30,10 +30,10 @@ public sealed record DelegatedAuthentication(Uri? Issuer = null, bool PasswordsE
     private static readonly HashSet<string> OnlyWhenDelegating = new(StringComparer.Ordinal) { "auth_metadata" };
 
     /// <summary>The endpoints (by label) that Synapse does not register when it delegates to MAS: what MAS owns
-    /// (shared-secret registration, login as a user, registration tokens). See docs/design/mas-facts.md §2.2.</summary>
+    /// (shared-secret registration, login as a user, registration tokens, account validity). See docs/design/mas-facts.md §2.2.</summary>
     private static readonly HashSet<string> NotWhenDelegating = new(StringComparer.Ordinal)
     {
-        "admin.register", "admin.register.nonce", "admin.users.login",
+        "admin.register", "admin.register.nonce", "admin.users.login", "admin.account_validity",
         "admin.registration_tokens.list", "admin.registration_tokens.new", "admin.registration_tokens.get",
         "admin.registration_tokens.put", "admin.registration_tokens.delete",
     };

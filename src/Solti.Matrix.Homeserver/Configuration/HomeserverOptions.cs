@@ -37,6 +37,9 @@ public sealed record HomeserverOptions
     /// <summary>The <c>retention</c> section (message retention policies).</summary>
     public RetentionSettings Retention { get; init; } = new();
 
+    /// <summary>The <c>account_validity</c> section (accounts that expire); disabled by default, as in Synapse.</summary>
+    public AccountValiditySettings AccountValidity { get; init; } = new();
+
     /// <summary>Enables <c>/_synapse/admin/v1/register</c>; null disables it, as in Synapse.</summary>
     public string? RegistrationSharedSecret { get; init; }
 

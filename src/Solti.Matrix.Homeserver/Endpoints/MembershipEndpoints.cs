@@ -15,6 +15,11 @@ public static class MembershipEndpoints
         routes.MapClient("POST", "/rooms/{roomId}/invite", "rooms.invite", AuthMode.User, scope =>
         {
             var (room, target, reason) = Target(scope);
+            if (Admin.Users.ShadowBans.IsBanned(scope.State, scope.Requester.UserId))
+            {
+                return Reply.Empty(); // Synapse: a shadow-banned user's invite succeeds and reaches nobody
+            }
+
             scope.Server.RateLimiter.Invite(scope.Requester.UserId, room.RoomId, target);
             scope.Server.Memberships.Invite(room, scope.Requester.UserId, target, reason);
             return Reply.Empty();

@@ -41,6 +41,11 @@ public static class RoomStateEndpoints
             return Reply.Ok(new JsonObject { ["event_id"] = SetMemberState(scope, room, stateKey, content).EventId });
         }
 
+        if (Admin.Users.ShadowBans.IsBanned(scope.State, sender))
+        {
+            return Reply.Ok(new JsonObject { ["event_id"] = Admin.Users.ShadowBans.FakeEventId() }); // as Synapse: nothing is stored
+        }
+
         server.Authorizer.AuthorizeEvent(room, sender, type, stateKey, content);
 
         // Synapse de-duplicates a state event identical to the current one from the same sender.

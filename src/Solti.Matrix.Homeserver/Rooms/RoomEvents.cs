@@ -113,6 +113,16 @@ public sealed class RoomEvents(ServerState state)
             json["state_key"] = e.StateKey;
         }
 
+        if (e.Redacts is not null)
+        {
+            json["redacts"] = e.Redacts;
+        }
+
+        if (e.RedactedBy is { } redaction && state.Data.Events.TryGetValue(redaction, out var because))
+        {
+            unsigned["redacted_because"] = Render(because, viewerScope: null);
+        }
+
         return json;
     }
 }

@@ -14,4 +14,10 @@ public sealed class EventRecord
     /// <summary>The txn id and its scope (device or token) for echoing <c>unsigned.transaction_id</c>.</summary>
     public string? TxnId { get; set; }
     public string? TxnScope { get; set; }
+
+    /// <summary>For an <c>m.room.redaction</c>: the event it redacts.</summary>
+    public string? Redacts { get; set; }
+
+    /// <summary>The redaction that redacted this event (its content is already stripped), or null.</summary>
+    public string? RedactedBy { get; set; }
 }

@@ -23,6 +23,13 @@ public sealed class ServerData
 
     public Dictionary<string, RegistrationTokenRecord> RegistrationTokens { get; set; } = [];
 
+    /// <summary>The admin API's redactions of a user's events, by <c>redact_id</c>.</summary>
+    public Dictionary<string, UserRedactionRecord> UserRedactions { get; set; } = [];
+
+    /// <summary>While true, user redactions stay <c>active</c> without redacting anything, until released
+    /// (<c>/_solti/testing/v1/redaction_hold</c>).</summary>
+    public bool UserRedactionsHeld { get; set; }
+
     public Dictionary<string, RoomDeletionRecord> RoomDeletions { get; set; } = [];
 
     /// <summary>Device inboxes: to-device messages not yet acknowledged, in stream order.</summary>

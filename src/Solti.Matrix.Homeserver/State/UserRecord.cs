@@ -16,4 +16,8 @@ public sealed class UserRecord
     public JsonArray ThreePids { get; set; } = [];
     public JsonArray ExternalIds { get; set; } = [];
     public RatelimitOverride? RatelimitOverride { get; set; }
+
+    /// <summary>When the account expires (ms since the epoch), set by the account validity admin API while
+    /// <c>account_validity</c> is enabled; null: never.</summary>
+    public long? ExpirationTsMs { get; set; }
 }

@@ -50,17 +50,13 @@ public sealed partial class MasAccounts(MasAdminClient mas, SynapseAccounts syna
         return found;
     }
 
-    /// <summary>Synapse's list with MAS's flags (one MAS listing); the admin filter is MAS's flag.</summary>
+    /// <summary>Synapse's list with MAS's flags (one MAS listing); the admin and locked filters use MAS's flags (MAS's
+    /// admin API filters by them too, but the list is Synapse's, so they are applied to its rows here).</summary>
     public async Task<(IReadOnlyList<Account> Accounts, int Total)> ListAsync(AccountQuery query, CancellationToken cancellationToken = default)
     {
-        var (rows, total) = await synapse.ListAsync(query with { Cap = query.Admin is null ? query.Cap : int.MaxValue }, serverFiltersAdmin: false, cancellationToken);
         var known = (await mas.ListAsync("users", [], cancellationToken)).ToDictionary(u => u.Text("username") ?? "", StringComparer.Ordinal);
-        var accounts = rows
-            .Select(row => known.TryGetValue(MatrixId.Localpart(row.UserId), out var user) ? WithMasFlags(row, user) : row)
-            .Where(a => query.Admin is not { } admin || a.Admin == admin)
-            .Take(query.Cap)
-            .ToList();
-        return (accounts, query.Admin is null ? total : accounts.Count);
+        return await synapse.ListAsync(query, serverFiltersAdmin: false,
+            row => known.TryGetValue(MatrixId.Localpart(row.UserId), out var user) ? WithMasFlags(row, user) : row, cancellationToken);
     }
 
     /// <summary>Creates the account in MAS when it has none (with its display name and avatar), sets what MAS owns that

@@ -47,7 +47,7 @@ public sealed partial class SynapseAccounts(MatrixSession session, HomeserverAut
         string? from = wanted.Count > 2 ? "0" : null;
         while (from is not null)
         {
-            var page = await session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + $"/v2/users?from={Uri.EscapeDataString(from)}&limit={PageSize}&deactivated=true" + GuestsQuery), cancellationToken);
+            var page = await session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + $"/v2/users?from={Uri.EscapeDataString(from)}&limit={PageSize}&deactivated=true&locked=true" + (Delegated ? "&guests=false" : "")), cancellationToken);
             foreach (var user in (page["users"] as JsonArray ?? []).OfType<JsonObject>().Select(u => Account.FromSynapse(u)).Where(u => wanted.Contains(u.UserId)))
             {
                 found[user.UserId] = user;
@@ -88,32 +88,48 @@ public sealed partial class SynapseAccounts(MatrixSession session, HomeserverAut
 
     /// <inheritdoc/>
     public Task<(IReadOnlyList<Account> Accounts, int Total)> ListAsync(AccountQuery query, CancellationToken cancellationToken = default) =>
-        ListAsync(query, serverFiltersAdmin: true, cancellationToken);
+        ListAsync(query, serverFiltersAdmin: true, overlay: null, cancellationToken);
 
-    /// <summary>Every page of <c>/v2/users</c> with Synapse's filters; the admin flag is Synapse's filter only when
-    /// <paramref name="serverFiltersAdmin"/> (through MAS the flag is MAS's, filtered by the caller).</summary>
-    internal async Task<(IReadOnlyList<Account> Accounts, int Total)> ListAsync(AccountQuery query, bool serverFiltersAdmin, CancellationToken cancellationToken)
+    /// <summary>Every page of <c>/v2/users</c> with Synapse's filters (the admin flag only when
+    /// <paramref name="serverFiltersAdmin"/>: through MAS the flag is MAS's), each row through <paramref name="overlay"/>
+    /// (MAS's flags) and <see cref="AccountQuery.Matches"/>, since older releases ignore the filters they do not know. The
+    /// total is the server's while its filtering removed everything ours would; when ours removes a row, or a filter is set
+    /// that the server may not apply (<see cref="AccountQuery.CountsItself"/>), every page is read and the matches counted here.</summary>
+    internal async Task<(IReadOnlyList<Account> Accounts, int Total)> ListAsync(AccountQuery query, bool serverFiltersAdmin, Func<Account, Account>? overlay, CancellationToken cancellationToken)
     {
-        var filters = (query.Name is null ? "" : "&name=" + Uri.EscapeDataString(query.Name))
-            + (serverFiltersAdmin && query.Admin is { } admin ? "&admins=" + (admin ? "true" : "false") : "")
-            + "&deactivated=" + (query.Deactivated ? "true" : "false")
-            + GuestsQuery;
+        var filters = query.SynapseFilters(serverFiltersAdmin, Delegated ? false : null);
         var users = new List<Account>();
         string? from = "0";
-        var total = 0;
-        while (from is not null && users.Count < query.Cap)
+        var serverTotal = 0;
+        var matched = 0;
+        var countsItself = query.CountsItself;
+        while (from is not null && (countsItself || users.Count < query.Cap))
         {
-            var page = await session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + $"/v2/users?from={Uri.EscapeDataString(from)}&limit={Math.Min(PageSize, query.Cap - users.Count)}" + filters), cancellationToken);
-            users.AddRange((page["users"] as JsonArray ?? []).OfType<JsonObject>().Select(u => Account.FromSynapse(u)));
-            total = Number(page["total"]);
+            var size = countsItself ? PageSize : Math.Min(PageSize, query.Cap - users.Count);
+            var page = await session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + $"/v2/users?from={Uri.EscapeDataString(from)}&limit={size}" + filters), cancellationToken);
+            foreach (var row in (page["users"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var account = Account.FromSynapse(row);
+                account = overlay is null ? account : overlay(account);
+                if (!query.Matches(account))
+                {
+                    countsItself = true; // the server ignored a filter: its total counts rows we leave out
+                    continue;
+                }
+
+                matched++;
+                if (users.Count < query.Cap)
+                {
+                    users.Add(account);
+                }
+            }
+
+            serverTotal = Number(page["total"]);
             from = page["next_token"] is JsonValue next ? next.ToString() : null;
         }
 
-        return (users.Take(query.Cap).ToList(), total);
+        return (users, countsItself ? matched : serverTotal);
     }
-
-    /// <summary>The user listing's <c>guests</c> filter: Synapse with MAS has no guests and refuses the default.</summary>
-    private string GuestsQuery => Delegated ? "&guests=false" : "";
 
     /// <summary>Synapse answers some numbers as strings (next_batch in old releases).</summary>
     internal static int Number(JsonNode? node) => node is JsonValue v

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Solti.Matrix;
 
 /// <summary>Values operators give to admin operations: a moment in the past (a duration back from now, a timestamp in
-/// milliseconds, or an ISO 8601 date) and a size in bytes (with K, M or G). Each parse returns null with the problem in
+/// milliseconds, or an ISO 8601 date), a moment to come (a duration forward from now, or the same) and a size in bytes (with K, M or G). Each parse returns null with the problem in
 /// words, so the caller names its own option or flag.</summary>
 public static class AdminArguments
 {
@@ -23,10 +23,9 @@ public static class AdminArguments
             return null;
         }
 
-        var unit = text[^1] switch { 's' => 1_000L, 'm' => 60_000L, 'h' => 3_600_000L, 'd' => 86_400_000L, 'w' => 604_800_000L, 'y' => 31_536_000_000L, _ => 0L };
-        if (unit > 0 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+        if (DurationMs(text) is { } duration)
         {
-            return now.ToUnixTimeMilliseconds() - (count * unit);
+            return now.ToUnixTimeMilliseconds() - duration;
         }
 
         if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
@@ -47,6 +46,39 @@ public static class AdminArguments
 
         problem = $"expected a duration such as 30d (s, m, h, d, w or y), a timestamp in milliseconds or an ISO 8601 date, got '{text}'";
         return null;
+    }
+
+    /// <summary>A moment to come as milliseconds since the epoch (an account's expiry): <c>30d</c> (s, m, h, d, w or y)
+    /// forward from <paramref name="now"/>, a timestamp in milliseconds, or an ISO 8601 date or date-time (UTC when no
+    /// offset is given).</summary>
+    public static long? Expiry(string? text, DateTimeOffset now, out string? problem)
+    {
+        problem = null;
+        text = text?.Trim();
+        if (!string.IsNullOrEmpty(text) && DurationMs(text) is { } duration)
+        {
+            return now.ToUnixTimeMilliseconds() + duration;
+        }
+
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
+        {
+            return timestamp;
+        }
+
+        if (!string.IsNullOrEmpty(text) && char.IsAsciiDigit(text[0]) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+        {
+            return date.ToUnixTimeMilliseconds();
+        }
+
+        problem = $"expected a timestamp in milliseconds, an ISO 8601 date (2027-01-31 or 2027-01-31T12:00:00Z) or a duration from now such as 30d, got '{text}'";
+        return null;
+    }
+
+    /// <summary>A duration in Synapse's notation (a whole number with s, m, h, d, w or y) in milliseconds, or null.</summary>
+    private static long? DurationMs(string text)
+    {
+        var unit = text[^1] switch { 's' => 1_000L, 'm' => 60_000L, 'h' => 3_600_000L, 'd' => 86_400_000L, 'w' => 604_800_000L, 'y' => 31_536_000_000L, _ => 0L };
+        return unit > 0 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count * unit : null;
     }
 
     /// <summary>A size in bytes: a whole number, optionally followed by K, M or G (1024, 1024², 1024³; <c>B</c> and

@@ -30,6 +30,13 @@ public partial class SynapseAdminClient(MatrixSession session)
     public virtual Task<HomeserverAuthentication> AuthenticationAsync(CancellationToken cancellationToken = default) =>
         HomeserverAuthentication.OfAsync(Session.Http, cancellationToken);
 
+    /// <summary>Why account validity (<see cref="SetAccountExpiryAsync"/>) cannot be used here, or null when it can: Synapse
+    /// does not serve its account validity API when it delegates authentication to MAS, and MAS has no account expiry.</summary>
+    public virtual async Task<string?> AccountValidityRefusalAsync(CancellationToken cancellationToken = default) =>
+        (await AuthenticationAsync(cancellationToken)).IsDelegated
+            ? "account validity is not available on a homeserver that delegates authentication to MAS (Synapse does not serve its account validity API then; MAS has no account expiry)"
+            : null;
+
     /// <summary>Who owns the homeserver's accounts, chosen once for this client: MAS (<see cref="MasAccounts"/>) when the
     /// homeserver delegates authentication to it and <see cref="MasCredentials"/> are given, else Synapse
     /// (<see cref="SynapseAccounts"/>, which names MAS in what it refuses on a delegated homeserver). A failed discovery

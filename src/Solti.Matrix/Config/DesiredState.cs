@@ -19,6 +19,10 @@ public sealed record DesiredUser(string Path, string UserId, bool Present, JsonO
 
     /// <summary>With <c>state: absent</c>, the deactivation also erases the account's profile and messages (GDPR erase).</summary>
     public bool Erase { get; init; }
+
+    /// <summary>Whether the account is shadow-banned (Synapse's <c>shadow_banned</c>, set through its own endpoint), null
+    /// when not managed.</summary>
+    public bool? ShadowBanned { get; init; }
 }
 
 /// <summary>One room, by alias (or by <see cref="RoomId"/> when the caller knows it). Only what the input sets is compared

@@ -16,6 +16,9 @@ public sealed class PlanActionKind
     /// <summary>Removes a user's rate-limit override.</summary>
     public static readonly PlanActionKind RemoveRatelimitOverride = new("remove_ratelimit_override");
 
+    /// <summary>Shadow-bans an account or lifts its shadow-ban.</summary>
+    public static readonly PlanActionKind SetShadowBan = new("set_shadow_ban");
+
     /// <summary>Deactivates an account.</summary>
     public static readonly PlanActionKind DeactivateUser = new("deactivate_user");
 

@@ -73,6 +73,7 @@ public static class UserPlanner
         }
 
         Ratelimit(user, snapshot.Ratelimits.GetValueOrDefault(user.UserId) ?? [], plan, result);
+        ShadowBan(user, current["shadow_banned"] is JsonValue banned && banned.GetValueKind() == JsonValueKind.True, plan, result);
         result.Action = result.Changes.Count > 0 ? "updated" : "unchanged";
     }
 
@@ -99,6 +100,29 @@ public static class UserPlanner
             result.Server = (await accounts.PutAsync(user.UserId, new AccountWrite((JsonObject)user.Fields.DeepClone(), user.Password), ct)).ToJson();
         }));
         Ratelimit(user, [], plan, result);
+        ShadowBan(user, false, plan, result);
+    }
+
+    /// <summary>Shadow-bans or lifts the ban when <see cref="DesiredUser.ShadowBanned"/> differs from the account's flag
+    /// (Synapse reports it on every release we support).</summary>
+    private static void ShadowBan(DesiredUser user, bool current, ConfigPlan plan, ItemResult result)
+    {
+        if (user.ShadowBanned is not { } wanted || wanted == current)
+        {
+            return;
+        }
+
+        result.Changes.Add("shadow_banned");
+        result.Before["shadow_banned"] = current;
+        result.After["shadow_banned"] = wanted;
+        plan.Actions.Add(new PlanAction(PlanActionKind.SetShadowBan, user.UserId, new JsonObject { ["shadow_banned"] = wanted }, async (admin, ct) =>
+        {
+            await admin.SetShadowBanAsync(user.UserId, wanted, ct);
+            if (result.Server is JsonObject server)
+            {
+                server["shadow_banned"] = wanted;
+            }
+        }));
     }
 
     private static void Ratelimit(DesiredUser user, JsonObject current, ConfigPlan plan, ItemResult result)

@@ -29,6 +29,9 @@ public sealed class RecordingAdmin() : SynapseAdminClient(null!)
     public override Task DeleteRatelimitOverrideAsync(string userId, CancellationToken cancellationToken = default) =>
         Record($"delete_ratelimit {userId}");
 
+    public override Task SetShadowBanAsync(string userId, bool banned, CancellationToken cancellationToken = default) =>
+        Record($"shadow_ban {userId} {(banned ? "on" : "off")}");
+
     public override async Task<string> CreateRoomAsync(JsonObject request, CancellationToken cancellationToken = default)
     {
         await Record("create_room", request);

@@ -17,9 +17,14 @@ public static class AdminUserList
         var userIdFilter = scope.Query("user_id");
         var name = scope.Query("name");
         var guests = scope.QueryBool("guests") ?? true;
-        var admins = scope.QueryBool("admins");
         var deactivated = scope.QueryBool("deactivated") ?? false;
-        var locked = scope.QueryBool("locked") ?? false;
+
+        // admins (1.91), locked (1.93) and not_user_type (1.88) are unknown to 1.67, which ignores them and lists locked
+        // accounts too (Compatibility.UserListFilters).
+        var newer = state.Options.Compatibility.UserListFilters;
+        var admins = newer ? scope.QueryBool("admins") : null;
+        var locked = !newer || (scope.QueryBool("locked") ?? false);
+        var notUserTypes = newer ? scope.Context.Request.Query["not_user_type"].Select(t => t ?? "").ToHashSet(StringComparer.Ordinal) : [];
         var orderBy = scope.Query("order_by") ?? "name";
         if (!OrderColumns.Contains(orderBy))
         {
@@ -43,6 +48,7 @@ public static class AdminUserList
             .Where(u => deactivated || !u.Deactivated)
             .Where(u => locked || !u.Locked)
             .Where(u => admins is null || u.Admin == admins)
+            .Where(u => !notUserTypes.Contains(u.UserType ?? ""))
             .Where(u => userIdFilter is null || u.UserId.Contains(userIdFilter, StringComparison.OrdinalIgnoreCase))
             .Where(u => name is null
                 || Identifiers.Localpart(u.UserId).Contains(name, StringComparison.OrdinalIgnoreCase)
