@@ -1,11 +1,9 @@
-using System.Globalization;
-using Solti.Matrix.SynapseConfig;
-
 namespace Solti.Matrix;
 
 /// <summary>Where a history purge stops: an event (<see cref="EventId"/>) or a time (<see cref="BeforeTs"/>, ms since
-/// the epoch). Written as an event id (<c>$…</c>), a timestamp in milliseconds, an ISO-8601 date, or a duration back from
-/// now in Synapse's notation (<c>30d</c>, <c>12h</c>, <c>90m</c>; <see cref="SynapseConfigCheck.Duration"/>).</summary>
+/// the epoch). Written as an event id (<c>$…</c>) or as any moment the admin operations take
+/// (<see cref="AdminArguments.Moment"/>: a timestamp in milliseconds, an ISO-8601 date, a duration back from now such
+/// as <c>30d</c>).</summary>
 public sealed record PurgePoint(string? EventId, long? BeforeTs)
 {
     /// <summary>What a purge point may be, for error messages.</summary>
@@ -26,19 +24,6 @@ public sealed record PurgePoint(string? EventId, long? BeforeTs)
             return text.Length is > 1 and <= 255 && !text.Any(char.IsWhiteSpace) ? new PurgePoint(text, null) : null;
         }
 
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
-        {
-            return new PurgePoint(null, ms);
-        }
-
-        if (char.IsAsciiDigit(text[0]) && char.IsAsciiLetter(text[^1]) && text.Length > 1 && text[..^1].All(char.IsAsciiDigit)
-            && SynapseConfigCheck.Duration(JsonValue.Create(text)) is { } back)
-        {
-            return new PurgePoint(null, (now - back).ToUnixTimeMilliseconds());
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date) && text.Contains('-', StringComparison.Ordinal)
-            ? new PurgePoint(null, date.ToUnixTimeMilliseconds())
-            : null;
+        return AdminArguments.Moment(text, now, out _) is { } before ? new PurgePoint(null, before) : null;
     }
 }
