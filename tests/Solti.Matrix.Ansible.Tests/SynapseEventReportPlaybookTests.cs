@@ -116,14 +116,10 @@ public class SynapseEventReportPlaybookTests(InstalledCollection collection) : M
     [Fact]
     public async Task Bad_input_fails_clearly()
     {
-        var negative = (await RunAsync("report_id: -1")).Task("reports");
-        Assert.Contains("report_id must be a report's id", negative["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var both = (await RunAsync("report_id: 1\nroom_id: \"!abc:localhost\"")).Task("reports");
-        Assert.Contains("mutually exclusive", both["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var badUser = (await RunAsync("user_id: alice")).Task("reports");
-        Assert.Contains("user_id must be", badUser["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var badDir = (await RunAsync("dir: sideways")).Task("reports");
-        Assert.Contains("value of dir must be one of: b, f", badDir["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        await FailsAsync("report_id: -1", "report_id must be a report's id");
+        await FailsAsync("report_id: 1\nroom_id: \"!abc:localhost\"", "mutually exclusive");
+        await FailsAsync("user_id: alice", "user_id must be");
+        await FailsAsync("dir: sideways", "value of dir must be one of: b, f");
         var missing = (await AdminPlayAsync("- name: delete\n  jackaltx.solti_matrix_mgr.synapse_event_report:\n    state: absent\n")).Task("delete");
         Assert.Contains("missing required arguments: report_id", missing["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }

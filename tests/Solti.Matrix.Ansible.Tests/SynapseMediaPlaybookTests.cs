@@ -188,20 +188,13 @@ public class SynapseMediaPlaybookTests(InstalledCollection collection) : ModuleP
     public async Task Bad_input_fails_clearly_before_any_request()
     {
         var before = Hs.Server.Server.Counters.Snapshot().Values.Sum();
-        var nope = (await RunAsync("media_id: nope\nquarantined: true")).Task("media");
-        Assert.Contains("media_id: expected mxc://server/media-id or server/media-id", nope["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var two = (await RunAsync($"media_id: \"{Hs.ServerName}/AbCd\"\nroom_id: \"!r:{Hs.ServerName}\"\nquarantined: true")).Task("media");
-        Assert.Contains("mutually exclusive: media_id|room_id", two["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var when = (await RunAsync("state: absent\nolder_than: soon")).Task("media");
-        Assert.Contains("older_than: expected a duration such as 30d", when["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var seconds = (await RunAsync("state: absent\nolder_than: \"1700000000\"")).Task("media");
-        Assert.Contains("before 1971", seconds["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var size = (await RunAsync("state: absent\nolder_than: 30d\nlarger_than: lots")).Task("media");
-        Assert.Contains("larger_than: expected a number of bytes", size["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var mixed = (await RunAsync($"media_id: \"{Hs.ServerName}/AbCd\"\nstate: absent\nquarantined: true")).Task("media");
-        Assert.Contains("quarantined and protected do not apply", mixed["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var purge = (await RunAsync($"purge_remote_before: 30d\nuser_id: \"{Hs.BotId}\"")).Task("media");
-        Assert.Contains("purge_remote_before purges the whole remote media cache", purge["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        await FailsAsync("media_id: nope\nquarantined: true", "media_id: expected mxc://server/media-id or server/media-id");
+        await FailsAsync($"media_id: \"{Hs.ServerName}/AbCd\"\nroom_id: \"!r:{Hs.ServerName}\"\nquarantined: true", "mutually exclusive: media_id|room_id");
+        await FailsAsync("state: absent\nolder_than: soon", "older_than: expected a duration such as 30d");
+        await FailsAsync("state: absent\nolder_than: \"1700000000\"", "before 1971");
+        await FailsAsync("state: absent\nolder_than: 30d\nlarger_than: lots", "larger_than: expected a number of bytes");
+        await FailsAsync($"media_id: \"{Hs.ServerName}/AbCd\"\nstate: absent\nquarantined: true", "quarantined and protected do not apply");
+        await FailsAsync($"purge_remote_before: 30d\nuser_id: \"{Hs.BotId}\"", "purge_remote_before purges the whole remote media cache");
         Assert.Equal(before, Hs.Server.Server.Counters.Snapshot().Values.Sum());
     }
 }
@@ -262,12 +255,9 @@ public class SynapseMediaInfoPlaybookTests(InstalledCollection collection) : Mod
     [Fact]
     public async Task Bad_input_fails_clearly()
     {
-        var none = (await RunAsync("limit: 5")).Task("media");
-        Assert.Contains("one of the following is required: media_id, room_id, user_id", none["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var nope = (await RunAsync("media_id: nope")).Task("media");
-        Assert.Contains("media_id: expected mxc://", nope["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var remote = (await RunAsync("user_id: \"@x:other.example\"")).Task("media");
-        Assert.Contains("Can only look up local users", remote["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        await FailsAsync("limit: 5", "one of the following is required: media_id, room_id, user_id");
+        await FailsAsync("media_id: nope", "media_id: expected mxc://");
+        await FailsAsync("user_id: \"@x:other.example\"", "Can only look up local users");
     }
 }
 

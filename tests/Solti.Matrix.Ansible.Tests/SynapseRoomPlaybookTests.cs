@@ -97,12 +97,9 @@ public class SynapseRoomPlaybookTests(InstalledCollection collection) : ModulePl
     [Fact]
     public async Task Bad_input_fails_clearly()
     {
-        var neither = (await RunAsync("room_name: x")).Task("room");
-        Assert.Contains("one of the following is required: room_id, room_alias_name", neither["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var badLocal = (await RunAsync("room_alias_name: \"o ps\"")).Task("room");
-        Assert.Contains("room_alias_name must be a room alias", badLocal["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var joinMissing = (await RunAsync("room_alias_name: ops\nstate: join")).Task("room");
-        Assert.Contains("the room does not exist", joinMissing["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        await FailsAsync("room_name: x", "one of the following is required: room_id, room_alias_name");
+        await FailsAsync("room_alias_name: \"o ps\"", "room_alias_name must be a room alias");
+        await FailsAsync("room_alias_name: ops\nstate: join", "the room does not exist");
         Assert.Equal(0, await RoomCountAsync());
     }
 

@@ -89,16 +89,11 @@ public class SynapseServerNoticePlaybookTests(InstalledCollection collection) : 
     [Fact]
     public async Task Bad_input_fails_clearly()
     {
-        var both = (await RunAsync("user_ids: [\"@bot:localhost\"]\nuser_pattern: \"@*:localhost\"\ncontent: x")).Task("notice");
-        Assert.Contains("mutually exclusive: user_ids|user_pattern", both["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var none = (await RunAsync("content: x")).Task("notice");
-        Assert.Contains("one of the following is required: user_ids, user_pattern", none["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var badId = (await RunAsync("user_ids: [bot]\ncontent: x")).Task("notice");
-        Assert.Contains("user_ids[0]", badId["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var emptyContent = (await RunAsync("user_ids: [\"@bot:localhost\"]\ncontent: {}")).Task("notice");
-        Assert.Contains("content must be an m.room.message content", emptyContent["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var badPattern = (await RunAsync("user_pattern: \"*\"\ncontent: x")).Task("notice");
-        Assert.Contains("user_pattern must be a glob on the full user id", badPattern["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        await FailsAsync("user_ids: [\"@bot:localhost\"]\nuser_pattern: \"@*:localhost\"\ncontent: x", "mutually exclusive: user_ids|user_pattern");
+        await FailsAsync("content: x", "one of the following is required: user_ids, user_pattern");
+        await FailsAsync("user_ids: [bot]\ncontent: x", "user_ids[0]");
+        await FailsAsync("user_ids: [\"@bot:localhost\"]\ncontent: {}", "content must be an m.room.message content");
+        await FailsAsync("user_pattern: \"*\"\ncontent: x", "user_pattern must be a glob on the full user id");
         Assert.Empty(await NoticesAsync("@bot:localhost"));
     }
 }

@@ -98,8 +98,7 @@ public class SynapseUserInfoPlaybookTests(InstalledCollection collection) : Modu
         Assert.Null(missing["user"]);
         Assert.Empty(missing["users"]!.AsArray());
         Assert.Equal(0, missing["total"]!.GetValue<int>());
-        var bad = (await RunAsync("limit: 0")).Task("info");
-        Assert.Contains("limit must be 1 or more", bad["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        await FailsAsync("limit: 0", "limit must be 1 or more");
     }
 
     /// <summary>The admin's password starts the module's session where a password login is an admin's (Synapse); on MAS

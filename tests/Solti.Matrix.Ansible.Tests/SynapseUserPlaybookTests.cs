@@ -127,14 +127,10 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
     [Fact]
     public async Task Bad_input_fails_clearly()
     {
-        var badId = (await RunAsync("user_id: carol")).Task("user");
-        Assert.Contains("user_id must be a full Matrix user id", badId["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var badType = (await RunAsync("user_id: \"@carol:localhost\"\nuser_type: robot")).Task("user");
-        Assert.Contains("user_type must be bot, support or none", badType["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var badFlag = (await RunAsync("user_id: \"@carol:localhost\"\nadmin: perhaps")).Task("user");
-        Assert.Contains("argument 'admin' is of type <class 'str'>", badFlag["msg"]!.GetValue<string>(), StringComparison.Ordinal);
-        var badOverride = (await RunAsync("user_id: \"@carol:localhost\"\nratelimit_override: {messages: 1}")).Task("user");
-        Assert.Contains("ratelimit_override must be {messages_per_second: N, burst_count: N}", badOverride["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        await FailsAsync("user_id: carol", "user_id must be a full Matrix user id");
+        await FailsAsync("user_id: \"@carol:localhost\"\nuser_type: robot", "user_type must be bot, support or none");
+        await FailsAsync("user_id: \"@carol:localhost\"\nadmin: perhaps", "argument 'admin' is of type <class 'str'>");
+        await FailsAsync("user_id: \"@carol:localhost\"\nratelimit_override: {messages: 1}", "ratelimit_override must be {messages_per_second: N, burst_count: N}");
         Assert.Null(await AccountAsync(Carol));
     }
 
@@ -280,8 +276,7 @@ public class SynapseUserPlaybookTests(InstalledCollection collection) : ModulePl
         await Hs.Client.DeleteAsync("/_solti/testing/v1/counters", Admin.AccessToken);
         var orphan = (await RunAsync("user_id: \"@bot:localhost\"\nredact_rooms: [\"!a:localhost\"]")).Task("user");
         Assert.Equal("redact_rooms, redact_reason and redact_limit need redact_events: true", orphan["msg"]!.GetValue<string>());
-        var badRoom = (await RunAsync("user_id: \"@bot:localhost\"\nredact_events: true\nredact_rooms: [lobby]")).Task("user");
-        Assert.Contains("redact_rooms[0]", badRoom["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        await FailsAsync("user_id: \"@bot:localhost\"\nredact_events: true\nredact_rooms: [lobby]", "redact_rooms[0]");
         var badLimit = (await RunAsync("user_id: \"@bot:localhost\"\nredact_events: true\nredact_limit: 0")).Task("user");
         Assert.Equal("redact_limit must be 1 or more, got 0", badLimit["msg"]!.GetValue<string>());
         var badExpiry = (await RunAsync("user_id: \"@bot:localhost\"\naccount_validity_expires_at: next tuesday")).Task("user");

@@ -71,6 +71,16 @@ public abstract class ModulePlaybookTest(InstalledCollection collection, string 
         {{{(adminToken ? "    access_token: \"{{ admin_token }}\"\n" : "")}}}{{{string.Join('\n', options.Split('\n').Select(l => "    " + l))}}}
         """, [], [], flags);
 
+    /// <summary>Runs the one task with <paramref name="options"/> (as <see cref="RunAsync"/>) and asserts that it failed with a
+    /// message containing <paramref name="expected"/>: how every bad-input test says what the error must name.</summary>
+    protected async Task<JsonObject> FailsAsync(string options, string expected, params string[] flags)
+    {
+        var result = (await RunAsync(options, flags)).Task(taskName);
+        Assert.True(result["failed"]?.GetValue<bool>() == true, "expected a failure: " + result.ToJsonString());
+        Assert.Contains(expected, result["msg"]!.GetValue<string>(), StringComparison.Ordinal);
+        return result;
+    }
+
     /// <summary>Runs <paramref name="tasks"/> (YAML, each starting with <c>- name:</c> at the left margin), which name their
     /// own homeserver and credentials (the variables <c>hs_url</c>, <c>admin_token</c>, <c>admin_password</c>,
     /// <c>bot_password</c>, and <paramref name="vars"/>); on MAS they get MAS's admin client as every play does.</summary>
