@@ -62,6 +62,7 @@ public sealed class DocExampleWorld : IAsyncDisposable
                 new SeedUser("maintenance", "maintenance-pass", true),
                 new SeedUser("alice", "alice-pass", false),
                 new SeedUser("olduser", "olduser-pass", false),
+                new SeedUser("spammer", "spammer-pass", false), // synapse_media's example quarantines their media
             ],
         });
         var world = new DocExampleWorld(hs, System.IO.Directory.CreateTempSubdirectory("solti-docs-").FullName);
@@ -69,11 +70,21 @@ public sealed class DocExampleWorld : IAsyncDisposable
         return world;
     }
 
-    /// <summary>The example as it runs here: its homeserver URL and room id replaced by the test homeserver's.</summary>
+    /// <summary>The example as it runs here: its homeserver URL, room id and media ids replaced by the test homeserver's.</summary>
     public string Localise(string yaml) =>
         yaml.Replace(ExampleUrl, Hs.Server.BaseAddress.ToString().TrimEnd('/'), StringComparison.Ordinal)
             .Replace(ExampleMasUrl, Hs.Server.BaseAddress.ToString().TrimEnd('/'), StringComparison.Ordinal)
-            .Replace(ExampleRoomId, DeploysRoomId, StringComparison.Ordinal);
+            .Replace(ExampleRoomId, DeploysRoomId, StringComparison.Ordinal)
+            .Replace(ExampleMediaId, _mediaIds[0], StringComparison.Ordinal)
+            .Replace(ExampleStickerId, _mediaIds[1], StringComparison.Ordinal);
+
+    /// <summary>The media ids the media examples write (<c>synapse_media</c>'s sidecar); replaced by two media the admin
+    /// uploaded here.</summary>
+    public const string ExampleMediaId = "AbCdEfGhIjKlMnOpQrStUvWx";
+
+    public const string ExampleStickerId = "StIcKeRsStIcKeRsStIcKeRs";
+
+    private readonly string[] _mediaIds = ["", ""];
 
     private async Task SeedAsync()
     {
@@ -94,6 +105,8 @@ public sealed class DocExampleWorld : IAsyncDisposable
             }
         }
 
+        _mediaIds[0] = await MediaFixture.UploadAsync(Hs, admin.AccessToken, 16);
+        _mediaIds[1] = await MediaFixture.UploadAsync(Hs, admin.AccessToken, 16);
         var url = Hs.Server.BaseAddress.ToString();
         foreach (var name in new[] { "hs_url", "matrix_url" })
         {
