@@ -208,6 +208,22 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
     }
 
     [Fact]
+    public async Task A_shadow_ban_is_planned_like_any_field_and_a_second_run_sends_nothing()
+    {
+        const string Ban = "domain: localhost\nusers:\n  - {user_id: bot, shadow_banned: true}";
+        var check = (await RunAsync(Ban, "--check")).Task("config");
+        Assert.Equal(["set_shadow_ban"], check["plan"]!.AsArray().Select(a => a!["action"]!.GetValue<string>()));
+        Assert.False(MatrixTestClient.Flag((await AccountAsync(Hs.BotId))!["shadow_banned"]));
+
+        Assert.True((await RunAsync(Ban)).Task("config")["changed"]!.GetValue<bool>());
+        Assert.True(MatrixTestClient.Flag((await AccountAsync(Hs.BotId))!["shadow_banned"]));
+        Assert.False((await RunAsync(Ban)).Task("config")["changed"]!.GetValue<bool>());
+
+        Assert.True((await RunAsync("domain: localhost\nusers:\n  - {user_id: bot, shadow_banned: false}")).Task("config")["changed"]!.GetValue<bool>());
+        Assert.False(MatrixTestClient.Flag((await AccountAsync(Hs.BotId))!["shadow_banned"]));
+    }
+
+    [Fact]
     public async Task Tokens_work_and_come_from_the_same_device_every_run()
     {
         var config = $"domain: localhost\nusers:\n  - {{user_id: alice, password: {AlicePassword}}}\n  - {{user_id: nopass}}\ntokens: true";
@@ -242,6 +258,7 @@ public class MatrixConfigPlaybookTests(InstalledCollection collection) : ModuleP
             ("domain: localhost\nusers:\n  - {user_id: alice, colour: blue}", "users[0].colour: unsupported key"),
             ("domain: localhost\nusers:\n  - {user_id: alice, admin: maybe}", "users[0].admin: expected a boolean"),
             ("domain: localhost\nusers:\n  - {user_id: alice, state: absent, deactivated: false}", "users[0].deactivated"),
+            ("domain: localhost\nusers:\n  - {user_id: alice, state: absent, shadow_banned: true}", "users[0].shadow_banned: needs state: present"),
             ("domain: localhost\nrooms:\n  - {alias: ops, retention: {max_lifetime_days: 1, min_lifetime_days: 5}}", "rooms[0].retention"),
             ("domain: localhost\nrooms:\n  - alias: ops\n    members: [\"@remote:other.org\", {user_id: \"@x:other.org\", membership: join}]", "rooms[0].members[1].membership"),
         ];

@@ -11,7 +11,7 @@ public static class DesiredStateParser
 
     /// <summary>The keys allowed in one user of the input.</summary>
     public static readonly string[] UserKeys =
-        ["user_id", "displayname", "password", "update_password", "admin", "user_type", "deactivated", "ratelimit_override", "state", "avatar_url"];
+        ["user_id", "displayname", "password", "update_password", "admin", "user_type", "deactivated", "ratelimit_override", "shadow_banned", "state", "avatar_url"];
 
     /// <summary>The keys allowed in one room of the input.</summary>
     public static readonly string[] RoomKeys =
@@ -145,7 +145,13 @@ public static class DesiredStateParser
         var password = reader.Str(obj, "password", path);
         var update = reader.Choice(obj, "update_password", path, "on_create", "always") is { } u ? u == "always" : alwaysUpdatePassword;
         var ratelimit = RatelimitOverrides.Parse(obj["ratelimit_override"], path + ".ratelimit_override", reader.Errors);
-        return userId is null ? null : new DesiredUser(path, userId, present, fields, string.IsNullOrEmpty(password) ? null : password, update) { RatelimitOverride = ratelimit };
+        var shadowBanned = reader.Bool(obj, "shadow_banned", path);
+        if (shadowBanned is not null && !present)
+        {
+            reader.Error(path + ".shadow_banned", "needs state: present (an absent account is deactivated, not shadow-banned)");
+        }
+
+        return userId is null ? null : new DesiredUser(path, userId, present, fields, string.IsNullOrEmpty(password) ? null : password, update) { RatelimitOverride = ratelimit, ShadowBanned = shadowBanned };
     }
 
     private static DesiredRoom? ParseRoom(InputReader reader, JsonNode? node, string path, string? domain, bool exclusiveDefault)
