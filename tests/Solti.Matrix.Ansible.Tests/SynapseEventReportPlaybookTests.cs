@@ -132,3 +132,12 @@ public sealed class SynapseEventReportPlaybookTestsOnSynapse167(InstalledCollect
 {
     protected override Compatibility? Profile => Compatibility.Synapse167;
 }
+
+/// <summary>The same tests on a homeserver that delegates authentication to MAS: what they manage is Synapse's there too,
+/// through the Synapse admin token.</summary>
+[Trait("tier", "integration")]
+[Collection("ansible")]
+public sealed class SynapseEventReportPlaybookTestsOnMas(InstalledCollection collection) : SynapseEventReportPlaybookTests(collection)
+{
+    protected override bool OnMas => true;
+}

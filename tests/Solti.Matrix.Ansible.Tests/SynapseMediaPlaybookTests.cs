@@ -268,3 +268,21 @@ public sealed class SynapseMediaInfoPlaybookTestsOnSynapse167(InstalledCollectio
 
     protected override bool QueriesOne => false;
 }
+
+/// <summary>The same tests on a homeserver that delegates authentication to MAS: what they manage is Synapse's there too,
+/// through the Synapse admin token.</summary>
+[Trait("tier", "integration")]
+[Collection("ansible")]
+public sealed class SynapseMediaPlaybookTestsOnMas(InstalledCollection collection) : SynapseMediaPlaybookTests(collection)
+{
+    protected override bool OnMas => true;
+}
+
+/// <summary>The same tests on a homeserver that delegates authentication to MAS: what they manage is Synapse's there too,
+/// through the Synapse admin token.</summary>
+[Trait("tier", "integration")]
+[Collection("ansible")]
+public sealed class SynapseMediaInfoPlaybookTestsOnMas(InstalledCollection collection) : SynapseMediaInfoPlaybookTests(collection)
+{
+    protected override bool OnMas => true;
+}

@@ -190,3 +190,12 @@ public sealed class SynapseRoomPurgePlaybookTestsOnSynapse167(InstalledCollectio
 {
     protected override Compatibility? Profile => Compatibility.Synapse167;
 }
+
+/// <summary>The same tests on a homeserver that delegates authentication to MAS: what they manage is Synapse's there too,
+/// through the Synapse admin token.</summary>
+[Trait("tier", "integration")]
+[Collection("ansible")]
+public sealed class SynapseRoomPurgePlaybookTestsOnMas(InstalledCollection collection) : SynapseRoomPurgePlaybookTests(collection)
+{
+    protected override bool OnMas => true;
+}

@@ -120,3 +120,12 @@ public sealed class SynapseServerNoticeNotConfiguredPlaybookTests(InstalledColle
         Assert.Contains("server notices are not enabled on this homeserver: set server_notices.system_mxid_localpart", result["msg"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The same tests on a homeserver that delegates authentication to MAS: what they manage is Synapse's there too,
+/// through the Synapse admin token.</summary>
+[Trait("tier", "integration")]
+[Collection("ansible")]
+public sealed class SynapseServerNoticePlaybookTestsOnMas(InstalledCollection collection) : SynapseServerNoticePlaybookTests(collection)
+{
+    protected override bool OnMas => true;
+}
