@@ -74,12 +74,11 @@ public static class AdminArguments
         return null;
     }
 
-    /// <summary>A duration in Synapse's notation (a whole number with s, m, h, d, w or y) in milliseconds, or null.</summary>
-    private static long? DurationMs(string text)
-    {
-        var unit = text[^1] switch { 's' => 1_000L, 'm' => 60_000L, 'h' => 3_600_000L, 'd' => 86_400_000L, 'w' => 604_800_000L, 'y' => 31_536_000_000L, _ => 0L };
-        return unit > 0 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count * unit : null;
-    }
+    /// <summary>A duration in Synapse's notation (a whole number with s, m, h, d, w or y) in milliseconds, or null: read by
+    /// the one parser of Synapse's durations, <see cref="SynapseConfig.SynapseConfigCheck.Duration"/> (a bare number is a
+    /// timestamp here, not milliseconds of duration).</summary>
+    private static long? DurationMs(string text) =>
+        char.IsAsciiLetter(text[^1]) && SynapseConfig.SynapseConfigCheck.Duration(JsonValue.Create(text)) is { } duration ? (long)duration.TotalMilliseconds : null;
 
     /// <summary>A size in bytes: a whole number, optionally followed by K, M or G (1024, 1024², 1024³; <c>B</c> and
     /// <c>iB</c> allowed after the letter).</summary>
