@@ -82,7 +82,7 @@ public static class AdminUserCommands
             var result = new JsonObject { ["user_id"] = user, ["redact_id"] = redactId };
             if (!parse.GetValue(noWait))
             {
-                var status = await admin.WaitForRedactionAsync(redactId, TimeSpan.FromMilliseconds(200), ct);
+                var status = await admin.WaitForRedactionAsync(redactId, ct);
                 result["status"] = status["status"]?.DeepClone();
                 result["failed_redactions"] = status["failed_redactions"]?.DeepClone() ?? new JsonObject();
                 if (status["status"]?.GetValue<string>() == "failed")

@@ -105,11 +105,14 @@ public sealed class SynapseUserModule : IModule
             return;
         }
 
-        var status = await admin.WaitForRedactionAsync(redactId, TimeSpan.FromMilliseconds(200), cancellationToken);
+        var status = await admin.WaitForRedactionAsync(redactId, cancellationToken);
         result["redaction"] = status;
-        if (status["status"]?.GetValue<string>() == "failed")
+        switch (status["status"]?.GetValue<string>())
         {
-            throw new ModuleFailedException($"the redaction of {userId}'s events ({redactId}) failed", new JsonObject { ["changed"] = true, ["redact_id"] = redactId, ["redaction"] = status.DeepClone() });
+            case "failed":
+                throw new ModuleFailedException($"the redaction of {userId}'s events ({redactId}) failed", new JsonObject { ["changed"] = true, ["redact_id"] = redactId, ["redaction"] = status.DeepClone() });
+            case not "complete":
+                throw new ModuleFailedException($"the redaction of {userId}'s events ({redactId}) is still running at the end of the call's time budget (timeout); it goes on in the background (a larger timeout waits longer)", new JsonObject { ["changed"] = true, ["redact_id"] = redactId, ["redaction"] = status.DeepClone() });
         }
     }
 

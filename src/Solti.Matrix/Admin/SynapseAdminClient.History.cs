@@ -30,18 +30,27 @@ public partial class SynapseAdminClient
     public virtual Task<JsonObject?> PurgeHistoryStatusAsync(string purgeId, CancellationToken cancellationToken = default) =>
         Session.GetOrNullAsync(MatrixPath.Build(MatrixPath.Admin, "v1", "purge_history_status", PathPart.Value(purgeId)), cancellationToken);
 
-    /// <summary>Follows a purge until it is no longer <c>active</c>, polling with the retry backoff within the client's
-    /// total budget on its clock; returns the last status (still <c>active</c> when the budget ran out).</summary>
-    public virtual async Task<JsonObject> WaitForPurgeAsync(string purgeId, CancellationToken cancellationToken = default)
+    /// <summary>Follows a purge until it is no longer <c>active</c> (<see cref="FollowAsync"/>); the last status (still
+    /// <c>active</c> when the budget ran out).</summary>
+    public virtual Task<JsonObject> WaitForPurgeAsync(string purgeId, CancellationToken cancellationToken = default) =>
+        FollowAsync(
+            async ct => await PurgeHistoryStatusAsync(purgeId, ct)
+                ?? throw new MatrixException(404, MatrixErrorCodes.NotFound, $"purge {purgeId} is unknown to the server (a purge's status is kept a day, and not across a restart)"),
+            status => status == "active",
+            cancellationToken);
+
+    /// <summary>Follows one of Synapse's async admin tasks (a history purge, a user's redaction) while its status is
+    /// <paramref name="running"/>, polling with the retry backoff within the client's total budget on its clock; the last
+    /// status (still running when the budget ran out: the task goes on in the background).</summary>
+    private async Task<JsonObject> FollowAsync(Func<CancellationToken, Task<JsonObject>> read, Func<string?, bool> running, CancellationToken cancellationToken)
     {
         var options = Session.Http.Options;
         var budget = CallBudget.Start(options.Retry.TotalBudget, options.Time);
         for (var attempt = 0; ; attempt++)
         {
-            var status = await PurgeHistoryStatusAsync(purgeId, cancellationToken)
-                ?? throw new MatrixException(404, MatrixErrorCodes.NotFound, $"purge {purgeId} is unknown to the server (a purge's status is kept a day, and not across a restart)");
+            var status = await read(cancellationToken);
             var delay = Http.RetryRule.Backoff(attempt, options.Retry, Random.Shared.NextDouble());
-            if (status["status"]?.GetValue<string>() != "active" || budget.Remaining <= delay)
+            if (!running(status["status"]?.GetValue<string>()) || budget.Remaining <= delay)
             {
                 return status;
             }
@@ -58,23 +67,9 @@ public partial class SynapseAdminClient
     /// <summary>Event reports across every page up to <paramref name="cap"/>, filtered as Synapse filters them
     /// (<paramref name="roomId"/> and <paramref name="userId"/>, the reporter, match as substrings), newest first unless
     /// <paramref name="dir"/> is <c>f</c>; with the total Synapse counts.</summary>
-    public virtual async Task<(List<JsonObject> Reports, int Total)> ListEventReportsAsync(string? roomId, string? userId, string dir, int cap = int.MaxValue, CancellationToken cancellationToken = default)
-    {
-        var reports = new List<JsonObject>();
-        int? from = 0;
-        var total = 0;
-        while (from is not null && reports.Count < cap)
-        {
-            var query = $"?from={from.Value.ToString(CultureInfo.InvariantCulture)}&limit={Math.Min(100, cap - reports.Count).ToString(CultureInfo.InvariantCulture)}&dir={dir}"
-                + (roomId is null ? "" : "&room_id=" + Uri.EscapeDataString(roomId)) + (userId is null ? "" : "&user_id=" + Uri.EscapeDataString(userId));
-            var page = await Session.SendAsync(MatrixRequest.Get(MatrixPath.Admin + "/v1/event_reports" + query), cancellationToken);
-            reports.AddRange((page["event_reports"] as JsonArray ?? []).Select(r => (JsonObject)r!.DeepClone()));
-            total = Accounts.SynapseAccounts.Number(page["total"]);
-            from = page["next_token"] is JsonValue next ? Accounts.SynapseAccounts.Number(next) : null;
-        }
-
-        return (reports.Take(cap).ToList(), total);
-    }
+    public virtual Task<(List<JsonObject> Reports, int Total)> ListEventReportsAsync(string? roomId, string? userId, string dir, int cap = int.MaxValue, CancellationToken cancellationToken = default) =>
+        OffsetPagesAsync(MatrixPath.Admin + "/v1/event_reports", "&dir=" + dir + (roomId is null ? "" : "&room_id=" + Uri.EscapeDataString(roomId)) + (userId is null ? "" : "&user_id=" + Uri.EscapeDataString(userId)),
+            "event_reports", "total", "next_token", cap, cancellationToken);
 
     /// <summary>One event report with the reported event's JSON, or null when there is none of that id.</summary>
     public virtual Task<JsonObject?> GetEventReportAsync(long reportId, CancellationToken cancellationToken = default) =>

@@ -44,24 +44,9 @@ public partial class SynapseAdminClient
 
     /// <summary>The media a local user uploaded, every page followed up to <paramref name="cap"/>, in Synapse's order
     /// (<paramref name="orderBy"/>, <paramref name="direction"/> <c>f</c>/<c>b</c>; neither: newest first), and the total.</summary>
-    public virtual async Task<(List<JsonObject> Media, int Total)> UserMediaAsync(string userId, string? orderBy = null, string? direction = null, int cap = int.MaxValue, CancellationToken cancellationToken = default)
-    {
-        var media = new List<JsonObject>();
-        int? from = 0;
-        var total = 0;
-        var order = (orderBy is null ? "" : "&order_by=" + Uri.EscapeDataString(orderBy)) + (direction is null ? "" : "&dir=" + Uri.EscapeDataString(direction));
-        while (from is not null && media.Count < cap)
-        {
-            var query = $"?from={from.Value.ToString(CultureInfo.InvariantCulture)}&limit={Math.Min(100, cap - media.Count).ToString(CultureInfo.InvariantCulture)}{order}";
-            var page = await Session.SendAsync(MatrixRequest.Get(MediaPath("users", PathPart.Value(userId), "media") + query), cancellationToken);
-            var entries = page["media"] as JsonArray ?? [];
-            media.AddRange(entries.Select(m => (JsonObject)m!.DeepClone()));
-            total = SynapseAccounts.Number(page["total"]);
-            from = page["next_token"] is JsonValue next && entries.Count > 0 ? SynapseAccounts.Number(next) : null;
-        }
-
-        return (media.Take(cap).ToList(), total);
-    }
+    public virtual Task<(List<JsonObject> Media, int Total)> UserMediaAsync(string userId, string? orderBy = null, string? direction = null, int cap = int.MaxValue, CancellationToken cancellationToken = default) =>
+        OffsetPagesAsync(MediaPath("users", PathPart.Value(userId), "media"), (orderBy is null ? "" : "&order_by=" + Uri.EscapeDataString(orderBy)) + (direction is null ? "" : "&dir=" + Uri.EscapeDataString(direction)),
+            "media", "total", "next_token", cap, cancellationToken);
 
     /// <summary>Deletes one local medium: <c>{deleted_media, total}</c>; 404 <c>M_NOT_FOUND</c> for media the server does
     /// not have, 400 for remote media (Synapse deletes only local media).</summary>

@@ -51,21 +51,11 @@ public partial class SynapseAdminClient
     public virtual async Task<JsonObject> RedactionStatusAsync(string redactId, CancellationToken cancellationToken = default) =>
         (JsonObject)await Session.SendAsync(MatrixRequest.Get(MatrixPath.Build(MatrixPath.Admin, "v1", "user", "redact_status", PathPart.Value(redactId))), cancellationToken);
 
-    /// <summary>Follows a redaction until it is <c>complete</c> or <c>failed</c>, asking every <paramref name="pollInterval"/>;
-    /// the last status.</summary>
-    public virtual async Task<JsonObject> WaitForRedactionAsync(string redactId, TimeSpan pollInterval, CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            var status = await RedactionStatusAsync(redactId, cancellationToken);
-            if (status["status"]?.GetValue<string>() is "complete" or "failed")
-            {
-                return status;
-            }
-
-            await Task.Delay(pollInterval, cancellationToken);
-        }
-    }
+    /// <summary>Follows a redaction until it is <c>complete</c> or <c>failed</c>, as a purge is followed
+    /// (<see cref="FollowAsync"/>: within the client's budget, on its clock); the last status (still <c>scheduled</c> or
+    /// <c>active</c> when the budget ran out).</summary>
+    public virtual Task<JsonObject> WaitForRedactionAsync(string redactId, CancellationToken cancellationToken = default) =>
+        FollowAsync(ct => RedactionStatusAsync(redactId, ct), status => status is not ("complete" or "failed"), cancellationToken);
 
     /// <summary>Sets when the account expires (<c>POST /v1/account_validity/validity</c>); returns the expiry the server
     /// stored (ms since the epoch). Synapse answers the same whether or not <c>account_validity</c> is enabled in its
