@@ -275,6 +275,11 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
               jackaltx.solti_matrix_mgr.synapse_user:
                 user_id: "@ops:example.com"
                 password: "{{ ops_password }}"
+            - name: raw
+              jackaltx.solti_matrix_mgr.synapse_admin_api:
+                path: /_synapse/admin/v1/server_version
+            - name: reports
+              jackaltx.solti_matrix_mgr.synapse_event_report_info: {}
             """, new Dictionary<string, string>
         {
             ["hs_url"] = Hs.Server.BaseAddress.ToString().TrimEnd('/'),
@@ -289,6 +294,11 @@ public sealed class RemoteTargetTests(InstalledCollection collection, SshTarget 
         var wouldCreate = run.Task("would create", "target");
         Assert.True(wouldCreate["changed"]!.GetValue<bool>());
         Assert.NotNull(wouldCreate["diff"]);
+        var raw = run.Task("raw", "target");
+        Assert.False(raw["changed"]!.GetValue<bool>());
+        Assert.Equal(200, raw["status"]!.GetValue<int>());
+        Assert.False(string.IsNullOrEmpty(raw["json"]!["server_version"]!.GetValue<string>()));
+        Assert.Equal(0, run.Task("reports", "target")["total"]!.GetValue<int>());
         Assert.DoesNotContain("ops-secret-pass", run.Stdout, StringComparison.Ordinal);
         Assert.Equal(404, (await Hs.Client.GetAsync("/_synapse/admin/v2/users/" + MatrixTestClient.Enc("@ops:example.com"), Admin.AccessToken)).Code);
         Assert.All(target.Commands(), c => Assert.DoesNotContain(Admin.AccessToken, c, StringComparison.Ordinal));
